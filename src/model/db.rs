@@ -1,0 +1,184 @@
+//! The global database: cluster groups, projects, storage pools, networks
+//! and members. The cluster's copy lives with the leader (dqlite); a joiner
+//! has a local one of the same shape until it joins (J9).
+
+use std::sync::Arc;
+
+use super::names::{DEFAULT_GROUP, GroupName, GroupSet, Names, Sym};
+use crate::sim::NodeId;
+
+/// A set of nodes as a bit mask (at most 64 nodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct NodeSet(pub u64);
+
+impl NodeSet {
+    pub fn contains(self, node: NodeId) -> bool {
+        self.0 & (1 << node) != 0
+    }
+    pub fn insert(&mut self, node: NodeId) {
+        self.0 |= 1 << node;
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Project config: `(key, value)` pairs sorted by key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Config(pub Vec<(Sym, Sym)>);
+
+impl Config {
+    pub fn get(&self, key: Sym) -> Option<Sym> {
+        self.0
+            .binary_search_by_key(&key, |&(k, _)| k)
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// Sets `key` to `value`, or removes it when `value` is `None`.
+    pub fn set(&mut self, key: Sym, value: Option<Sym>) {
+        match (self.0.binary_search_by_key(&key, |&(k, _)| k), value) {
+            (Ok(i), Some(v)) => self.0[i].1 = v,
+            (Ok(i), None) => {
+                self.0.remove(i);
+            }
+            (Err(i), Some(v)) => self.0.insert(i, (key, v)),
+            (Err(_), None) => {}
+        }
+    }
+
+    /// Only the `features.*` keys (what `features-only` passes at J5).
+    pub fn features_only(&self, names: &Names) -> Config {
+        Config(
+            self.0
+                .iter()
+                .copied()
+                .filter(|&(k, _)| names.str(k).starts_with("features."))
+                .collect(),
+        )
+    }
+
+    /// The groups named by `restricted.cluster.groups`, if the key is set.
+    pub fn restricted_groups<'n>(&self, names: &'n Names) -> Option<&'n [GroupName]> {
+        self.get(names.keys.restricted_cluster_groups).map(|v| names.group_list(v))
+    }
+
+    pub fn is_true(&self, key: Sym, names: &Names) -> bool {
+        self.get(key).is_some_and(|v| names.str(v) == "true")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub name: GroupName,
+    pub members: NodeSet,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    pub name: Sym,
+    pub config: Config,
+}
+
+/// A storage pool or a network: cluster-wide record first (pending), then
+/// created on every member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    pub name: Sym,
+    /// The project of a network; `default` for pools.
+    pub project: Sym,
+    pub created: bool,
+    /// Members that have config for it.
+    pub members: NodeSet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub node: NodeId,
+    pub pending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Db {
+    /// Bumped by every committed transaction (the raft log index).
+    pub version: u64,
+    pub groups: Vec<Group>,
+    pub projects: Vec<Project>,
+    pub pools: Vec<Resource>,
+    pub networks: Vec<Resource>,
+    pub members: Vec<MemberRow>,
+    /// Joiners holding an unused join token.
+    pub tokens: NodeSet,
+}
+
+/// A database as read at one version: cheap to pass around in messages.
+#[derive(Clone, Debug)]
+pub struct Snapshot(pub Arc<Db>);
+
+impl std::hash::Hash for Snapshot {
+    /// A snapshot is identified by its version; hashing it whole per
+    /// message would cost more than the rest of the event.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.version.hash(state);
+    }
+}
+
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.version == other.0.version && Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Db {
+    /// A standalone server's local database: the `default` group and the
+    /// `default` project, nothing else.
+    pub fn standalone(names: &Names) -> Db {
+        Db {
+            version: 0,
+            groups: vec![Group {
+                name: DEFAULT_GROUP,
+                members: NodeSet::default(),
+            }],
+            projects: vec![Project {
+                name: names.keys.default_project,
+                config: Config::default(),
+            }],
+            pools: Vec::new(),
+            networks: Vec::new(),
+            members: Vec::new(),
+            tokens: NodeSet::default(),
+        }
+    }
+
+    pub fn group_set(&self) -> GroupSet {
+        let mut set = GroupSet::EMPTY;
+        for g in &self.groups {
+            set.insert(g.name);
+        }
+        set
+    }
+
+    pub fn group(&self, name: GroupName) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    pub fn group_mut(&mut self, name: GroupName) -> Option<&mut Group> {
+        self.groups.iter_mut().find(|g| g.name == name)
+    }
+
+    pub fn project(&self, name: Sym) -> Option<&Project> {
+        self.projects.iter().find(|p| p.name == name)
+    }
+
+    pub fn member(&self, node: NodeId) -> Option<&MemberRow> {
+        self.members.iter().find(|m| m.node == node)
+    }
+
+    /// Whether a project lists `group` in `restricted.cluster.groups`
+    /// (whether or not `restricted` is true), as Incus's in-use check does.
+    pub fn group_in_use(&self, group: GroupName, names: &Names) -> bool {
+        self.projects
+            .iter()
+            .any(|p| p.config.restricted_groups(names).is_some_and(|list| list.contains(&group)))
+    }
+}

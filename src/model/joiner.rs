@@ -1,0 +1,490 @@
+//! The joiner: a standalone server running `incus cluster join`
+//! (`clusterPutJoin`), one step at a time, with the reverter on failure.
+
+use std::sync::Arc;
+
+use super::db::{Db, Resource, Snapshot};
+use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Timer, Tx};
+use super::names::{DEFAULT_GROUP, GroupSet, Sym};
+use super::note::Note;
+use super::observe::{GroupView, Observation, Site, Validation};
+use super::step::Step;
+use super::validate::{KeysChecked, referenced_groups, validate_project_config};
+use super::World;
+use crate::sim::{ChoiceKind, Ctx, NodeId};
+
+/// Where a join is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinStatus {
+    NotStarted,
+    Running(Step),
+    /// The join failed; `DeletePendingClusterMember` is on its way.
+    Reverting,
+    Completed,
+    Failed,
+    /// The joiner crashed mid-join; nothing was reverted.
+    Crashed,
+}
+
+impl JoinStatus {
+    pub fn ended(self) -> bool {
+        matches!(self, JoinStatus::Completed | JoinStatus::Failed | JoinStatus::Crashed)
+    }
+}
+
+/// A project config the joiner rejected, kept so that the checker can ask
+/// whether it was valid on the cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rejection {
+    pub project: Sym,
+    pub config_version: u64,
+    pub referenced: GroupSet,
+}
+
+/// Why a join failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinFailure {
+    pub step: Step,
+    /// The whole Incus error chain, as `incus cluster join` prints it.
+    pub error: String,
+    /// Set when the failure is a project validation error.
+    pub rejection: Option<Rejection>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Joiner {
+    pub target: NodeId,
+    pub status: JoinStatus,
+    /// The joiner's own global database until J9 deletes it.
+    pub local: Arc<Db>,
+    /// The cluster version the local groups were synced at (`groups-first`).
+    groups_synced_at: Option<u64>,
+    /// From J9 on the joiner reads the replicated cluster database.
+    pub joined: bool,
+    next_id: RequestId,
+    awaiting: Option<RequestId>,
+    projects: Option<Snapshot>,
+    networks_to_fetch: Vec<Sym>,
+    network_reads: Vec<(Sym, Snapshot)>,
+    pub failure: Option<JoinFailure>,
+    /// The tick at which the join ended.
+    pub ended_tick: Option<u64>,
+}
+
+impl Joiner {
+    pub fn new(target: NodeId, local: Arc<Db>) -> Joiner {
+        Joiner {
+            target,
+            status: JoinStatus::NotStarted,
+            local,
+            groups_synced_at: None,
+            joined: false,
+            next_id: 0,
+            awaiting: None,
+            projects: None,
+            networks_to_fetch: Vec::new(),
+            network_reads: Vec::new(),
+            failure: None,
+            ended_tick: None,
+        }
+    }
+
+    fn step(&self) -> Option<Step> {
+        match self.status {
+            JoinStatus::Running(step) => Some(step),
+            JoinStatus::Reverting => Some(Step::Revert),
+            _ => None,
+        }
+    }
+}
+
+/// The context prefix Incus puts before an error at each step.
+fn error_chain(step: Step, cause: &str) -> String {
+    let inner = match step {
+        Step::SetupTrust | Step::UpdateTrust => format!("Failed to setup trust relationship with cluster: {cause}"),
+        Step::GetClusterMembers => format!("Failed to get the list of cluster members: {cause}"),
+        Step::GetServer => format!("Failed to get the cluster configuration: {cause}"),
+        Step::GetStoragePools | Step::GetClusterGroups | Step::GetProjects | Step::GetNetworks => {
+            format!("Failed to initialize member: {cause}")
+        }
+        Step::ApplyServerPreseed => {
+            format!("Failed to initialize member: Failed to initialize storage pools and networks: {cause}")
+        }
+        Step::ClusterAccept => format!("Failed request to add member: {cause}"),
+        Step::ClusterJoin => format!("Failed to join the cluster database: {cause}"),
+        Step::ValidateDeferred => format!("Failed to validate project configuration after join: {cause}"),
+        Step::AddToDefaultGroup => format!("Failed to add new member to the default cluster group: {cause}"),
+        _ => cause.to_string(),
+    };
+    format!("Failed to join cluster: {inner}")
+}
+
+impl World {
+    fn joiner(&mut self, node: NodeId) -> &mut Joiner {
+        match &mut self.nodes[usize::from(node)] {
+            super::Node::Joiner(j) => j,
+            _ => unreachable!("node {node} is not a joiner"),
+        }
+    }
+
+    /// `incus cluster join` starts on `me`.
+    pub(super) fn start_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        if self.joiner(me).status == JoinStatus::NotStarted {
+            self.enter(ctx, me, Step::SetupTrust);
+        }
+    }
+
+    /// Begins `step`: a fault point first, then the step's request or its
+    /// local work.
+    fn enter(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) {
+        self.joiner(me).status = JoinStatus::Running(step);
+        ctx.note(me, || Note::Step(step));
+        if self.setup.step_faults.fires(ctx, me, step) {
+            let cause = format!("injected error at {} {}", step.code(), step.name());
+            ctx.note(me, || Note::InjectedFault(step));
+            return self.fail(ctx, me, step, cause, None);
+        }
+        let target = self.joiner(me).target;
+        let leader = self.setup.leader;
+        match step {
+            Step::SetupTrust => self.request(ctx, me, target, Call::SetupTrust { joiner: me }),
+            Step::UpdateTrust => self.request(ctx, me, target, Call::UpdateTrust),
+            Step::GetClusterMembers => self.request(ctx, me, target, Call::GetClusterMembers),
+            Step::GetServer => self.request(ctx, me, target, Call::GetServer),
+            Step::GetStoragePools => self.request(ctx, me, target, Call::GetStoragePools),
+            Step::GetClusterGroups => self.request(ctx, me, target, Call::GetClusterGroups),
+            Step::GetProjects => self.request(ctx, me, target, Call::GetProjects),
+            Step::GetNetworks => {
+                let project = *self.joiner(me).networks_to_fetch.last().expect("a project to fetch");
+                self.request(ctx, me, target, Call::GetNetworks { project })
+            }
+            Step::ApplyServerPreseed => self.apply_server_preseed(ctx, me),
+            Step::ClusterAccept => {
+                let local = Snapshot(Arc::clone(&self.joiner(me).local));
+                self.request(ctx, me, target, Call::ClusterAccept { joiner: me, local })
+            }
+            Step::ClusterJoin => {
+                let local = Snapshot(Arc::clone(&self.joiner(me).local));
+                self.transaction(ctx, me, Tx::JoinMember { joiner: me, local })
+            }
+            Step::ValidateDeferred => self.transaction(ctx, me, Tx::Read),
+            Step::AddToDefaultGroup => self.transaction(
+                ctx,
+                me,
+                Tx::AddMemberToGroup {
+                    member: me,
+                    group: DEFAULT_GROUP,
+                    by_admin: false,
+                },
+            ),
+            Step::Rebalance => self.request(ctx, me, leader, Call::Rebalance),
+            Step::RegisterRevert
+            | Step::StoreCertificates
+            | Step::StartClusterTasks
+            | Step::NetworkStartup
+            | Step::ImageSync
+            | Step::LifecycleEvent => self.after(ctx, me, step, Ok(Answer::Done)),
+            Step::Revert => unreachable!("the reverter is not a step one enters"),
+        }
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, to: NodeId, call: Call) {
+        let id = self.await_answer(ctx, me);
+        ctx.send(me, to, Msg::Request { id, call });
+    }
+
+    /// From J9 on the joiner is a database node: it talks to the leader.
+    fn transaction(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, tx: Tx) {
+        let id = self.await_answer(ctx, me);
+        ctx.send(me, self.setup.leader, Msg::Tx { id, tx });
+    }
+
+    fn await_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) -> RequestId {
+        let timeout = self.setup.request_timeout_ticks;
+        let joiner = self.joiner(me);
+        joiner.next_id += 1;
+        let id = joiner.next_id;
+        joiner.awaiting = Some(id);
+        if let Some(ticks) = timeout {
+            ctx.set_timer(me, ticks, Timer::Timeout { id });
+        }
+        id
+    }
+
+    /// A response, transaction result or timeout for request `id`.
+    pub(super) fn joiner_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {
+        let joiner = self.joiner(me);
+        if joiner.awaiting != Some(id) {
+            return; // a duplicate, or late after a timeout
+        }
+        joiner.awaiting = None;
+        match joiner.step() {
+            Some(Step::Revert) => self.end(ctx, me, JoinStatus::Failed),
+            Some(step) => self.after(ctx, me, step, outcome),
+            None => {}
+        }
+    }
+
+    /// What the joiner does with the answer to `step`.
+    fn after(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step, outcome: Outcome) {
+        let answer = match outcome {
+            Ok(answer) => answer,
+            Err(e) if step == Step::Rebalance => {
+                // J13: a failed rebalance is only a warning.
+                ctx.note(me, || Note::Warning(step, e.clone()));
+                Answer::Done
+            }
+            Err(e) => return self.fail(ctx, me, step, e.to_string(), None),
+        };
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let variant = setup.variant;
+        let joiner = self.joiner(me);
+        let next = match (step, answer) {
+            (Step::SetupTrust, _) => Step::UpdateTrust,
+            (Step::UpdateTrust, _) => Step::GetClusterMembers,
+            (Step::GetClusterMembers, Answer::Snapshot(db)) => {
+                if db.0.members.iter().any(|m| m.node == me && !m.pending) {
+                    let cause = format!("The cluster already has a member with name: {}", names.node_str(me));
+                    return self.fail(ctx, me, step, cause, None);
+                }
+                Step::GetServer
+            }
+            (Step::GetServer, _) => Step::GetStoragePools,
+            (Step::GetStoragePools, Answer::Snapshot(db)) => {
+                // Pending pools are skipped; the joiner creates the others.
+                let local = Arc::make_mut(&mut joiner.local);
+                local.pools = created_for(&db.0.pools, me);
+                if variant.syncs_groups_first() {
+                    Step::GetClusterGroups
+                } else {
+                    Step::GetProjects
+                }
+            }
+            (Step::GetClusterGroups, Answer::Snapshot(db)) => {
+                let local = Arc::make_mut(&mut joiner.local);
+                local.groups = db.0.groups.iter().map(|g| super::db::Group {
+                    name: g.name,
+                    members: Default::default(),
+                }).collect();
+                joiner.groups_synced_at = Some(db.0.version);
+                Step::GetProjects
+            }
+            (Step::GetProjects, Answer::Snapshot(db)) => {
+                let features_networks = names.keys.features_networks;
+                let mut fetch: Vec<Sym> = db.0.projects.iter()
+                    .filter(|p| p.name != names.keys.default_project && p.config.is_true(features_networks, names))
+                    .map(|p| p.name)
+                    .collect();
+                fetch.push(names.keys.default_project);
+                joiner.networks_to_fetch = fetch; // fetched from the back: default first
+                joiner.projects = Some(db);
+                Step::GetNetworks
+            }
+            (Step::GetNetworks, Answer::Snapshot(db)) => {
+                let project = joiner.networks_to_fetch.pop().expect("fetching");
+                joiner.network_reads.push((project, db));
+                if joiner.networks_to_fetch.is_empty() {
+                    Step::ApplyServerPreseed
+                } else {
+                    Step::GetNetworks
+                }
+            }
+            (Step::ApplyServerPreseed, _) => Step::RegisterRevert,
+            (Step::RegisterRevert, _) => Step::ClusterAccept,
+            (Step::ClusterAccept, _) => Step::StoreCertificates,
+            (Step::StoreCertificates, _) => Step::ClusterJoin,
+            (Step::ClusterJoin, _) => {
+                // cluster.Join deleted the local database; from here on the
+                // joiner reads the replicated one.
+                joiner.joined = true;
+                if variant.validates_after_join() {
+                    Step::ValidateDeferred
+                } else {
+                    Step::AddToDefaultGroup
+                }
+            }
+            (Step::ValidateDeferred, Answer::Snapshot(db)) => {
+                if let Err((cause, rejection)) = self.validate_deferred(ctx, me, &db) {
+                    return self.fail(ctx, me, step, cause, Some(rejection));
+                }
+                Step::AddToDefaultGroup
+            }
+            (Step::AddToDefaultGroup, _) => Step::StartClusterTasks,
+            (Step::StartClusterTasks, _) => Step::NetworkStartup,
+            (Step::NetworkStartup, _) => Step::Rebalance,
+            (Step::Rebalance, _) => Step::ImageSync,
+            (Step::ImageSync, _) => Step::LifecycleEvent,
+            (Step::LifecycleEvent, _) => return self.end(ctx, me, JoinStatus::Completed),
+            (step, answer) => unreachable!("{step:?} cannot answer {answer:?}"),
+        };
+        self.enter(ctx, me, next)
+    }
+
+    /// J5 `ApplyServerPreseed` on the joiner's local daemon: pools, the
+    /// networks of `default`, projects (`default` by update, others by
+    /// create, each validated against the local database), then the
+    /// networks of other projects.
+    fn apply_server_preseed(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let joiner = self.joiner(me);
+        let projects = joiner.projects.clone().expect("J5 read projects");
+        let reads = std::mem::take(&mut joiner.network_reads);
+        let synced_at = joiner.groups_synced_at;
+        let local = Arc::make_mut(&mut joiner.local);
+        for (project, db) in &reads {
+            for net in db.0.networks.iter().filter(|n| n.created && n.project == *project) {
+                local.networks.push(Resource {
+                    members: Default::default(),
+                    ..net.clone()
+                });
+            }
+        }
+        let view = GroupView {
+            groups: local.group_set(),
+            synced_at,
+        };
+        for project in &projects.0.projects {
+            let config = setup.variant.config_at_member_init(&project.config, names);
+            let keys = setup.variant.keys_checked_at_member_init();
+            let result = validate_project_config(&config, view.groups, names, keys);
+            let referenced = referenced_groups(&config, names);
+            let validation = Validation {
+                node: me,
+                site: Site::Join(Step::ApplyServerPreseed),
+                project: project.name,
+                config_version: projects.0.version,
+                view,
+                referenced,
+                passed: result.is_ok(),
+            };
+            if keys == KeysChecked::All && !referenced.is_empty() {
+                self.observations.push(Observation::Validation(validation));
+                ctx.note(me, || Note::Validation(validation));
+            }
+            if let Err(cause) = result {
+                let verb = if project.name == names.keys.default_project { "update" } else { "create" };
+                let cause = format!("Failed to {verb} local member project \"{}\": {cause}", names.str(project.name));
+                let rejection = Rejection {
+                    project: project.name,
+                    config_version: projects.0.version,
+                    referenced,
+                };
+                return self.fail(ctx, me, Step::ApplyServerPreseed, cause, Some(rejection));
+            }
+            let local = Arc::make_mut(&mut self.joiner(me).local);
+            match local.projects.iter_mut().find(|p| p.name == project.name) {
+                Some(p) => p.config = config,
+                None => local.projects.push(super::db::Project {
+                    name: project.name,
+                    config,
+                }),
+            }
+        }
+        self.after(ctx, me, Step::ApplyServerPreseed, Ok(Answer::Done))
+    }
+
+    /// `deferred-validation`: validate the config J5 applied against the
+    /// groups of the replicated database.
+    fn validate_deferred(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, db: &Snapshot) -> Result<(), (String, Rejection)> {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let projects = self.joiner(me).projects.clone().expect("J5 read projects");
+        let view = GroupView {
+            groups: db.0.group_set(),
+            synced_at: Some(db.0.version),
+        };
+        for project in &projects.0.projects {
+            let referenced = referenced_groups(&project.config, names);
+            if referenced.is_empty() {
+                continue;
+            }
+            let result = validate_project_config(&project.config, view.groups, names, KeysChecked::All);
+            let validation = Validation {
+                node: me,
+                site: Site::Join(Step::ValidateDeferred),
+                project: project.name,
+                config_version: projects.0.version,
+                view,
+                referenced,
+                passed: result.is_ok(),
+            };
+            self.observations.push(Observation::Validation(validation));
+            ctx.note(me, || Note::Validation(validation));
+            if let Err(cause) = result {
+                let cause = format!("Failed to validate project \"{}\": {cause}", names.str(project.name));
+                let rejection = Rejection {
+                    project: project.name,
+                    config_version: projects.0.version,
+                    referenced,
+                };
+                return Err((cause, rejection));
+            }
+        }
+        Ok(())
+    }
+
+    /// A step failed: before J12 the join fails and the reverter runs;
+    /// later steps only log.
+    fn fail(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step, cause: String, rejection: Option<Rejection>) {
+        if !step.fails_join() {
+            let error = ApiError::new(cause);
+            ctx.note(me, || Note::Warning(step, error));
+            return self.after(ctx, me, step, Ok(Answer::Done));
+        }
+        let error = error_chain(step, &cause);
+        ctx.note(me, || Note::JoinError(step, error.clone()));
+        let target = self.joiner(me).target;
+        let joiner = self.joiner(me);
+        joiner.failure = Some(JoinFailure { step, error, rejection });
+        if step.revert_registered() {
+            joiner.status = JoinStatus::Reverting;
+            ctx.note(me, || Note::Step(Step::Revert));
+            self.request(ctx, me, target, Call::DeletePendingClusterMember { joiner: me });
+        } else {
+            self.end(ctx, me, JoinStatus::Failed);
+        }
+    }
+
+    fn end(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, status: JoinStatus) {
+        let joiner = self.joiner(me);
+        joiner.status = status;
+        joiner.ended_tick = Some(ctx.now());
+        joiner.awaiting = None;
+        ctx.note(me, || Note::JoinEnded(status));
+    }
+
+    pub(super) fn joiner_crashed(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let status = self.joiner(me).status;
+        if !status.ended() && status != JoinStatus::NotStarted {
+            self.end(ctx, me, JoinStatus::Crashed);
+        }
+    }
+
+    /// When the join starts: its earliest tick plus a drawn jitter.
+    pub(super) fn schedule_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, start_tick: u64, jitter_ticks: u64) {
+        let jitter = ctx.choose(ChoiceKind::ClientTiming, jitter_ticks as u32 + 1);
+        ctx.set_timer(me, start_tick + u64::from(jitter), Timer::StartJoin);
+    }
+}
+
+/// The created pools of the cluster, as the joiner creates them locally.
+fn created_for(pools: &[Resource], me: NodeId) -> Vec<Resource> {
+    pools
+        .iter()
+        .filter(|p| p.created)
+        .map(|p| {
+            let mut members = super::db::NodeSet::default();
+            members.insert(me);
+            Resource { members, ..p.clone() }
+        })
+        .collect()
+}
+
+/// The project config the joiner enforces: its local database's before J9,
+/// the cluster's from then on.
+pub fn effective_projects<'a>(joiner: &'a Joiner, cluster: &'a Db) -> &'a [super::db::Project] {
+    if joiner.joined { &cluster.projects } else { &joiner.local.projects }
+}
+

@@ -1,0 +1,262 @@
+//! The Incus cluster join, as a model on the `sim` engine: members with a
+//! leader holding the versioned cluster database, joiners with their own
+//! local databases, and admin clients. It knows nothing of exploration.
+
+pub mod admin;
+pub mod db;
+pub mod joiner;
+pub mod member;
+pub mod message;
+pub mod names;
+pub mod note;
+pub mod observe;
+pub mod step;
+pub mod tx;
+pub mod validate;
+pub mod variant;
+
+use std::sync::Arc;
+
+use admin::{Admin, AdminPlan};
+use db::Db;
+use joiner::Joiner;
+use member::Member;
+use message::{ApiError, Msg, Timer};
+use names::{GroupSet, Names};
+use note::Note;
+use observe::Observation;
+use step::Step;
+pub use variant::Variant;
+
+use crate::sim::{ChoiceKind, Ctx, Model, NodeId, Ratio};
+
+/// What a node is in the scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Role {
+    Member,
+    Joiner(JoinerPlan),
+    Admin(AdminPlan),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JoinerPlan {
+    /// The member the join token points at.
+    pub target: NodeId,
+    pub start_tick: u64,
+    pub start_jitter_ticks: u64,
+}
+
+/// An injected error at a join step (FoundationDB's BUGGIFY): fixed ones,
+/// and a random one at any step with a given probability.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepFaults {
+    /// `(joiner or any, step)`: always fails there.
+    pub fixed: Vec<(Option<NodeId>, Step)>,
+    pub random: Ratio,
+    /// Random step faults only before this tick: faults heal.
+    pub random_until_tick: u64,
+}
+
+impl StepFaults {
+    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) -> bool {
+        let fixed = self
+            .fixed
+            .iter()
+            .any(|&(node, s)| s == step && node.is_none_or(|n| n == me));
+        fixed || (ctx.now() < self.random_until_tick && ctx.flip(ChoiceKind::Fault, self.random))
+    }
+}
+
+/// Everything a run of the model starts from; shared by all runs of a
+/// scenario.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub names: Names,
+    pub roles: Vec<Role>,
+    pub leader: NodeId,
+    pub db: Arc<Db>,
+    pub variant: Variant,
+    /// A request unanswered after this long fails (only when messages can
+    /// be lost; otherwise every request is answered).
+    pub request_timeout_ticks: Option<u64>,
+    pub step_faults: StepFaults,
+}
+
+impl Setup {
+    pub fn node_count(&self) -> usize {
+        self.roles.len()
+    }
+
+    pub fn joiners(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes_where(|r| matches!(r, Role::Joiner(_)))
+    }
+
+    pub fn members(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes_where(|r| matches!(r, Role::Member))
+    }
+
+    fn nodes_where(&self, keep: impl Fn(&Role) -> bool + 'static) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.roles.len()).filter(move |&i| keep(&self.roles[i])).map(|i| i as NodeId)
+    }
+
+    fn admin_plan(&self, node: NodeId) -> &AdminPlan {
+        match &self.roles[usize::from(node)] {
+            Role::Admin(plan) => plan,
+            _ => unreachable!("node {node} is not an admin"),
+        }
+    }
+
+    pub fn node_name(&self, node: NodeId) -> &str {
+        self.names.node_str(node)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Node {
+    Member(Member),
+    Joiner(Joiner),
+    Admin(Admin),
+}
+
+/// The whole simulated system of one run.
+pub struct World {
+    pub setup: Arc<Setup>,
+    /// The replicated cluster database (lives with the leader; survives
+    /// crashes, as raft does).
+    pub db: Arc<Db>,
+    /// `(version, groups)` each time the committed group set changed, so
+    /// that the checker can ask what the groups were at any version.
+    pub group_history: Vec<(u64, GroupSet)>,
+    pub nodes: Vec<Node>,
+    /// Facts for the checker, drained after every event.
+    pub observations: Vec<Observation>,
+}
+
+impl World {
+    pub fn new(setup: Arc<Setup>) -> World {
+        let nodes = setup
+            .roles
+            .iter()
+            .map(|role| match role {
+                Role::Member => Node::Member(Member::default()),
+                Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::new(Db::standalone(&setup.names)))),
+                Role::Admin(_) => Node::Admin(Admin::default()),
+            })
+            .collect();
+        World {
+            db: Arc::clone(&setup.db),
+            group_history: vec![(setup.db.version, setup.db.group_set())],
+            nodes,
+            observations: Vec::new(),
+            setup,
+        }
+    }
+
+    /// The committed cluster groups as of `version`.
+    pub fn groups_at(&self, version: u64) -> GroupSet {
+        self.group_history
+            .iter()
+            .rev()
+            .find(|&&(v, _)| v <= version)
+            .map_or(GroupSet::EMPTY, |&(_, g)| g)
+    }
+
+    pub fn joiner_state(&self, node: NodeId) -> Option<&Joiner> {
+        match &self.nodes[usize::from(node)] {
+            Node::Joiner(j) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The leader runs one transaction and answers its sender.
+    fn run_transaction(&mut self, ctx: &mut Ctx<'_, World>, from: NodeId, id: message::RequestId, tx: message::Tx) {
+        let leader = self.setup.leader;
+        let before = self.db.version;
+        let outcome = tx::execute(&mut self.db, &tx, from, &self.setup.names, &mut self.observations);
+        if self.db.version != before {
+            let groups = self.db.group_set();
+            if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
+                self.group_history.push((self.db.version, groups));
+            }
+            let version = self.db.version;
+            ctx.note(leader, || Note::Committed { version, tx: tx.clone() });
+        } else if let Err(error) = &outcome {
+            ctx.note(leader, || Note::RolledBack {
+                tx: tx.clone(),
+                error: error.clone(),
+            });
+        }
+        ctx.send(leader, from, Msg::TxResult { id, outcome });
+    }
+
+    fn member_do(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, work: impl FnOnce(&mut Member, &mut member::Outbox)) {
+        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
+            return; // only members serve the API
+        };
+        let mut out = Vec::new();
+        work(member, &mut out);
+        for (to, msg) in out {
+            ctx.send(me, to, msg);
+        }
+    }
+
+    fn answer(&mut self, ctx: &mut Ctx<'_, World>, to: NodeId, id: message::RequestId, outcome: message::Outcome) {
+        let leader = self.setup.leader;
+        match &self.nodes[usize::from(to)] {
+            Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
+            Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
+            Node::Admin(_) => self.admin_answer(ctx, to, id, outcome),
+        }
+    }
+}
+
+impl Model for World {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Note = Note;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+        for node in 0..self.nodes.len() as NodeId {
+            match &self.setup.roles[usize::from(node)] {
+                Role::Joiner(plan) => self.schedule_join(ctx, node, plan.start_tick, plan.start_jitter_ticks),
+                Role::Admin(_) => self.schedule_admin(ctx, node),
+                Role::Member => {}
+            }
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, from: NodeId, msg: Msg) {
+        let leader = self.setup.leader;
+        match msg {
+            Msg::Request { id, call } => {
+                self.member_do(ctx, to, |m, out| m.on_request(to, leader, from, id, call, out))
+            }
+            Msg::Tx { id, tx } if to == leader => self.run_transaction(ctx, from, id, tx),
+            Msg::Tx { .. } => {}
+            Msg::Response { id, outcome } | Msg::TxResult { id, outcome } => self.answer(ctx, to, id, outcome),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId, timer: Timer) {
+        match timer {
+            Timer::StartJoin => self.start_join(ctx, node),
+            Timer::AdminNext => self.admin_next(ctx, node),
+            Timer::Timeout { id } => {
+                let timeout = Err(ApiError::new("context deadline exceeded"));
+                self.answer(ctx, node, id, timeout)
+            }
+        }
+    }
+
+    fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
+        match &mut self.nodes[usize::from(node)] {
+            Node::Member(m) => *m = Member::default(),
+            Node::Joiner(_) => self.joiner_crashed(ctx, node),
+            Node::Admin(_) => {}
+        }
+    }
+
+    fn on_restart(&mut self, _ctx: &mut Ctx<'_, Self>, _node: NodeId) {
+        // Volatile state was dropped at the crash; the database survives.
+    }
+}

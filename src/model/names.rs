@@ -1,0 +1,181 @@
+//! Interned names. A run never allocates a string: group, project, pool,
+//! network and config names are small numbers into one table built when the
+//! scenario is loaded, and a set of cluster groups is a 64-bit mask.
+
+use std::collections::BTreeMap;
+
+/// An interned string (a project, pool or network name, a config key or
+/// value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(pub u16);
+
+/// A cluster group name, numbered among all group names a scenario can ever
+/// mention (at most 64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupName(pub u8);
+
+/// The slot of the always-present `default` group.
+pub const DEFAULT_GROUP: GroupName = GroupName(0);
+
+/// A set of cluster group names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct GroupSet(pub u64);
+
+impl GroupSet {
+    pub const EMPTY: GroupSet = GroupSet(0);
+
+    pub fn only(group: GroupName) -> GroupSet {
+        GroupSet(1 << group.0)
+    }
+    pub fn contains(self, group: GroupName) -> bool {
+        self.0 & (1 << group.0) != 0
+    }
+    pub fn insert(&mut self, group: GroupName) {
+        self.0 |= 1 << group.0;
+    }
+    pub fn remove(&mut self, group: GroupName) {
+        self.0 &= !(1 << group.0);
+    }
+    pub fn minus(self, other: GroupSet) -> GroupSet {
+        GroupSet(self.0 & !other.0)
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn iter(self) -> impl Iterator<Item = GroupName> {
+        (0..64u8).filter(move |i| self.0 & (1 << i) != 0).map(GroupName)
+    }
+}
+
+/// The well-known config keys the model interprets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keys {
+    pub restricted: Sym,
+    pub restricted_cluster_groups: Sym,
+    pub features_networks: Sym,
+    pub default_project: Sym,
+}
+
+/// The name table of one scenario.
+#[derive(Clone, Debug)]
+pub struct Names {
+    strings: Vec<String>,
+    index: BTreeMap<String, Sym>,
+    groups: Vec<String>,
+    group_index: BTreeMap<String, GroupName>,
+    /// For every interned value that is a comma-separated group list, its
+    /// groups in written order (Incus reports the first missing one).
+    group_lists: BTreeMap<Sym, Vec<GroupName>>,
+    /// Node names, indexed by node number.
+    pub nodes: Vec<String>,
+    pub keys: Keys,
+}
+
+/// Names cannot be interned any more: the scenario has too many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooManyNames(pub &'static str);
+
+impl Default for Names {
+    fn default() -> Names {
+        Names::new()
+    }
+}
+
+impl Names {
+    pub fn new() -> Names {
+        let mut names = Names {
+            strings: Vec::new(),
+            index: BTreeMap::new(),
+            groups: Vec::new(),
+            group_index: BTreeMap::new(),
+            group_lists: BTreeMap::new(),
+            nodes: Vec::new(),
+            keys: Keys {
+                restricted: Sym(0),
+                restricted_cluster_groups: Sym(0),
+                features_networks: Sym(0),
+                default_project: Sym(0),
+            },
+        };
+        let known = ["restricted", "restricted.cluster.groups", "features.networks", "default"];
+        let syms: Vec<Sym> = known.iter().map(|s| names.intern(s).expect("fits")).collect();
+        names.keys = Keys {
+            restricted: syms[0],
+            restricted_cluster_groups: syms[1],
+            features_networks: syms[2],
+            default_project: syms[3],
+        };
+        let default = names.group("default").expect("fits");
+        debug_assert_eq!(default, DEFAULT_GROUP);
+        names
+    }
+
+    pub fn intern(&mut self, s: &str) -> Result<Sym, TooManyNames> {
+        if let Some(&sym) = self.index.get(s) {
+            return Ok(sym);
+        }
+        let sym = Sym(u16::try_from(self.strings.len()).map_err(|_| TooManyNames("names"))?);
+        self.strings.push(s.to_string());
+        self.index.insert(s.to_string(), sym);
+        Ok(sym)
+    }
+
+    /// Interns a config value; a value of `restricted.cluster.groups` is
+    /// also parsed into its group list.
+    pub fn intern_value(&mut self, key: Sym, value: &str) -> Result<Sym, TooManyNames> {
+        let sym = self.intern(value)?;
+        if key == self.keys.restricted_cluster_groups && !self.group_lists.contains_key(&sym) {
+            let mut list = Vec::new();
+            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                list.push(self.group(name)?);
+            }
+            self.group_lists.insert(sym, list);
+        }
+        Ok(sym)
+    }
+
+    /// The slot of a group name, allocated on first use.
+    pub fn group(&mut self, name: &str) -> Result<GroupName, TooManyNames> {
+        if let Some(&g) = self.group_index.get(name) {
+            return Ok(g);
+        }
+        if self.groups.len() >= 64 {
+            return Err(TooManyNames("cluster group names (at most 64)"));
+        }
+        let g = GroupName(self.groups.len() as u8);
+        self.groups.push(name.to_string());
+        self.group_index.insert(name.to_string(), g);
+        Ok(g)
+    }
+
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.index.get(s).copied()
+    }
+
+    pub fn lookup_group(&self, name: &str) -> Option<GroupName> {
+        self.group_index.get(name).copied()
+    }
+
+    pub fn str(&self, sym: Sym) -> &str {
+        &self.strings[usize::from(sym.0)]
+    }
+
+    pub fn node_str(&self, node: crate::sim::NodeId) -> &str {
+        &self.nodes[usize::from(node)]
+    }
+
+    pub fn group_str(&self, group: GroupName) -> &str {
+        &self.groups[usize::from(group.0)]
+    }
+
+    /// The groups a `restricted.cluster.groups` value names, in order.
+    pub fn group_list(&self, value: Sym) -> &[GroupName] {
+        self.group_lists.get(&value).map_or(&[], Vec::as_slice)
+    }
+
+    /// `{default, gpu}` style rendering of a group set.
+    pub fn group_set_str(&self, set: GroupSet) -> String {
+        let names: Vec<&str> = set.iter().map(|g| self.group_str(g)).collect();
+        format!("{{{}}}", names.join(", "))
+    }
+}

@@ -1,0 +1,30 @@
+//! Trace annotations: the state changes a reader of a trace needs besides
+//! the messages themselves. Built only when tracing is on.
+
+use super::joiner::JoinStatus;
+use super::message::{ApiError, Call, Tx};
+use super::observe::Validation;
+use super::step::Step;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// A joiner begins a step.
+    Step(Step),
+    /// A fault point fired (BUGGIFY).
+    InjectedFault(Step),
+    /// `projectValidateConfig` ran on a config naming cluster groups.
+    Validation(Validation),
+    /// An error that Incus only logs.
+    Warning(Step, ApiError),
+    /// The join failed at a step, with its whole error chain.
+    JoinError(Step, String),
+    JoinEnded(JoinStatus),
+    /// The leader committed a transaction, reaching `version`.
+    Committed { version: u64, tx: Tx },
+    /// The leader rolled a transaction back.
+    RolledBack { tx: Tx, error: ApiError },
+    /// An admin command starts.
+    AdminCommand(Call),
+    /// An admin command ended.
+    AdminResult(Call, Result<(), ApiError>),
+}

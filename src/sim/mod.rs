@@ -1,0 +1,507 @@
+//! The discrete-event engine. It owns virtual time, the event queue, the
+//! network, node liveness, the one choice source and the trace; it knows
+//! nothing of Incus. A system under test implements [`Model`].
+
+pub mod choice;
+pub mod hash;
+pub mod network;
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+pub use choice::{ChoiceKind, Choices, Ratio};
+use hash::TraceHasher;
+pub use network::{NetworkConfig, Partition};
+
+/// A node of the simulated system, numbered from 0.
+pub type NodeId = u8;
+
+/// A system under test: node handlers that take an event and act through
+/// [`Ctx`], which is the only way to send, set timers or draw choices.
+pub trait Model: Sized {
+    type Msg: Clone + Debug + Hash;
+    type Timer: Clone + Debug + Hash;
+    /// A state change worth a trace line (recorded only when tracing).
+    type Note: Clone + Debug;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self>);
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, from: NodeId, msg: Self::Msg);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId, timer: Self::Timer);
+    /// The node lost its volatile state; it receives nothing until restart.
+    fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId);
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId);
+}
+
+/// Why a message never arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loss {
+    /// The network dropped it (a drop choice).
+    Dropped,
+    /// A partition stood between sender and receiver at delivery.
+    Partitioned,
+    /// The receiver was down at delivery.
+    ReceiverDown,
+}
+
+/// One recorded step of a run, kept only when tracing is on.
+#[derive(Clone, Debug)]
+pub enum TraceEvent<M: Model> {
+    Deliver {
+        sent_tick: u64,
+        tick: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M::Msg,
+    },
+    Lost {
+        sent_tick: u64,
+        tick: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M::Msg,
+        loss: Loss,
+    },
+    Duplicated {
+        tick: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M::Msg,
+    },
+    Timer {
+        tick: u64,
+        node: NodeId,
+        timer: M::Timer,
+    },
+    Crash {
+        tick: u64,
+        node: NodeId,
+    },
+    Restart {
+        tick: u64,
+        node: NodeId,
+    },
+    Note {
+        tick: u64,
+        node: NodeId,
+        note: M::Note,
+    },
+}
+
+impl<M: Model> TraceEvent<M> {
+    pub fn tick(&self) -> u64 {
+        match self {
+            TraceEvent::Deliver { tick, .. }
+            | TraceEvent::Lost { tick, .. }
+            | TraceEvent::Duplicated { tick, .. }
+            | TraceEvent::Timer { tick, .. }
+            | TraceEvent::Crash { tick, .. }
+            | TraceEvent::Restart { tick, .. }
+            | TraceEvent::Note { tick, .. } => *tick,
+        }
+    }
+}
+
+enum EventKind<M: Model> {
+    Deliver {
+        sent_tick: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M::Msg,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: M::Timer,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+}
+
+struct Event<M: Model> {
+    tick: u64,
+    seq: u64,
+    kind: EventKind<M>,
+}
+
+impl<M: Model> PartialEq for Event<M> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.tick, self.seq) == (other.tick, other.seq)
+    }
+}
+impl<M: Model> Eq for Event<M> {}
+impl<M: Model> PartialOrd for Event<M> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<M: Model> Ord for Event<M> {
+    /// Reversed, so that `BinaryHeap` pops the earliest event; ties go to
+    /// the one scheduled first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.tick, other.seq).cmp(&(self.tick, self.seq))
+    }
+}
+
+/// Everything a handler may touch besides its model: the engine's core.
+pub struct Core<M: Model> {
+    now: u64,
+    seq: u64,
+    queue: BinaryHeap<Event<M>>,
+    choices: Choices,
+    network: NetworkConfig,
+    /// Per directed link, the last delivery tick (for FIFO links).
+    link_last_tick: Vec<u64>,
+    node_count: usize,
+    up: Vec<bool>,
+    incarnation: Vec<u32>,
+    trace: Option<Vec<TraceEvent<M>>>,
+    hasher: TraceHasher,
+    event_hashes: Option<Vec<u64>>,
+    events: u64,
+}
+
+/// The handle a handler acts through.
+pub struct Ctx<'a, M: Model> {
+    core: &'a mut Core<M>,
+}
+
+impl<M: Model> Ctx<'_, M> {
+    pub fn now(&self) -> u64 {
+        self.core.now
+    }
+
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.core.up[usize::from(node)]
+    }
+
+    pub fn choose(&mut self, kind: ChoiceKind, n: u32) -> u32 {
+        self.core.choices.choose(kind, n)
+    }
+
+    pub fn flip(&mut self, kind: ChoiceKind, ratio: Ratio) -> bool {
+        self.core.choices.flip(kind, ratio)
+    }
+
+    pub fn network(&self) -> &NetworkConfig {
+        &self.core.network
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.core.trace.is_some()
+    }
+
+    /// Records a trace line; `note` is built only when tracing is on.
+    pub fn note(&mut self, node: NodeId, note: impl FnOnce() -> M::Note) {
+        let tick = self.core.now;
+        if let Some(trace) = &mut self.core.trace {
+            trace.push(TraceEvent::Note {
+                tick,
+                node,
+                note: note(),
+            });
+        }
+    }
+
+    /// Sends `msg` through the network, which decides (through the choice
+    /// source) whether it is lost or duplicated and when it arrives.
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
+        self.core.send(from, to, msg);
+    }
+
+    /// Fires `timer` at `node` after `after_ticks`, unless the node crashes
+    /// first.
+    pub fn set_timer(&mut self, node: NodeId, after_ticks: u64, timer: M::Timer) {
+        let incarnation = self.core.incarnation[usize::from(node)];
+        let tick = self.core.now + after_ticks;
+        self.core.push(
+            tick,
+            EventKind::Timer {
+                node,
+                incarnation,
+                timer,
+            },
+        );
+    }
+}
+
+impl<M: Model> Core<M> {
+    fn push(&mut self, tick: u64, kind: EventKind<M>) {
+        self.seq += 1;
+        self.queue.push(Event {
+            tick,
+            seq: self.seq,
+            kind,
+        });
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
+        if !self.up[usize::from(from)] {
+            return;
+        }
+        let faulty = from != to && self.now < self.network.faults_until_tick;
+        if faulty && self.choices.flip(ChoiceKind::Drop, self.network.drop) {
+            let tick = self.now;
+            if let Some(trace) = &mut self.trace {
+                trace.push(TraceEvent::Lost {
+                    sent_tick: tick,
+                    tick,
+                    from,
+                    to,
+                    msg,
+                    loss: Loss::Dropped,
+                });
+            }
+            return;
+        }
+        let duplicated = faulty && self.choices.flip(ChoiceKind::Duplicate, self.network.duplicate);
+        if duplicated {
+            let tick = self.now;
+            if let Some(trace) = &mut self.trace {
+                trace.push(TraceEvent::Duplicated {
+                    tick,
+                    from,
+                    to,
+                    msg: msg.clone(),
+                });
+            }
+            self.schedule_delivery(from, to, msg.clone());
+        }
+        self.schedule_delivery(from, to, msg);
+    }
+
+    fn schedule_delivery(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
+        let spread = self.network.delay_max_ticks - self.network.delay_min_ticks;
+        let extra = self.choices.choose(ChoiceKind::Delay, spread as u32 + 1);
+        let mut tick = self.now + self.network.delay_min_ticks + u64::from(extra);
+        if !self.network.reorder {
+            let link = usize::from(from) * self.node_count + usize::from(to);
+            tick = tick.max(self.link_last_tick[link]);
+            self.link_last_tick[link] = tick;
+        }
+        let sent_tick = self.now;
+        self.push(
+            tick,
+            EventKind::Deliver {
+                sent_tick,
+                from,
+                to,
+                msg,
+            },
+        );
+    }
+
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent<M>) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(event());
+        }
+    }
+}
+
+/// Options of one engine run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineOptions {
+    /// Keep every event as a [`TraceEvent`] (slow; for replay and reports).
+    pub trace: bool,
+    /// Keep the running trace hash after every event, so that two runs can
+    /// be compared event by event.
+    pub event_hashes: bool,
+}
+
+/// The engine: a model's world plus the core that drives it.
+pub struct Engine<M: Model> {
+    core: Core<M>,
+}
+
+impl<M: Model> Engine<M> {
+    pub fn new(node_count: usize, network: NetworkConfig, choices: Choices, options: EngineOptions) -> Engine<M> {
+        assert!(node_count <= usize::from(NodeId::MAX), "too many nodes");
+        Engine {
+            core: Core {
+                now: 0,
+                seq: 0,
+                queue: BinaryHeap::new(),
+                choices,
+                network,
+                link_last_tick: vec![0; node_count * node_count],
+                node_count,
+                up: vec![true; node_count],
+                incarnation: vec![0; node_count],
+                trace: options.trace.then(Vec::new),
+                hasher: TraceHasher::new(),
+                event_hashes: options.event_hashes.then(Vec::new),
+                events: 0,
+            },
+        }
+    }
+
+    /// The network knobs, which a run may still change before it starts
+    /// (swarm testing turns fault kinds off per run).
+    pub fn network_mut(&mut self) -> &mut NetworkConfig {
+        &mut self.core.network
+    }
+
+    pub fn choices_mut(&mut self) -> &mut Choices {
+        &mut self.core.choices
+    }
+
+    /// Crashes `node` at `tick`; it loses volatile state and all messages.
+    pub fn schedule_crash(&mut self, node: NodeId, tick: u64) {
+        self.core.push(tick, EventKind::Crash { node });
+    }
+
+    pub fn schedule_restart(&mut self, node: NodeId, tick: u64) {
+        self.core.push(tick, EventKind::Restart { node });
+    }
+
+    /// Lets the model schedule its first events.
+    pub fn start(&mut self, model: &mut M) {
+        model.on_start(&mut Ctx { core: &mut self.core });
+    }
+
+    pub fn now(&self) -> u64 {
+        self.core.now
+    }
+
+    pub fn events(&self) -> u64 {
+        self.core.events
+    }
+
+    pub fn trace_hash(&self) -> u64 {
+        std::hash::Hasher::finish(&self.core.hasher)
+    }
+
+    /// The tick of the next event, if any.
+    pub fn next_tick(&self) -> Option<u64> {
+        self.core.queue.peek().map(|e| e.tick)
+    }
+
+    /// Runs the earliest pending event. False when nothing is pending.
+    pub fn step(&mut self, model: &mut M) -> bool {
+        let Some(event) = self.core.queue.pop() else {
+            return false;
+        };
+        let core = &mut self.core;
+        core.now = event.tick;
+        core.events += 1;
+        core.hasher.mix(&event.tick);
+        match event.kind {
+            EventKind::Deliver {
+                sent_tick,
+                from,
+                to,
+                msg,
+            } => self.deliver(model, sent_tick, from, to, msg),
+            EventKind::Timer {
+                node,
+                incarnation,
+                timer,
+            } => {
+                let n = usize::from(node);
+                if core.up[n] && core.incarnation[n] == incarnation {
+                    core.hasher.mix(&(1u8, node, &timer));
+                    let tick = core.now;
+                    core.record(|| TraceEvent::Timer {
+                        tick,
+                        node,
+                        timer: timer.clone(),
+                    });
+                    model.on_timer(&mut Ctx { core }, node, timer);
+                }
+            }
+            EventKind::Crash { node } => {
+                let n = usize::from(node);
+                if core.up[n] {
+                    core.up[n] = false;
+                    core.incarnation[n] += 1;
+                    core.hasher.mix(&(2u8, node));
+                    let tick = core.now;
+                    core.record(|| TraceEvent::Crash { tick, node });
+                    model.on_crash(&mut Ctx { core }, node);
+                }
+            }
+            EventKind::Restart { node } => {
+                let n = usize::from(node);
+                if !core.up[n] {
+                    core.up[n] = true;
+                    core.hasher.mix(&(3u8, node));
+                    let tick = core.now;
+                    core.record(|| TraceEvent::Restart { tick, node });
+                    model.on_restart(&mut Ctx { core }, node);
+                }
+            }
+        }
+        if let Some(hashes) = &mut self.core.event_hashes {
+            hashes.push(std::hash::Hasher::finish(&self.core.hasher));
+        }
+        true
+    }
+
+    fn deliver(&mut self, model: &mut M, sent_tick: u64, from: NodeId, to: NodeId, msg: M::Msg) {
+        let core = &mut self.core;
+        let tick = core.now;
+        let loss = if !core.up[usize::from(to)] {
+            Some(Loss::ReceiverDown)
+        } else if core.network.is_partitioned(from, to, tick) {
+            Some(Loss::Partitioned)
+        } else {
+            None
+        };
+        if let Some(loss) = loss {
+            core.hasher.mix(&(4u8, from, to, loss));
+            core.record(|| TraceEvent::Lost {
+                sent_tick,
+                tick,
+                from,
+                to,
+                msg,
+                loss,
+            });
+            return;
+        }
+        core.hasher.mix(&(5u8, from, to, &msg));
+        core.record(|| TraceEvent::Deliver {
+            sent_tick,
+            tick,
+            from,
+            to,
+            msg: msg.clone(),
+        });
+        model.on_message(&mut Ctx { core }, to, from, msg);
+    }
+
+    /// Ends the run, returning what it recorded.
+    pub fn finish(self) -> EngineRecord<M> {
+        let trace_hash = self.trace_hash();
+        let (choices, choice_kinds) = self.core.choices.into_recorded();
+        EngineRecord {
+            trace_hash,
+            events: self.core.events,
+            end_tick: self.core.now,
+            choices,
+            choice_kinds,
+            trace: self.core.trace,
+            event_hashes: self.core.event_hashes,
+        }
+    }
+
+    pub fn choices(&self) -> &Choices {
+        &self.core.choices
+    }
+}
+
+/// What an engine run leaves behind.
+pub struct EngineRecord<M: Model> {
+    pub trace_hash: u64,
+    pub events: u64,
+    pub end_tick: u64,
+    pub choices: Vec<u32>,
+    pub choice_kinds: Vec<ChoiceKind>,
+    pub trace: Option<Vec<TraceEvent<M>>>,
+    pub event_hashes: Option<Vec<u64>>,
+}
