@@ -1,6 +1,15 @@
 //! joinsim: a deterministic simulation and testing harness for the Incus
-//! cluster join protocol. See `DESIGN.md` in the shared folder and the
-//! README for the architecture.
+//! cluster join protocol.
+//!
+//! The layers, one direction of dependency: [`scenario`] files compile into
+//! a [`model`] (the Incus join) that runs on [`sim`] (the engine, free of
+//! Incus); [`check`] reads what happens; [`run`] ties one run together.
 
+pub mod check;
+pub mod cli;
 pub mod model;
+pub mod run;
+pub mod scenario;
 pub mod sim;
+pub mod swarm;
+pub mod trace;

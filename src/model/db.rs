@@ -29,10 +29,7 @@ pub struct Config(pub Vec<(Sym, Sym)>);
 
 impl Config {
     pub fn get(&self, key: Sym) -> Option<Sym> {
-        self.0
-            .binary_search_by_key(&key, |&(k, _)| k)
-            .ok()
-            .map(|i| self.0[i].1)
+        self.0.binary_search_by_key(&key, |&(k, _)| k).ok().map(|i| self.0[i].1)
     }
 
     /// Sets `key` to `value`, or removes it when `value` is `None`.
@@ -60,7 +57,8 @@ impl Config {
 
     /// The groups named by `restricted.cluster.groups`, if the key is set.
     pub fn restricted_groups<'n>(&self, names: &'n Names) -> Option<&'n [GroupName]> {
-        self.get(names.keys.restricted_cluster_groups).map(|v| names.group_list(v))
+        self.get(names.keys.restricted_cluster_groups)
+            .map(|v| names.group_list(v))
     }
 
     pub fn is_true(&self, key: Sym, names: &Names) -> bool {
@@ -177,8 +175,10 @@ impl Db {
     /// Whether a project lists `group` in `restricted.cluster.groups`
     /// (whether or not `restricted` is true), as Incus's in-use check does.
     pub fn group_in_use(&self, group: GroupName, names: &Names) -> bool {
-        self.projects
-            .iter()
-            .any(|p| p.config.restricted_groups(names).is_some_and(|list| list.contains(&group)))
+        self.projects.iter().any(|p| {
+            p.config
+                .restricted_groups(names)
+                .is_some_and(|list| list.contains(&group))
+        })
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::World;
 use super::db::{Db, Resource, Snapshot};
 use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Timer, Tx};
 use super::names::{DEFAULT_GROUP, GroupSet, Sym};
@@ -10,7 +11,6 @@ use super::note::Note;
 use super::observe::{GroupView, Observation, Site, Validation};
 use super::step::Step;
 use super::validate::{KeysChecked, referenced_groups, validate_project_config};
-use super::World;
 use crate::sim::{ChoiceKind, Ctx, NodeId};
 
 /// Where a join is.
@@ -263,19 +263,25 @@ impl World {
             }
             (Step::GetClusterGroups, Answer::Snapshot(db)) => {
                 let local = Arc::make_mut(&mut joiner.local);
-                local.groups = db.0.groups.iter().map(|g| super::db::Group {
-                    name: g.name,
-                    members: Default::default(),
-                }).collect();
+                local.groups =
+                    db.0.groups
+                        .iter()
+                        .map(|g| super::db::Group {
+                            name: g.name,
+                            members: Default::default(),
+                        })
+                        .collect();
                 joiner.groups_synced_at = Some(db.0.version);
                 Step::GetProjects
             }
             (Step::GetProjects, Answer::Snapshot(db)) => {
                 let features_networks = names.keys.features_networks;
-                let mut fetch: Vec<Sym> = db.0.projects.iter()
-                    .filter(|p| p.name != names.keys.default_project && p.config.is_true(features_networks, names))
-                    .map(|p| p.name)
-                    .collect();
+                let mut fetch: Vec<Sym> =
+                    db.0.projects
+                        .iter()
+                        .filter(|p| p.name != names.keys.default_project && p.config.is_true(features_networks, names))
+                        .map(|p| p.name)
+                        .collect();
                 fetch.push(names.keys.default_project);
                 joiner.networks_to_fetch = fetch; // fetched from the back: default first
                 joiner.projects = Some(db);
@@ -364,8 +370,15 @@ impl World {
                 ctx.note(me, || Note::Validation(validation));
             }
             if let Err(cause) = result {
-                let verb = if project.name == names.keys.default_project { "update" } else { "create" };
-                let cause = format!("Failed to {verb} local member project \"{}\": {cause}", names.str(project.name));
+                let verb = if project.name == names.keys.default_project {
+                    "update"
+                } else {
+                    "create"
+                };
+                let cause = format!(
+                    "Failed to {verb} local member project \"{}\": {cause}",
+                    names.str(project.name)
+                );
                 let rejection = Rejection {
                     project: project.name,
                     config_version: projects.0.version,
@@ -387,7 +400,12 @@ impl World {
 
     /// `deferred-validation`: validate the config J5 applied against the
     /// groups of the replicated database.
-    fn validate_deferred(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, db: &Snapshot) -> Result<(), (String, Rejection)> {
+    fn validate_deferred(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        me: NodeId,
+        db: &Snapshot,
+    ) -> Result<(), (String, Rejection)> {
         let setup = Arc::clone(&self.setup);
         let names = &setup.names;
         let projects = self.joiner(me).projects.clone().expect("J5 read projects");
@@ -485,6 +503,9 @@ fn created_for(pools: &[Resource], me: NodeId) -> Vec<Resource> {
 /// The project config the joiner enforces: its local database's before J9,
 /// the cluster's from then on.
 pub fn effective_projects<'a>(joiner: &'a Joiner, cluster: &'a Db) -> &'a [super::db::Project] {
-    if joiner.joined { &cluster.projects } else { &joiner.local.projects }
+    if joiner.joined {
+        &cluster.projects
+    } else {
+        &joiner.local.projects
+    }
 }
-

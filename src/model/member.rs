@@ -55,10 +55,7 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
         (Call::DeletePendingClusterMember { joiner }, 0) => Tx::DeletePendingMember { joiner: *joiner },
         (Call::CreateClusterGroup { group }, 0) => Tx::CreateGroup { group: *group },
         (Call::DeleteClusterGroup { group }, 0) => Tx::DeleteGroup { group: *group },
-        (Call::RenameClusterGroup { group, to }, 0) => Tx::RenameGroup {
-            group: *group,
-            to: *to,
-        },
+        (Call::RenameClusterGroup { group, to }, 0) => Tx::RenameGroup { group: *group, to: *to },
         (Call::AssignClusterMember { member, group }, 0) => Tx::AddMemberToGroup {
             member: *member,
             group: *group,
@@ -90,7 +87,15 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
 
 impl Member {
     /// A client's API request arrives at member `me`.
-    pub fn on_request(&mut self, me: NodeId, leader: NodeId, client: NodeId, id: RequestId, call: Call, out: &mut Outbox) {
+    pub fn on_request(
+        &mut self,
+        me: NodeId,
+        leader: NodeId,
+        client: NodeId,
+        id: RequestId,
+        call: Call,
+        out: &mut Outbox,
+    ) {
         self.next_id += 1;
         let handler = Handler {
             id: self.next_id,
@@ -134,10 +139,16 @@ impl Member {
         };
         if handler.forwarded {
             let (client, client_request) = (handler.client, handler.client_request);
-            self.finish(id, client, Msg::Response {
-                id: client_request,
-                outcome,
-            }, leader, out);
+            self.finish(
+                id,
+                client,
+                Msg::Response {
+                    id: client_request,
+                    outcome,
+                },
+                leader,
+                out,
+            );
             return;
         }
         handler.stage += 1;
@@ -155,10 +166,16 @@ impl Member {
             Some(tx) => out.push((leader, Msg::Tx { id, tx })),
             None => {
                 let (client, client_request) = (handler.client, handler.client_request);
-                self.finish(id, client, Msg::Response {
-                    id: client_request,
-                    outcome: previous,
-                }, leader, out);
+                self.finish(
+                    id,
+                    client,
+                    Msg::Response {
+                        id: client_request,
+                        outcome: previous,
+                    },
+                    leader,
+                    out,
+                );
             }
         }
     }

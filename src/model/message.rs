@@ -33,29 +33,57 @@ impl std::fmt::Display for ApiError {
 #[derive(Clone, Debug, Hash, PartialEq)]
 pub enum Call {
     /// J1: trust the joiner's certificate, consuming its join token.
-    SetupTrust { joiner: NodeId },
+    SetupTrust {
+        joiner: NodeId,
+    },
     UpdateTrust,
     GetClusterMembers,
     GetServer,
     GetStoragePools,
     GetClusterGroups,
     GetProjects,
-    GetNetworks { project: Sym },
+    GetNetworks {
+        project: Sym,
+    },
     /// J7 `POST /internal/cluster/accept`, with the joiner's local pools and
     /// networks; only the leader handles it.
-    ClusterAccept { joiner: NodeId, local: Snapshot },
+    ClusterAccept {
+        joiner: NodeId,
+        local: Snapshot,
+    },
     /// The reverter; only the leader handles it.
-    DeletePendingClusterMember { joiner: NodeId },
+    DeletePendingClusterMember {
+        joiner: NodeId,
+    },
     /// J13; only the leader handles it.
     Rebalance,
-    CreateClusterGroup { group: GroupName },
-    DeleteClusterGroup { group: GroupName },
-    RenameClusterGroup { group: GroupName, to: GroupName },
-    AssignClusterMember { member: NodeId, group: GroupName },
+    CreateClusterGroup {
+        group: GroupName,
+    },
+    DeleteClusterGroup {
+        group: GroupName,
+    },
+    RenameClusterGroup {
+        group: GroupName,
+        to: GroupName,
+    },
+    AssignClusterMember {
+        member: NodeId,
+        group: GroupName,
+    },
     /// `PATCH /1.0/projects/p` setting (or, with `None`, unsetting) one key.
-    UpdateProject { project: Sym, key: Sym, value: Option<Sym> },
-    CreateStoragePool { pool: Sym },
-    CreateNetwork { network: Sym, project: Sym },
+    UpdateProject {
+        project: Sym,
+        key: Sym,
+        value: Option<Sym>,
+    },
+    CreateStoragePool {
+        pool: Sym,
+    },
+    CreateNetwork {
+        network: Sym,
+        project: Sym,
+    },
 }
 
 impl Call {
@@ -102,26 +130,64 @@ impl Call {
 pub enum Tx {
     /// Any read: the answer is the database as of now.
     Read,
-    ConsumeJoinToken { joiner: NodeId },
+    ConsumeJoinToken {
+        joiner: NodeId,
+    },
     /// `clusterAcceptMember`'s check of the joiner's pools and networks.
-    CheckJoinerStorage { local: Snapshot },
+    CheckJoinerStorage {
+        local: Snapshot,
+    },
     /// `cluster.Accept`: check name and address, insert a pending member.
-    Accept { joiner: NodeId },
+    Accept {
+        joiner: NodeId,
+    },
     /// `cluster.Join`'s transaction: pool and network config, clear pending.
-    JoinMember { joiner: NodeId, local: Snapshot },
-    AddMemberToGroup { member: NodeId, group: GroupName, by_admin: bool },
-    DeletePendingMember { joiner: NodeId },
-    CreateGroup { group: GroupName },
-    DeleteGroup { group: GroupName },
-    RenameGroup { group: GroupName, to: GroupName },
+    JoinMember {
+        joiner: NodeId,
+        local: Snapshot,
+    },
+    AddMemberToGroup {
+        member: NodeId,
+        group: GroupName,
+        by_admin: bool,
+    },
+    DeletePendingMember {
+        joiner: NodeId,
+    },
+    CreateGroup {
+        group: GroupName,
+    },
+    DeleteGroup {
+        group: GroupName,
+    },
+    RenameGroup {
+        group: GroupName,
+        to: GroupName,
+    },
     /// `projectChange`'s first transaction: validate the new config.
-    ValidateProjectChange { project: Sym, key: Sym, value: Option<Sym> },
+    ValidateProjectChange {
+        project: Sym,
+        key: Sym,
+        value: Option<Sym>,
+    },
     /// `projectChange`'s later transaction: write what was validated.
-    WriteProject { project: Sym, config: Config },
-    CreatePendingPool { pool: Sym },
-    CreatePendingNetwork { network: Sym, project: Sym },
-    MarkPoolCreated { pool: Sym },
-    MarkNetworkCreated { network: Sym },
+    WriteProject {
+        project: Sym,
+        config: Config,
+    },
+    CreatePendingPool {
+        pool: Sym,
+    },
+    CreatePendingNetwork {
+        network: Sym,
+        project: Sym,
+    },
+    MarkPoolCreated {
+        pool: Sym,
+    },
+    MarkNetworkCreated {
+        network: Sym,
+    },
 }
 
 /// A successful answer to a call or transaction.

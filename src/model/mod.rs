@@ -96,7 +96,9 @@ impl Setup {
     }
 
     fn nodes_where(&self, keep: impl Fn(&Role) -> bool + 'static) -> impl Iterator<Item = NodeId> + '_ {
-        (0..self.roles.len()).filter(move |&i| keep(&self.roles[i])).map(|i| i as NodeId)
+        (0..self.roles.len())
+            .filter(move |&i| keep(&self.roles[i]))
+            .map(|i| i as NodeId)
     }
 
     fn admin_plan(&self, node: NodeId) -> &AdminPlan {
@@ -179,7 +181,10 @@ impl World {
                 self.group_history.push((self.db.version, groups));
             }
             let version = self.db.version;
-            ctx.note(leader, || Note::Committed { version, tx: tx.clone() });
+            ctx.note(leader, || Note::Committed {
+                version,
+                tx: tx.clone(),
+            });
         } else if let Err(error) = &outcome {
             ctx.note(leader, || Note::RolledBack {
                 tx: tx.clone(),

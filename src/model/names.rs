@@ -97,7 +97,12 @@ impl Names {
                 default_project: Sym(0),
             },
         };
-        let known = ["restricted", "restricted.cluster.groups", "features.networks", "default"];
+        let known = [
+            "restricted",
+            "restricted.cluster.groups",
+            "features.networks",
+            "default",
+        ];
         let syms: Vec<Sym> = known.iter().map(|s| names.intern(s).expect("fits")).collect();
         names.keys = Keys {
             restricted: syms[0],

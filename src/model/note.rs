@@ -20,9 +20,15 @@ pub enum Note {
     JoinError(Step, String),
     JoinEnded(JoinStatus),
     /// The leader committed a transaction, reaching `version`.
-    Committed { version: u64, tx: Tx },
+    Committed {
+        version: u64,
+        tx: Tx,
+    },
     /// The leader rolled a transaction back.
-    RolledBack { tx: Tx, error: ApiError },
+    RolledBack {
+        tx: Tx,
+        error: ApiError,
+    },
     /// An admin command starts.
     AdminCommand(Call),
     /// An admin command ended.

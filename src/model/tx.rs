@@ -44,7 +44,10 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         }
         Tx::Accept { joiner } => {
             if db.members.iter().any(|m| m.node == joiner && !m.pending) {
-                return fail(format!("The cluster already has a member with name: {}", names.node_str(joiner)));
+                return fail(format!(
+                    "The cluster already has a member with name: {}",
+                    names.node_str(joiner)
+                ));
             }
             if db.member(joiner).is_some() {
                 // The pending row is unique on name (UNIQUE constraint).
@@ -61,7 +64,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
             group,
             by_admin,
         } => {
-            if by_admin && !db.member(member).is_some_and(|m| !m.pending) {
+            if by_admin && db.member(member).is_none_or(|m| m.pending) {
                 return fail("Cluster member not found");
             }
             let Some(g) = db.group_mut(group) else {
@@ -77,7 +80,10 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         }
         Tx::CreateGroup { group } => {
             if db.group(group).is_some() {
-                return fail(format!("The cluster group \"{}\" already exists", names.group_str(group)));
+                return fail(format!(
+                    "The cluster group \"{}\" already exists",
+                    names.group_str(group)
+                ));
             }
             db.groups.push(super::db::Group {
                 name: group,
@@ -110,7 +116,14 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
             };
             p.config = config.clone();
         }
-        Tx::CreatePendingPool { pool } => create_pending(&mut db.pools, pool, names.keys.default_project, "Storage pool", names, &db.members)?,
+        Tx::CreatePendingPool { pool } => create_pending(
+            &mut db.pools,
+            pool,
+            names.keys.default_project,
+            "Storage pool",
+            names,
+            &db.members,
+        )?,
         Tx::CreatePendingNetwork { network, project } => {
             create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
         }
@@ -204,7 +217,11 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
         }
     }
     for net in db.networks.iter().filter(|n| n.created) {
-        if !local.networks.iter().any(|l| l.name == net.name && l.project == net.project) {
+        if !local
+            .networks
+            .iter()
+            .any(|l| l.name == net.name && l.project == net.project)
+        {
             return fail(format!(
                 "Mismatching config for network {} in project {}: missing",
                 names.str(net.name),
@@ -224,12 +241,19 @@ fn join_member(db: &mut Db, joiner: NodeId, local: &Db, names: &Names) -> Result
     }
     for pool in db.pools.iter_mut().filter(|p| p.created) {
         if !local.pools.iter().any(|l| l.name == pool.name) {
-            return fail(format!("Joining member has no config for pool {}", names.str(pool.name)));
+            return fail(format!(
+                "Joining member has no config for pool {}",
+                names.str(pool.name)
+            ));
         }
         pool.members.insert(joiner);
     }
     for net in db.networks.iter_mut().filter(|n| n.created) {
-        if local.networks.iter().any(|l| l.name == net.name && l.project == net.project) {
+        if local
+            .networks
+            .iter()
+            .any(|l| l.name == net.name && l.project == net.project)
+        {
             net.members.insert(joiner);
         }
     }

@@ -40,10 +40,18 @@ impl Variant {
 
     pub fn description(self) -> &'static str {
         match self {
-            Variant::Incus67 => "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)",
-            Variant::FeaturesOnly => "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)",
-            Variant::GroupsFirst => "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)",
-            Variant::DeferredValidation => "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)",
+            Variant::Incus67 => {
+                "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)"
+            }
+            Variant::FeaturesOnly => {
+                "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)"
+            }
+            Variant::GroupsFirst => {
+                "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)"
+            }
+            Variant::DeferredValidation => {
+                "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)"
+            }
         }
     }
 

@@ -64,10 +64,7 @@ impl Ratio {
 
     pub fn new(numerator: u32, denominator: u32) -> Ratio {
         assert!(denominator > 0 && numerator <= denominator, "bad ratio");
-        Ratio {
-            numerator,
-            denominator,
-        }
+        Ratio { numerator, denominator }
     }
 
     pub fn is_never(self) -> bool {
@@ -192,9 +189,7 @@ impl Choices {
     pub fn replay_overran(&self) -> bool {
         match &self.source {
             Source::Seeded(_) => false,
-            Source::Replay {
-                values, position, ..
-            } => *position > values.len(),
+            Source::Replay { values, position, .. } => *position > values.len(),
         }
     }
 

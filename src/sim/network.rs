@@ -1,8 +1,8 @@
 //! The simulated network: latency, reordering, loss, duplication and
 //! partitions between nodes. It knows node numbers, nothing else.
 
-use super::choice::Ratio;
 use super::NodeId;
+use super::choice::Ratio;
 
 /// A cut between two sets of nodes for a span of virtual time: while it
 /// lasts, nothing crosses between `side_a` and `side_b`.

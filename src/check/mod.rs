@@ -1,0 +1,111 @@
+//! The invariant checker. It reads the model's observations and state after
+//! every event (and at the end, for liveness); it never changes them.
+//! Violations are values, so that a failing schedule can be shrunk.
+
+mod invariant;
+mod membership;
+mod validation;
+
+pub use invariant::Invariant;
+use serde::{Deserialize, Serialize};
+
+use crate::model::World;
+use crate::model::observe::Observation;
+
+/// One broken invariant, where and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub invariant: Invariant,
+    /// The node it concerns, by name.
+    pub node: Option<String>,
+    /// The Incus step (or admin operation) at which it happened.
+    pub step: Option<String>,
+    pub tick: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at t={}", self.invariant, self.tick)?;
+        if let Some(node) = &self.node {
+            write!(f, " on {node}")?;
+        }
+        if let Some(step) = &self.step {
+            write!(f, ", step {step}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a run stopped before it ran out of events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LimitHit {
+    Events(u64),
+    Ticks(u64),
+}
+
+/// Checks every invariant; each is reported at most once per run (its
+/// first occurrence), so that a run's verdict is small and shrinkable.
+pub struct Checker {
+    reported: [bool; Invariant::ALL.len()],
+    checked_version: u64,
+    violations: Vec<Violation>,
+}
+
+impl Checker {
+    pub fn new(world: &World) -> Checker {
+        let mut checker = Checker {
+            reported: [false; Invariant::ALL.len()],
+            checked_version: u64::MAX,
+            violations: Vec::new(),
+        };
+        checker.after_event(world, 0);
+        checker
+    }
+
+    fn report(&mut self, violation: Violation) {
+        let slot = &mut self.reported[violation.invariant.index()];
+        if !*slot {
+            *slot = true;
+            self.violations.push(violation);
+        }
+    }
+
+    fn wants(&self, invariant: Invariant) -> bool {
+        !self.reported[invariant.index()]
+    }
+
+    /// Call after every event, before the world's observations are cleared.
+    pub fn after_event(&mut self, world: &World, tick: u64) {
+        for observation in &world.observations {
+            match observation {
+                Observation::Validation(v) => {
+                    if self.wants(Invariant::UnsyncedGroupValidation)
+                        && let Some(violation) = validation::unsynced(world, v, tick)
+                    {
+                        self.report(violation);
+                    }
+                }
+            }
+        }
+        if world.db.version != self.checked_version {
+            self.checked_version = world.db.version;
+            if self.wants(Invariant::DanglingGroupReference)
+                && let Some(violation) = validation::dangling(world, tick)
+            {
+                self.report(violation);
+            }
+        }
+    }
+
+    /// Call once the run is over: checks what can only be judged at the end.
+    pub fn at_end(mut self, world: &World, tick: u64, limit: Option<&LimitHit>) -> Vec<Violation> {
+        for violation in validation::spurious_failures(world) {
+            self.report(violation);
+        }
+        for violation in membership::at_end(world, tick, limit) {
+            self.report(violation);
+        }
+        self.violations
+    }
+}

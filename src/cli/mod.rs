@@ -1,0 +1,110 @@
+//! The command line: parse flags, validate them, run, map the verdict to
+//! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
+
+mod list;
+mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::model::Variant;
+use crate::scenario::{Scenario, ScenarioError};
+
+/// joinsim: deterministic simulation testing of the Incus cluster join.
+#[derive(Parser, Debug)]
+#[command(name = "joinsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario once, on one seed, and report how each join ended.
+    Run(run::RunArgs),
+    /// List the variants, invariants and bundled scenarios.
+    List(list::ListArgs),
+}
+
+/// What went wrong, by exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(String),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Failure {
+        Failure::Input(e.to_string())
+    }
+}
+
+/// The verdict of a command that ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing violated, or every expectation met.
+    Clean,
+    /// A violation, or an expectation not met.
+    Violated,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::List(args) => list::list(&args),
+    };
+    match result {
+        Ok(Verdict::Clean) => ExitCode::SUCCESS,
+        Ok(Verdict::Violated) => ExitCode::from(1),
+        Err(Failure::Input(message)) => {
+            eprintln!("joinsim: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads a scenario, applying a `--variant` override.
+pub fn load_scenario(path: &Path, variant: Option<&str>) -> Result<Scenario, Failure> {
+    let scenario = Scenario::load(path)?;
+    match variant {
+        None => Ok(scenario),
+        Some(name) => Ok(scenario.with_variant(parse_variant(name)?)),
+    }
+}
+
+pub fn parse_variant(name: &str) -> Result<Variant, Failure> {
+    Variant::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+        Failure::Input(format!(
+            "--variant: unknown variant \"{name}\" (known: {})",
+            known.join(", ")
+        ))
+    })
+}
+
+/// The bundled scenarios: every `.toml` in `scenarios/`, sorted.
+pub fn bundled_scenarios(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Failure::Input(format!("{}: cannot list scenarios: {e}", dir.display())))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// A fresh seed for a run the user did not seed. Taken outside any run
+/// (the run itself only ever sees the seed), and always printed.
+pub fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut h = crate::sim::hash::TraceHasher::new();
+    h.mix(&(nanos, std::process::id()));
+    std::hash::Hasher::finish(&h) % 1_000_000_000
+}

@@ -1,0 +1,78 @@
+//! Printing a run for a person: settings first, then how each join ended,
+//! then each violation, then the command that replays it.
+
+use std::fmt::Write;
+
+use crate::run::RunResult;
+use crate::scenario::Scenario;
+
+/// The effective settings of a run, printed before it.
+pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
+    let n = &scenario.network;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.path);
+    let _ = writeln!(out, "variant:  {}", scenario.variant());
+    let _ = writeln!(out, "{seed_line}");
+    let _ = writeln!(
+        out,
+        "network:  delay {}..{} ticks, reorder {}, drop {}, duplicate {} (until t={}), {} partition(s)",
+        n.delay_min_ticks,
+        n.delay_max_ticks,
+        if n.reorder { "on" } else { "off" },
+        n.drop,
+        n.duplicate,
+        n.faults_until_tick,
+        n.partitions.len()
+    );
+    let faults = &scenario.setup.step_faults;
+    let _ = writeln!(
+        out,
+        "faults:   {} crash(es), {} fixed step error(s), random step error {} (until t={})",
+        scenario.crashes.len(),
+        faults.fixed.len(),
+        faults.random,
+        faults.random_until_tick
+    );
+    let _ = writeln!(
+        out,
+        "limits:   {} events, t={}",
+        scenario.limits.max_events, scenario.limits.max_ticks
+    );
+    out
+}
+
+/// How each join ended, and each violation.
+pub fn verdict(scenario: &Scenario, result: &RunResult) -> String {
+    let mut out = String::new();
+    for join in &result.joins {
+        let name = scenario.node_name(join.joiner);
+        let target = scenario.node_name(join.target);
+        let at = join.ended_tick.map_or(String::new(), |t| format!(" at t={t}"));
+        let _ = writeln!(out, "join {name} -> {target}: {:?}{at}", join.status);
+        if let Some((step, error)) = &join.failure {
+            let _ = writeln!(out, "  failed at {step}:\n  {error}");
+        }
+        let source = if join.status == crate::model::joiner::JoinStatus::Completed {
+            "replicated DB"
+        } else {
+            "local DB"
+        };
+        for project in &join.effective_projects {
+            let _ = writeln!(out, "  project config in effect on {name} ({source}): {project}");
+        }
+    }
+    for v in &result.violations {
+        let _ = writeln!(out, "VIOLATION {v}");
+    }
+    let _ = writeln!(
+        out,
+        "{} events, {} choices, end t={}, DB v{}, {} violation(s), trace hash {:016x}",
+        result.events,
+        result.choices.len(),
+        result.end_tick,
+        result.db_version,
+        result.violations.len(),
+        result.trace_hash
+    );
+    out
+}

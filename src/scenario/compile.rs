@@ -1,0 +1,623 @@
+//! From the file's tables to a runnable [`Scenario`], checking every
+//! reference on the way. Each error names the file, line and key.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::error::{ScenarioError, line_of};
+use super::expect::{Expect, Expectations};
+use super::file::{AdminFile, CommandFile, ScenarioFile, Text};
+use super::{CrashPlan, Limits, Scenario};
+use crate::check::Invariant;
+use crate::model::admin::AdminPlan;
+use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
+use crate::model::message::Call;
+use crate::model::names::{DEFAULT_GROUP, GroupName, Names, Sym};
+use crate::model::step::Step;
+use crate::model::{JoinerPlan, Role, Setup, StepFaults, Variant};
+use crate::sim::{NetworkConfig, NodeId, Partition, Ratio};
+
+const DEFAULT_DELAY_MAX_TICKS: u64 = 10;
+const DEFAULT_REQUEST_TIMEOUT_TICKS: u64 = 300;
+const DEFAULT_MAX_EVENTS: u64 = 100_000;
+const DEFAULT_LIVENESS_TICKS: u64 = 5_000;
+
+struct Compiler<'a> {
+    file: &'a str,
+    source: &'a str,
+    names: Names,
+    nodes: BTreeMap<String, NodeId>,
+    roles: Vec<Role>,
+}
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+impl Compiler<'_> {
+    fn error(&self, span: Option<std::ops::Range<usize>>, key: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_string(),
+            line: span.map(|s| line_of(self.source, s.start)),
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn at<T>(&self, value: &Spanned<T>, key: &str, message: impl Into<String>) -> ScenarioError {
+        self.error(Some(value.span()), key, message)
+    }
+
+    fn intern(&mut self, text: &Text, key: &str) -> Result<Sym> {
+        self.names
+            .intern(text.get_ref())
+            .map_err(|e| self.at(text, key, format!("too many {}", e.0)))
+    }
+
+    fn group(&mut self, text: &Text, key: &str) -> Result<GroupName> {
+        self.names
+            .group(text.get_ref())
+            .map_err(|e| self.at(text, key, format!("too many {}", e.0)))
+    }
+
+    fn ticks(&self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> Result<u64> {
+        match value {
+            None => Ok(default),
+            Some(v) if *v.get_ref() < 0 => Err(self.at(v, key, format!("must not be negative, got {}", v.get_ref()))),
+            Some(v) => Ok(*v.get_ref() as u64),
+        }
+    }
+
+    fn add_node(&mut self, name: &Text, key: &str, role: Role) -> Result<NodeId> {
+        if let Some(&existing) = self.nodes.get(name.get_ref()) {
+            let what = match self.roles[usize::from(existing)] {
+                Role::Member => "already a cluster member",
+                Role::Joiner(_) => "already a joiner",
+                Role::Admin(_) => "already an admin client",
+            };
+            return Err(self.at(name, key, format!("\"{}\" is {what}", name.get_ref())));
+        }
+        if self.roles.len() >= 64 {
+            return Err(self.at(name, key, "too many nodes (at most 64)"));
+        }
+        let id = self.roles.len() as NodeId;
+        self.nodes.insert(name.get_ref().clone(), id);
+        self.names.nodes.push(name.get_ref().clone());
+        self.roles.push(role);
+        Ok(id)
+    }
+
+    fn node(&self, name: &Text, key: &str) -> Result<NodeId> {
+        self.nodes
+            .get(name.get_ref())
+            .copied()
+            .ok_or_else(|| self.at(name, key, format!("unknown node \"{}\"", name.get_ref())))
+    }
+
+    fn member(&self, name: &Text, key: &str) -> Result<NodeId> {
+        let node = self.node(name, key)?;
+        match self.roles[usize::from(node)] {
+            Role::Member => Ok(node),
+            _ => Err(self.at(name, key, format!("\"{}\" is not a cluster member", name.get_ref()))),
+        }
+    }
+
+    fn ratio(&self, text: &Option<Text>, key: &str) -> Result<Ratio> {
+        let Some(text) = text else { return Ok(Ratio::NEVER) };
+        let parsed = text.get_ref().split_once('/').and_then(|(n, d)| {
+            let (n, d) = (n.trim().parse::<u32>().ok()?, d.trim().parse::<u32>().ok()?);
+            (d > 0 && n <= d).then(|| Ratio::new(n, d))
+        });
+        parsed.ok_or_else(|| {
+            self.at(
+                text,
+                key,
+                format!("expected a probability like \"1/100\", got \"{}\"", text.get_ref()),
+            )
+        })
+    }
+}
+
+pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
+    let parsed: ScenarioFile = toml::from_str(source).map_err(|e| ScenarioError {
+        file: file.to_string(),
+        line: e.span().map(|s| line_of(source, s.start)),
+        key: None,
+        message: e.message().trim().to_string(),
+    })?;
+    let mut c = Compiler {
+        file,
+        source,
+        names: Names::new(),
+        nodes: BTreeMap::new(),
+        roles: Vec::new(),
+    };
+    let variant = Variant::parse(parsed.variant.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+        c.at(
+            &parsed.variant,
+            "variant",
+            format!(
+                "unknown variant \"{}\" (known: {})",
+                parsed.variant.get_ref(),
+                known.join(", ")
+            ),
+        )
+    })?;
+
+    let cluster = &parsed.cluster;
+    if cluster.members.is_empty() {
+        return Err(c.error(None, "cluster.members", "a cluster needs at least one member"));
+    }
+    for (i, m) in cluster.members.iter().enumerate() {
+        c.add_node(m, &format!("cluster.members[{i}]"), Role::Member)?;
+    }
+    let leader = c.member(&cluster.leader, "cluster.leader")?;
+    let db = cluster_db(&mut c, &parsed)?;
+
+    for (i, j) in parsed.joiners.iter().enumerate() {
+        let key = format!("joiners[{i}]");
+        let target = c.member(&j.target, &format!("{key}.target"))?;
+        let plan = JoinerPlan {
+            target,
+            start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
+            start_jitter_ticks: c.ticks(&j.start_jitter, &format!("{key}.start_jitter"), 0)?,
+        };
+        c.add_node(&j.name, &format!("{key}.name"), Role::Joiner(plan))?;
+    }
+    let mut db = db;
+    for joiner in 0..c.roles.len() as NodeId {
+        if matches!(c.roles[usize::from(joiner)], Role::Joiner(_)) {
+            db.tokens.insert(joiner);
+        }
+    }
+    for (i, a) in parsed.admins.iter().enumerate() {
+        let plan = admin_plan(&mut c, a, &format!("admins[{i}]"))?;
+        c.add_node(&a.name, &format!("admins[{i}].name"), Role::Admin(plan))?;
+    }
+
+    let network = network(&c, &parsed)?;
+    let crashes = crashes(&c, &parsed)?;
+    let step_faults = step_faults(&mut c, &parsed)?;
+    let expect = expectations(&c, &parsed)?;
+    let timeouts_needed = network.can_lose_messages() || !crashes.is_empty();
+    let request_timeout = c.ticks(
+        &parsed.network.request_timeout,
+        "network.request_timeout",
+        DEFAULT_REQUEST_TIMEOUT_TICKS,
+    )?;
+    if request_timeout == 0 {
+        return Err(c.error(
+            parsed.network.request_timeout.as_ref().map(|v| v.span()),
+            "network.request_timeout",
+            "must be at least 1 tick",
+        ));
+    }
+    let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+
+    let setup = Setup {
+        names: c.names,
+        roles: c.roles,
+        leader,
+        db: Arc::new(db),
+        variant,
+        request_timeout_ticks: timeouts_needed.then_some(request_timeout),
+        step_faults,
+    };
+    Ok(Scenario {
+        name: name.to_string(),
+        path: file.to_string(),
+        source: source.to_string(),
+        description: parsed.description.trim().to_string(),
+        setup: Arc::new(setup),
+        network,
+        crashes,
+        expect,
+        limits,
+    })
+}
+
+/// The cluster database the run starts from: every member full and in the
+/// `default` group, plus the declared groups, projects, pools and networks.
+fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
+    let cluster = &parsed.cluster;
+    let mut db = Db::standalone(&c.names);
+    db.version = 1;
+    let mut all_members = NodeSet::default();
+    for node in 0..c.roles.len() as NodeId {
+        all_members.insert(node);
+        db.members.push(MemberRow { node, pending: false });
+    }
+    db.groups[0].members = all_members;
+    for (i, g) in cluster.groups.iter().enumerate() {
+        let key = format!("cluster.groups[{i}]");
+        let name = c.group(&g.name, &format!("{key}.name"))?;
+        if name == DEFAULT_GROUP {
+            return Err(c.at(
+                &g.name,
+                &format!("{key}.name"),
+                "the default group always exists and holds every member; do not declare it",
+            ));
+        }
+        if db.group(name).is_some() {
+            return Err(c.at(
+                &g.name,
+                &format!("{key}.name"),
+                format!("cluster group \"{}\" is declared twice", g.name.get_ref()),
+            ));
+        }
+        let mut members = NodeSet::default();
+        for (k, m) in g.members.iter().enumerate() {
+            members.insert(c.member(m, &format!("{key}.members[{k}]"))?);
+        }
+        db.groups.push(Group { name, members });
+    }
+    for (i, p) in cluster.projects.iter().enumerate() {
+        let key = format!("cluster.projects[{i}]");
+        let name = c.intern(&p.name, &format!("{key}.name"))?;
+        let mut config = Config::default();
+        for (k, v) in &p.config {
+            let ckey = format!("{key}.config.\"{}\"", k.get_ref());
+            let ksym = c.intern(k, &ckey)?;
+            let vsym = c
+                .names
+                .intern_value(ksym, v.get_ref())
+                .map_err(|e| c.at(v, &ckey, format!("too many {}", e.0)))?;
+            if let Some(missing) = c.names.group_list(vsym).iter().find(|g| db.group(**g).is_none()) {
+                let missing = c.names.group_str(*missing).to_string();
+                return Err(c.at(
+                    v,
+                    &ckey,
+                    format!("names cluster group \"{missing}\", which the cluster does not have"),
+                ));
+            }
+            config.set(ksym, Some(vsym));
+        }
+        match db.projects.iter_mut().find(|q| q.name == name) {
+            Some(existing) if name == c.names.keys.default_project && existing.config.0.is_empty() => {
+                existing.config = config
+            }
+            Some(_) => {
+                return Err(c.at(
+                    &p.name,
+                    &format!("{key}.name"),
+                    format!("project \"{}\" is declared twice", p.name.get_ref()),
+                ));
+            }
+            None => db.projects.push(Project { name, config }),
+        }
+    }
+    for (i, p) in cluster.pools.iter().enumerate() {
+        let key = format!("cluster.pools[{i}].name");
+        let name = c.intern(&p.name, &key)?;
+        if db.pools.iter().any(|r| r.name == name) {
+            return Err(c.at(
+                &p.name,
+                &key,
+                format!("storage pool \"{}\" is declared twice", p.name.get_ref()),
+            ));
+        }
+        db.pools.push(Resource {
+            name,
+            project: c.names.keys.default_project,
+            created: true,
+            members: db.groups[0].members,
+        });
+    }
+    for (i, n) in cluster.networks.iter().enumerate() {
+        let key = format!("cluster.networks[{i}]");
+        let name = c.intern(&n.name, &format!("{key}.name"))?;
+        let project = match &n.project {
+            Some(p) => {
+                let sym = c.intern(p, &format!("{key}.project"))?;
+                if db.project(sym).is_none() {
+                    return Err(c.at(
+                        p,
+                        &format!("{key}.project"),
+                        format!("unknown project \"{}\"", p.get_ref()),
+                    ));
+                }
+                sym
+            }
+            None => c.names.keys.default_project,
+        };
+        if db.networks.iter().any(|r| r.name == name && r.project == project) {
+            return Err(c.at(
+                &n.name,
+                &format!("{key}.name"),
+                format!("network \"{}\" is declared twice", n.name.get_ref()),
+            ));
+        }
+        db.networks.push(Resource {
+            name,
+            project,
+            created: true,
+            members: db.groups[0].members,
+        });
+    }
+    Ok(db)
+}
+
+fn admin_plan(c: &mut Compiler<'_>, a: &AdminFile, key: &str) -> Result<AdminPlan> {
+    let via = c.member(&a.via, &format!("{key}.via"))?;
+    let mut commands = Vec::new();
+    for (i, command) in a.commands.iter().enumerate() {
+        commands.push(admin_command(c, command, &format!("{key}.commands[{i}]"))?);
+    }
+    Ok(AdminPlan {
+        via,
+        start_tick: c.ticks(&a.start, &format!("{key}.start"), 0)?,
+        start_jitter_ticks: c.ticks(&a.start_jitter, &format!("{key}.start_jitter"), 0)?,
+        pause_ticks: c.ticks(&a.pause, &format!("{key}.pause"), 0)?,
+        commands,
+    })
+}
+
+/// The admin operations a scenario can script, with the fields each needs.
+pub const ADMIN_OPS: [(&str, &[&str]); 8] = [
+    ("create-group", &["group"]),
+    ("delete-group", &["group"]),
+    ("rename-group", &["group", "to"]),
+    ("assign-member", &["member", "group"]),
+    ("set-project-key", &["project", "key", "value"]),
+    ("unset-project-key", &["project", "key"]),
+    ("create-pool", &["pool"]),
+    ("create-network", &["network", "project"]),
+];
+
+fn admin_command(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Call> {
+    let op = cmd.op.get_ref().as_str();
+    let Some(&(_, needed)) = ADMIN_OPS.iter().find(|(name, _)| *name == op) else {
+        let known: Vec<&str> = ADMIN_OPS.iter().map(|(n, _)| *n).collect();
+        return Err(c.at(
+            &cmd.op,
+            &format!("{key}.op"),
+            format!("unknown admin operation \"{op}\" (known: {})", known.join(", ")),
+        ));
+    };
+    let fields: [(&str, &Option<Text>); 8] = [
+        ("group", &cmd.group),
+        ("to", &cmd.to),
+        ("member", &cmd.member),
+        ("project", &cmd.project),
+        ("key", &cmd.key),
+        ("value", &cmd.value),
+        ("pool", &cmd.pool),
+        ("network", &cmd.network),
+    ];
+    for (field, value) in fields {
+        match (needed.contains(&field), value) {
+            (true, None) => return Err(c.at(&cmd.op, &format!("{key}.{field}"), format!("\"{op}\" needs `{field}`"))),
+            (false, Some(v)) => return Err(c.at(v, &format!("{key}.{field}"), format!("\"{op}\" takes no `{field}`"))),
+            _ => {}
+        }
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == name)
+            .and_then(|(_, v)| v.as_ref())
+            .expect("checked above")
+    };
+    let sub = |name: &str| format!("{key}.{name}");
+    Ok(match op {
+        "create-group" => Call::CreateClusterGroup {
+            group: c.group(field("group"), &sub("group"))?,
+        },
+        "delete-group" => Call::DeleteClusterGroup {
+            group: c.group(field("group"), &sub("group"))?,
+        },
+        "rename-group" => Call::RenameClusterGroup {
+            group: c.group(field("group"), &sub("group"))?,
+            to: c.group(field("to"), &sub("to"))?,
+        },
+        "assign-member" => Call::AssignClusterMember {
+            member: c.node(field("member"), &sub("member"))?,
+            group: c.group(field("group"), &sub("group"))?,
+        },
+        "set-project-key" | "unset-project-key" => {
+            let project = c.intern(field("project"), &sub("project"))?;
+            let k = c.intern(field("key"), &sub("key"))?;
+            let value = match op {
+                "set-project-key" => {
+                    let v = field("value");
+                    Some(
+                        c.names
+                            .intern_value(k, v.get_ref())
+                            .map_err(|e| c.at(v, &sub("value"), format!("too many {}", e.0)))?,
+                    )
+                }
+                _ => None,
+            };
+            Call::UpdateProject { project, key: k, value }
+        }
+        "create-pool" => Call::CreateStoragePool {
+            pool: c.intern(field("pool"), &sub("pool"))?,
+        },
+        "create-network" => Call::CreateNetwork {
+            network: c.intern(field("network"), &sub("network"))?,
+            project: c.intern(field("project"), &sub("project"))?,
+        },
+        _ => unreachable!("listed in ADMIN_OPS"),
+    })
+}
+
+fn network(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<NetworkConfig> {
+    let n = &parsed.network;
+    let delay_min = c.ticks(&n.delay_min, "network.delay_min", 1)?;
+    let delay_max = c.ticks(
+        &n.delay_max,
+        "network.delay_max",
+        DEFAULT_DELAY_MAX_TICKS.max(delay_min),
+    )?;
+    if delay_max < delay_min {
+        let span = n.delay_max.as_ref().map(|v| v.span());
+        return Err(c.error(
+            span,
+            "network.delay_max",
+            format!("must be at least delay_min ({delay_min})"),
+        ));
+    }
+    if delay_max - delay_min > u64::from(u32::MAX - 1) {
+        return Err(c.error(
+            n.delay_max.as_ref().map(|v| v.span()),
+            "network.delay_max",
+            "delay range too wide",
+        ));
+    }
+    let mut partitions = Vec::new();
+    for (i, p) in n.partitions.iter().enumerate() {
+        let key = format!("network.partitions[{i}]");
+        let side = |list: &Vec<Text>, name: &str| -> Result<Vec<NodeId>> {
+            list.iter()
+                .enumerate()
+                .map(|(k, t)| c.node(t, &format!("{key}.{name}[{k}]")))
+                .collect()
+        };
+        let from = c.ticks(&Some(p.from.clone()), &format!("{key}.from"), 0)?;
+        let until = c.ticks(&Some(p.until.clone()), &format!("{key}.until"), 0)?;
+        if until < from {
+            return Err(c.at(
+                &p.until,
+                &format!("{key}.until"),
+                format!("must not be before `from` ({from})"),
+            ));
+        }
+        partitions.push(Partition {
+            side_a: side(&p.side_a, "side_a")?,
+            side_b: side(&p.side_b, "side_b")?,
+            from_tick: from,
+            until_tick: until,
+        });
+    }
+    Ok(NetworkConfig {
+        delay_min_ticks: delay_min,
+        delay_max_ticks: delay_max,
+        reorder: n.reorder.unwrap_or(true),
+        drop: c.ratio(&n.drop, "network.drop")?,
+        duplicate: c.ratio(&n.duplicate, "network.duplicate")?,
+        partitions,
+        faults_until_tick: c.ticks(&n.faults_until, "network.faults_until", 1_000)?,
+    })
+}
+
+fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
+    let mut plans = Vec::new();
+    for (i, crash) in parsed.faults.crashes.iter().enumerate() {
+        let key = format!("faults.crashes[{i}]");
+        let node = c.node(&crash.node, &format!("{key}.node"))?;
+        if matches!(c.roles[usize::from(node)], Role::Admin(_)) {
+            return Err(c.at(
+                &crash.node,
+                &format!("{key}.node"),
+                "admin clients do not crash; crash a member or a joiner",
+            ));
+        }
+        let restart_after_ticks = match &crash.restart_after {
+            None => None,
+            Some(_) => Some(c.ticks(&crash.restart_after, &format!("{key}.restart_after"), 0)?),
+        };
+        plans.push(CrashPlan {
+            node,
+            at_tick: c.ticks(&Some(crash.at.clone()), &format!("{key}.at"), 0)?,
+            jitter_ticks: c.ticks(&crash.jitter, &format!("{key}.jitter"), 0)?,
+            restart_after_ticks,
+        });
+    }
+    Ok(plans)
+}
+
+fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults> {
+    let f = &parsed.faults;
+    let mut fixed = Vec::new();
+    for (i, e) in f.step_errors.iter().enumerate() {
+        let key = format!("faults.step_errors[{i}]");
+        let step = Step::parse(e.step.get_ref())
+            .filter(|s| *s != Step::Revert)
+            .ok_or_else(|| {
+                c.at(
+                    &e.step,
+                    &format!("{key}.step"),
+                    format!(
+                        "unknown join step \"{}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)",
+                        e.step.get_ref()
+                    ),
+                )
+            })?;
+        let joiner = match &e.joiner {
+            None => None,
+            Some(j) => {
+                let node = c.node(j, &format!("{key}.joiner"))?;
+                if !matches!(c.roles[usize::from(node)], Role::Joiner(_)) {
+                    return Err(c.at(
+                        j,
+                        &format!("{key}.joiner"),
+                        format!("\"{}\" is not a joiner", j.get_ref()),
+                    ));
+                }
+                Some(node)
+            }
+        };
+        fixed.push((joiner, step));
+    }
+    Ok(StepFaults {
+        fixed,
+        random: c.ratio(&f.random_step_error, "faults.random_step_error")?,
+        random_until_tick: c.ticks(&f.until, "faults.until", 1_000)?,
+    })
+}
+
+fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations> {
+    let mut expect = Expectations::default();
+    for (k, v) in &parsed.expect {
+        let key = format!("expect.{}", k.get_ref());
+        let invariant = Invariant::parse(k.get_ref()).ok_or_else(|| {
+            let known: Vec<&str> = Invariant::ALL.iter().map(|i| i.name()).collect();
+            c.at(
+                k,
+                &key,
+                format!("unknown invariant \"{}\" (known: {})", k.get_ref(), known.join(", ")),
+            )
+        })?;
+        expect.0[invariant.index()] = Expect::parse(v.get_ref()).ok_or_else(|| {
+            c.at(
+                v,
+                &key,
+                format!("expected always, sometimes, may or never, got \"{}\"", v.get_ref()),
+            )
+        })?;
+    }
+    Ok(expect)
+}
+
+/// The run's bounds: faults heal at the last fault tick; every join must end
+/// within `liveness_ticks` after that (or after the last scripted start).
+fn limits(
+    c: &Compiler<'_>,
+    parsed: &ScenarioFile,
+    network: &NetworkConfig,
+    crashes: &[CrashPlan],
+    faults: &StepFaults,
+) -> Result<Limits> {
+    let l = &parsed.limits;
+    let max_events = c.ticks(&l.max_events, "limits.max_events", DEFAULT_MAX_EVENTS)?;
+    let liveness = c.ticks(&l.liveness_ticks, "limits.liveness_ticks", DEFAULT_LIVENESS_TICKS)?;
+    let mut heal = network.last_fault_tick();
+    for crash in crashes {
+        heal = heal.max(crash.at_tick + crash.jitter_ticks + crash.restart_after_ticks.unwrap_or(0));
+    }
+    if !faults.random.is_never() {
+        heal = heal.max(faults.random_until_tick);
+    }
+    for role in &c.roles {
+        match role {
+            Role::Joiner(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
+            Role::Admin(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
+            Role::Member => {}
+        }
+    }
+    Ok(Limits {
+        max_events,
+        max_ticks: heal + liveness,
+    })
+}

@@ -1,0 +1,167 @@
+//! The scenario file format, as serde reads it. Every table rejects unknown
+//! keys; values that need checking against each other keep their position
+//! (`Spanned`) so that an error can name its line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type Text = Spanned<String>;
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    #[serde(default)]
+    pub description: String,
+    pub variant: Text,
+    pub cluster: ClusterFile,
+    #[serde(default)]
+    pub joiners: Vec<JoinerFile>,
+    #[serde(default)]
+    pub admins: Vec<AdminFile>,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default)]
+    pub faults: FaultsFile,
+    #[serde(default)]
+    pub limits: LimitsFile,
+    #[serde(default)]
+    pub expect: BTreeMap<Text, Text>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterFile {
+    pub members: Vec<Text>,
+    pub leader: Text,
+    #[serde(default)]
+    pub groups: Vec<GroupFile>,
+    #[serde(default)]
+    pub projects: Vec<ProjectFile>,
+    #[serde(default)]
+    pub pools: Vec<PoolFile>,
+    #[serde(default)]
+    pub networks: Vec<NetworkDefFile>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct GroupFile {
+    pub name: Text,
+    #[serde(default)]
+    pub members: Vec<Text>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub name: Text,
+    #[serde(default)]
+    pub config: BTreeMap<Text, Text>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PoolFile {
+    pub name: Text,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkDefFile {
+    pub name: Text,
+    pub project: Option<Text>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct JoinerFile {
+    pub name: Text,
+    pub target: Text,
+    pub start: Option<Spanned<i64>>,
+    pub start_jitter: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+    pub name: Text,
+    pub via: Text,
+    pub start: Option<Spanned<i64>>,
+    pub start_jitter: Option<Spanned<i64>>,
+    pub pause: Option<Spanned<i64>>,
+    pub commands: Vec<CommandFile>,
+}
+
+/// One admin command; which fields it needs depends on `op`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct CommandFile {
+    pub op: Text,
+    pub group: Option<Text>,
+    pub to: Option<Text>,
+    pub member: Option<Text>,
+    pub project: Option<Text>,
+    pub key: Option<Text>,
+    pub value: Option<Text>,
+    pub pool: Option<Text>,
+    pub network: Option<Text>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    pub delay_min: Option<Spanned<i64>>,
+    pub delay_max: Option<Spanned<i64>>,
+    pub reorder: Option<bool>,
+    pub drop: Option<Text>,
+    pub duplicate: Option<Text>,
+    pub faults_until: Option<Spanned<i64>>,
+    pub request_timeout: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub partitions: Vec<PartitionFile>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionFile {
+    pub side_a: Vec<Text>,
+    pub side_b: Vec<Text>,
+    pub from: Spanned<i64>,
+    pub until: Spanned<i64>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsFile {
+    #[serde(default)]
+    pub crashes: Vec<CrashFile>,
+    #[serde(default)]
+    pub step_errors: Vec<StepErrorFile>,
+    pub random_step_error: Option<Text>,
+    pub until: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct CrashFile {
+    pub node: Text,
+    pub at: Spanned<i64>,
+    pub jitter: Option<Spanned<i64>>,
+    pub restart_after: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct StepErrorFile {
+    pub step: Text,
+    pub joiner: Option<Text>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub max_events: Option<Spanned<i64>>,
+    pub liveness_ticks: Option<Spanned<i64>>,
+}

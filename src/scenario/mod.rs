@@ -1,0 +1,93 @@
+//! Scenario files: the cluster, the joiners, admin activity, faults and
+//! expectations, read from TOML and compiled into the model's [`Setup`]
+//! and the engine's knobs.
+
+mod compile;
+mod error;
+mod expect;
+mod file;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use error::ScenarioError;
+pub use expect::{Expect, Expectations};
+
+use crate::model::{Setup, Variant};
+use crate::sim::{NetworkConfig, NodeId};
+
+/// A crash of one node, and its restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrashPlan {
+    pub node: NodeId,
+    pub at_tick: u64,
+    /// The crash happens up to this many ticks after `at_tick` (drawn).
+    pub jitter_ticks: u64,
+    /// `None`: the node stays down.
+    pub restart_after_ticks: Option<u64>,
+}
+
+/// Bounds on a run; hitting one is a `join-liveness` violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_events: u64,
+    /// Virtual time by which every join must have ended.
+    pub max_ticks: u64,
+}
+
+/// A loaded scenario, ready to run any number of times.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file stem, e.g. `issue-1390`.
+    pub name: String,
+    /// The path it was loaded from, as given.
+    pub path: String,
+    /// The TOML text, so that an artifact can carry the scenario inline.
+    pub source: String,
+    pub description: String,
+    pub setup: Arc<Setup>,
+    pub network: NetworkConfig,
+    pub crashes: Vec<CrashPlan>,
+    pub expect: Expectations,
+    pub limits: Limits,
+}
+
+impl Scenario {
+    /// Loads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: shown.clone(),
+            line: None,
+            key: None,
+            message: format!("cannot read the scenario: {e}"),
+        })?;
+        let name = path
+            .file_stem()
+            .map_or_else(|| shown.clone(), |s| s.to_string_lossy().into_owned());
+        Scenario::parse(&name, &shown, &source)
+    }
+
+    /// Parses scenario text; `path` is only used in messages.
+    pub fn parse(name: &str, path: &str, source: &str) -> Result<Scenario, ScenarioError> {
+        compile::compile(name, path, source)
+    }
+
+    pub fn variant(&self) -> Variant {
+        self.setup.variant
+    }
+
+    /// The same scenario under another protocol variant.
+    pub fn with_variant(&self, variant: Variant) -> Scenario {
+        let mut setup = Setup::clone(&self.setup);
+        setup.variant = variant;
+        Scenario {
+            setup: Arc::new(setup),
+            ..self.clone()
+        }
+    }
+
+    pub fn node_name(&self, node: NodeId) -> &str {
+        self.setup.node_name(node)
+    }
+}

@@ -1,0 +1,173 @@
+//! Words for model values, shared by every trace format: Incus call and
+//! transaction names, node, group and project names instead of numbers.
+
+use crate::model::db::Config;
+use crate::model::message::{Answer, Call, Msg, Outcome, Tx};
+use crate::model::names::Names;
+use crate::model::note::Note;
+use crate::model::observe::{Site, Validation};
+use crate::sim::Loss;
+
+pub fn call(names: &Names, call: &Call) -> String {
+    let name = call.name();
+    match call {
+        Call::SetupTrust { joiner } => format!("{name}({})", names.node_str(*joiner)),
+        Call::GetNetworks { project } => format!("{name}(project {})", names.str(*project)),
+        Call::ClusterAccept { joiner, local } => format!(
+            "{name}({}, pools {}, networks {})",
+            names.node_str(*joiner),
+            local.0.pools.len(),
+            local.0.networks.len()
+        ),
+        Call::DeletePendingClusterMember { joiner } => format!("{name}({})", names.node_str(*joiner)),
+        Call::CreateClusterGroup { group } | Call::DeleteClusterGroup { group } => {
+            format!("{name} {}", names.group_str(*group))
+        }
+        Call::RenameClusterGroup { group, to } => {
+            format!("{name} {} {}", names.group_str(*group), names.group_str(*to))
+        }
+        Call::AssignClusterMember { member, group } => {
+            format!("{name} {} {}", names.node_str(*member), names.group_str(*group))
+        }
+        Call::UpdateProject { project, key, value } => match value {
+            Some(v) => format!("{name} {} {}={}", names.str(*project), names.str(*key), names.str(*v)),
+            None => format!("project unset {} {}", names.str(*project), names.str(*key)),
+        },
+        Call::CreateStoragePool { pool } => format!("{name} {}", names.str(*pool)),
+        Call::CreateNetwork { network, project } => {
+            format!("{name} {} --project {}", names.str(*network), names.str(*project))
+        }
+        _ => name.to_string(),
+    }
+}
+
+pub fn config(names: &Names, config: &Config) -> String {
+    let pairs: Vec<String> = config
+        .0
+        .iter()
+        .map(|(k, v)| format!("{}={}", names.str(*k), names.str(*v)))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+pub fn tx(names: &Names, tx: &Tx) -> String {
+    match tx {
+        Tx::Read => "Read".to_string(),
+        Tx::ConsumeJoinToken { joiner } => format!("ConsumeJoinToken({})", names.node_str(*joiner)),
+        Tx::CheckJoinerStorage { .. } => "CheckJoinerStoragePoolsAndNetworks".to_string(),
+        Tx::Accept { joiner } => format!("cluster.Accept({}) -> pending member", names.node_str(*joiner)),
+        Tx::JoinMember { joiner, .. } => {
+            format!("cluster.Join({}): pool config, clear pending", names.node_str(*joiner))
+        }
+        Tx::AddMemberToGroup { member, group, .. } => {
+            format!(
+                "AddNodeToClusterGroup({}, {})",
+                names.node_str(*member),
+                names.group_str(*group)
+            )
+        }
+        Tx::DeletePendingMember { joiner } => format!("DeletePendingMember({})", names.node_str(*joiner)),
+        Tx::CreateGroup { group } => format!("CreateClusterGroup({})", names.group_str(*group)),
+        Tx::DeleteGroup { group } => format!("DeleteClusterGroup({})", names.group_str(*group)),
+        Tx::RenameGroup { group, to } => {
+            format!(
+                "RenameClusterGroup({} -> {})",
+                names.group_str(*group),
+                names.group_str(*to)
+            )
+        }
+        Tx::ValidateProjectChange { project, key, value } => format!(
+            "projectValidateConfig({} {}={})",
+            names.str(*project),
+            names.str(*key),
+            value.map_or("<unset>", |v| names.str(v))
+        ),
+        Tx::WriteProject { project, config: c } => {
+            format!("UpdateProject({} {})", names.str(*project), config(names, c))
+        }
+        Tx::CreatePendingPool { pool } => format!("CreatePendingStoragePool({})", names.str(*pool)),
+        Tx::CreatePendingNetwork { network, .. } => format!("CreatePendingNetwork({})", names.str(*network)),
+        Tx::MarkPoolCreated { pool } => format!("StoragePoolCreated({})", names.str(*pool)),
+        Tx::MarkNetworkCreated { network } => format!("NetworkCreated({})", names.str(*network)),
+    }
+}
+
+pub fn outcome(names: &Names, outcome: &Outcome) -> String {
+    match outcome {
+        Ok(Answer::Done) => "ok".to_string(),
+        Ok(Answer::Snapshot(s)) => format!(
+            "ok, DB at v{} (groups {})",
+            s.0.version,
+            names.group_set_str(s.0.group_set())
+        ),
+        Ok(Answer::Validated(c)) => format!("valid: {}", config(names, c)),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+pub fn msg(names: &Names, msg: &Msg) -> String {
+    match msg {
+        Msg::Request { id, call: c } => format!("request #{id} {}", call(names, c)),
+        Msg::Response { id, outcome: o } => format!("response #{id} {}", outcome(names, o)),
+        Msg::Tx { id, tx: t } => format!("tx #{id} {}", tx(names, t)),
+        Msg::TxResult { id, outcome: o } => format!("tx #{id} result {}", outcome(names, o)),
+    }
+}
+
+/// A short label for an arrow in a sequence diagram.
+pub fn msg_label(names: &Names, msg: &Msg) -> String {
+    match msg {
+        Msg::Request { call: c, .. } => call(names, c),
+        Msg::Response { outcome: o, .. } | Msg::TxResult { outcome: o, .. } => match o {
+            Ok(Answer::Snapshot(s)) => format!("ok v{}", s.0.version),
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("error: {e}"),
+        },
+        Msg::Tx { tx: t, .. } => tx(names, t),
+    }
+}
+
+pub fn loss(loss: Loss) -> &'static str {
+    match loss {
+        Loss::Dropped => "dropped by the network",
+        Loss::Partitioned => "lost to a partition",
+        Loss::ReceiverDown => "lost: receiver down",
+    }
+}
+
+pub fn validation(names: &Names, v: &Validation) -> String {
+    let site = match v.site {
+        Site::Join(step) => step.name().to_string(),
+        Site::ProjectChange => "projectChange".to_string(),
+    };
+    let view = match v.view.synced_at {
+        None => "local DB, never synced".to_string(),
+        Some(at) => format!("synced at v{at}"),
+    };
+    format!(
+        "{site}: validate project \"{}\" restricted.cluster.groups={} (config v{}) against groups {} ({view}): {}",
+        names.str(v.project),
+        names.group_set_str(v.referenced),
+        v.config_version,
+        names.group_set_str(v.view.groups),
+        if v.passed { "passed" } else { "REJECTED" }
+    )
+}
+
+pub fn note(names: &Names, note: &Note) -> String {
+    match note {
+        Note::Step(step) => format!("{step}"),
+        Note::InjectedFault(step) => format!("injected fault at {step}"),
+        Note::Validation(v) => validation(names, v),
+        Note::Warning(step, e) => format!("warning at {step} (only logged): {e}"),
+        Note::JoinError(step, e) => format!("join failed at {step}: {e}"),
+        Note::JoinEnded(status) => format!("join ended: {status:?}"),
+        Note::Committed { version, tx: t } => format!("commit v{version}: {}", tx(names, t)),
+        Note::RolledBack { tx: t, error } => format!("rollback {}: {error}", tx(names, t)),
+        Note::AdminCommand(c) => format!("$ incus {}", call(names, c)),
+        Note::AdminResult(c, result) => match result {
+            Ok(()) => format!("$ incus {}: ok", call(names, c)),
+            Err(e) => format!("$ incus {}: Error: {e}", call(names, c)),
+        },
+    }
+}

@@ -1,0 +1,4 @@
+//! Traces: what a recorded run looks like to a reader.
+
+pub mod describe;
+pub mod text;
