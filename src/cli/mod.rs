@@ -1,6 +1,7 @@
 //! The command line: parse flags, validate them, run, map the verdict to
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
+mod fuzz;
 mod list;
 mod report;
 mod run;
@@ -25,6 +26,8 @@ pub struct Cli {
 enum Command {
     /// Run one scenario once, on one seed, and report how each join ended.
     Run(run::RunArgs),
+    /// Fuzz scenarios over many seeds and check their expectations.
+    Fuzz(fuzz::FuzzArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
 }
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::List(args) => list::list(&args),
     };
     match result {
