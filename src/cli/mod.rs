@@ -1,10 +1,13 @@
 //! The command line: parse flags, validate them, run, map the verdict to
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
+mod bench;
 mod fuzz;
 mod list;
+mod replay;
 mod report;
 mod run;
+mod shrink;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,6 +33,12 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
+    /// Replay a saved failure artifact and check it reproduces, hash for hash.
+    Replay(replay::ReplayArgs),
+    /// Shrink a saved failure to a minimal schedule that fails the same way.
+    Shrink(shrink::ShrinkArgs),
+    /// Benchmarks (`--shrink`: joinsim's shrinker against proptest's).
+    Bench(bench::BenchArgs),
 }
 
 /// What went wrong, by exit code.
@@ -41,6 +50,12 @@ pub enum Failure {
 
 impl From<ScenarioError> for Failure {
     fn from(e: ScenarioError) -> Failure {
+        Failure::Input(e.to_string())
+    }
+}
+
+impl From<crate::artifact::ArtifactError> for Failure {
+    fn from(e: crate::artifact::ArtifactError) -> Failure {
         Failure::Input(e.to_string())
     }
 }
@@ -60,6 +75,9 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::List(args) => list::list(&args),
+        Command::Replay(args) => replay::replay(&args),
+        Command::Shrink(args) => shrink::shrink(&args),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,
