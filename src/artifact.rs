@@ -33,6 +33,9 @@ pub struct Artifact {
     pub scenario: String,
     /// The protocol variant the run used (it may differ from the TOML's).
     pub variant: String,
+    /// The run was a swarm run (its first choices pick the fault kinds).
+    #[serde(default)]
+    pub swarm: bool,
     /// The seed the choices were first drawn from; lenient replay draws
     /// from it past the end of `choices`.
     pub seed: u64,
@@ -121,6 +124,7 @@ impl Artifact {
             scenario_path: scenario.path.clone(),
             scenario: scenario.source.clone(),
             variant: scenario.variant().name().to_string(),
+            swarm: scenario.swarm,
             seed,
             choices: choices.to_vec(),
             choices_drawn: result.choices.len(),
@@ -142,7 +146,7 @@ impl Artifact {
         let shown = format!("{} (inline scenario {})", path.display(), self.scenario_path);
         let scenario = Scenario::parse(&self.scenario_name, &self.scenario_path, &self.scenario)
             .map_err(|e| error(path, ArtifactProblem::Invalid, format!("{shown}: {e}")))?;
-        Ok(scenario.with_variant(variant))
+        Ok(scenario.with_variant(variant).with_swarm(self.swarm))
     }
 
     /// The invariant this artifact is about, if any.
@@ -192,8 +196,8 @@ impl Artifact {
 
     /// Reads and checks an artifact file.
     pub fn load(path: &Path) -> Result<Artifact, ArtifactError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| error(path, ArtifactProblem::Io, format!("cannot read: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| error(path, ArtifactProblem::Io, format!("cannot read: {e}")))?;
         Artifact::parse(path, &text)
     }
 
@@ -201,7 +205,8 @@ impl Artifact {
     /// version is checked before the fields, so that an artifact of another
     /// version is named as such rather than as corrupt.
     pub fn parse(path: &Path, text: &str) -> Result<Artifact, ArtifactError> {
-        let corrupt = |e: serde_json::Error| error(path, ArtifactProblem::Corrupt, format!("not a joinsim artifact: {e}"));
+        let corrupt =
+            |e: serde_json::Error| error(path, ArtifactProblem::Corrupt, format!("not a joinsim artifact: {e}"));
         let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
         check_format_version(path, &value)?;
         let artifact: Artifact = serde_json::from_value(value).map_err(corrupt)?;
@@ -227,7 +232,9 @@ fn check_format_version(path: &Path, value: &serde_json::Value) -> Result<(), Ar
 }
 
 fn temporary_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 

@@ -60,7 +60,6 @@ pub fn replay(artifact: &Artifact, path: &Path, mode: ReplayMode) -> Result<Repl
     let options = RunOptions {
         trace: true,
         event_hashes: true,
-        swarm: false,
     };
     let result = run(&scenario, &schedule, options);
     let replayed_hashes = result.event_hashes.as_deref().unwrap_or_default();

@@ -33,8 +33,6 @@ impl Schedule {
 pub struct RunOptions {
     pub trace: bool,
     pub event_hashes: bool,
-    /// Swarm testing: the run first draws which fault kinds it enables.
-    pub swarm: bool,
 }
 
 /// How one join ended.
@@ -93,7 +91,7 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         schedule.choices(),
         engine_options,
     );
-    if options.swarm {
+    if scenario.swarm {
         crate::swarm::pick_faults(&mut engine);
     }
     for crash in &scenario.crashes {

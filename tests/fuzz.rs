@@ -172,3 +172,69 @@ fn bad_fuzz_flags_exit_2() {
         assert!(!text(&o).contains("panicked"), "{args:?}");
     }
 }
+
+#[test]
+fn unexpected_failures_are_saved_then_shrunk_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_with_expect(&dir, "groups-first-race", "");
+    let out = dir.path().join("failures");
+    let o = joinsim(&["fuzz", &scenario, "--seeds", "100", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(
+        files.contains(&"groups-first-race-edited-groups-first-seed1.json".to_string()),
+        "{files:?}"
+    );
+    let shrunk = "groups-first-race-edited-groups-first-seed1.unsynced-group-validation.shrunk.json";
+    assert!(files.contains(&shrunk.to_string()), "{files:?}");
+    assert!(
+        text(&o).contains(&format!("artifact: joinsim replay {}", out.join(shrunk).display())),
+        "{}",
+        text(&o)
+    );
+    let replay = joinsim(&["replay", out.join(shrunk).to_str().unwrap()]);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "a faithful replay exits 0: {}",
+        text(&replay)
+    );
+    assert!(text(&replay).contains("reproduced"), "{}", text(&replay));
+}
+
+#[test]
+fn expected_failures_are_not_saved_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("failures");
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/issue-1390.toml",
+        "--seeds",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!out.exists());
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/issue-1390.toml",
+        "--seeds",
+        "20",
+        "--keep-expected",
+        "--no-shrink",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let files: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "one artifact for the one failing seed that starts both groups"
+    );
+}

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, Verdict, fresh_seed, load_scenario, report};
-use crate::run::{RunOptions, Schedule, run as run_once};
 use crate::artifact::Artifact;
+use crate::run::{RunOptions, Schedule, run as run_once};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -33,7 +33,7 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
-    let scenario = load_scenario(&args.scenario, args.variant.as_deref())?;
+    let scenario = load_scenario(&args.scenario, args.variant.as_deref())?.with_swarm(args.swarm);
     let (seed, drawn) = match args.seed {
         Some(seed) => (seed, ""),
         None => (fresh_seed(), " (drawn; pass --seed to repeat)"),
@@ -41,7 +41,6 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
     print!("{}", report::settings(&scenario, &format!("seed:     {seed}{drawn}")));
     let options = RunOptions {
         trace: args.trace,
-        swarm: args.swarm,
         ..RunOptions::default()
     };
     let result = run_once(&scenario, &Schedule::Seed(seed), options);

@@ -55,7 +55,10 @@ pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
         return Ok(Verdict::Violated);
     }
     if !shrunk.fixed_point {
-        println!("budget of {} runs spent before a fixed point: the result may not be minimal", args.max_runs);
+        println!(
+            "budget of {} runs spent before a fixed point: the result may not be minimal",
+            args.max_runs
+        );
     }
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.artifact));
     let result = save_shrunk(&scenario, &artifact, &shrunk.choices, target, &output)?;
@@ -72,7 +75,7 @@ fn print_progress(progress: &Progress) {
 
 /// Replays the shrunk choices with a trace and saves them as an artifact
 /// about `target`.
-fn save_shrunk(
+pub(super) fn save_shrunk(
     scenario: &Scenario,
     original: &Artifact,
     choices: &[u32],
@@ -82,7 +85,6 @@ fn save_shrunk(
     let options = RunOptions {
         trace: true,
         event_hashes: true,
-        swarm: false,
     };
     let result = run(scenario, &Schedule::Replay(choices.to_vec()), options);
     let shrunk = Artifact::about(scenario, original.seed, choices, &result, Some(target));
@@ -105,7 +107,9 @@ fn print_result(scenario: &Scenario, result: &RunResult, runs: u64, output: &Pat
 }
 
 fn default_output(artifact: &Path) -> PathBuf {
-    let name = artifact.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = artifact
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let stem = name.strip_suffix(".json").unwrap_or(&name);
     artifact.with_file_name(format!("{stem}.shrunk.json"))
 }

@@ -84,6 +84,15 @@ pub fn run_campaign(scenario: &Scenario, options: &CampaignOptions<'_>, observer
     run_campaign_with(scenario, options, observer, &seeded_run)
 }
 
+/// The scenario a campaign runs: with swarm testing when asked.
+fn campaign_scenario(scenario: &Scenario, options: &CampaignOptions<'_>) -> Scenario {
+    if options.swarm {
+        scenario.with_swarm(true)
+    } else {
+        scenario.clone()
+    }
+}
+
 /// [`run_campaign`] with another runner (tests use it to inject panics).
 pub fn run_campaign_with(
     scenario: &Scenario,
@@ -92,6 +101,7 @@ pub fn run_campaign_with(
     runner: &Runner<'_>,
 ) -> Campaign {
     let started = Instant::now();
+    let scenario = &campaign_scenario(scenario, options);
     let planned = options.shard.len(options.range);
     let shared = Shared {
         scenario,
@@ -148,7 +158,6 @@ fn worker(shared: &Shared<'_>, planned: u64) -> Tally {
 fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
     let scenario = shared.scenario;
     let options = RunOptions {
-        swarm: shared.options.swarm,
         event_hashes: shared.options.check_determinism,
         ..RunOptions::default()
     };

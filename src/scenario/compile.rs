@@ -214,6 +214,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         crashes,
         expect,
         limits,
+        swarm: false,
     })
 }
 

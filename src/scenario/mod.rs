@@ -50,6 +50,10 @@ pub struct Scenario {
     pub crashes: Vec<CrashPlan>,
     pub expect: Expectations,
     pub limits: Limits,
+    /// Swarm testing: each run first draws which fault kinds it enables.
+    /// Part of the scenario (not of a run's options) so that an artifact
+    /// of a swarm run replays as one.
+    pub swarm: bool,
 }
 
 impl Scenario {
@@ -85,6 +89,11 @@ impl Scenario {
             setup: Arc::new(setup),
             ..self.clone()
         }
+    }
+
+    /// The same scenario with swarm testing on or off.
+    pub fn with_swarm(&self, swarm: bool) -> Scenario {
+        Scenario { swarm, ..self.clone() }
     }
 
     pub fn node_name(&self, node: NodeId) -> &str {

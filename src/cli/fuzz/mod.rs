@@ -1,6 +1,7 @@
 //! `joinsim fuzz [SCENARIO|DIR ...]`: a seed campaign per scenario, checked
 //! against each scenario's expectations.
 
+mod failures;
 mod json;
 mod junit;
 mod progress;
@@ -54,6 +55,15 @@ pub struct FuzzArgs {
     /// Write JUnit XML here (a test case per scenario and invariant).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Where failure artifacts are saved.
+    #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
+    pub out: PathBuf,
+    /// Save failures without shrinking them.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Also save (and shrink) the failures a scenario expects.
+    #[arg(long)]
+    pub keep_expected: bool,
 }
 
 /// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
@@ -186,14 +196,32 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
     let bounded_by_seeds = args.time.is_none() || args.seeds.is_some() || args.to.is_some();
     let planned = bounded_by_seeds.then(|| shard.len(range));
     let progress = progress::Progress::new(&scenario.name, planned, args.time);
-    let campaign = run_campaign(&scenario, &options, &progress);
+    let keep = failures::Keep {
+        out: args.out.clone(),
+        expected: args.keep_expected,
+        shrink: !args.no_shrink,
+    };
+    let run_scenario = scenario.with_swarm(args.swarm);
+    let saver = failures::Saver {
+        scenario: &run_scenario,
+        keep: &keep,
+        saved: Default::default(),
+        errors: Default::default(),
+    };
+    let campaign = run_campaign(&scenario, &options, &failures::Both(&progress, &saver));
     progress.finish();
-    let problems = judge(&scenario, &campaign);
+    let mut problems = judge(&scenario, &campaign);
+    problems.extend(saver.errors.into_inner().expect("not poisoned"));
+    let saved = saver.saved.into_inner().expect("not poisoned");
+    let artifacts = failures::finish_groups(&run_scenario, &keep, &campaign.tally.groups, &saved).unwrap_or_else(|e| {
+        problems.push(e);
+        BTreeMap::new()
+    });
     ScenarioOutcome {
         scenario,
         campaign,
         problems,
-        artifacts: BTreeMap::new(),
+        artifacts,
         swarm: args.swarm,
     }
 }
@@ -301,9 +329,10 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
                 group.first_seed,
                 o.scenario.variant(),
                 if o.swarm { " --swarm" } else { "" },
-                o.artifacts
-                    .get(key)
-                    .map_or(String::new(), |p| format!(" (artifact {})", p.display()))
+                o.artifacts.get(key).map_or(String::new(), |p| format!(
+                    "; artifact: joinsim replay {} --trace",
+                    p.display()
+                ))
             );
         }
     }

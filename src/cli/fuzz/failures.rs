@@ -1,0 +1,133 @@
+//! Failures found by a campaign: saved as artifacts the moment they are
+//! found (before any shrinking, so a killed campaign loses none), then,
+//! once the campaign is over, the first seed of each group saved and shrunk.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::artifact::{Artifact, save_failure};
+use crate::check::Invariant;
+use crate::explore::FailureKey;
+use crate::explore::campaign::Observer;
+use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::scenario::{Expect, Scenario};
+use crate::shrink::{Budget, shrink};
+
+/// What to keep of a campaign's failures.
+#[derive(Clone, Debug)]
+pub struct Keep {
+    pub out: PathBuf,
+    /// Also save failures the scenario expects.
+    pub expected: bool,
+    pub shrink: bool,
+}
+
+impl Keep {
+    fn wants(&self, scenario: &Scenario, result: &RunResult) -> bool {
+        self.expected
+            || result
+                .violations
+                .iter()
+                .any(|v| scenario.expect.of(v.invariant) == Expect::Never)
+    }
+}
+
+/// Saves the first run of each new failure group as it is found.
+pub struct Saver<'a> {
+    pub scenario: &'a Scenario,
+    pub keep: &'a Keep,
+    /// Artifacts written, by seed.
+    pub saved: Mutex<BTreeMap<u64, PathBuf>>,
+    pub errors: Mutex<Vec<String>>,
+}
+
+impl Observer for Saver<'_> {
+    fn new_failure(&self, seed: u64, result: &RunResult) {
+        if !self.keep.wants(self.scenario, result) {
+            return;
+        }
+        match save_failure(&self.keep.out, self.scenario, seed, result) {
+            Ok(path) => {
+                self.saved.lock().expect("not poisoned").insert(seed, path);
+            }
+            Err(e) => self.errors.lock().expect("not poisoned").push(e.to_string()),
+        }
+    }
+}
+
+/// Two observers as one.
+pub struct Both<'a>(pub &'a dyn Observer, pub &'a dyn Observer);
+
+impl Observer for Both<'_> {
+    fn ran(&self, runs: u64, failures: u64) {
+        self.0.ran(runs, failures);
+        self.1.ran(runs, failures);
+    }
+    fn new_failure(&self, seed: u64, result: &RunResult) {
+        self.0.new_failure(seed, result);
+        self.1.new_failure(seed, result);
+    }
+    fn panicked(&self, seed: u64, message: &str) {
+        self.0.panicked(seed, message);
+        self.1.panicked(seed, message);
+    }
+}
+
+/// For each kept failure group: the artifact of its first seed (saved now
+/// if the campaign saved another seed of it), shrunk when asked. Returns
+/// the artifact to show per group.
+pub fn finish_groups(
+    scenario: &Scenario,
+    keep: &Keep,
+    groups: &BTreeMap<FailureKey, crate::explore::tally::FailureGroup>,
+    saved: &BTreeMap<u64, PathBuf>,
+) -> Result<BTreeMap<FailureKey, PathBuf>, String> {
+    let mut shown = BTreeMap::new();
+    let mut shrunk: BTreeMap<(u64, Invariant), PathBuf> = BTreeMap::new();
+    for (key, group) in groups {
+        let expected = scenario.expect.of(key.invariant) != Expect::Never;
+        if expected && !keep.expected {
+            continue;
+        }
+        let seed = group.first_seed;
+        let result = run(scenario, &Schedule::Seed(seed), RunOptions::default());
+        let path = match saved.get(&seed) {
+            Some(path) => path.clone(),
+            None => save_failure(&keep.out, scenario, seed, &result).map_err(|e| e.to_string())?,
+        };
+        let path = if keep.shrink {
+            match shrunk.get(&(seed, key.invariant)) {
+                Some(done) => done.clone(),
+                None => {
+                    let done = shrink_artifact(scenario, &path, key, &result)?;
+                    shrunk.insert((seed, key.invariant), done.clone());
+                    done
+                }
+            }
+        } else {
+            path
+        };
+        shown.insert(key.clone(), path);
+    }
+    Ok(shown)
+}
+
+/// Shrinks the failure of `key.invariant` in `result` and saves it beside
+/// the raw artifact.
+fn shrink_artifact(scenario: &Scenario, raw: &Path, key: &FailureKey, result: &RunResult) -> Result<PathBuf, String> {
+    let shrunk = shrink(scenario, &result.choices, key.invariant, Budget::default());
+    let replayed = run(
+        scenario,
+        &Schedule::Replay(shrunk.choices.clone()),
+        RunOptions {
+            event_hashes: true,
+            ..RunOptions::default()
+        },
+    );
+    let seed = Artifact::load(raw).map_err(|e| e.to_string())?.seed;
+    let artifact = Artifact::about(scenario, seed, &shrunk.choices, &replayed, Some(key.invariant));
+    let path = raw.with_extension(format!("{}.shrunk.json", key.invariant));
+    artifact.save(&path).map_err(|e| e.to_string())?;
+    Ok(path)
+}
