@@ -120,3 +120,21 @@ fn list_names_every_variant_invariant_and_scenario() {
     }
     assert!(out.contains("groups-first-race"));
 }
+
+#[test]
+fn bench_json_lists_every_scenario_and_variant_with_rates() {
+    let o = joinsim(&["bench", "--json", "--seconds", "0.01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("a JSON list");
+    let rows = rows.as_array().expect("a list");
+    let scenarios = std::fs::read_dir("scenarios").unwrap().count();
+    assert_eq!(rows.len(), scenarios * 4);
+    for row in rows {
+        for field in ["scenario", "variant"] {
+            assert!(row[field].is_string(), "{row}");
+        }
+        for field in ["runs_per_sec", "events_per_sec"] {
+            assert!(row[field].as_f64().is_some_and(|x| x > 0.0), "{row}");
+        }
+    }
+}

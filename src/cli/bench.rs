@@ -1,3 +1,6 @@
+//! `joinsim bench`: runs/s and events/s per core for every bundled scenario
+//! and variant, tracing off (`--json` for a machine-readable list).
+//!
 //! `joinsim bench --shrink [--seeds N]`: shrinks the failures of a
 //! scenario's seeds 1..=N with joinsim's shrinker and with proptest's own
 //! shrinking of the same `Vec<u32>`, and prints a table per shrinker.
@@ -16,9 +19,19 @@ use crate::shrink::{Budget, ShrinkResult, nonzero, proptest_shrink, shrink};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmark shrinking (the only benchmark so far).
+    /// Benchmark shrinking instead of throughput.
     #[arg(long)]
     pub shrink: bool,
+    /// Throughput: print a JSON list of {scenario, variant, runs_per_sec,
+    /// events_per_sec} instead of the table.
+    #[arg(long, conflicts_with = "shrink")]
+    pub json: bool,
+    /// Throughput: seconds to measure each scenario and variant.
+    #[arg(long, default_value_t = 1.0, conflicts_with = "shrink")]
+    pub seconds: f64,
+    /// Throughput: where the scenarios are.
+    #[arg(long, default_value = "scenarios", conflicts_with = "shrink")]
+    pub dir: PathBuf,
     /// Seeds 1..=N are run; each failing one is shrunk.
     #[arg(long, default_value_t = 200)]
     pub seeds: u64,
@@ -37,11 +50,42 @@ pub fn bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     shrink_bench(args)
 }
 
-/// The throughput benchmark (runs/s, events/s) lands with the fuzz issue.
-fn throughput(_args: &BenchArgs) -> Result<Verdict, Failure> {
-    Err(Failure::Input(
-        "the throughput benchmark lands with the fuzz issue; use --shrink".into(),
-    ))
+/// Runs/s and events/s on one core (the calling thread), tracing off.
+fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
+    if !(args.seconds > 0.0 && args.seconds <= 3600.0) {
+        return Err(Failure::Input(format!(
+            "--seconds: expected 0 < s <= 3600, got {}",
+            args.seconds
+        )));
+    }
+    if cfg!(debug_assertions) && !args.json {
+        eprintln!("note: a debug build; figures mean something only from `cargo run --release -- bench`");
+    }
+    let scenarios = super::bundled_scenarios(&args.dir)?
+        .iter()
+        .map(|p| crate::scenario::Scenario::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = crate::explore::bench::measure_all(&scenarios, Duration::from_secs_f64(args.seconds), 1_000);
+    if args.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "scenario": r.scenario,
+                    "variant": r.variant,
+                    "runs_per_sec": r.runs_per_sec,
+                    "events_per_sec": r.events_per_sec,
+                    "runs": r.runs,
+                    "events": r.events,
+                    "seconds": r.seconds,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list).expect("JSON serialises"));
+    } else {
+        print!("{}", crate::explore::bench::table(&rows));
+    }
+    Ok(Verdict::Clean)
 }
 
 /// One shrinker's result on one case.
