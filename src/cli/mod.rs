@@ -1,9 +1,11 @@
 //! The command line: parse flags, validate them, run, map the verdict to
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
+pub mod diff;
 mod list;
 mod report;
 mod run;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +29,12 @@ enum Command {
     Run(run::RunArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
+    /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
+    /// diagram.
+    Trace(trace::TraceArgs),
+    /// Replay one run's choices on another variant and show where the
+    /// traces part.
+    Diff(diff::DiffArgs),
 }
 
 /// What went wrong, by exit code.
@@ -56,6 +64,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::List(args) => list::list(&args),
+        Command::Trace(args) => trace::trace(&args),
+        Command::Diff(args) => diff::diff(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,
