@@ -148,11 +148,14 @@ fn arrow(out: &mut String, (x1, y1, x2, y2): (usize, usize, usize, usize), label
     } else {
         label.to_string()
     };
+    let (label_x, label_y) = if x1 == x2 {
+        (x1 + 34, y2 - 3)
+    } else {
+        ((x1 + x2) / 2, (y1 + y2) / 2 - 3)
+    };
     let _ = writeln!(
         out,
-        r##"<text x="{}" y="{}" text-anchor="middle" font-size="9" fill="#224">{}</text>"##,
-        (x1 + x2) / 2 + if x1 == x2 { 34 } else { 0 },
-        y2 - 3,
+        r##"<text x="{label_x}" y="{label_y}" text-anchor="middle" font-size="9" fill="#224">{}</text>"##,
         escape(&short)
     );
 }
