@@ -6,6 +6,7 @@
 //! Incus); [`check`] reads what happens; [`run`] ties one run together.
 
 pub mod check;
+pub mod explore;
 pub mod cli;
 pub mod model;
 pub mod run;

@@ -2,6 +2,7 @@
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
 pub mod diff;
+mod fuzz;
 mod list;
 mod report;
 mod run;
@@ -27,6 +28,8 @@ pub struct Cli {
 enum Command {
     /// Run one scenario once, on one seed, and report how each join ended.
     Run(run::RunArgs),
+    /// Fuzz scenarios over many seeds and check their expectations.
+    Fuzz(fuzz::FuzzArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
     /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Diff(args) => diff::diff(&args),
