@@ -47,6 +47,7 @@ fn row(row: &Row) -> Value {
             "join-end"
         }
         RowKind::Note => "note",
+        RowKind::Timer => "timer",
         RowKind::Crash => "crash",
         RowKind::Restart => "restart",
         RowKind::Violation => "violation",

@@ -36,8 +36,11 @@ fn row_lines(row: &Row) -> String {
             Fate::Lost(_) => format!("    {from}-x{to}: {at} LOST {}\n", clean(label)),
             Fate::Duplicated => note(from, &format!("{at} network duplicates: {label}")),
         },
-        RowKind::Step
-        | RowKind::Validation { passed: true }
+        RowKind::Step => note(
+            &row.node,
+            &format!("{at} {}: {}", row.step, row.text.trim_start_matches("=> ")),
+        ),
+        RowKind::Validation { passed: true }
         | RowKind::JoinEnd { failed: false }
         | RowKind::Crash
         | RowKind::Restart => {
@@ -49,7 +52,8 @@ fn row_lines(row: &Row) -> String {
                 note(&row.node, &format!("{at} {}", row.text))
             )
         }
-        RowKind::Note if row.text.starts_with("timer") => String::new(),
+        RowKind::Timer if row.text.starts_with("admin") => String::new(),
+        RowKind::Timer => note(&row.node, &format!("{at} {}", row.text)),
         RowKind::Note => note(&row.node, &format!("{at} {}", row.text)),
         RowKind::Violation => format!(
             "    rect rgb(255, 190, 190)\n{}    end\n",

@@ -15,7 +15,7 @@ use super::describe;
 use crate::check::Violation;
 use crate::model::World;
 use crate::model::joiner::JoinStatus;
-use crate::model::message::Msg;
+use crate::model::message::{Msg, Timer};
 use crate::model::names::Names;
 use crate::model::note::Note;
 use crate::model::step::Step;
@@ -48,8 +48,10 @@ pub enum RowKind {
     Validation { passed: bool },
     /// The join failed, or ended.
     JoinEnd { failed: bool },
-    /// A commit on the leader, an admin command, a warning, a timer.
+    /// A commit on the leader, an admin command, a warning.
     Note,
+    /// A timer fired (a join starts, an admin acts, a request timed out).
+    Timer,
     Crash,
     Restart,
     /// An invariant broke here.
@@ -112,6 +114,8 @@ impl Context {
                 self.handlers.insert((to, *count), label.clone());
                 label
             }
+            Msg::Tx { .. } if self.joiners.contains_key(&from) => self.current(from),
+            Msg::TxResult { .. } if self.joiners.contains_key(&to) => self.current(to),
             Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
             Msg::TxResult { id, .. } => self.handlers.get(&(to, *id)).cloned().unwrap_or_default(),
             Msg::Response { id, .. } => match self.handlers.get(&(to, *id)) {
@@ -127,6 +131,12 @@ impl Context {
 
     /// The label of a message that did not arrive (no handler was made).
     fn of_undelivered(&self, from: NodeId, to: NodeId, msg: &Msg) -> String {
+        if self.joiners.contains_key(&from) {
+            return self.current(from);
+        }
+        if self.joiners.contains_key(&to) {
+            return self.current(to);
+        }
         match msg {
             Msg::Request { id, .. } => self.of_request(from, *id),
             Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
@@ -160,30 +170,34 @@ impl Context {
     }
 }
 
-/// The request a joiner sends on entering a step, read off the trace: the
-/// first message it sends at that same tick.
+/// The request (or transaction) a joiner sends on entering a step, read
+/// off the trace: the first message it sent at that same tick, unless it
+/// entered another step at that tick first (then this step sent nothing).
 fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick: u64) -> Option<String> {
-    events.iter().find_map(|event| match event {
-        TraceEvent::Deliver {
-            sent_tick,
-            from,
-            to,
-            msg: msg @ Msg::Request { .. },
-            ..
+    for event in events.iter().skip(1) {
+        match event {
+            TraceEvent::Note {
+                tick: t,
+                node: n,
+                note: Note::Step(_),
+            } if *n == node && *t == tick => return None,
+            TraceEvent::Deliver {
+                sent_tick, from, to, msg, ..
+            }
+            | TraceEvent::Lost {
+                sent_tick, from, to, msg, ..
+            } if *from == node && *sent_tick == tick => {
+                let kind = if matches!(msg, Msg::Tx { .. }) { "tx" } else { "request" };
+                return Some(format!(
+                    "{kind} {} -> {}",
+                    describe::msg_label(names, msg),
+                    names.node_str(*to)
+                ));
+            }
+            _ => {}
         }
-        | TraceEvent::Lost {
-            sent_tick,
-            from,
-            to,
-            msg: msg @ Msg::Request { .. },
-            ..
-        } if *from == node && *sent_tick == tick => Some(format!(
-            "{} -> {}",
-            describe::msg_label(names, msg),
-            names.node_str(*to)
-        )),
-        _ => None,
-    })
+    }
+    None
 }
 
 /// What a step that sends no request does, in words.
@@ -194,7 +208,7 @@ fn local_step(step: Step) -> &'static str {
         Step::StoreCertificates => "store the cluster and member certificates",
         Step::ClusterJoin => "cluster.Join: drop the local DB, join raft, use the replicated DB",
         Step::Revert => "revert the join",
-        _ => "local step",
+        _ => "(no request sent)",
     }
 }
 
@@ -202,7 +216,7 @@ fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Op
     match note {
         Note::Step(step) => {
             let text = match request {
-                Some(request) => format!("=> request {request}"),
+                Some(request) => format!("=> {request}"),
                 None => format!("=> {}", local_step(*step)),
             };
             (text, RowKind::Step)
@@ -292,7 +306,12 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
             message_row(names, step, (*tick, *tick, *from, *to), msg, Fate::Duplicated)
         }
         TraceEvent::Timer { tick, node: n, timer } => {
-            simple(*tick, *n, ctx.current(*n), format!("timer {timer:?}"), RowKind::Note)
+            let text = match timer {
+                Timer::StartJoin => "$ incus cluster join".to_string(),
+                Timer::AdminNext => "admin: next command".to_string(),
+                Timer::Timeout { id } => format!("timeout: no answer to #{id}"),
+            };
+            simple(*tick, *n, ctx.current(*n), text, RowKind::Timer)
         }
         TraceEvent::Crash { tick, node: n } => {
             ctx.on_crash(*n);

@@ -172,7 +172,7 @@ fn marker(out: &mut String, row: &Row, x: usize, y: usize) {
             y + 10,
             if row.kind == RowKind::Crash { "✕" } else { "↻" }
         ),
-        RowKind::Note => dot("#999"),
+        RowKind::Note | RowKind::Timer => dot("#999"),
         RowKind::Message { .. } | RowKind::Violation => String::new(),
     };
     out.push_str(&mark);

@@ -17,9 +17,10 @@ const STEP_WIDTH: usize = 40;
 /// One line of the text trace.
 pub fn row_line(row: &Row) -> String {
     let marker = if row.kind == RowKind::Violation { "!!" } else { "  " };
+    let step = if row.step.is_empty() { "-" } else { &row.step };
     format!(
-        "{marker}{:>6}  {:<6} {:<STEP_WIDTH$} {}",
-        row.tick, row.node, row.step, row.text
+        "{marker}{:>6}  {:<6} {step:<STEP_WIDTH$} {}",
+        row.tick, row.node, row.text
     )
 }
 
