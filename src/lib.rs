@@ -6,8 +6,8 @@
 //! Incus); [`check`] reads what happens; [`run`] ties one run together.
 
 pub mod check;
-pub mod explore;
 pub mod cli;
+pub mod explore;
 pub mod model;
 pub mod run;
 pub mod scenario;

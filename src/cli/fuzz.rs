@@ -51,7 +51,9 @@ const DEFAULT_SEEDS: u64 = 20_000;
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().map_err(|_| format!("expected a duration like 30s or 5m, got \"{text}\""))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 30s or 5m, got \"{text}\""))?;
     let seconds = match unit {
         "" | "s" => n,
         "m" => n * 60,
@@ -69,8 +71,14 @@ impl FuzzArgs {
         let range = match (self.seeds, self.from, self.to) {
             (Some(n), _, _) => SeedRange { from: 1, to: n },
             (None, Some(from), Some(to)) => SeedRange { from, to },
-            _ if self.time.is_some() => SeedRange { from: 1, to: u64::MAX - 1 },
-            _ => SeedRange { from: 1, to: DEFAULT_SEEDS },
+            _ if self.time.is_some() => SeedRange {
+                from: 1,
+                to: u64::MAX - 1,
+            },
+            _ => SeedRange {
+                from: 1,
+                to: DEFAULT_SEEDS,
+            },
         };
         if range.is_empty() {
             return Err(Failure::Input(format!("empty seed range {}..{}", range.from, range.to)));
@@ -79,7 +87,11 @@ impl FuzzArgs {
     }
 
     fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
-        let inputs = if self.scenarios.is_empty() { vec![PathBuf::from("scenarios")] } else { self.scenarios.clone() };
+        let inputs = if self.scenarios.is_empty() {
+            vec![PathBuf::from("scenarios")]
+        } else {
+            self.scenarios.clone()
+        };
         let mut paths = Vec::new();
         for input in inputs {
             if input.is_dir() {
@@ -102,7 +114,9 @@ pub struct ScenarioOutcome {
 
 pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
     let range = args.range()?;
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {
         return Err(Failure::Input("--jobs must be at least 1".to_string()));
     }
@@ -116,13 +130,22 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
         "fuzz: {} scenario(s), seeds {}..{}{}, shard {}/{}, {} job(s){}{}",
         scenarios.len(),
         range.from,
-        if args.time.is_some() && args.seeds.is_none() && args.to.is_none() { "".to_string() } else { range.to.to_string() },
-        args.time.map_or(String::new(), |t| format!(" or {}s each", t.as_secs())),
+        if args.time.is_some() && args.seeds.is_none() && args.to.is_none() {
+            "".to_string()
+        } else {
+            range.to.to_string()
+        },
+        args.time
+            .map_or(String::new(), |t| format!(" or {}s each", t.as_secs())),
         shard.index,
         shard.count,
         jobs,
         if args.swarm { ", swarm" } else { "" },
-        if args.check_determinism { ", determinism check" } else { "" },
+        if args.check_determinism {
+            ", determinism check"
+        } else {
+            ""
+        },
     );
     let interrupted = AtomicBool::new(false);
     let mut outcomes = Vec::new();
@@ -138,7 +161,11 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
         };
         let campaign = run_campaign(&scenario, &options, &crate::explore::campaign::Quiet);
         let problems = judge(&scenario, &campaign);
-        outcomes.push(ScenarioOutcome { scenario, campaign, problems });
+        outcomes.push(ScenarioOutcome {
+            scenario,
+            campaign,
+            problems,
+        });
     }
     print!("{}", summary(&outcomes));
     let failed = outcomes.iter().any(|o| !o.problems.is_empty());
@@ -153,15 +180,27 @@ pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
         let expect = scenario.expect.of(invariant);
         let violating = tally.violating(invariant);
         if !expect.met_by(violating, tally.runs) {
-            let first = tally.groups.iter().filter(|(k, _)| k.invariant == invariant).map(|(_, g)| g.first_seed).min();
+            let first = tally
+                .groups
+                .iter()
+                .filter(|(k, _)| k.invariant == invariant)
+                .map(|(_, g)| g.first_seed)
+                .min();
             problems.push(match expect {
                 Expect::Never => format!(
                     "{invariant}: unexpected violation in {violating} of {} runs (first seed {})",
                     tally.runs,
                     first.map_or("?".to_string(), |s| s.to_string())
                 ),
-                Expect::Always => format!("{invariant}: expected in every run, held in {} of {} runs", tally.runs - violating, tally.runs),
-                Expect::Sometimes => format!("{invariant}: expected some run to violate it; none of {} did", tally.runs),
+                Expect::Always => format!(
+                    "{invariant}: expected in every run, held in {} of {} runs",
+                    tally.runs - violating,
+                    tally.runs
+                ),
+                Expect::Sometimes => format!(
+                    "{invariant}: expected some run to violate it; none of {} did",
+                    tally.runs
+                ),
                 Expect::May => unreachable!("may is always met"),
             });
         }
@@ -179,7 +218,11 @@ pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
 pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "\n{:<34} {:<20} {:>9} {:>10} {:>9}  violations (runs) per invariant", "scenario", "variant", "runs", "runs/s", "distinct");
+    let _ = writeln!(
+        out,
+        "\n{:<34} {:<20} {:>9} {:>10} {:>9}  violations (runs) per invariant",
+        "scenario", "variant", "runs", "runs/s", "distinct"
+    );
     for o in outcomes {
         let t = &o.campaign.tally;
         let per_second = t.runs as f64 / o.campaign.elapsed.as_secs_f64().max(1e-9);
@@ -196,7 +239,11 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
             t.runs,
             per_second,
             t.groups.len(),
-            if broken.is_empty() { "-".to_string() } else { broken.join(" ") }
+            if broken.is_empty() {
+                "-".to_string()
+            } else {
+                broken.join(" ")
+            }
         );
     }
     let mut failed = 0;
@@ -215,4 +262,3 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     );
     out
 }
-

@@ -85,7 +85,9 @@ pub fn run_campaign(scenario: &Scenario, options: &CampaignOptions<'_>, observer
     };
     let mut tally = Tally::default();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..options.jobs.max(1)).map(|_| scope.spawn(|| worker(&shared, planned))).collect();
+        let workers: Vec<_> = (0..options.jobs.max(1))
+            .map(|_| scope.spawn(|| worker(&shared, planned)))
+            .collect();
         for w in workers {
             tally.merge(w.join().expect("workers catch run panics"));
         }
@@ -113,7 +115,10 @@ fn worker(shared: &Shared<'_>, planned: u64) -> Tally {
             break;
         }
         for position in start..(start + CHUNK_SEEDS).min(planned) {
-            let seed = options.shard.seed(options.range, position).expect("position within the shard");
+            let seed = options
+                .shard
+                .seed(options.range, position)
+                .expect("position within the shard");
             run_seed(shared, &mut tally, seed);
         }
     }
@@ -160,7 +165,10 @@ fn notice_new_groups(shared: &Shared<'_>, seed: u64, result: &RunResult) {
     for v in &result.violations {
         let key = FailureKey {
             invariant: v.invariant,
-            role: v.node.as_deref().map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n)),
+            role: v
+                .node
+                .as_deref()
+                .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n)),
             step: v.step.clone().unwrap_or_default(),
         };
         new |= seen.insert(key);
@@ -191,8 +199,15 @@ pub fn first_difference(a: &RunResult, b: &RunResult) -> Option<String> {
     if a.trace_hash == b.trace_hash {
         return None;
     }
-    let (ha, hb) = (a.event_hashes.as_deref().unwrap_or(&[]), b.event_hashes.as_deref().unwrap_or(&[]));
-    let event = ha.iter().zip(hb).position(|(x, y)| x != y).unwrap_or(ha.len().min(hb.len()));
+    let (ha, hb) = (
+        a.event_hashes.as_deref().unwrap_or(&[]),
+        b.event_hashes.as_deref().unwrap_or(&[]),
+    );
+    let event = ha
+        .iter()
+        .zip(hb)
+        .position(|(x, y)| x != y)
+        .unwrap_or(ha.len().min(hb.len()));
     Some(format!(
         "trace hashes {:016x} and {:016x} part at event {} (of {} and {})",
         a.trace_hash,

@@ -35,7 +35,11 @@ impl Shard {
         let (i, n) = text
             .split_once('/')
             .ok_or_else(|| format!("--shard: expected I/N (e.g. 2/3), got \"{text}\""))?;
-        let parse = |s: &str| s.trim().parse::<u64>().map_err(|_| format!("--shard: \"{text}\" is not I/N"));
+        let parse = |s: &str| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("--shard: \"{text}\" is not I/N"))
+        };
         let (index, count) = (parse(i)?, parse(n)?);
         if count == 0 || index == 0 || index > count {
             return Err(format!("--shard: need 1 <= I <= N, got {index}/{count}"));
