@@ -59,8 +59,16 @@ pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
         rows: &rows_b,
         ending: outcome::lines(&other.scenario, &second),
     };
+    let overran = if second.replay_overran {
+        format!(
+            "# B ran past A's {} choices: from there every choice is 0 (oldest message first, base latency)\n",
+            first.choices.len()
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "# {} · {}: {} (A) vs {} (B) on the same choices\n{}",
+        "# {} · {}: {} (A) vs {} (B) on the same choices\n{overran}{}",
         loaded.scenario.name,
         loaded.schedule_text,
         loaded.scenario.variant(),

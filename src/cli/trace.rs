@@ -148,8 +148,9 @@ pub fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
             print!("{text}");
             Ok(())
         }
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display()))),
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
+        }
     }
 }
 

@@ -43,7 +43,13 @@ fn side_lines(out: &mut String, side: &Side<'_>, from: usize) {
 pub fn render(a: &Side<'_>, b: &Side<'_>) -> String {
     let mut out = String::new();
     let Some(at) = parting(a.rows, b.rows) else {
-        let _ = writeln!(out, "the traces of {} and {} are the same ({} lines)", a.name, b.name, a.rows.len());
+        let _ = writeln!(
+            out,
+            "the traces of {} and {} are the same ({} lines)",
+            a.name,
+            b.name,
+            a.rows.len()
+        );
         ending(&mut out, a);
         ending(&mut out, b);
         return out;

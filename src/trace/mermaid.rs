@@ -43,9 +43,7 @@ fn row_lines(row: &Row) -> String {
         RowKind::Validation { passed: true }
         | RowKind::JoinEnd { failed: false }
         | RowKind::Crash
-        | RowKind::Restart => {
-            note(&row.node, &format!("{at} {}", row.text))
-        }
+        | RowKind::Restart => note(&row.node, &format!("{at} {}", row.text)),
         RowKind::Validation { passed: false } | RowKind::JoinEnd { failed: true } => {
             format!(
                 "    rect rgb(255, 240, 200)\n{}    end\n",

@@ -45,9 +45,13 @@ pub enum RowKind {
     /// A joiner enters a step.
     Step,
     /// A validation of config naming cluster groups; `passed` as Incus saw it.
-    Validation { passed: bool },
+    Validation {
+        passed: bool,
+    },
     /// The join failed, or ended.
-    JoinEnd { failed: bool },
+    JoinEnd {
+        failed: bool,
+    },
     /// A commit on the leader, an admin command, a warning.
     Note,
     /// A timer fired (a join starts, an admin acts, a request timed out).
@@ -182,10 +186,18 @@ fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick:
                 note: Note::Step(_),
             } if *n == node && *t == tick => return None,
             TraceEvent::Deliver {
-                sent_tick, from, to, msg, ..
+                sent_tick,
+                from,
+                to,
+                msg,
+                ..
             }
             | TraceEvent::Lost {
-                sent_tick, from, to, msg, ..
+                sent_tick,
+                from,
+                to,
+                msg,
+                ..
             } if *from == node && *sent_tick == tick => {
                 let kind = if matches!(msg, Msg::Tx { .. }) { "tx" } else { "request" };
                 return Some(format!(
@@ -203,11 +215,15 @@ fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick:
 /// What a step that sends no request does, in words.
 fn local_step(step: Step) -> &'static str {
     match step {
-        Step::ApplyServerPreseed => "ApplyServerPreseed on the local daemon: pools, networks, projects (validated locally)",
+        Step::ApplyServerPreseed => "ApplyServerPreseed on the local daemon: pools, networks, projects",
         Step::RegisterRevert => "register the revert (DeletePendingClusterMember on failure)",
         Step::StoreCertificates => "store the cluster and member certificates",
         Step::ClusterJoin => "cluster.Join: drop the local DB, join raft, use the replicated DB",
         Step::Revert => "revert the join",
+        Step::StartClusterTasks => "start cluster tasks, reload config, doAPI10UpdateTriggers",
+        Step::NetworkStartup => "networkStartup (errors only logged)",
+        Step::ImageSync => "image sync",
+        Step::LifecycleEvent => "lifecycle event cluster-member-added",
         _ => "(no request sent)",
     }
 }
@@ -233,9 +249,12 @@ fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Op
                 JoinStatus::Completed => "join completed".to_string(),
                 other => format!("join ended: {other:?}"),
             };
-            (text, RowKind::JoinEnd {
-                failed: *status != JoinStatus::Completed,
-            })
+            (
+                text,
+                RowKind::JoinEnd {
+                    failed: *status != JoinStatus::Completed,
+                },
+            )
         }
         _ => (describe::note(names, note), RowKind::Note),
     }
@@ -251,8 +270,17 @@ fn message_row(
     let node = |n: NodeId| names.node_str(n).to_string();
     let text = match fate {
         Fate::Delivered => format!("<- {} {}", node(from), describe::msg(names, msg)),
-        Fate::Lost(loss) => format!("x- {} {} ({})", node(from), describe::msg(names, msg), describe::loss(loss)),
-        Fate::Duplicated => format!("-> {} {} (duplicated by the network)", node(to), describe::msg(names, msg)),
+        Fate::Lost(loss) => format!(
+            "x- {} {} ({})",
+            node(from),
+            describe::msg(names, msg),
+            describe::loss(loss)
+        ),
+        Fate::Duplicated => format!(
+            "-> {} {} (duplicated by the network)",
+            node(to),
+            describe::msg(names, msg)
+        ),
     };
     let shown = if fate == Fate::Duplicated { from } else { to };
     Row {

@@ -46,7 +46,7 @@ struct Layout {
 
 fn transcript(row: &Row) -> String {
     match row.kind {
-        RowKind::Step => format!("{:<6} {}", row.node, row.text),
+        RowKind::Step => format!("{:<6} {} {}", row.node, row.step, row.text),
         _ => format!("{:<6} {} | {}", row.node, row.step, row.text),
     }
 }
