@@ -4,7 +4,9 @@
 pub mod campaign;
 pub mod seeds;
 pub mod tally;
+pub mod verdict;
 
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
 pub use seeds::{SeedRange, Shard};
 pub use tally::{FailureKey, Tally};
+pub use verdict::judge;
