@@ -119,3 +119,72 @@ fn failing_seeds_do_not_depend_on_jobs_or_shards() {
         assert_eq!(one, union, "{name}: union of shards 1/3..3/3");
     }
 }
+
+#[test]
+fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
+    use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
+    let scenario = Scenario::load(Path::new("scenarios/issue-1390-features-only.toml")).unwrap();
+    let interrupted = AtomicBool::new(false);
+    let options = CampaignOptions {
+        range: SeedRange { from: 1, to: 100 },
+        shard: Shard::WHOLE,
+        jobs: 2,
+        deadline: None,
+        swarm: false,
+        check_determinism: false,
+        interrupted: &interrupted,
+    };
+    let runner = |s: &Scenario, seed: u64, o: RunOptions| {
+        if seed == 37 {
+            panic!("model bug at seed 37");
+        }
+        seeded_run(s, seed, o)
+    };
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
+    std::panic::set_hook(previous);
+    assert_eq!(campaign.tally.runs, 100);
+    assert_eq!(campaign.tally.panics.keys().copied().collect::<Vec<_>>(), vec![37]);
+    assert_eq!(campaign.tally.panics[&37], "model bug at seed 37");
+    let problems = joinsim::explore::judge(&scenario, &campaign);
+    assert_eq!(problems, vec!["seed 37 panicked: model bug at seed 37".to_string()]);
+}
+
+#[test]
+fn the_determinism_check_names_the_event_where_two_runs_part() {
+    use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
+    let scenario = Scenario::load(Path::new("scenarios/issue-1390-features-only.toml")).unwrap();
+    let interrupted = AtomicBool::new(false);
+    let options = CampaignOptions {
+        range: SeedRange { from: 1, to: 20 },
+        shard: Shard::WHOLE,
+        jobs: 1,
+        deadline: None,
+        swarm: false,
+        check_determinism: true,
+        interrupted: &interrupted,
+    };
+    // A deliberately nondeterministic runner: the second run of seed 5
+    // replays the first one's choices with one value changed.
+    let calls = std::sync::Mutex::new(std::collections::BTreeMap::<u64, u32>::new());
+    let runner = |s: &Scenario, seed: u64, o: RunOptions| {
+        let n = {
+            let mut calls = calls.lock().unwrap();
+            let n = calls.entry(seed).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let first = seeded_run(s, seed, o);
+        if seed == 5 && n == 2 {
+            let mut choices = first.choices.clone();
+            choices[10] += 1;
+            return run(s, &Schedule::Replay(choices), o);
+        }
+        first
+    };
+    let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
+    let parting = campaign.tally.nondeterministic.get(&5).expect("seed 5 flagged");
+    assert!(parting.contains("part at event"), "{parting}");
+    assert_eq!(campaign.tally.nondeterministic.len(), 1);
+}

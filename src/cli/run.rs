@@ -22,6 +22,10 @@ pub struct RunArgs {
     /// Print the event trace.
     #[arg(long)]
     pub trace: bool,
+    /// Swarm testing: the run first draws which fault kinds it enables (as
+    /// `fuzz --swarm` does; needed to replay a swarm seed).
+    #[arg(long)]
+    pub swarm: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
@@ -33,6 +37,7 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
     print!("{}", report::settings(&scenario, &format!("seed:     {seed}{drawn}")));
     let options = RunOptions {
         trace: args.trace,
+        swarm: args.swarm,
         ..RunOptions::default()
     };
     let result = run_once(&scenario, &Schedule::Seed(seed), options);
@@ -46,9 +51,10 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
         return Ok(Verdict::Clean);
     }
     println!(
-        "replay: joinsim run {} --seed {seed} --variant {} --trace",
+        "replay: joinsim run {} --seed {seed} --variant {}{} --trace",
         scenario.path,
-        scenario.variant()
+        scenario.variant(),
+        if args.swarm { " --swarm" } else { "" }
     );
     Ok(Verdict::Violated)
 }

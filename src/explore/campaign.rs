@@ -61,8 +61,17 @@ impl Campaign {
     }
 }
 
+/// Runs one seed; swappable so that tests can inject a failing run.
+pub type Runner<'r> = dyn Fn(&Scenario, u64, RunOptions) -> RunResult + Sync + 'r;
+
+/// The real runner: a seeded run.
+pub fn seeded_run(scenario: &Scenario, seed: u64, options: RunOptions) -> RunResult {
+    run(scenario, &Schedule::Seed(seed), options)
+}
+
 struct Shared<'a> {
     scenario: &'a Scenario,
+    runner: &'a Runner<'a>,
     options: &'a CampaignOptions<'a>,
     observer: &'a dyn Observer,
     next_position: AtomicU64,
@@ -72,10 +81,21 @@ struct Shared<'a> {
 }
 
 pub fn run_campaign(scenario: &Scenario, options: &CampaignOptions<'_>, observer: &dyn Observer) -> Campaign {
+    run_campaign_with(scenario, options, observer, &seeded_run)
+}
+
+/// [`run_campaign`] with another runner (tests use it to inject panics).
+pub fn run_campaign_with(
+    scenario: &Scenario,
+    options: &CampaignOptions<'_>,
+    observer: &dyn Observer,
+    runner: &Runner<'_>,
+) -> Campaign {
     let started = Instant::now();
     let planned = options.shard.len(options.range);
     let shared = Shared {
         scenario,
+        runner,
         options,
         observer,
         next_position: AtomicU64::new(0),
@@ -132,7 +152,7 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
         event_hashes: shared.options.check_determinism,
         ..RunOptions::default()
     };
-    let result = match catch_unwind(AssertUnwindSafe(|| run(scenario, &Schedule::Seed(seed), options))) {
+    let result = match catch_unwind(AssertUnwindSafe(|| (shared.runner)(scenario, seed, options))) {
         Ok(result) => result,
         Err(payload) => {
             let message = panic_message(payload.as_ref());
@@ -144,7 +164,7 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
         }
     };
     if shared.options.check_determinism {
-        let again = run(scenario, &Schedule::Seed(seed), options);
+        let again = (shared.runner)(scenario, seed, options);
         if let Some(parting) = first_difference(&result, &again) {
             tally.nondeterministic.insert(seed, parting);
         }

@@ -1,6 +1,7 @@
 //! Exploration: many runs of a scenario over a seed space, on many
 //! threads, with results that do not depend on the number of threads.
 
+pub mod bench;
 pub mod campaign;
 pub mod seeds;
 pub mod tally;

@@ -1,15 +1,20 @@
 //! `joinsim fuzz [SCENARIO|DIR ...]`: a seed campaign per scenario, checked
 //! against each scenario's expectations.
 
+mod json;
+mod junit;
+mod progress;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
 use super::{Failure, Verdict, bundled_scenarios, load_scenario};
 use crate::check::Invariant;
-use crate::explore::{Campaign, CampaignOptions, SeedRange, Shard, judge, run_campaign};
+use crate::explore::{Campaign, CampaignOptions, FailureKey, SeedRange, Shard, judge, run_campaign};
 use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
@@ -43,6 +48,12 @@ pub struct FuzzArgs {
     /// Run each seed twice and fail on any trace-hash difference.
     #[arg(long)]
     pub check_determinism: bool,
+    /// Write a machine-readable summary here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write JUnit XML here (a test case per scenario and invariant).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
@@ -110,7 +121,14 @@ pub struct ScenarioOutcome {
     pub campaign: Campaign,
     /// Human-readable reasons the campaign failed; empty when it passed.
     pub problems: Vec<String>,
+    /// The saved artifact of each failure group, if any.
+    pub artifacts: BTreeMap<FailureKey, PathBuf>,
+    /// The campaign ran with `--swarm` (replays need it too).
+    pub swarm: bool,
 }
+
+/// Set by Ctrl-C: campaigns stop claiming seeds, the summary still prints.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
     let range = args.range()?;
@@ -126,50 +144,101 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
         .iter()
         .map(|p| load_scenario(p, args.variant.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
-    println!(
-        "fuzz: {} scenario(s), seeds {}..{}{}, shard {}/{}, {} job(s){}{}",
-        scenarios.len(),
-        range.from,
-        if args.time.is_some() && args.seeds.is_none() && args.to.is_none() {
-            "".to_string()
-        } else {
-            range.to.to_string()
-        },
-        args.time
-            .map_or(String::new(), |t| format!(" or {}s each", t.as_secs())),
-        shard.index,
-        shard.count,
-        jobs,
-        if args.swarm { ", swarm" } else { "" },
-        if args.check_determinism {
-            ", determinism check"
-        } else {
-            ""
-        },
-    );
-    let interrupted = AtomicBool::new(false);
+    let settings = settings(args, range, shard, jobs, scenarios.len());
+    println!("fuzz: {}", settings_line(&settings));
+    // A second Ctrl-C (or a failure to install the handler) falls back to
+    // the default: the process ends at once.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    // Panics inside runs are caught and reported per seed; keep the default
+    // hook from printing each one in the middle of the progress display.
+    std::panic::set_hook(Box::new(|_| {}));
     let mut outcomes = Vec::new();
     for scenario in scenarios {
-        let options = CampaignOptions {
-            range,
-            shard,
-            jobs,
-            deadline: args.time.map(|t| Instant::now() + t),
-            swarm: args.swarm,
-            check_determinism: args.check_determinism,
-            interrupted: &interrupted,
-        };
-        let campaign = run_campaign(&scenario, &options, &crate::explore::campaign::Quiet);
-        let problems = judge(&scenario, &campaign);
-        outcomes.push(ScenarioOutcome {
-            scenario,
-            campaign,
-            problems,
-        });
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            break;
+        }
+        outcomes.push(fuzz_scenario(args, scenario, range, shard, jobs));
     }
+    let _ = std::panic::take_hook();
     print!("{}", summary(&outcomes));
-    let failed = outcomes.iter().any(|o| !o.problems.is_empty());
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        println!("interrupted: the summary covers the seeds that ran");
+    }
+    write_reports(args, &outcomes, settings)?;
+    let failed = INTERRUPTED.load(Ordering::SeqCst) || outcomes.iter().any(|o| !o.problems.is_empty());
     Ok(if failed { Verdict::Violated } else { Verdict::Clean })
+}
+
+fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: Shard, jobs: usize) -> ScenarioOutcome {
+    let options = CampaignOptions {
+        range,
+        shard,
+        jobs,
+        deadline: args.time.map(|t| Instant::now() + t),
+        swarm: args.swarm,
+        check_determinism: args.check_determinism,
+        interrupted: &INTERRUPTED,
+    };
+    let bounded_by_seeds = args.time.is_none() || args.seeds.is_some() || args.to.is_some();
+    let planned = bounded_by_seeds.then(|| shard.len(range));
+    let progress = progress::Progress::new(&scenario.name, planned, args.time);
+    let campaign = run_campaign(&scenario, &options, &progress);
+    progress.finish();
+    let problems = judge(&scenario, &campaign);
+    ScenarioOutcome {
+        scenario,
+        campaign,
+        problems,
+        artifacts: BTreeMap::new(),
+        swarm: args.swarm,
+    }
+}
+
+fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenarios: usize) -> serde_json::Value {
+    serde_json::json!({
+        "scenarios": scenarios,
+        "from": range.from,
+        "to": range.to,
+        "time_secs": args.time.map(|t| t.as_secs()),
+        "shard": format!("{}/{}", shard.index, shard.count),
+        "jobs": jobs,
+        "swarm": args.swarm,
+        "check_determinism": args.check_determinism,
+        "variant_override": args.variant,
+    })
+}
+
+fn settings_line(s: &serde_json::Value) -> String {
+    let time = s["time_secs"]
+        .as_u64()
+        .map_or(String::new(), |t| format!(" (or {t}s per scenario)"));
+    format!(
+        "{} scenario(s), seeds {}..{}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
+        s["scenarios"],
+        s["from"],
+        s["to"],
+        s["shard"].as_str().unwrap_or("1/1"),
+        s["jobs"],
+        s["swarm"],
+        s["check_determinism"]
+    )
+}
+
+fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_json::Value) -> Result<(), Failure> {
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
+    };
+    if let Some(path) = &args.json {
+        write(path, json::render(outcomes, settings))?;
+    }
+    if let Some(path) = &args.junit {
+        write(path, junit::render(outcomes))?;
+    }
+    Ok(())
 }
 
 /// The per-scenario table printed at the end.
@@ -210,6 +279,32 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
         let _ = writeln!(out, "FAILED {} ({}):", o.scenario.name, o.scenario.path);
         for p in &o.problems {
             let _ = writeln!(out, "  {p}");
+        }
+    }
+    for o in outcomes {
+        for (key, group) in &o.campaign.tally.groups {
+            let expected = o.scenario.expect.of(key.invariant) != crate::scenario::Expect::Never;
+            let _ = writeln!(
+                out,
+                "{} {} {} on {} at {}: {} run(s); replay: joinsim run {} --seed {} --variant {}{} --trace{}",
+                if expected { "expected" } else { "UNEXPECTED" },
+                o.scenario.name,
+                key.invariant,
+                key.role,
+                if key.step.is_empty() {
+                    "the end of the run"
+                } else {
+                    &key.step
+                },
+                group.count,
+                o.scenario.path,
+                group.first_seed,
+                o.scenario.variant(),
+                if o.swarm { " --swarm" } else { "" },
+                o.artifacts
+                    .get(key)
+                    .map_or(String::new(), |p| format!(" (artifact {})", p.display()))
+            );
         }
     }
     let _ = writeln!(
