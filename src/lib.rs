@@ -4,13 +4,20 @@
 //! The layers, one direction of dependency: [`scenario`] files compile into
 //! a [`model`] (the Incus join) that runs on [`sim`] (the engine, free of
 //! Incus); [`check`] reads what happens; [`run`] ties one run together.
+//! A failing run is saved as an [`artifact`], replayed with [`replay`] and
+//! minimised with [`shrink`]; [`strategy`] hands choice sequences to
+//! proptest.
 
+pub mod artifact;
 pub mod check;
 pub mod cli;
 pub mod explore;
 pub mod model;
+pub mod replay;
 pub mod run;
 pub mod scenario;
+pub mod shrink;
 pub mod sim;
+pub mod strategy;
 pub mod swarm;
 pub mod trace;

@@ -1,11 +1,14 @@
 //! The command line: parse flags, validate them, run, map the verdict to
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
+mod bench;
 pub mod diff;
 mod fuzz;
 mod list;
+mod replay;
 mod report;
 mod run;
+mod shrink;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +41,12 @@ enum Command {
     /// Replay one run's choices on another variant and show where the
     /// traces part.
     Diff(diff::DiffArgs),
+    /// Replay a saved failure artifact and check it reproduces, hash for hash.
+    Replay(replay::ReplayArgs),
+    /// Shrink a saved failure to a minimal schedule that fails the same way.
+    Shrink(shrink::ShrinkArgs),
+    /// Benchmarks (`--shrink`: joinsim's shrinker against proptest's).
+    Bench(bench::BenchArgs),
 }
 
 /// What went wrong, by exit code.
@@ -49,6 +58,12 @@ pub enum Failure {
 
 impl From<ScenarioError> for Failure {
     fn from(e: ScenarioError) -> Failure {
+        Failure::Input(e.to_string())
+    }
+}
+
+impl From<crate::artifact::ArtifactError> for Failure {
+    fn from(e: crate::artifact::ArtifactError) -> Failure {
         Failure::Input(e.to_string())
     }
 }
@@ -70,6 +85,9 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Diff(args) => diff::diff(&args),
+        Command::Replay(args) => replay::replay(&args),
+        Command::Shrink(args) => shrink::shrink(&args),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,

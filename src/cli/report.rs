@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::run::RunResult;
 use crate::scenario::Scenario;
+use crate::trace::text;
 
 /// The effective settings of a run, printed before it.
 pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
@@ -75,4 +76,32 @@ pub fn verdict(scenario: &Scenario, result: &RunResult) -> String {
         result.trace_hash
     );
     out
+}
+
+/// Prints a run's trace between markers, if it was recorded. `run` and
+/// `replay` both print through here, so their traces match byte for byte.
+pub fn print_trace(scenario: &Scenario, result: &RunResult) {
+    if let Some(trace) = &result.trace {
+        println!("--- trace ---");
+        print!("{}", text::render(&scenario.setup.names, trace, &result.violations));
+        println!("--- end of trace ---");
+    }
+}
+
+/// The choices of a schedule with what each non-zero one decides, e.g.
+/// `#12 delay=7`, so that a shrunk schedule reads as its deviations.
+pub fn deviations(result: &RunResult) -> String {
+    let listed: Vec<String> = result
+        .choices
+        .iter()
+        .zip(&result.choice_kinds)
+        .enumerate()
+        .filter(|(_, (value, _))| **value != 0)
+        .map(|(i, (value, kind))| format!("#{i} {}={value}", kind.name()))
+        .collect();
+    if listed.is_empty() {
+        "none (the nominal, in-order run)".to_string()
+    } else {
+        listed.join(", ")
+    }
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, Verdict, fresh_seed, load_scenario, report};
+use crate::artifact::Artifact;
 use crate::run::{RunOptions, Schedule, run as run_once};
-use crate::trace::text;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -26,6 +26,10 @@ pub struct RunArgs {
     /// `fuzz --swarm` does; needed to replay a swarm seed).
     #[arg(long)]
     pub swarm: bool,
+    /// Save the run as an artifact (JSON) when it violates an invariant,
+    /// for `joinsim replay` and `joinsim shrink`.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
@@ -41,14 +45,18 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
         ..RunOptions::default()
     };
     let result = run_once(&scenario, &Schedule::Seed(seed), options);
-    if let Some(trace) = &result.trace {
-        println!("--- trace ---");
-        print!("{}", text::render(&scenario.setup.names, trace, &result.violations));
-        println!("--- end of trace ---");
-    }
+    report::print_trace(&scenario, &result);
     print!("{}", report::verdict(&scenario, &result));
     if result.violations.is_empty() {
+        if let Some(path) = &args.save {
+            println!("no violation: nothing saved to {}", path.display());
+        }
         return Ok(Verdict::Clean);
+    }
+    if let Some(path) = &args.save {
+        Artifact::from_run(&scenario, seed, &result).save(path)?;
+        println!("saved: {}", path.display());
+        println!("shrink: joinsim shrink {}", path.display());
     }
     println!(
         "replay: joinsim run {} --seed {seed} --variant {}{} --trace",

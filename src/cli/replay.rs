@@ -1,0 +1,150 @@
+//! `joinsim replay ARTIFACT [--trace] [--lenient]`: re-runs a saved
+//! schedule and checks it is the recorded run. Exit 0 when it reproduces
+//! (same trace hash, same violations), 1 on a mismatch (both hashes and
+//! the first divergent event shown), 2 when the artifact cannot be used.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Failure, Verdict, report};
+use crate::artifact::Artifact;
+use crate::model::World;
+use crate::model::names::Names;
+use crate::replay::{Divergence, ReplayMode, ReplayOutcome, replay as replay_artifact};
+use crate::sim::{Loss, TraceEvent};
+use crate::trace::text;
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The artifact (JSON) written by `run --save`, `shrink` or the fuzzer.
+    pub artifact: PathBuf,
+    /// Print the event trace.
+    #[arg(long)]
+    pub trace: bool,
+    /// Keep going past a divergence or past the end of the recorded choices
+    /// (drawing from the artifact's seed), for artifacts that outlived a
+    /// model change; passes when the recorded invariant still fails.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
+    let artifact = Artifact::load(&args.artifact)?;
+    let mode = if args.lenient {
+        ReplayMode::Lenient
+    } else {
+        ReplayMode::Strict
+    };
+    let mut outcome = replay_artifact(&artifact, &args.artifact, mode)?;
+    let seed_line = format!(
+        "seed:     {} (replaying {} recorded choice(s) of {}{})",
+        artifact.seed,
+        artifact.choices.len(),
+        args.artifact.display(),
+        if args.lenient { ", lenient" } else { "" }
+    );
+    print!("{}", report::settings(&outcome.scenario, &seed_line));
+    if !args.trace {
+        outcome.result.trace = None;
+    }
+    report::print_trace(&outcome.scenario, &outcome.result);
+    print!("{}", report::verdict(&outcome.scenario, &outcome.result));
+    println!("non-zero choices: {}", report::deviations(&outcome.result));
+    judge(&artifact, &outcome, args)
+}
+
+fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Result<Verdict, Failure> {
+    if outcome.reproduced() && outcome.divergence.is_none() {
+        println!(
+            "reproduced: trace hash {:016x} and {} violation(s) as recorded",
+            outcome.recorded_hash,
+            artifact.violations.len()
+        );
+        return Ok(Verdict::Clean);
+    }
+    let headline = if args.lenient { "warning" } else { "MISMATCH" };
+    println!(
+        "{headline}: the replay is not the recorded run: recorded trace hash {:016x}, replayed {:016x}",
+        outcome.recorded_hash, outcome.result.trace_hash
+    );
+    if let Some(divergence) = outcome.divergence {
+        println!(
+            "{}",
+            describe_divergence(&outcome.scenario.setup.names, outcome, divergence)
+        );
+    }
+    if !outcome.violations_match {
+        println!("recorded violations:");
+        for v in &artifact.violations {
+            println!("  {v}");
+        }
+        println!("replayed violations:");
+        for v in &outcome.result.violations {
+            println!("  {v}");
+        }
+    }
+    if !args.lenient {
+        println!("the model may have changed since the artifact was written; try --lenient");
+        return Ok(Verdict::Violated);
+    }
+    lenient_verdict(artifact, outcome)
+}
+
+/// Lenient replay passes when the artifact's failure still happens (or a
+/// clean artifact is still clean).
+fn lenient_verdict(artifact: &Artifact, outcome: &ReplayOutcome) -> Result<Verdict, Failure> {
+    let still = match artifact.target() {
+        Some(target) => outcome.result.violated(target),
+        None => outcome.result.violations.is_empty(),
+    };
+    let what = artifact
+        .target()
+        .map_or("no violation".to_string(), |t| t.name().to_string());
+    if still {
+        println!("lenient: {what} still happens, as recorded");
+        Ok(Verdict::Clean)
+    } else {
+        println!("lenient: {what} was recorded but no longer happens");
+        Ok(Verdict::Violated)
+    }
+}
+
+fn describe_divergence(names: &Names, outcome: &ReplayOutcome, divergence: Divergence) -> String {
+    let mut out = format!(
+        "diverged at engine event #{} (the recorded run had {} events, the replay {})",
+        divergence.event, divergence.recorded_events, divergence.replayed_events
+    );
+    if let Some(trace) = &outcome.result.trace {
+        if let Some(line) = step_line(names, trace, divergence.event.wrapping_sub(1)) {
+            out.push_str(&format!("\n  last event in common: {line}"));
+        }
+        match step_line(names, trace, divergence.event) {
+            Some(line) => out.push_str(&format!("\n  first event that differs (replayed): {line}")),
+            None => out.push_str("\n  the replay ended there"),
+        }
+    }
+    out
+}
+
+/// The trace line of the `index`-th engine event (deliveries, losses at
+/// delivery, timers, crashes, restarts; notes and losses at send are not
+/// events of their own).
+fn step_line(names: &Names, trace: &[TraceEvent<World>], index: usize) -> Option<String> {
+    trace
+        .iter()
+        .filter(|event| is_engine_event(event))
+        .nth(index)
+        .map(|event| text::event_line(names, event))
+}
+
+fn is_engine_event(event: &TraceEvent<World>) -> bool {
+    match event {
+        TraceEvent::Lost { loss, .. } => *loss != Loss::Dropped,
+        TraceEvent::Deliver { .. }
+        | TraceEvent::Timer { .. }
+        | TraceEvent::Crash { .. }
+        | TraceEvent::Restart { .. } => true,
+        TraceEvent::Duplicated { .. } | TraceEvent::Note { .. } => false,
+    }
+}

@@ -1,0 +1,116 @@
+//! `joinsim shrink ARTIFACT [-o OUT]`: minimises a saved failure's choice
+//! sequence while the same invariant still fails, prints the progress and
+//! the shrunk trace, and saves the result as a new artifact. Exit 0 when a
+//! shrunk failure was saved, 1 when the artifact's choices no longer fail
+//! that way (nothing to shrink), 2 on bad input.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Failure, Verdict, report};
+use crate::artifact::Artifact;
+use crate::check::Invariant;
+use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::scenario::Scenario;
+use crate::shrink::{Budget, Progress, nonzero, shrink_with_progress};
+
+#[derive(Args, Debug)]
+pub struct ShrinkArgs {
+    /// The artifact (JSON) of a failure.
+    pub artifact: PathBuf,
+    /// Where to save the shrunk artifact [default: ARTIFACT with
+    /// `.shrunk.json` in place of `.json`].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The most replays the shrinker may make.
+    #[arg(long, default_value_t = Budget::default().max_runs)]
+    pub max_runs: u64,
+}
+
+pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
+    let artifact = Artifact::load(&args.artifact)?;
+    let scenario = artifact.scenario(&args.artifact)?;
+    let Some(target) = artifact.target() else {
+        return Err(Failure::Input(format!(
+            "artifact {}: records no violation, so there is nothing to shrink",
+            args.artifact.display()
+        )));
+    };
+    println!(
+        "shrinking {} ({} on {}, seed {}): {} choices, {} non-zero",
+        args.artifact.display(),
+        target,
+        scenario.variant(),
+        artifact.seed,
+        artifact.choices.len(),
+        nonzero(&artifact.choices)
+    );
+    let budget = Budget {
+        max_runs: args.max_runs,
+    };
+    let shrunk = shrink_with_progress(&scenario, &artifact.choices, target, budget, &mut print_progress);
+    if !shrunk.input_failed {
+        println!("the artifact's choices no longer violate {target}: nothing to shrink (try `joinsim replay`)");
+        return Ok(Verdict::Violated);
+    }
+    if !shrunk.fixed_point {
+        println!(
+            "budget of {} runs spent before a fixed point: the result may not be minimal",
+            args.max_runs
+        );
+    }
+    let output = args.output.clone().unwrap_or_else(|| default_output(&args.artifact));
+    let result = save_shrunk(&scenario, &artifact, &shrunk.choices, target, &output)?;
+    print_result(&scenario, &result, shrunk.runs, &output);
+    Ok(Verdict::Clean)
+}
+
+fn print_progress(progress: &Progress) {
+    println!(
+        "  round {} {:<13} {:>6} runs, length {:>3}, {} non-zero",
+        progress.round, progress.pass, progress.runs, progress.length, progress.nonzero
+    );
+}
+
+/// Replays the shrunk choices with a trace and saves them as an artifact
+/// about `target`.
+fn save_shrunk(
+    scenario: &Scenario,
+    original: &Artifact,
+    choices: &[u32],
+    target: Invariant,
+    output: &Path,
+) -> Result<RunResult, Failure> {
+    let options = RunOptions {
+        trace: true,
+        event_hashes: true,
+        swarm: false,
+    };
+    let result = run(scenario, &Schedule::Replay(choices.to_vec()), options);
+    let shrunk = Artifact::about(scenario, original.seed, choices, &result, Some(target));
+    shrunk.save(output)?;
+    Ok(result)
+}
+
+fn print_result(scenario: &Scenario, result: &RunResult, runs: u64, output: &Path) {
+    let length = crate::artifact::trim_trailing_zeros(&result.choices).len();
+    println!(
+        "shrunk in {runs} runs to {length} choices, {} non-zero, {} events",
+        nonzero(&result.choices),
+        result.events
+    );
+    report::print_trace(scenario, result);
+    print!("{}", report::verdict(scenario, result));
+    println!("non-zero choices: {}", report::deviations(result));
+    println!("saved: {}", output.display());
+    println!("replay: joinsim replay {} --trace", output.display());
+}
+
+fn default_output(artifact: &Path) -> PathBuf {
+    let name = artifact
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let stem = name.strip_suffix(".json").unwrap_or(&name);
+    artifact.with_file_name(format!("{stem}.shrunk.json"))
+}
