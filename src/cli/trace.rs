@@ -1,4 +1,4 @@
-//! `joinsim trace SCENARIO --seed N | --choices LIST [--variant V]
+//! `joinsim trace ARTIFACT | SCENARIO --seed N | --choices LIST [--variant V]
 //! [--format text|json|mermaid|svg] [--output FILE]`: one run's trace, as
 //! text, JSON, a Mermaid sequence diagram or an SVG picture.
 
@@ -24,7 +24,7 @@ pub enum Format {
 /// Where a run's choices come from, as the user gave it.
 #[derive(Args, Debug, Clone)]
 pub struct Source {
-    /// A scenario file (TOML).
+    /// A scenario file (TOML), or a failure artifact (JSON).
     pub input: PathBuf,
     /// The seed of the run's choices.
     #[arg(long, conflicts_with = "choices")]
@@ -58,18 +58,34 @@ pub struct Loaded {
 }
 
 /// Loads the scenario and schedule a [`Source`] names, under `variant`
-/// when given.
+/// when given. A `.json` input is a failure artifact: its inline scenario,
+/// variant and recorded choices (unless `--seed` or `--choices` says
+/// otherwise).
 pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
-    let scenario = load_scenario(&source.input, variant)?;
-    let (schedule, schedule_text) = match (&source.seed, &source.choices) {
-        (Some(seed), _) => (Schedule::Seed(*seed), format!("seed {seed}")),
-        (None, Some(choices)) => (
+    let is_artifact = source.input.extension().is_some_and(|x| x == "json");
+    let (mut scenario, recorded) = if is_artifact {
+        let artifact = crate::artifact::Artifact::load(&source.input)?;
+        let scenario = artifact.scenario(&source.input)?;
+        (scenario, Some(artifact.padded_choices()))
+    } else {
+        (load_scenario(&source.input, None)?, None)
+    };
+    if let Some(name) = variant {
+        scenario = scenario.with_variant(super::parse_variant(name)?);
+    }
+    let (schedule, schedule_text) = match (&source.seed, &source.choices, recorded) {
+        (Some(seed), _, _) => (Schedule::Seed(*seed), format!("seed {seed}")),
+        (None, Some(choices), _) => (
             Schedule::Replay(choices.clone()),
             format!("{} recorded choices", choices.len()),
         ),
-        (None, None) => {
+        (None, None, Some(choices)) => (
+            Schedule::Replay(choices.clone()),
+            format!("artifact, {} recorded choices", choices.len()),
+        ),
+        (None, None, None) => {
             return Err(Failure::Input(format!(
-                "{}: give --seed N or --choices LIST",
+                "{}: give --seed N or --choices LIST (or an artifact)",
                 source.input.display()
             )));
         }
