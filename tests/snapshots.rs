@@ -1,7 +1,7 @@
 //! Reviewed snapshots of every bundled scenario, in the top-level
 //! `snapshots/` folder, one per `scenarios/*.toml` and named after it:
-//! a scenario expected to fail snapshots the text trace of a fixed failing
-//! seed, one expected to pass the outcome of a fixed seed. Any change to a
+//! a scenario expected to fail snapshots the shrunk text trace of a fixed
+//! failing seed, one expected to pass the outcome of a fixed seed. Any change to a
 //! trace fails `cargo test`; `cargo insta review` accepts a new one (see
 //! the README, "Reading traces").
 
@@ -11,10 +11,13 @@ use joinsim::check::Invariant;
 use joinsim::cli::trace::text_document;
 use joinsim::run::{RunOptions, RunResult, Schedule, run};
 use joinsim::scenario::{Expect, Scenario};
+use joinsim::shrink::{Budget, shrink};
 use joinsim::trace::outcome;
 
 /// Seeds searched for a failure of a `sometimes` scenario.
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=200;
+/// The most replays the shrinker may make per scenario.
+const SHRINK_BUDGET: Budget = Budget { max_runs: 5_000 };
 /// The seed of an `always` or a passing scenario.
 const FIXED_SEED: u64 = 1;
 
@@ -74,13 +77,35 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
         Some(seed) => (seed, format!("seed {seed}, the smallest failing seed in 1..=200")),
         None => (FIXED_SEED, format!("NO failing seed in 1..=200; seed {FIXED_SEED}")),
     };
+    let original = run(scenario, &Schedule::Seed(seed), RunOptions::default());
+    let Some(target) = expected.iter().map(|(i, _)| *i).find(|i| original.violated(*i)) else {
+        let description = format!(
+            "{} ({variant}): expected to fail ({}); {why}, which broke nothing",
+            scenario.name,
+            wanted.join(", ")
+        );
+        let title = format!("{} · {variant} · seed {seed}", scenario.name);
+        return (description, text_document(&title, scenario, &traced(scenario, seed)));
+    };
+    let shrunk = shrink(scenario, &original.choices, target, SHRINK_BUDGET);
+    let nonzero = shrunk.choices.iter().filter(|&&c| c != 0).count();
     let description = format!(
-        "{} ({variant}): expected to fail ({}); unshrunk trace of {why}",
+        "{} ({variant}): expected to fail ({}); {why}, shrunk on {target} to {} choices ({nonzero} non-zero)",
         scenario.name,
-        wanted.join(", ")
+        wanted.join(", "),
+        shrunk.choices.len()
     );
-    let title = format!("{} · {variant} · seed {seed}", scenario.name);
-    (description, text_document(&title, scenario, &traced(scenario, seed)))
+    let title = format!(
+        "{} · {variant} · seed {seed} shrunk on {target}: choices [{}]",
+        scenario.name,
+        shrunk.choices.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+    );
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let result = run(scenario, &Schedule::Replay(shrunk.choices), options);
+    (description, text_document(&title, scenario, &result))
 }
 
 fn assert_scenario_snapshot(path: &Path) {
