@@ -2,12 +2,14 @@
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
 mod bench;
+pub mod diff;
 mod fuzz;
 mod list;
 mod replay;
 mod report;
 mod run;
 mod shrink;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +35,12 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
+    /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
+    /// diagram.
+    Trace(trace::TraceArgs),
+    /// Replay one run's choices on another variant and show where the
+    /// traces part.
+    Diff(diff::DiffArgs),
     /// Replay a saved failure artifact and check it reproduces, hash for hash.
     Replay(replay::ReplayArgs),
     /// Shrink a saved failure to a minimal schedule that fails the same way.
@@ -75,6 +83,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::List(args) => list::list(&args),
+        Command::Trace(args) => trace::trace(&args),
+        Command::Diff(args) => diff::diff(&args),
         Command::Replay(args) => replay::replay(&args),
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),

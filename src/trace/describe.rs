@@ -137,19 +137,19 @@ pub fn loss(loss: Loss) -> &'static str {
 
 pub fn validation(names: &Names, v: &Validation) -> String {
     let site = match v.site {
-        Site::Join(step) => step.name().to_string(),
-        Site::ProjectChange => "projectChange".to_string(),
+        Site::Join(_) => "validate project",
+        Site::ProjectChange => "projectChange: validate project",
     };
     let view = match v.view.synced_at {
-        None => "local DB, never synced".to_string(),
-        Some(at) => format!("synced at v{at}"),
+        None => "view v0 (local DB, never synced)".to_string(),
+        Some(at) => format!("view v{at} (synced)"),
     };
     format!(
-        "{site}: validate project \"{}\" restricted.cluster.groups={} (config v{}) against groups {} ({view}): {}",
+        "{site} \"{}\" restricted.cluster.groups={} against groups {}: {view} vs config v{}: {}",
         names.str(v.project),
         names.group_set_str(v.referenced),
-        v.config_version,
         names.group_set_str(v.view.groups),
+        v.config_version,
         if v.passed { "passed" } else { "REJECTED" }
     )
 }

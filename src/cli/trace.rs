@@ -1,0 +1,182 @@
+//! `joinsim trace ARTIFACT | SCENARIO --seed N | --choices LIST [--variant V]
+//! [--format text|json|mermaid|svg] [--output FILE]`: one run's trace, as
+//! text, JSON, a Mermaid sequence diagram or an SVG picture.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::{Failure, Verdict, load_scenario};
+use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::scenario::Scenario;
+use crate::trace::{json as json_format, mermaid, outcome, rows, svg, text};
+
+/// The output formats of `joinsim trace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Mermaid,
+    Svg,
+}
+
+/// Where a run's choices come from, as the user gave it.
+#[derive(Args, Debug, Clone)]
+pub struct Source {
+    /// A scenario file (TOML), or a failure artifact (JSON).
+    pub input: PathBuf,
+    /// The seed of the run's choices.
+    #[arg(long, conflicts_with = "choices")]
+    pub seed: Option<u64>,
+    /// A recorded choice sequence, comma-separated (replayed strictly; 0
+    /// past its end).
+    #[arg(long, value_delimiter = ',')]
+    pub choices: Option<Vec<u32>>,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Override the scenario's protocol variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// A loaded run: the scenario, its schedule and a words-only description
+/// of that schedule.
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub schedule: Schedule,
+    pub schedule_text: String,
+}
+
+/// Loads the scenario and schedule a [`Source`] names, under `variant`
+/// when given. A `.json` input is a failure artifact: its inline scenario,
+/// variant and recorded choices (unless `--seed` or `--choices` says
+/// otherwise).
+pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
+    let is_artifact = source.input.extension().is_some_and(|x| x == "json");
+    let (mut scenario, recorded) = if is_artifact {
+        let artifact = crate::artifact::Artifact::load(&source.input)?;
+        let scenario = artifact.scenario(&source.input)?;
+        (scenario, Some(artifact.padded_choices()))
+    } else {
+        (load_scenario(&source.input, None)?, None)
+    };
+    if let Some(name) = variant {
+        scenario = scenario.with_variant(super::parse_variant(name)?);
+    }
+    let (schedule, schedule_text) = match (&source.seed, &source.choices, recorded) {
+        (Some(seed), _, _) => (Schedule::Seed(*seed), format!("seed {seed}")),
+        (None, Some(choices), _) => (
+            Schedule::Replay(choices.clone()),
+            format!("{} recorded choices", choices.len()),
+        ),
+        (None, None, Some(choices)) => (
+            Schedule::Replay(choices.clone()),
+            format!("artifact, {} recorded choices", choices.len()),
+        ),
+        (None, None, None) => {
+            return Err(Failure::Input(format!(
+                "{}: give --seed N or --choices LIST (or an artifact)",
+                source.input.display()
+            )));
+        }
+    };
+    Ok(Loaded {
+        scenario,
+        schedule,
+        schedule_text,
+    })
+}
+
+/// Runs a loaded schedule with tracing on.
+pub fn run_traced(loaded: &Loaded) -> RunResult {
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    run(&loaded.scenario, &loaded.schedule, options)
+}
+
+/// The title line of every format: scenario, variant, schedule.
+pub fn title(loaded: &Loaded) -> String {
+    format!(
+        "{} · {} · {}",
+        loaded.scenario.name,
+        loaded.scenario.variant(),
+        loaded.schedule_text
+    )
+}
+
+/// The trace of one run in `format`.
+pub fn render(loaded: &Loaded, result: &RunResult, format: Format) -> String {
+    let names = &loaded.scenario.setup.names;
+    let events = result.trace.as_deref().unwrap_or(&[]);
+    match format {
+        Format::Text => text_document(&title(loaded), &loaded.scenario, result),
+        Format::Json => {
+            let header = json!({
+                "scenario": loaded.scenario.name,
+                "variant": loaded.scenario.variant().name(),
+                "schedule": loaded.schedule_text,
+                "choices": result.choices,
+                "outcome": outcome::lines(&loaded.scenario, result),
+            });
+            let rows = rows::rows(names, events, &result.violations);
+            json_format::render(header, &rows::lifelines(names, events), &rows)
+        }
+        Format::Mermaid => {
+            let rows = rows::rows(names, events, &result.violations);
+            mermaid::render(&rows::lifelines(names, events), &rows)
+        }
+        Format::Svg => {
+            let rows = rows::rows(names, events, &result.violations);
+            svg::render(&title(loaded), &rows::lifelines(names, events), &rows)
+        }
+    }
+}
+
+/// The text trace with a title line and the outcome after it.
+pub fn text_document(title: &str, scenario: &Scenario, result: &RunResult) -> String {
+    let events = result.trace.as_deref().unwrap_or(&[]);
+    let mut out = format!("# {title}\n");
+    out.push_str(&text::render(&scenario.setup.names, events, &result.violations));
+    out.push_str("# outcome\n");
+    for line in outcome::lines(scenario, result) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `text` to `output`, or to standard output.
+pub fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
+    match output {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
+        }
+    }
+}
+
+pub fn trace(args: &TraceArgs) -> Result<Verdict, Failure> {
+    let loaded = load(&args.source, args.variant.as_deref())?;
+    let result = run_traced(&loaded);
+    emit(&render(&loaded, &result, args.format), args.output.as_deref())?;
+    Ok(if result.violations.is_empty() {
+        Verdict::Clean
+    } else {
+        Verdict::Violated
+    })
+}

@@ -1,0 +1,442 @@
+//! The story of a run, shared by every trace format: one [`Row`] per trace
+//! event (and per violation), each knowing its virtual time, its node, the
+//! Incus step it belongs to and what happened.
+//!
+//! The step column is worked out from the trace alone: a joiner's lines
+//! belong to the step it last entered, an admin's to the command it runs,
+//! and a member's (or the leader's) lines to the step of the client whose
+//! request they serve. Members number their handlers in the order requests
+//! arrive (and start again after a crash), which the trace shows, so a
+//! transaction can be traced back to the request that caused it.
+
+use std::collections::BTreeMap;
+
+use super::describe;
+use crate::check::Violation;
+use crate::model::World;
+use crate::model::joiner::JoinStatus;
+use crate::model::message::{Msg, Timer};
+use crate::model::names::Names;
+use crate::model::note::Note;
+use crate::model::step::Step;
+use crate::sim::{Loss, NodeId, TraceEvent};
+
+/// What became of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    Lost(Loss),
+    /// The network sent a second copy (drawn at send time).
+    Duplicated,
+}
+
+/// What kind of line a row is, with what a diagram needs to draw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// A message; `node` is the receiver.
+    Message {
+        sent_tick: u64,
+        from: String,
+        to: String,
+        /// A short label for an arrow.
+        label: String,
+        fate: Fate,
+    },
+    /// A joiner enters a step.
+    Step,
+    /// A validation of config naming cluster groups; `passed` as Incus saw it.
+    Validation {
+        passed: bool,
+    },
+    /// The join failed, or ended.
+    JoinEnd {
+        failed: bool,
+    },
+    /// A commit on the leader, an admin command, a warning.
+    Note,
+    /// A timer fired (a join starts, an admin acts, a request timed out).
+    Timer,
+    Crash,
+    Restart,
+    /// An invariant broke here.
+    Violation,
+}
+
+/// One line of the story.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub tick: u64,
+    /// The node name, or `cluster` for a violation of the whole cluster.
+    pub node: String,
+    /// The Incus step, admin command or handler this line belongs to.
+    pub step: String,
+    /// The full description.
+    pub text: String,
+    pub kind: RowKind,
+}
+
+/// What each node is doing, as far as the trace shows.
+#[derive(Default)]
+struct Context {
+    /// Per node: the label of what it does now (a joiner's step, an admin's
+    /// command, a member's last handled request).
+    current: BTreeMap<NodeId, String>,
+    /// Per member: how many requests arrived since its last crash.
+    handler_count: BTreeMap<NodeId, u32>,
+    /// Per (member, handler id): the label of the request it serves.
+    handlers: BTreeMap<(NodeId, u32), String>,
+    /// Nodes that entered a join step (joiners).
+    joiners: BTreeMap<NodeId, ()>,
+    /// Joiners whose reverter ran (the `Revert` step was entered).
+    reverting: BTreeMap<NodeId, ()>,
+}
+
+impl Context {
+    fn current(&self, node: NodeId) -> String {
+        self.current.get(&node).cloned().unwrap_or_default()
+    }
+
+    /// The label of a request `id` sent by `client`: a member forwarding
+    /// serves its own handler's request, anyone else its current step.
+    fn of_request(&self, client: NodeId, id: u32) -> String {
+        if self.joiners.contains_key(&client) {
+            return self.current(client);
+        }
+        self.handlers
+            .get(&(client, id))
+            .cloned()
+            .unwrap_or_else(|| self.current(client))
+    }
+
+    /// Updates the context for a delivered message and returns its label.
+    fn on_deliver(&mut self, from: NodeId, to: NodeId, msg: &Msg) -> String {
+        let label = match msg {
+            Msg::Request { id, .. } => {
+                let label = self.of_request(from, *id);
+                let count = self.handler_count.entry(to).or_insert(0);
+                *count += 1;
+                self.handlers.insert((to, *count), label.clone());
+                label
+            }
+            Msg::Tx { .. } if self.joiners.contains_key(&from) => self.current(from),
+            Msg::TxResult { .. } if self.joiners.contains_key(&to) => self.current(to),
+            Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
+            Msg::TxResult { id, .. } => self.handlers.get(&(to, *id)).cloned().unwrap_or_default(),
+            Msg::Response { id, .. } => match self.handlers.get(&(to, *id)) {
+                Some(label) if !self.joiners.contains_key(&to) => label.clone(),
+                _ => self.current(to),
+            },
+        };
+        if !self.joiners.contains_key(&to) {
+            self.current.insert(to, label.clone());
+        }
+        label
+    }
+
+    /// The label of a message that did not arrive (no handler was made).
+    fn of_undelivered(&self, from: NodeId, to: NodeId, msg: &Msg) -> String {
+        if self.joiners.contains_key(&from) {
+            return self.current(from);
+        }
+        if self.joiners.contains_key(&to) {
+            return self.current(to);
+        }
+        match msg {
+            Msg::Request { id, .. } => self.of_request(from, *id),
+            Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
+            Msg::TxResult { id, .. } | Msg::Response { id, .. } => self
+                .handlers
+                .get(&(to, *id))
+                .or_else(|| self.handlers.get(&(from, *id)))
+                .cloned()
+                .unwrap_or_else(|| self.current(to)),
+        }
+    }
+
+    fn on_note(&mut self, node: NodeId, note: &Note) {
+        match note {
+            Note::Step(step) => {
+                self.joiners.insert(node, ());
+                if *step == Step::Revert {
+                    self.reverting.insert(node, ());
+                }
+                self.current.insert(node, step.to_string());
+            }
+            Note::AdminCommand(call) => {
+                self.current.insert(node, format!("admin: {}", call.name()));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_crash(&mut self, node: NodeId) {
+        self.handler_count.remove(&node);
+    }
+}
+
+/// The request (or transaction) a joiner sends on entering a step, read
+/// off the trace: the first message it sent at that same tick, unless it
+/// entered another step at that tick first (then this step sent nothing).
+fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick: u64) -> Option<String> {
+    for event in events.iter().skip(1) {
+        match event {
+            TraceEvent::Note {
+                tick: t,
+                node: n,
+                note: Note::Step(_),
+            } if *n == node && *t == tick => return None,
+            TraceEvent::Deliver {
+                sent_tick,
+                from,
+                to,
+                msg,
+                ..
+            }
+            | TraceEvent::Lost {
+                sent_tick,
+                from,
+                to,
+                msg,
+                ..
+            } if *from == node && *sent_tick == tick => {
+                let kind = if matches!(msg, Msg::Tx { .. }) { "tx" } else { "request" };
+                return Some(format!(
+                    "{kind} {} -> {}",
+                    describe::msg_label(names, msg),
+                    names.node_str(*to)
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What a step that sends no request does, in words.
+fn local_step(step: Step) -> &'static str {
+    match step {
+        Step::ApplyServerPreseed => "ApplyServerPreseed on the local daemon: pools, networks, projects",
+        Step::RegisterRevert => "register the revert (DeletePendingClusterMember on failure)",
+        Step::StoreCertificates => "store the cluster and member certificates",
+        Step::ClusterJoin => "cluster.Join: drop the local DB, join raft, use the replicated DB",
+        Step::Revert => "revert the join",
+        Step::StartClusterTasks => "start cluster tasks, reload config, doAPI10UpdateTriggers",
+        Step::NetworkStartup => "networkStartup (errors only logged)",
+        Step::ImageSync => "image sync",
+        Step::LifecycleEvent => "lifecycle event cluster-member-added",
+        _ => "(no request sent)",
+    }
+}
+
+fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Option<String>) -> (String, RowKind) {
+    match note {
+        Note::Step(step) => {
+            let text = match request {
+                Some(request) => format!("=> {request}"),
+                None => format!("=> {}", local_step(*step)),
+            };
+            (text, RowKind::Step)
+        }
+        Note::Validation(v) => (describe::validation(names, v), RowKind::Validation { passed: v.passed }),
+        Note::JoinError(..) => (describe::note(names, note), RowKind::JoinEnd { failed: true }),
+        Note::JoinEnded(status) => {
+            let text = match status {
+                JoinStatus::Failed if !ctx.reverting.contains_key(&node) => {
+                    "revert (in memory only: name and clustered flag; the reverter is registered at J6), join failed"
+                        .to_string()
+                }
+                JoinStatus::Failed => "reverted, join failed".to_string(),
+                JoinStatus::Completed => "join completed".to_string(),
+                other => format!("join ended: {other:?}"),
+            };
+            (
+                text,
+                RowKind::JoinEnd {
+                    failed: *status != JoinStatus::Completed,
+                },
+            )
+        }
+        _ => (describe::note(names, note), RowKind::Note),
+    }
+}
+
+fn message_row(
+    names: &Names,
+    step: String,
+    (sent_tick, tick, from, to): (u64, u64, NodeId, NodeId),
+    msg: &Msg,
+    fate: Fate,
+) -> Row {
+    let node = |n: NodeId| names.node_str(n).to_string();
+    let text = match fate {
+        Fate::Delivered => format!("<- {} {}", node(from), describe::msg(names, msg)),
+        Fate::Lost(loss) => format!(
+            "x- {} {} ({})",
+            node(from),
+            describe::msg(names, msg),
+            describe::loss(loss)
+        ),
+        Fate::Duplicated => format!(
+            "-> {} {} (duplicated by the network)",
+            node(to),
+            describe::msg(names, msg)
+        ),
+    };
+    let shown = if fate == Fate::Duplicated { from } else { to };
+    Row {
+        tick,
+        node: node(shown),
+        step,
+        text,
+        kind: RowKind::Message {
+            sent_tick,
+            from: node(from),
+            to: node(to),
+            label: describe::msg_label(names, msg),
+            fate,
+        },
+    }
+}
+
+fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Context) -> Row {
+    let node = |n: NodeId| names.node_str(n).to_string();
+    let simple = |tick: u64, n: NodeId, step: String, text: String, kind: RowKind| Row {
+        tick,
+        node: node(n),
+        step,
+        text,
+        kind,
+    };
+    match &events[i] {
+        TraceEvent::Deliver {
+            sent_tick,
+            tick,
+            from,
+            to,
+            msg,
+        } => {
+            let step = ctx.on_deliver(*from, *to, msg);
+            message_row(names, step, (*sent_tick, *tick, *from, *to), msg, Fate::Delivered)
+        }
+        TraceEvent::Lost {
+            sent_tick,
+            tick,
+            from,
+            to,
+            msg,
+            loss,
+        } => {
+            let step = ctx.of_undelivered(*from, *to, msg);
+            message_row(names, step, (*sent_tick, *tick, *from, *to), msg, Fate::Lost(*loss))
+        }
+        TraceEvent::Duplicated { tick, from, to, msg } => {
+            let step = ctx.of_undelivered(*from, *to, msg);
+            message_row(names, step, (*tick, *tick, *from, *to), msg, Fate::Duplicated)
+        }
+        TraceEvent::Timer { tick, node: n, timer } => {
+            let text = match timer {
+                Timer::StartJoin => "$ incus cluster join".to_string(),
+                Timer::AdminNext => "admin: next command".to_string(),
+                Timer::Timeout { id } => format!("timeout: no answer to #{id}"),
+            };
+            simple(*tick, *n, ctx.current(*n), text, RowKind::Timer)
+        }
+        TraceEvent::Crash { tick, node: n } => {
+            ctx.on_crash(*n);
+            simple(*tick, *n, ctx.current(*n), "CRASH".to_string(), RowKind::Crash)
+        }
+        TraceEvent::Restart { tick, node: n } => {
+            simple(*tick, *n, ctx.current(*n), "restart".to_string(), RowKind::Restart)
+        }
+        TraceEvent::Note { tick, node: n, note } => {
+            ctx.on_note(*n, note);
+            let request = match note {
+                Note::Step(_) => step_request(names, &events[i..], *n, *tick),
+                _ => None,
+            };
+            let (text, kind) = note_row(names, ctx, *n, note, request);
+            simple(*tick, *n, ctx.current(*n), text, kind)
+        }
+    }
+}
+
+fn violation_row(v: &Violation) -> Row {
+    Row {
+        tick: v.tick,
+        node: v.node.clone().unwrap_or_else(|| "cluster".to_string()),
+        step: v.step.clone().unwrap_or_default(),
+        text: format!("VIOLATION {v}"),
+        kind: RowKind::Violation,
+    }
+}
+
+/// The rows of a trace, each violation right after the last event at or
+/// before its tick.
+pub fn rows(names: &Names, events: &[TraceEvent<World>], violations: &[Violation]) -> Vec<Row> {
+    let mut ctx = Context::default();
+    let mut pending: Vec<&Violation> = violations.iter().collect();
+    pending.sort_by_key(|v| v.tick);
+    let mut out = Vec::with_capacity(events.len() + violations.len());
+    let mut next = 0;
+    for (i, event) in events.iter().enumerate() {
+        out.push(event_row(names, events, i, &mut ctx));
+        let upcoming = events.get(i + 1).map(TraceEvent::tick);
+        while next < pending.len()
+            && upcoming.is_none_or(|t| t > pending[next].tick)
+            && event.tick() >= pending[next].tick
+        {
+            out.push(violation_row(pending[next]));
+            next += 1;
+        }
+    }
+    out.extend(pending[next..].iter().map(|v| violation_row(v)));
+    out
+}
+
+/// The nodes in diagram order: joiners first (they tell the story), then
+/// members, then admin clients; within each, by node number.
+pub fn lifelines(names: &Names, events: &[TraceEvent<World>]) -> Vec<String> {
+    let mut rank: Vec<u8> = vec![1; names.nodes.len()];
+    for event in events {
+        if let TraceEvent::Note { node, note, .. } = event {
+            match note {
+                Note::Step(_) | Note::JoinEnded(_) => rank[usize::from(*node)] = 0,
+                Note::AdminCommand(_) => rank[usize::from(*node)] = 2,
+                _ => {}
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..names.nodes.len()).collect();
+    order.sort_by_key(|&i| (rank[i], i));
+    order.into_iter().map(|i| names.nodes[i].clone()).collect()
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces where
+/// it can (for diagram notes and labels).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+        }
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}

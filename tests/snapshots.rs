@@ -1,0 +1,135 @@
+//! Reviewed snapshots of every bundled scenario, in the top-level
+//! `snapshots/` folder, one per `scenarios/*.toml` and named after it:
+//! a scenario expected to fail snapshots the shrunk text trace of a fixed
+//! failing seed, one expected to pass the outcome of a fixed seed. Any change to a
+//! trace fails `cargo test`; `cargo insta review` accepts a new one (see
+//! the README, "Reading traces").
+
+use std::path::{Path, PathBuf};
+
+use joinsim::check::Invariant;
+use joinsim::cli::trace::text_document;
+use joinsim::run::{RunOptions, RunResult, Schedule, run};
+use joinsim::scenario::{Expect, Scenario};
+use joinsim::shrink::{Budget, shrink};
+use joinsim::trace::outcome;
+
+/// Seeds searched for a failure of a `sometimes` scenario.
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=200;
+/// The most replays the shrinker may make per scenario.
+const SHRINK_BUDGET: Budget = Budget { max_runs: 5_000 };
+/// The seed of an `always` or a passing scenario.
+const FIXED_SEED: u64 = 1;
+
+fn bundled_scenarios() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the scenarios folder")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no scenarios in {}", dir.display());
+    paths
+}
+
+/// The invariants a scenario expects some run to break.
+fn expected_failures(scenario: &Scenario) -> Vec<(Invariant, Expect)> {
+    Invariant::ALL
+        .into_iter()
+        .map(|i| (i, scenario.expect.of(i)))
+        .filter(|(_, e)| matches!(e, Expect::Always | Expect::Sometimes))
+        .collect()
+}
+
+fn traced(scenario: &Scenario, seed: u64) -> RunResult {
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    run(scenario, &Schedule::Seed(seed), options)
+}
+
+/// The snapshot of one scenario, and the header line that says what it is.
+fn snapshot_of(scenario: &Scenario) -> (String, String) {
+    let expected = expected_failures(scenario);
+    let variant = scenario.variant();
+    if expected.is_empty() {
+        let result = run(scenario, &Schedule::Seed(FIXED_SEED), RunOptions::default());
+        let description = format!(
+            "{} ({variant}): expected to pass; outcome of seed {FIXED_SEED}",
+            scenario.name
+        );
+        return (description, outcome::lines(scenario, &result).join("\n") + "\n");
+    }
+    let wanted: Vec<String> = expected.iter().map(|(i, e)| format!("{i}={}", e.name())).collect();
+    let breaks = |result: &RunResult| expected.iter().any(|(i, _)| result.violated(*i));
+    let always = expected.iter().any(|(_, e)| *e == Expect::Always);
+    let found = if always {
+        Some(FIXED_SEED)
+    } else {
+        SEEDS
+            .clone()
+            .find(|&seed| breaks(&run(scenario, &Schedule::Seed(seed), RunOptions::default())))
+    };
+    let (seed, why) = match found {
+        Some(seed) if always => (seed, format!("fixed seed {seed}")),
+        Some(seed) => (seed, format!("seed {seed}, the smallest failing seed in 1..=200")),
+        None => (FIXED_SEED, format!("NO failing seed in 1..=200; seed {FIXED_SEED}")),
+    };
+    let original = run(scenario, &Schedule::Seed(seed), RunOptions::default());
+    let Some(target) = expected.iter().map(|(i, _)| *i).find(|i| original.violated(*i)) else {
+        let description = format!(
+            "{} ({variant}): expected to fail ({}); {why}, which broke nothing",
+            scenario.name,
+            wanted.join(", ")
+        );
+        let title = format!("{} · {variant} · seed {seed}", scenario.name);
+        return (description, text_document(&title, scenario, &traced(scenario, seed)));
+    };
+    let shrunk = shrink(scenario, &original.choices, target, SHRINK_BUDGET);
+    let nonzero = shrunk.choices.iter().filter(|&&c| c != 0).count();
+    let description = format!(
+        "{} ({variant}): expected to fail ({}); {why}, shrunk on {target} to {} choices ({nonzero} non-zero)",
+        scenario.name,
+        wanted.join(", "),
+        shrunk.choices.len()
+    );
+    let title = format!(
+        "{} · {variant} · seed {seed} shrunk on {target}: choices [{}]",
+        scenario.name,
+        shrunk.choices.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+    );
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let result = run(scenario, &Schedule::Replay(shrunk.choices), options);
+    (description, text_document(&title, scenario, &result))
+}
+
+fn assert_scenario_snapshot(path: &Path) {
+    let scenario = Scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let (description, content) = snapshot_of(&scenario);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(description);
+    settings.bind(|| insta::assert_snapshot!(scenario.name.as_str(), content));
+}
+
+#[test]
+fn every_bundled_scenario_matches_its_reviewed_snapshot() {
+    let mut changed = Vec::new();
+    for path in bundled_scenarios() {
+        if std::panic::catch_unwind(|| assert_scenario_snapshot(&path)).is_err() {
+            let name = path.file_name().expect("a file name").to_string_lossy().into_owned();
+            changed.push(name);
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "snapshots missing or changed (review with `cargo insta review`): {changed:#?}"
+    );
+}
