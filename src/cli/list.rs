@@ -28,8 +28,16 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("scenarios ({}):", args.dir.display());
     for path in bundled_scenarios(&args.dir)? {
         let scenario = Scenario::load(&path)?;
-        let first_line = scenario.description.lines().next().unwrap_or("");
-        println!("  {:<30} [{}] {}", scenario.name, scenario.variant(), first_line);
+        println!("  {:<30} [{}] {}", scenario.name, scenario.variant(), first_sentence(&scenario.description));
     }
     Ok(Verdict::Clean)
+}
+
+/// The description's first sentence, on one line, for a one-line listing.
+fn first_sentence(description: &str) -> String {
+    let flat = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.find(". ") {
+        Some(end) => flat[..=end].trim_end().to_string(),
+        None => flat,
+    }
 }
