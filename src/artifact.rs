@@ -192,8 +192,8 @@ impl Artifact {
 
     /// Reads and checks an artifact file.
     pub fn load(path: &Path) -> Result<Artifact, ArtifactError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| error(path, ArtifactProblem::Io, format!("cannot read: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| error(path, ArtifactProblem::Io, format!("cannot read: {e}")))?;
         Artifact::parse(path, &text)
     }
 
@@ -201,7 +201,8 @@ impl Artifact {
     /// version is checked before the fields, so that an artifact of another
     /// version is named as such rather than as corrupt.
     pub fn parse(path: &Path, text: &str) -> Result<Artifact, ArtifactError> {
-        let corrupt = |e: serde_json::Error| error(path, ArtifactProblem::Corrupt, format!("not a joinsim artifact: {e}"));
+        let corrupt =
+            |e: serde_json::Error| error(path, ArtifactProblem::Corrupt, format!("not a joinsim artifact: {e}"));
         let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
         check_format_version(path, &value)?;
         let artifact: Artifact = serde_json::from_value(value).map_err(corrupt)?;
@@ -227,7 +228,9 @@ fn check_format_version(path: &Path, value: &serde_json::Value) -> Result<(), Ar
 }
 
 fn temporary_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 

@@ -36,7 +36,10 @@ fn a_saved_artifact_loads_back_equal_and_leaves_no_temporary_file() {
     let path = dir.join("a.json");
     artifact.save(&path).unwrap();
     assert_eq!(Artifact::load(&path).unwrap(), artifact);
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(files, vec![std::ffi::OsString::from("a.json")]);
     assert_eq!(artifact.format_version, FORMAT_VERSION);
     assert_eq!(artifact.event_hashes.len(), 59, "one hash per engine event");
@@ -48,7 +51,10 @@ fn save_failure_names_the_file_after_scenario_variant_and_seed() {
     let scenario = bundled("groups-first-race");
     let result = run(&scenario, &Schedule::Seed(FAILING_SEED), RunOptions::default());
     let path = save_failure(&dir.join("failures"), &scenario, FAILING_SEED, &result).unwrap();
-    assert_eq!(path, dir.join("failures").join("groups-first-race-groups-first-seed1.json"));
+    assert_eq!(
+        path,
+        dir.join("failures").join("groups-first-race-groups-first-seed1.json")
+    );
     assert_eq!(Artifact::load(&path).unwrap(), failing_artifact());
 }
 
@@ -75,7 +81,15 @@ fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
 fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
     let dir = scratch("same-trace");
     let saved = dir.join("race.json").display().to_string();
-    let run = joinsim(&["run", "scenarios/groups-first-race.toml", "--seed", "1", "--trace", "--save", &saved]);
+    let run = joinsim(&[
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "1",
+        "--trace",
+        "--save",
+        &saved,
+    ]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let replayed = joinsim(&["replay", &saved, "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));
@@ -94,14 +108,19 @@ fn a_tampered_choice_fails_replay_with_both_hashes_shown() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("MISMATCH"), "{text}");
-    assert!(text.contains("recorded trace hash 2bc6cdaaa05d0bee, replayed "), "{text}");
+    assert!(
+        text.contains("recorded trace hash 2bc6cdaaa05d0bee, replayed "),
+        "{text}"
+    );
     assert!(text.contains("diverged at engine event #"), "{text}");
 }
 
 #[test]
 fn a_tampered_hash_fails_replay() {
     let dir = scratch("tampered-hash");
-    let path = save_edited(&dir, "t.json", |v| v["trace_hash"] = serde_json::json!("0000000000000001"));
+    let path = save_edited(&dir, "t.json", |v| {
+        v["trace_hash"] = serde_json::json!("0000000000000001")
+    });
     let output = joinsim(&["replay", &path]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).contains("recorded trace hash 0000000000000001, replayed 2bc6cdaaa05d0bee"));
@@ -110,11 +129,16 @@ fn a_tampered_hash_fails_replay() {
 #[test]
 fn lenient_replay_passes_past_a_divergence_while_the_invariant_still_fails() {
     let dir = scratch("lenient");
-    let path = save_edited(&dir, "t.json", |v| v["trace_hash"] = serde_json::json!("0000000000000001"));
+    let path = save_edited(&dir, "t.json", |v| {
+        v["trace_hash"] = serde_json::json!("0000000000000001")
+    });
     let output = joinsim(&["replay", &path, "--lenient"]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
-    assert!(text.contains("lenient: unsynced-group-validation still happens"), "{text}");
+    assert!(
+        text.contains("lenient: unsynced-group-validation still happens"),
+        "{text}"
+    );
 }
 
 fn assert_rejected(path: &str, expected: &str) {
@@ -150,7 +174,9 @@ fn an_unknown_variant_is_rejected_with_exit_2() {
 #[test]
 fn an_unknown_invariant_is_rejected_with_exit_2() {
     let dir = scratch("invariant");
-    let path = save_edited(&dir, "i.json", |v| v["violation"]["invariant"] = serde_json::json!("no-such-thing"));
+    let path = save_edited(&dir, "i.json", |v| {
+        v["violation"]["invariant"] = serde_json::json!("no-such-thing")
+    });
     assert_rejected(&path, "no-such-thing");
 }
 
@@ -165,7 +191,9 @@ fn load_classifies_what_is_wrong() {
     let path = save_edited(&dir, "v.json", |v| v["format_version"] = serde_json::json!(2));
     let error = Artifact::load(Path::new(&path)).unwrap_err();
     assert_eq!(error.problem, ArtifactProblem::FormatVersion);
-    let path = save_edited(&dir, "s.json", |v| v["scenario"] = serde_json::json!("[cluster]\nmembers = 3\n"));
+    let path = save_edited(&dir, "s.json", |v| {
+        v["scenario"] = serde_json::json!("[cluster]\nmembers = 3\n")
+    });
     let error = Artifact::load(Path::new(&path)).unwrap_err();
     assert_eq!(error.problem, ArtifactProblem::Invalid);
 }
@@ -175,7 +203,14 @@ fn run_save_of_a_clean_run_writes_nothing() {
     let dir = scratch("clean");
     let saved = dir.join("clean.json");
     let shown = saved.display().to_string();
-    let output = joinsim(&["run", "scenarios/groups-first-race.toml", "--seed", "2", "--save", &shown]);
+    let output = joinsim(&[
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "2",
+        "--save",
+        &shown,
+    ]);
     assert_eq!(output.status.code(), Some(0));
     assert!(!saved.exists());
 }

@@ -17,7 +17,10 @@ fn replay(scenario: &Scenario, choices: &[u32]) -> RunResult {
 /// Deleting any single choice, or lowering any single non-zero choice to
 /// 0, must make the target invariant stop failing.
 fn assert_one_minimal(scenario: &Scenario, choices: &[u32], target: Invariant) {
-    assert!(replay(scenario, choices).violated(target), "the shrunk schedule must fail");
+    assert!(
+        replay(scenario, choices).violated(target),
+        "the shrunk schedule must fail"
+    );
     for index in 0..choices.len() {
         let mut deleted = choices.to_vec();
         deleted.remove(index);
@@ -76,7 +79,12 @@ fn a_false_rejection_shrinks_to_a_one_minimal_false_rejection() {
 fn issue_1390_fails_on_the_nominal_schedule_so_it_shrinks_to_nothing() {
     let scenario = bundled("issue-1390");
     let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    let shrunk = shrink(&scenario, &found.choices, Invariant::SpuriousJoinFailure, Budget::default());
+    let shrunk = shrink(
+        &scenario,
+        &found.choices,
+        Invariant::SpuriousJoinFailure,
+        Budget::default(),
+    );
     assert_eq!(shrunk.choices, Vec::<u32>::new());
 }
 
@@ -101,7 +109,12 @@ fn a_passing_schedule_is_not_shrunk() {
 fn the_budget_bounds_the_runs() {
     let scenario = bundled("groups-first-race");
     let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    let shrunk = shrink(&scenario, &found.choices, Invariant::UnsyncedGroupValidation, Budget { max_runs: 10 });
+    let shrunk = shrink(
+        &scenario,
+        &found.choices,
+        Invariant::UnsyncedGroupValidation,
+        Budget { max_runs: 10 },
+    );
     assert!(shrunk.runs <= 10);
     assert!(!shrunk.fixed_point);
     assert!(replay(&scenario, &shrunk.choices).violated(Invariant::UnsyncedGroupValidation));
@@ -123,7 +136,14 @@ fn joinsim_shrinks_no_longer_than_proptest_from_the_same_start() {
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");
     let saved = dir.join("race.json").display().to_string();
-    let run = joinsim(&["run", "scenarios/groups-first-race.toml", "--seed", "1", "--save", &saved]);
+    let run = joinsim(&[
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "1",
+        "--save",
+        &saved,
+    ]);
     assert_eq!(run.status.code(), Some(1));
     let (first, second) = (dir.join("a.json"), dir.join("b.json"));
     let shrunk = joinsim(&["shrink", &saved, "-o", &first.display().to_string()]);
@@ -141,7 +161,14 @@ fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_fo
 fn the_shrunk_race_trace_shows_the_race() {
     let dir = scratch("shrink-race");
     let saved = dir.join("race.json").display().to_string();
-    joinsim(&["run", "scenarios/groups-first-race.toml", "--seed", "2883", "--save", &saved]);
+    joinsim(&[
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "2883",
+        "--save",
+        &saved,
+    ]);
     let output = joinsim(&["shrink", &saved, "--invariant", "spurious-join-failure"]);
     let trace = trace_section(&stdout(&output));
     let at = |needle: &str| trace.find(needle).unwrap_or_else(|| panic!("{needle:?} in\n{trace}"));
@@ -154,7 +181,10 @@ fn the_shrunk_race_trace_shows_the_race() {
     let projects_requested = at("J5 clusterInitMember/GetProjects");
     let projects_read = at("DB at v4");
     let failed = at("join failed at J5 clusterInitMember/ApplyServerPreseed");
-    assert!(groups_read < created && created < updated && updated < projects_read, "{trace}");
+    assert!(
+        groups_read < created && created < updated && updated < projects_read,
+        "{trace}"
+    );
     assert!(groups_read < projects_requested && projects_requested < projects_read && projects_read < failed);
     assert!(trace[groups_read..projects_requested].contains("DB at v2 (groups {default, gpu})"));
 }
@@ -163,7 +193,14 @@ fn the_shrunk_race_trace_shows_the_race() {
 fn shrink_refuses_an_invariant_the_artifact_did_not_violate() {
     let dir = scratch("shrink-invariant");
     let saved = dir.join("race.json").display().to_string();
-    joinsim(&["run", "scenarios/groups-first-race.toml", "--seed", "1", "--save", &saved]);
+    joinsim(&[
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "1",
+        "--save",
+        &saved,
+    ]);
     let output = joinsim(&["shrink", &saved, "--invariant", "join-liveness"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -54,7 +54,11 @@ struct Measure {
 }
 
 fn measure(scenario: &Scenario, result: &ShrinkResult, wall: Duration) -> Measure {
-    let replayed = run(scenario, &Schedule::Replay(result.choices.clone()), RunOptions::default());
+    let replayed = run(
+        scenario,
+        &Schedule::Replay(result.choices.clone()),
+        RunOptions::default(),
+    );
     Measure {
         length: result.choices.len(),
         nonzero: nonzero(&result.choices),
@@ -89,7 +93,10 @@ fn shrink_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
         println!("joinsim's result is longer than proptest's on seeds {longer:?}");
         return Ok(Verdict::Violated);
     }
-    println!("joinsim's result is no longer than proptest's on every case ({})", ours.len());
+    println!(
+        "joinsim's result is no longer than proptest's on every case ({})",
+        ours.len()
+    );
     Ok(Verdict::Clean)
 }
 
@@ -117,7 +124,9 @@ fn print_table(args: &BenchArgs, scenario: &Scenario, ours: &[Measure], theirs: 
         args.seeds,
         ours.len()
     );
-    println!("| shrinker | length median / max | non-zero median / max | trace events median / max | runs median / max | wall ms median / max |");
+    println!(
+        "| shrinker | length median / max | non-zero median / max | trace events median / max | runs median / max | wall ms median / max |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, measures) in [("joinsim", ours), ("proptest", theirs)] {
         let column = |f: &dyn Fn(&Measure) -> u64| {

@@ -69,7 +69,10 @@ fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Res
         outcome.recorded_hash, outcome.result.trace_hash
     );
     if let Some(divergence) = outcome.divergence {
-        println!("{}", describe_divergence(&outcome.scenario.setup.names, outcome, divergence));
+        println!(
+            "{}",
+            describe_divergence(&outcome.scenario.setup.names, outcome, divergence)
+        );
     }
     if !outcome.violations_match {
         println!("recorded violations:");
@@ -95,7 +98,9 @@ fn lenient_verdict(artifact: &Artifact, outcome: &ReplayOutcome) -> Result<Verdi
         Some(target) => outcome.result.violated(target),
         None => outcome.result.violations.is_empty(),
     };
-    let what = artifact.target().map_or("no violation".to_string(), |t| t.name().to_string());
+    let what = artifact
+        .target()
+        .map_or("no violation".to_string(), |t| t.name().to_string());
     if still {
         println!("lenient: {what} still happens, as recorded");
         Ok(Verdict::Clean)

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, Verdict, fresh_seed, load_scenario, report};
-use crate::run::{RunOptions, Schedule, run as run_once};
 use crate::artifact::Artifact;
+use crate::run::{RunOptions, Schedule, run as run_once};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {

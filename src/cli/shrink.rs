@@ -55,7 +55,10 @@ pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
         return Ok(Verdict::Violated);
     }
     if !shrunk.fixed_point {
-        println!("budget of {} runs spent before a fixed point: the result may not be minimal", args.max_runs);
+        println!(
+            "budget of {} runs spent before a fixed point: the result may not be minimal",
+            args.max_runs
+        );
     }
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.artifact));
     let result = save_shrunk(&scenario, &artifact, &shrunk.choices, target, &output)?;
@@ -68,7 +71,9 @@ fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Invariant, Fa
     let shown = args.artifact.display();
     let Some(name) = &args.invariant else {
         return artifact.target().ok_or_else(|| {
-            Failure::Input(format!("artifact {shown}: records no violation, so there is nothing to shrink"))
+            Failure::Input(format!(
+                "artifact {shown}: records no violation, so there is nothing to shrink"
+            ))
         });
     };
     let recorded: Vec<&str> = artifact.violations.iter().map(|v| v.invariant.name()).collect();
@@ -123,7 +128,9 @@ fn print_result(scenario: &Scenario, result: &RunResult, runs: u64, output: &Pat
 }
 
 fn default_output(artifact: &Path) -> PathBuf {
-    let name = artifact.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = artifact
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let stem = name.strip_suffix(".json").unwrap_or(&name);
     artifact.with_file_name(format!("{stem}.shrunk.json"))
 }

@@ -66,9 +66,10 @@ pub fn proptest_shrink(scenario: &Scenario, choices: &[u32], target: Invariant, 
         max_shrink_iters: max_runs,
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(config, proptest::test_runner::TestRng::deterministic_rng(
-        proptest::test_runner::RngAlgorithm::ChaCha,
-    ));
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+    );
     let tree = tree_starting_at(choices, &mut runner);
     let runs = Cell::new(0u64);
     let verdict = runner.run_one(tree, |candidate| {
@@ -90,4 +91,3 @@ pub fn proptest_shrink(scenario: &Scenario, choices: &[u32], target: Invariant, 
         input_failed,
     }
 }
-

@@ -8,13 +8,17 @@ use joinsim::scenario::Scenario;
 
 /// A bundled scenario by name, e.g. `groups-first-race`.
 pub fn bundled(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"));
     Scenario::load(&path).expect("bundled scenarios load")
 }
 
 /// The path of a bundled scenario.
 pub fn bundled_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"))
 }
 
 /// A fresh scratch directory for one test.
