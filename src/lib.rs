@@ -11,6 +11,7 @@
 pub mod artifact;
 pub mod check;
 pub mod cli;
+pub mod explore;
 pub mod model;
 pub mod replay;
 pub mod run;

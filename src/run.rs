@@ -49,6 +49,8 @@ pub struct JoinReport {
     /// The project config the joiner enforces at the end, per project, as
     /// `name {key=value, ...}`.
     pub effective_projects: Vec<String>,
+    /// Whether the joiner reads the replicated database (from J9 on).
+    pub joined: bool,
 }
 
 /// The verdict and record of one run.
@@ -173,6 +175,7 @@ fn join_reports(world: &World) -> Vec<JoinReport> {
                         )
                     })
                     .collect(),
+                joined: j.joined,
             }),
             _ => None,
         })

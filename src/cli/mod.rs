@@ -2,6 +2,7 @@
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
 mod bench;
+mod fuzz;
 mod list;
 mod replay;
 mod report;
@@ -28,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Run one scenario once, on one seed, and report how each join ended.
     Run(run::RunArgs),
+    /// Fuzz scenarios over many seeds and check their expectations.
+    Fuzz(fuzz::FuzzArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
     /// Replay a saved failure artifact and check it reproduces, hash for hash.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::List(args) => list::list(&args),
         Command::Replay(args) => replay::replay(&args),
         Command::Shrink(args) => shrink::shrink(&args),

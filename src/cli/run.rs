@@ -22,6 +22,10 @@ pub struct RunArgs {
     /// Print the event trace.
     #[arg(long)]
     pub trace: bool,
+    /// Swarm testing: the run first draws which fault kinds it enables (as
+    /// `fuzz --swarm` does; needed to replay a swarm seed).
+    #[arg(long)]
+    pub swarm: bool,
     /// Save the run as an artifact (JSON) when it violates an invariant,
     /// for `joinsim replay` and `joinsim shrink`.
     #[arg(long, value_name = "FILE")]
@@ -37,6 +41,7 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
     print!("{}", report::settings(&scenario, &format!("seed:     {seed}{drawn}")));
     let options = RunOptions {
         trace: args.trace,
+        swarm: args.swarm,
         ..RunOptions::default()
     };
     let result = run_once(&scenario, &Schedule::Seed(seed), options);
@@ -54,9 +59,10 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
         println!("shrink: joinsim shrink {}", path.display());
     }
     println!(
-        "replay: joinsim run {} --seed {seed} --variant {} --trace",
+        "replay: joinsim run {} --seed {seed} --variant {}{} --trace",
         scenario.path,
-        scenario.variant()
+        scenario.variant(),
+        if args.swarm { " --swarm" } else { "" }
     );
     Ok(Verdict::Violated)
 }

@@ -1,0 +1,63 @@
+//! The machine-readable campaign summary (`--json FILE`).
+
+use serde_json::{Value, json};
+
+use super::ScenarioOutcome;
+use crate::check::Invariant;
+
+pub fn render(outcomes: &[ScenarioOutcome], settings: Value) -> String {
+    let scenarios: Vec<Value> = outcomes.iter().map(scenario).collect();
+    let summary = json!({
+        "joinsim_version": env!("CARGO_PKG_VERSION"),
+        "settings": settings,
+        "passed": outcomes.iter().all(|o| o.problems.is_empty()),
+        "scenarios": scenarios,
+    });
+    serde_json::to_string_pretty(&summary).expect("JSON serialises")
+}
+
+fn scenario(o: &ScenarioOutcome) -> Value {
+    let t = &o.campaign.tally;
+    let invariants: Vec<Value> = Invariant::ALL
+        .iter()
+        .map(|&i| json!({ "invariant": i.name(), "expect": o.scenario.expect.of(i).name(), "violating_runs": t.violating(i) }))
+        .collect();
+    let failures: Vec<Value> = t
+        .groups
+        .iter()
+        .map(|(key, group)| {
+            json!({
+                "invariant": key.invariant.name(),
+                "role": key.role,
+                "step": key.step,
+                "count": group.count,
+                "first_seed": group.first_seed,
+                "message": group.example.message,
+                "replay": format!(
+                    "joinsim run {} --seed {} --variant {}{} --trace",
+                    o.scenario.path,
+                    group.first_seed,
+                    o.scenario.variant(),
+                    if o.swarm { " --swarm" } else { "" }
+                ),
+                "artifact": o.artifacts.get(key).map(|p| p.display().to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "scenario": o.scenario.name,
+        "path": o.scenario.path,
+        "variant": o.scenario.variant().name(),
+        "runs": t.runs,
+        "seeds_run": o.campaign.seeds_run,
+        "seeds_planned": o.campaign.seeds_planned,
+        "elapsed_secs": o.campaign.elapsed.as_secs_f64(),
+        "runs_per_sec": t.runs as f64 / o.campaign.elapsed.as_secs_f64().max(1e-9),
+        "events": t.events,
+        "invariants": invariants,
+        "failures": failures,
+        "panics": t.panics.iter().map(|(s, m)| json!({"seed": s, "message": m})).collect::<Vec<_>>(),
+        "problems": o.problems,
+        "passed": o.problems.is_empty(),
+    })
+}

@@ -1,0 +1,48 @@
+//! JUnit XML for CI systems: one test suite per scenario, one test case per
+//! invariant (its expectation met or not), plus panics and determinism.
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::ScenarioOutcome;
+use crate::check::Invariant;
+
+pub fn render(outcomes: &[ScenarioOutcome]) -> String {
+    let mut report = Report::new("joinsim fuzz");
+    for o in outcomes {
+        let mut suite = TestSuite::new(format!("{} [{}]", o.scenario.name, o.scenario.variant()));
+        suite.set_time(o.campaign.elapsed);
+        for invariant in Invariant::ALL {
+            let problem = o.problems.iter().find(|p| p.starts_with(&format!("{invariant}:")));
+            let expect = o.scenario.expect.of(invariant).name();
+            let violating = o.campaign.tally.violating(invariant);
+            let status = match problem {
+                None => TestCaseStatus::success(),
+                Some(p) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(p.clone());
+                    s
+                }
+            };
+            let mut case = TestCase::new(invariant.name(), status);
+            case.set_classname(o.scenario.name.clone());
+            case.set_system_out(format!(
+                "expect {expect}; violated in {violating} of {} runs",
+                o.campaign.tally.runs
+            ));
+            suite.add_test_case(case);
+        }
+        let others: Vec<&String> = o.problems.iter().filter(|p| p.starts_with("seed ")).collect();
+        let status = if others.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(others.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n"));
+            s
+        };
+        let mut case = TestCase::new("runs-complete-and-deterministic", status);
+        case.set_classname(o.scenario.name.clone());
+        suite.add_test_case(case);
+        report.add_test_suite(suite);
+    }
+    report.to_string().expect("JUnit XML serialises")
+}

@@ -1,0 +1,317 @@
+//! `joinsim fuzz [SCENARIO|DIR ...]`: a seed campaign per scenario, checked
+//! against each scenario's expectations.
+
+mod json;
+mod junit;
+mod progress;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::{Failure, Verdict, bundled_scenarios, load_scenario};
+use crate::check::Invariant;
+use crate::explore::{Campaign, CampaignOptions, FailureKey, SeedRange, Shard, judge, run_campaign};
+use crate::scenario::Scenario;
+
+#[derive(Args, Debug)]
+pub struct FuzzArgs {
+    /// Scenario files or folders of them (default: scenarios/).
+    pub scenarios: Vec<PathBuf>,
+    /// Run seeds 1..=N per scenario.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub seeds: Option<u64>,
+    /// First seed of the range (with --to).
+    #[arg(long, requires = "to")]
+    pub from: Option<u64>,
+    /// Last seed of the range (with --from).
+    #[arg(long, requires = "from")]
+    pub to: Option<u64>,
+    /// Stop each scenario's campaign after this long (e.g. 30s, 5m).
+    #[arg(long, value_parser = parse_duration)]
+    pub time: Option<Duration>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N of the seed space (e.g. 2/3).
+    #[arg(long, value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Override every scenario's protocol variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Swarm testing: each seed also picks which fault kinds it enables.
+    #[arg(long)]
+    pub swarm: bool,
+    /// Run each seed twice and fail on any trace-hash difference.
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Write a machine-readable summary here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write JUnit XML here (a test case per scenario and invariant).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
+/// about a minute for the bundled scenarios on 2 cores, release build.
+const DEFAULT_SEEDS: u64 = 20_000;
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 30s or 5m, got \"{text}\""))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("unknown unit \"{unit}\" in \"{text}\" (use s, m or h)")),
+    };
+    if seconds == 0 {
+        return Err("--time must be positive".to_string());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+impl FuzzArgs {
+    fn range(&self) -> Result<SeedRange, Failure> {
+        let range = match (self.seeds, self.from, self.to) {
+            (Some(n), _, _) => SeedRange { from: 1, to: n },
+            (None, Some(from), Some(to)) => SeedRange { from, to },
+            _ if self.time.is_some() => SeedRange {
+                from: 1,
+                to: u64::MAX - 1,
+            },
+            _ => SeedRange {
+                from: 1,
+                to: DEFAULT_SEEDS,
+            },
+        };
+        if range.is_empty() {
+            return Err(Failure::Input(format!("empty seed range {}..{}", range.from, range.to)));
+        }
+        Ok(range)
+    }
+
+    fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
+        let inputs = if self.scenarios.is_empty() {
+            vec![PathBuf::from("scenarios")]
+        } else {
+            self.scenarios.clone()
+        };
+        let mut paths = Vec::new();
+        for input in inputs {
+            if input.is_dir() {
+                paths.extend(bundled_scenarios(&input)?);
+            } else {
+                paths.push(input);
+            }
+        }
+        Ok(paths)
+    }
+}
+
+/// One scenario's campaign and what it says about the expectations.
+pub struct ScenarioOutcome {
+    pub scenario: Scenario,
+    pub campaign: Campaign,
+    /// Human-readable reasons the campaign failed; empty when it passed.
+    pub problems: Vec<String>,
+    /// The saved artifact of each failure group, if any.
+    pub artifacts: BTreeMap<FailureKey, PathBuf>,
+    /// The campaign ran with `--swarm` (replays need it too).
+    pub swarm: bool,
+}
+
+/// Set by Ctrl-C: campaigns stop claiming seeds, the summary still prints.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
+    let range = args.range()?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(Failure::Input("--jobs must be at least 1".to_string()));
+    }
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let scenarios = args
+        .scenario_paths()?
+        .iter()
+        .map(|p| load_scenario(p, args.variant.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = settings(args, range, shard, jobs, scenarios.len());
+    println!("fuzz: {}", settings_line(&settings));
+    // A second Ctrl-C (or a failure to install the handler) falls back to
+    // the default: the process ends at once.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    // Panics inside runs are caught and reported per seed; keep the default
+    // hook from printing each one in the middle of the progress display.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut outcomes = Vec::new();
+    for scenario in scenarios {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            break;
+        }
+        outcomes.push(fuzz_scenario(args, scenario, range, shard, jobs));
+    }
+    let _ = std::panic::take_hook();
+    print!("{}", summary(&outcomes));
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        println!("interrupted: the summary covers the seeds that ran");
+    }
+    write_reports(args, &outcomes, settings)?;
+    let failed = INTERRUPTED.load(Ordering::SeqCst) || outcomes.iter().any(|o| !o.problems.is_empty());
+    Ok(if failed { Verdict::Violated } else { Verdict::Clean })
+}
+
+fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: Shard, jobs: usize) -> ScenarioOutcome {
+    let options = CampaignOptions {
+        range,
+        shard,
+        jobs,
+        deadline: args.time.map(|t| Instant::now() + t),
+        swarm: args.swarm,
+        check_determinism: args.check_determinism,
+        interrupted: &INTERRUPTED,
+    };
+    let bounded_by_seeds = args.time.is_none() || args.seeds.is_some() || args.to.is_some();
+    let planned = bounded_by_seeds.then(|| shard.len(range));
+    let progress = progress::Progress::new(&scenario.name, planned, args.time);
+    let campaign = run_campaign(&scenario, &options, &progress);
+    progress.finish();
+    let problems = judge(&scenario, &campaign);
+    ScenarioOutcome {
+        scenario,
+        campaign,
+        problems,
+        artifacts: BTreeMap::new(),
+        swarm: args.swarm,
+    }
+}
+
+fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenarios: usize) -> serde_json::Value {
+    serde_json::json!({
+        "scenarios": scenarios,
+        "from": range.from,
+        "to": range.to,
+        "time_secs": args.time.map(|t| t.as_secs()),
+        "shard": format!("{}/{}", shard.index, shard.count),
+        "jobs": jobs,
+        "swarm": args.swarm,
+        "check_determinism": args.check_determinism,
+        "variant_override": args.variant,
+    })
+}
+
+fn settings_line(s: &serde_json::Value) -> String {
+    let time = s["time_secs"]
+        .as_u64()
+        .map_or(String::new(), |t| format!(" (or {t}s per scenario)"));
+    format!(
+        "{} scenario(s), seeds {}..{}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
+        s["scenarios"],
+        s["from"],
+        s["to"],
+        s["shard"].as_str().unwrap_or("1/1"),
+        s["jobs"],
+        s["swarm"],
+        s["check_determinism"]
+    )
+}
+
+fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_json::Value) -> Result<(), Failure> {
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
+    };
+    if let Some(path) = &args.json {
+        write(path, json::render(outcomes, settings))?;
+    }
+    if let Some(path) = &args.junit {
+        write(path, junit::render(outcomes))?;
+    }
+    Ok(())
+}
+
+/// The per-scenario table printed at the end.
+pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{:<34} {:<20} {:>9} {:>10} {:>9}  violations (runs) per invariant",
+        "scenario", "variant", "runs", "runs/s", "distinct"
+    );
+    for o in outcomes {
+        let t = &o.campaign.tally;
+        let per_second = t.runs as f64 / o.campaign.elapsed.as_secs_f64().max(1e-9);
+        let broken: Vec<String> = Invariant::ALL
+            .iter()
+            .filter(|i| t.violating(**i) > 0)
+            .map(|i| format!("{}={}", i.name(), t.violating(*i)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<34} {:<20} {:>9} {:>10.0} {:>9}  {}",
+            o.scenario.name,
+            o.scenario.variant().name(),
+            t.runs,
+            per_second,
+            t.groups.len(),
+            if broken.is_empty() {
+                "-".to_string()
+            } else {
+                broken.join(" ")
+            }
+        );
+    }
+    let mut failed = 0;
+    for o in outcomes.iter().filter(|o| !o.problems.is_empty()) {
+        failed += 1;
+        let _ = writeln!(out, "FAILED {} ({}):", o.scenario.name, o.scenario.path);
+        for p in &o.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    for o in outcomes {
+        for (key, group) in &o.campaign.tally.groups {
+            let expected = o.scenario.expect.of(key.invariant) != crate::scenario::Expect::Never;
+            let _ = writeln!(
+                out,
+                "{} {} {} on {} at {}: {} run(s); replay: joinsim run {} --seed {} --variant {}{} --trace{}",
+                if expected { "expected" } else { "UNEXPECTED" },
+                o.scenario.name,
+                key.invariant,
+                key.role,
+                if key.step.is_empty() {
+                    "the end of the run"
+                } else {
+                    &key.step
+                },
+                group.count,
+                o.scenario.path,
+                group.first_seed,
+                o.scenario.variant(),
+                if o.swarm { " --swarm" } else { "" },
+                o.artifacts
+                    .get(key)
+                    .map_or(String::new(), |p| format!(" (artifact {})", p.display()))
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} of {} scenario(s) met their expectations",
+        outcomes.len() - failed,
+        outcomes.len()
+    );
+    out
+}

@@ -1,0 +1,13 @@
+//! Exploration: many runs of a scenario over a seed space, on many
+//! threads, with results that do not depend on the number of threads.
+
+pub mod bench;
+pub mod campaign;
+pub mod seeds;
+pub mod tally;
+pub mod verdict;
+
+pub use campaign::{Campaign, CampaignOptions, run_campaign};
+pub use seeds::{SeedRange, Shard};
+pub use tally::{FailureKey, Tally};
+pub use verdict::judge;

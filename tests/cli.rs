@@ -1,0 +1,122 @@
+//! The command line as a user meets it: exit codes (0 clean, 1 violation,
+//! 2 bad input or usage), the seed and replay command printed, and errors
+//! that name the file, line and key.
+
+use std::process::{Command, Output};
+
+fn joinsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args(args)
+        .output()
+        .expect("joinsim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_of_issue_1390_exits_1_with_the_violation_and_the_replay_command() {
+    let o = joinsim(&["run", "scenarios/issue-1390.toml", "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("scenario: issue-1390 (scenarios/issue-1390.toml)\nvariant:  incus-6.7\nseed:     1\n"),
+        "{out}"
+    );
+    assert!(out.contains("VIOLATION unsynced-group-validation at t="), "{out}");
+    assert!(
+        out.contains("on j1, step J5 clusterInitMember/ApplyServerPreseed"),
+        "{out}"
+    );
+    assert!(out.contains("Cluster group \"gpu\" doesn't exist"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("replay: joinsim run scenarios/issue-1390.toml --seed 1 --variant incus-6.7 --trace"),
+        "{out}"
+    );
+}
+
+#[test]
+fn run_with_features_only_exits_0_and_the_join_completes() {
+    let o = joinsim(&[
+        "run",
+        "scenarios/issue-1390.toml",
+        "--seed",
+        "1",
+        "--variant",
+        "features-only",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("join j1 -> m2: Completed"), "{out}");
+    assert!(
+        out.contains(
+            "project config in effect on j1 (replicated DB): default {restricted=true, restricted.cluster.groups=gpu}"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn run_without_a_seed_prints_the_seed_it_drew() {
+    let o = joinsim(&["run", "scenarios/issue-1390-features-only.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("(drawn; pass --seed to repeat)"));
+}
+
+#[test]
+fn run_twice_prints_the_same_trace() {
+    let args = ["run", "scenarios/groups-first-race.toml", "--seed", "1", "--trace"];
+    let (a, b) = (joinsim(&args), joinsim(&args));
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(stdout(&a), stdout(&b));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_problem() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["run", "tests/malformed/unknown-key.toml"],
+            "tests/malformed/unknown-key.toml:7",
+        ),
+        (
+            &["run", "tests/malformed/negative-delay.toml"],
+            "key `network.delay_min`: must not be negative",
+        ),
+        (
+            &["run", "scenarios/issue-1390.toml", "--variant", "incus-99"],
+            "unknown variant \"incus-99\"",
+        ),
+        (
+            &["run", "no/such/file.toml"],
+            "no/such/file.toml: cannot read the scenario",
+        ),
+        (&["fuzz", "--shard", "4/3"], "need 1 <= I <= N"),
+        (&["run"], "required"),
+    ];
+    for (args, text) in cases {
+        let o = joinsim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(text), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn list_names_every_variant_invariant_and_scenario() {
+    let o = joinsim(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for name in ["incus-6.7", "features-only", "groups-first", "deferred-validation"] {
+        assert!(out.contains(name), "{name}");
+    }
+    for name in joinsim::check::Invariant::ALL {
+        assert!(out.contains(name.name()), "{name}");
+    }
+    assert!(out.contains("groups-first-race"));
+}

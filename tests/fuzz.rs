@@ -1,0 +1,174 @@
+//! `joinsim fuzz` as CI runs it: expectations, exit codes, reports, and
+//! results that do not depend on --jobs or --shard.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn joinsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args(args)
+        .output()
+        .expect("joinsim runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json_summary(args: &[&str]) -> (Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("summary.json");
+    let mut all: Vec<&str> = args.to_vec();
+    let p = path.to_str().unwrap().to_string();
+    all.extend(["--json", &p]);
+    let o = joinsim(&all);
+    let value = serde_json::from_str(&std::fs::read_to_string(&path).expect("summary written")).expect("valid JSON");
+    (o, value)
+}
+
+#[test]
+fn bundled_scenarios_meet_their_expectations() {
+    let o = joinsim(&["fuzz", "--seeds", "1000", "--jobs", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("scenario(s) met their expectations"), "{out}");
+    assert!(out.contains("expected issue-1390 unsynced-group-validation on joiner at J5 clusterInitMember/ApplyServerPreseed: 1000 run(s)"), "{out}");
+    assert!(
+        out.contains("expected groups-first-race spurious-join-failure on joiner"),
+        "{out}"
+    );
+    assert!(!out.contains("UNEXPECTED"), "{out}");
+    assert!(!out.contains("features-only unsynced"), "{out}");
+}
+
+fn scenario_with_expect(dir: &tempfile::TempDir, base: &str, expect: &str) -> String {
+    let source = std::fs::read_to_string(format!("scenarios/{base}.toml")).unwrap();
+    let body = source.split("[expect]").next().unwrap();
+    let path = dir.path().join(format!("{base}-edited.toml"));
+    std::fs::write(&path, format!("{body}\n[expect]\n{expect}\n")).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let unexpected = scenario_with_expect(&dir, "issue-1390", "spurious-join-failure = \"always\"");
+    let o = joinsim(&["fuzz", &unexpected, "--seeds", "50"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)"),
+        "{}",
+        text(&o)
+    );
+
+    let missing = scenario_with_expect(&dir, "issue-1390-features-only", "join-leftovers = \"sometimes\"");
+    let o = joinsim(&["fuzz", &missing, "--seeds", "50"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("join-leftovers: expected some run to violate it; none of 50 did"),
+        "{}",
+        text(&o)
+    );
+}
+
+fn failures(summary: &Value) -> Vec<(String, String, u64, u64)> {
+    let mut rows = Vec::new();
+    for s in summary["scenarios"].as_array().unwrap() {
+        for f in s["failures"].as_array().unwrap() {
+            rows.push((
+                s["scenario"].as_str().unwrap().to_string(),
+                f["invariant"].as_str().unwrap().to_string(),
+                f["count"].as_u64().unwrap(),
+                f["first_seed"].as_u64().unwrap(),
+            ));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+#[test]
+fn jobs_and_shards_find_the_same_failures() {
+    let args = [
+        "fuzz",
+        "scenarios/groups-first-race.toml",
+        "scenarios/lossy-admin.toml",
+        "--seeds",
+        "900",
+        "--swarm",
+    ];
+    let (_, one) = json_summary(&[&args[..], &["--jobs", "1"]].concat());
+    let (_, two) = json_summary(&[&args[..], &["--jobs", "2"]].concat());
+    assert!(!failures(&one).is_empty());
+    assert_eq!(failures(&one), failures(&two));
+    // Shards: counts add up, and the smallest first seed is the unsharded one.
+    let mut merged: std::collections::BTreeMap<(String, String), (u64, u64)> = Default::default();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let (_, s) = json_summary(&[&args[..], &["--shard", shard]].concat());
+        for (scenario, invariant, count, first) in failures(&s) {
+            let e = merged.entry((scenario, invariant)).or_insert((0, u64::MAX));
+            e.0 += count;
+            e.1 = e.1.min(first);
+        }
+    }
+    let unsharded: Vec<(String, String, u64, u64)> = failures(&one);
+    let mut by_invariant: std::collections::BTreeMap<(String, String), (u64, u64)> = Default::default();
+    for (scenario, invariant, count, first) in unsharded {
+        let e = by_invariant.entry((scenario, invariant)).or_insert((0, u64::MAX));
+        e.0 += count;
+        e.1 = e.1.min(first);
+    }
+    assert_eq!(merged, by_invariant);
+}
+
+#[test]
+fn junit_output_is_valid_xml_with_a_case_per_scenario_and_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junit.xml");
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/issue-1390.toml",
+        "scenarios/issue-1390-features-only.toml",
+        "--seeds",
+        "20",
+        "--junit",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
+                b"testsuite" => suites += 1,
+                b"testcase" => cases += 1,
+                b"failure" => failures += 1,
+                _ => {}
+            },
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!((suites, cases, failures), (2, 2 * 7, 0), "{xml}");
+}
+
+#[test]
+fn bad_fuzz_flags_exit_2() {
+    for args in [
+        &["fuzz", "--seeds", "10", "--from", "1", "--to", "5"][..],
+        &["fuzz", "--time", "5x"][..],
+        &["fuzz", "--jobs", "0", "--seeds", "1"][..],
+        &["fuzz", "--from", "9", "--to", "3"][..],
+        &["fuzz", "tests/malformed/unknown-key.toml", "--seeds", "1"][..],
+    ] {
+        let o = joinsim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(!text(&o).contains("panicked"), "{args:?}");
+    }
+}

@@ -1,0 +1,99 @@
+//! Every bundled scenario meets its expectations over 1000 seeds, and the
+//! loader refuses malformed scenarios with the file, line and key.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use joinsim::explore::{CampaignOptions, SeedRange, Shard, judge, run_campaign};
+use joinsim::scenario::{Scenario, ScenarioError};
+
+fn bundled() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
+    let paths = bundled();
+    assert!(paths.len() >= 10, "scenarios/ holds the bundled scenarios");
+    let interrupted = AtomicBool::new(false);
+    let mut failures = Vec::new();
+    for path in paths {
+        let scenario = Scenario::load(&path).expect("loads");
+        let options = CampaignOptions {
+            range: SeedRange { from: 1, to: 1000 },
+            shard: Shard::WHOLE,
+            jobs: 2,
+            deadline: None,
+            swarm: false,
+            check_determinism: false,
+            interrupted: &interrupted,
+        };
+        let campaign = run_campaign(&scenario, &options, &joinsim::explore::campaign::Quiet);
+        assert_eq!(campaign.tally.runs, 1000);
+        for problem in judge(&scenario, &campaign) {
+            failures.push(format!("{}: {problem}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+fn load_error(name: &str) -> ScenarioError {
+    Scenario::load(&Path::new("tests/malformed").join(name)).expect_err("malformed scenario is refused")
+}
+
+#[test]
+fn malformed_scenarios_name_the_file_line_and_key() {
+    let cases = [
+        ("bad-toml.toml", Some(9), None, "expected"),
+        ("unknown-key.toml", Some(7), None, "unknown field `colour`"),
+        (
+            "unknown-group-member.toml",
+            Some(10),
+            Some("cluster.groups[0].members[1]"),
+            "unknown node \"m9\"",
+        ),
+        (
+            "joiner-is-member.toml",
+            Some(9),
+            Some("joiners[0].name"),
+            "\"m2\" is already a cluster member",
+        ),
+        (
+            "negative-delay.toml",
+            Some(12),
+            Some("network.delay_min"),
+            "must not be negative",
+        ),
+        (
+            "unknown-variant.toml",
+            Some(1),
+            Some("variant"),
+            "unknown variant \"incus-9\"",
+        ),
+        (
+            "unknown-invariant.toml",
+            Some(10),
+            Some("expect.no-bugs"),
+            "unknown invariant",
+        ),
+        (
+            "dangling-initial-reference.toml",
+            Some(9),
+            Some("cluster.projects[0].config.\"restricted.cluster.groups\""),
+            "does not have",
+        ),
+    ];
+    for (file, line, key, text) in cases {
+        let e = load_error(file);
+        assert!(e.file.ends_with(file), "{file}: {e}");
+        assert_eq!(e.line, line, "{file}: {e}");
+        assert_eq!(e.key.as_deref(), key, "{file}: {e}");
+        assert!(e.message.contains(text), "{file}: {e}");
+    }
+}
