@@ -36,7 +36,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
     } else {
         ReplayMode::Strict
     };
-    let mut outcome = replay_artifact(&artifact, &args.artifact, mode)?;
+    let outcome = replay_artifact(&artifact, &args.artifact, mode)?;
     let seed_line = format!(
         "seed:     {} (replaying {} recorded choice(s) of {}{})",
         artifact.seed,
@@ -45,10 +45,9 @@ pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
         if args.lenient { ", lenient" } else { "" }
     );
     print!("{}", report::settings(&outcome.scenario, &seed_line));
-    if !args.trace {
-        outcome.result.trace = None;
+    if args.trace {
+        report::print_trace(&outcome.scenario, &outcome.result);
     }
-    report::print_trace(&outcome.scenario, &outcome.result);
     print!("{}", report::verdict(&outcome.scenario, &outcome.result));
     println!("non-zero choices: {}", report::deviations(&outcome.result));
     judge(&artifact, &outcome, args)

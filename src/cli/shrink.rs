@@ -23,6 +23,11 @@ pub struct ShrinkArgs {
     /// `.shrunk.json` in place of `.json`].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Keep this invariant failing instead of the artifact's own; it must
+    /// be one the artifact's run violated (e.g. `spurious-join-failure`,
+    /// to keep a false rejection rather than any stale validation).
+    #[arg(long)]
+    pub invariant: Option<String>,
     /// The most replays the shrinker may make.
     #[arg(long, default_value_t = Budget::default().max_runs)]
     pub max_runs: u64,
@@ -31,12 +36,7 @@ pub struct ShrinkArgs {
 pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
     let artifact = Artifact::load(&args.artifact)?;
     let scenario = artifact.scenario(&args.artifact)?;
-    let Some(target) = artifact.target() else {
-        return Err(Failure::Input(format!(
-            "artifact {}: records no violation, so there is nothing to shrink",
-            args.artifact.display()
-        )));
-    };
+    let target = choose_target(&artifact, args)?;
     println!(
         "shrinking {} ({} on {}, seed {}): {} choices, {} non-zero",
         args.artifact.display(),
@@ -64,6 +64,26 @@ pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
     let result = save_shrunk(&scenario, &artifact, &shrunk.choices, target, &output)?;
     print_result(&scenario, &result, shrunk.runs, &output);
     Ok(Verdict::Clean)
+}
+
+/// The invariant to keep failing: `--invariant`, else the artifact's own.
+fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Invariant, Failure> {
+    let shown = args.artifact.display();
+    let Some(name) = &args.invariant else {
+        return artifact.target().ok_or_else(|| {
+            Failure::Input(format!(
+                "artifact {shown}: records no violation, so there is nothing to shrink"
+            ))
+        });
+    };
+    let recorded: Vec<&str> = artifact.violations.iter().map(|v| v.invariant.name()).collect();
+    match Invariant::parse(name) {
+        Some(invariant) if recorded.contains(&invariant.name()) => Ok(invariant),
+        _ => Err(Failure::Input(format!(
+            "--invariant: \"{name}\" is not among the violations of {shown} ({})",
+            recorded.join(", ")
+        ))),
+    }
 }
 
 fn print_progress(progress: &Progress) {

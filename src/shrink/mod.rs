@@ -2,7 +2,8 @@
 //! fails, as Hypothesis shrinks its choice sequences: delete spans (halving
 //! their size, as ddmin does), lower each value toward 0, and repeat until
 //! nothing changes. The shrinker knows nothing of the protocol; the
-//! predicate is a replay of the candidate sequence.
+//! predicate is a replay of the candidate sequence. Each round runs, in
+//! order: delete spans, zero spans, lower each value, zero pairs.
 //!
 //! At a fixed point the result is 1-minimal: the last round tried deleting
 //! every single choice and lowering every non-zero choice to 0, and none of
@@ -12,6 +13,7 @@
 mod baseline;
 mod delete;
 mod lower;
+mod zero;
 
 pub use baseline::proptest_shrink;
 
@@ -93,8 +95,12 @@ pub fn shrink_with_progress(
         let before = shrinker.current.clone();
         delete::spans(&mut shrinker);
         on_progress(&shrinker.progress("delete-spans", round));
+        zero::spans(&mut shrinker);
+        on_progress(&shrinker.progress("zero-spans", round));
         lower::values(&mut shrinker);
         on_progress(&shrinker.progress("lower-values", round));
+        zero::pairs(&mut shrinker);
+        on_progress(&shrinker.progress("zero-pairs", round));
         if shrinker.exhausted() {
             return shrinker.finish(true, false);
         }
