@@ -28,7 +28,12 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("scenarios ({}):", args.dir.display());
     for path in bundled_scenarios(&args.dir)? {
         let scenario = Scenario::load(&path)?;
-        println!("  {:<30} [{}] {}", scenario.name, scenario.variant(), first_sentence(&scenario.description));
+        println!(
+            "  {:<30} [{}] {}",
+            scenario.name,
+            scenario.variant(),
+            first_sentence(&scenario.description)
+        );
     }
     Ok(Verdict::Clean)
 }
