@@ -138,3 +138,22 @@ fn bench_json_lists_every_scenario_and_variant_with_rates() {
         }
     }
 }
+
+#[test]
+fn a_closed_output_pipe_ends_joinsim_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args(["fuzz", "--seeds", "300", "--jobs", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("joinsim runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("fuzz: "), "{first}");
+    // The reader (and with it the pipe) is gone: like `joinsim ... | head -1`.
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
