@@ -44,9 +44,6 @@ pub struct JoinReport {
     pub ended_tick: Option<u64>,
     /// The failed step and the Incus error chain.
     pub failure: Option<(String, String)>,
-    /// The project config the joiner enforces at the end, per project, as
-    /// `name {key=value, ...}`.
-    pub effective_projects: Vec<String>,
     /// Whether the joiner reads the replicated database (from J9 on).
     pub joined: bool,
 }
@@ -66,6 +63,8 @@ pub struct RunResult {
     pub replay_overran: bool,
     /// The committed cluster database version at the end.
     pub db_version: u64,
+    /// The system as the run left it, for reports.
+    pub world: World,
 }
 
 impl RunResult {
@@ -75,6 +74,25 @@ impl RunResult {
 
     pub fn violated(&self, invariant: crate::check::Invariant) -> bool {
         self.violations.iter().any(|v| v.invariant == invariant)
+    }
+
+    /// The project config `joiner` enforces at the end, per project, as
+    /// `name {key=value, ...}`. Built on demand: fuzzing never asks.
+    pub fn effective_projects(&self, joiner: NodeId) -> Vec<String> {
+        let Some(j) = self.world.joiner_state(joiner) else {
+            return Vec::new();
+        };
+        let names = &self.world.setup.names;
+        effective_projects(j, &self.world.db)
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    names.str(p.name),
+                    crate::trace::describe::config(names, &p.config)
+                )
+            })
+            .collect()
     }
 }
 
@@ -125,6 +143,7 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         event_hashes: record.event_hashes,
         replay_overran,
         db_version,
+        world,
     }
 }
 
@@ -162,17 +181,6 @@ fn join_reports(world: &World) -> Vec<JoinReport> {
                 status: j.status,
                 ended_tick: j.ended_tick,
                 failure: j.failure.as_ref().map(|f| (f.step.to_string(), f.error.clone())),
-                effective_projects: effective_projects(j, &world.db)
-                    .iter()
-                    .map(|p| {
-                        let names = &world.setup.names;
-                        format!(
-                            "{} {}",
-                            names.str(p.name),
-                            crate::trace::describe::config(names, &p.config)
-                        )
-                    })
-                    .collect(),
                 joined: j.joined,
             }),
             _ => None,

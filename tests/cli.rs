@@ -150,7 +150,9 @@ fn a_closed_output_pipe_ends_joinsim_quietly() {
         .spawn()
         .expect("joinsim runs");
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     assert!(first.starts_with("fuzz: "), "{first}");
     // The reader (and with it the pipe) is gone: like `joinsim ... | head -1`.
     let output = child.wait_with_output().unwrap();

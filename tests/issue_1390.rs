@@ -69,7 +69,7 @@ fn features_only_completes_the_1390_join_with_restrictions_in_effect() {
         let join = &result.joins[0];
         assert_eq!(join.status, JoinStatus::Completed);
         assert_eq!(
-            join.effective_projects,
+            result.effective_projects(join.joiner),
             vec!["default {restricted=true, restricted.cluster.groups=gpu}".to_string()]
         );
     }

@@ -44,37 +44,8 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
 
 /// How each join ended, and each violation.
 pub fn verdict(scenario: &Scenario, result: &RunResult) -> String {
-    let mut out = String::new();
-    for join in &result.joins {
-        let name = scenario.node_name(join.joiner);
-        let target = scenario.node_name(join.target);
-        let at = join.ended_tick.map_or(String::new(), |t| format!(" at t={t}"));
-        let _ = writeln!(out, "join {name} -> {target}: {:?}{at}", join.status);
-        if let Some((step, error)) = &join.failure {
-            let _ = writeln!(out, "  failed at {step}:\n  {error}");
-        }
-        let source = if join.status == crate::model::joiner::JoinStatus::Completed {
-            "replicated DB"
-        } else {
-            "local DB"
-        };
-        for project in &join.effective_projects {
-            let _ = writeln!(out, "  project config in effect on {name} ({source}): {project}");
-        }
-    }
-    for v in &result.violations {
-        let _ = writeln!(out, "VIOLATION {v}");
-    }
-    let _ = writeln!(
-        out,
-        "{} events, {} choices, end t={}, DB v{}, {} violation(s), trace hash {:016x}",
-        result.events,
-        result.choices.len(),
-        result.end_tick,
-        result.db_version,
-        result.violations.len(),
-        result.trace_hash
-    );
+    let mut out = crate::trace::outcome::lines(scenario, result).join("\n");
+    out.push('\n');
     out
 }
 

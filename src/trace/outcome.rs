@@ -1,7 +1,6 @@
 //! How a run ended, in a few stable lines: each join, each violation, and
 //! the run's size and trace hash (which changes whenever any event does).
 
-use crate::model::joiner::JoinStatus;
 use crate::run::RunResult;
 use crate::scenario::Scenario;
 
@@ -17,12 +16,8 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         if let Some((step, error)) = &join.failure {
             out.push(format!("  failed at {step}: {error}"));
         }
-        let source = if join.status == JoinStatus::Completed {
-            "replicated DB"
-        } else {
-            "local DB"
-        };
-        for project in &join.effective_projects {
+        let source = if join.joined { "replicated DB" } else { "local DB" };
+        for project in result.effective_projects(join.joiner) {
             out.push(format!("  project config in effect on {name} ({source}): {project}"));
         }
     }
