@@ -122,10 +122,11 @@ impl Choices {
     }
 
     fn from_source(source: Source) -> Choices {
+        // Sized for a typical run, so that recording rarely reallocates.
         Choices {
             source,
-            recorded: Vec::new(),
-            kinds: Vec::new(),
+            recorded: Vec::with_capacity(128),
+            kinds: Vec::with_capacity(128),
         }
     }
 
