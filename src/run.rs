@@ -6,6 +6,7 @@ use crate::model::joiner::{JoinStatus, effective_projects};
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
 use crate::sim::{ChoiceKind, Choices, Engine, EngineOptions, NodeId, TraceEvent};
+use crate::swarm::SwarmPicks;
 
 /// Where a run's choices come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,20 +110,17 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         schedule.choices(),
         engine_options,
     );
-    if scenario.swarm {
-        crate::swarm::pick_faults(&mut engine);
-    }
-    for crash in &scenario.crashes {
-        let jitter = engine
-            .choices_mut()
-            .choose(ChoiceKind::Fault, crash.jitter_ticks as u32 + 1);
-        let at = crash.at_tick + u64::from(jitter);
-        engine.schedule_crash(crash.node, at);
-        if let Some(after) = crash.restart_after_ticks {
-            engine.schedule_restart(crash.node, at + after);
-        }
+    let picks = if scenario.swarm {
+        SwarmPicks::draw(engine.choices_mut())
+    } else {
+        SwarmPicks::ALL
+    };
+    picks.apply_to_network(engine.network_mut());
+    if picks.crashes {
+        schedule_crashes(&mut engine, scenario);
     }
     let mut world = World::new(std::sync::Arc::clone(setup));
+    picks.apply_to_model(&mut world);
     engine.start(&mut world);
     let mut checker = Checker::new(&world);
     let limit = drive(&mut engine, &mut world, &mut checker, scenario);
@@ -144,6 +142,21 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         replay_overran,
         db_version,
         world,
+    }
+}
+
+/// Schedules the scenario's crashes (and restarts), each at its tick plus
+/// a drawn jitter.
+fn schedule_crashes(engine: &mut Engine<World>, scenario: &Scenario) {
+    for crash in &scenario.crashes {
+        let jitter = engine
+            .choices_mut()
+            .choose(ChoiceKind::Fault, crash.jitter_ticks as u32 + 1);
+        let at = crash.at_tick + u64::from(jitter);
+        engine.schedule_crash(crash.node, at);
+        if let Some(after) = crash.restart_after_ticks {
+            engine.schedule_restart(crash.node, at + after);
+        }
     }
 }
 

@@ -1,30 +1,73 @@
-//! Swarm testing: each run first draws which fault kinds it enables, so
-//! that rare combinations (drops without duplicates, a partition alone, ...)
-//! are reached. The picks come from the one choice source and replay like
-//! every other choice; choice 0 turns a fault kind off (the nominal run).
+//! Swarm testing (as FoundationDB's and TigerBeetle's simulators do): each
+//! run first draws which fault kinds it enables, so that rare combinations
+//! (drops without duplicates, a partition alone, crashes with in-order
+//! delivery, ...) are reached. The picks come from the one choice source
+//! and replay like every other choice; choice 0 turns a kind off.
+//!
+//! Only the random faults are subject to the swarm: what a scenario fixes
+//! (an injected error at a named step) is its point and always happens.
 
 use crate::model::World;
-use crate::sim::{ChoiceKind, Engine, Ratio};
+use crate::sim::{ChoiceKind, Choices, NetworkConfig, Ratio};
 
-/// The fault kinds a swarm run can turn off.
-pub const SWARM_KINDS: [&str; 4] = ["delays", "drops", "duplicates", "partitions"];
+/// The fault kinds one run enables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SwarmPicks {
+    pub delays: bool,
+    pub drops: bool,
+    pub duplicates: bool,
+    pub partitions: bool,
+    pub crashes: bool,
+    pub random_step_errors: bool,
+    /// Random client timing (start jitter, admin pauses).
+    pub client_timing: bool,
+}
 
-pub fn pick_faults(engine: &mut Engine<World>) {
-    let mut enabled = [false; SWARM_KINDS.len()];
-    for slot in &mut enabled {
-        *slot = engine.choices_mut().choose(ChoiceKind::Swarm, 2) == 1;
+impl SwarmPicks {
+    /// Everything the scenario declares, on (a run without swarm).
+    pub const ALL: SwarmPicks = SwarmPicks {
+        delays: true,
+        drops: true,
+        duplicates: true,
+        partitions: true,
+        crashes: true,
+        random_step_errors: true,
+        client_timing: true,
+    };
+
+    /// Draws one pick per fault kind.
+    pub fn draw(choices: &mut Choices) -> SwarmPicks {
+        let mut on = || choices.choose(ChoiceKind::Swarm, 2) == 1;
+        SwarmPicks {
+            delays: on(),
+            drops: on(),
+            duplicates: on(),
+            partitions: on(),
+            crashes: on(),
+            random_step_errors: on(),
+            client_timing: on(),
+        }
     }
-    let network = engine.network_mut();
-    if !enabled[0] {
-        network.delay_max_ticks = network.delay_min_ticks;
+
+    /// Turns the network fault kinds that are off into no-ops.
+    pub fn apply_to_network(self, network: &mut NetworkConfig) {
+        if !self.delays {
+            network.delay_max_ticks = network.delay_min_ticks;
+        }
+        if !self.drops {
+            network.drop = Ratio::NEVER;
+        }
+        if !self.duplicates {
+            network.duplicate = Ratio::NEVER;
+        }
+        if !self.partitions {
+            network.partitions.clear();
+        }
     }
-    if !enabled[1] {
-        network.drop = Ratio::NEVER;
-    }
-    if !enabled[2] {
-        network.duplicate = Ratio::NEVER;
-    }
-    if !enabled[3] {
-        network.partitions.clear();
+
+    /// Switches off the model's random faults and timing that are off.
+    pub fn apply_to_model(self, world: &mut World) {
+        world.random_step_errors = self.random_step_errors;
+        world.client_timing = self.client_timing;
     }
 }

@@ -4,7 +4,7 @@
 use super::message::{ApiError, Call, Msg, Outcome, RequestId, Timer};
 use super::note::Note;
 use super::{Node, World};
-use crate::sim::{ChoiceKind, Ctx, NodeId};
+use crate::sim::{Ctx, NodeId};
 
 /// A scripted admin: the commands and when they run.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,8 +39,9 @@ impl World {
 
     pub(super) fn schedule_admin(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
         let plan = self.setup.admin_plan(me);
-        let jitter = ctx.choose(ChoiceKind::ClientTiming, plan.start_jitter_ticks as u32 + 1);
-        ctx.set_timer(me, plan.start_tick + u64::from(jitter), Timer::AdminNext);
+        let (start, jitter_ticks) = (plan.start_tick, plan.start_jitter_ticks);
+        let jitter = self.client_delay(ctx, jitter_ticks);
+        ctx.set_timer(me, start + jitter, Timer::AdminNext);
     }
 
     pub(super) fn admin_next(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
@@ -74,8 +75,8 @@ impl World {
         let pause_ticks = plan.pause_ticks;
         ctx.note(me, || Note::AdminResult(call, result));
         if more {
-            let pause = ctx.choose(ChoiceKind::ClientTiming, pause_ticks as u32 + 1);
-            ctx.set_timer(me, 1 + u64::from(pause), Timer::AdminNext);
+            let pause = self.client_delay(ctx, pause_ticks);
+            ctx.set_timer(me, 1 + pause, Timer::AdminNext);
         }
     }
 }

@@ -11,7 +11,7 @@ use super::note::Note;
 use super::observe::{GroupView, Observation, Site, Validation};
 use super::step::Step;
 use super::validate::{KeysChecked, referenced_groups, validate_project_config};
-use crate::sim::{ChoiceKind, Ctx, NodeId};
+use crate::sim::{Ctx, NodeId};
 
 /// Where a join is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -139,7 +139,7 @@ impl World {
     fn enter(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) {
         self.joiner(me).status = JoinStatus::Running(step);
         ctx.note(me, || Note::Step(step));
-        if self.setup.step_faults.fires(ctx, me, step) {
+        if self.setup.step_faults.fires(ctx, me, step, self.random_step_errors) {
             let cause = format!("injected error at {} {}", step.code(), step.name());
             ctx.note(me, || Note::InjectedFault(step));
             return self.fail(ctx, me, step, cause, None);
@@ -482,8 +482,8 @@ impl World {
 
     /// When the join starts: its earliest tick plus a drawn jitter.
     pub(super) fn schedule_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, start_tick: u64, jitter_ticks: u64) {
-        let jitter = ctx.choose(ChoiceKind::ClientTiming, jitter_ticks as u32 + 1);
-        ctx.set_timer(me, start_tick + u64::from(jitter), Timer::StartJoin);
+        let jitter = self.client_delay(ctx, jitter_ticks);
+        ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
     }
 }
 

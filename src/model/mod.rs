@@ -58,12 +58,13 @@ pub struct StepFaults {
 }
 
 impl StepFaults {
-    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) -> bool {
+    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step, random_enabled: bool) -> bool {
         let fixed = self
             .fixed
             .iter()
             .any(|&(node, s)| s == step && node.is_none_or(|n| n == me));
-        fixed || (ctx.now() < self.random_until_tick && ctx.flip(ChoiceKind::Fault, self.random))
+        let random = random_enabled && ctx.now() < self.random_until_tick;
+        fixed || (random && ctx.flip(ChoiceKind::Fault, self.random))
     }
 }
 
@@ -132,9 +133,24 @@ pub struct World {
     pub nodes: Vec<Node>,
     /// Facts for the checker, drained after every event.
     pub observations: Vec<Observation>,
+    /// Whether the scenario's random step errors may fire in this run (a
+    /// run may switch them off: swarm testing).
+    pub random_step_errors: bool,
+    /// Whether clients draw their start jitter and pauses (off: every
+    /// client acts at its earliest tick).
+    pub client_timing: bool,
 }
 
 impl World {
+    /// A client's random delay: up to `max_ticks`, or none when client
+    /// timing is off for this run.
+    fn client_delay(&self, ctx: &mut Ctx<'_, World>, max_ticks: u64) -> u64 {
+        if !self.client_timing {
+            return 0;
+        }
+        u64::from(ctx.choose(ChoiceKind::ClientTiming, max_ticks as u32 + 1))
+    }
+
     pub fn new(setup: Arc<Setup>) -> World {
         let nodes = setup
             .roles
@@ -150,6 +166,8 @@ impl World {
             group_history: vec![(setup.db.version, setup.db.group_set())],
             nodes,
             observations: Vec::new(),
+            random_step_errors: true,
+            client_timing: true,
             setup,
         }
     }
