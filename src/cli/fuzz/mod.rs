@@ -68,7 +68,7 @@ pub struct FuzzArgs {
 
 /// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
 /// about a minute for the bundled scenarios on 2 cores, release build.
-const DEFAULT_SEEDS: u64 = 20_000;
+const DEFAULT_SEEDS: u64 = 1_000_000;
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
