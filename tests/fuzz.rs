@@ -238,3 +238,46 @@ fn expected_failures_are_not_saved_unless_asked() {
         "one artifact for the one failing seed that starts both groups"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_campaign_and_still_prints_the_summary() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args([
+            "fuzz",
+            "scenarios/lossy-admin.toml",
+            "scenarios/issue-1390.toml",
+            "--seeds",
+            "1000000000",
+            "--jobs",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("joinsim runs");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("fuzz: "), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert!(
+        rest.contains("interrupted: the summary covers the seeds that ran"),
+        "{rest}"
+    );
+    assert!(rest.contains("lossy-admin "), "{rest}");
+    assert!(
+        !rest.contains("issue-1390 "),
+        "the campaign stopped before the next scenario: {rest}"
+    );
+}
