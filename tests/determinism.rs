@@ -2,23 +2,15 @@
 //! same trace, whatever else is going on, and campaigns give the same
 //! failing seeds for any number of threads or shards.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use joinsim::explore::{CampaignOptions, SeedRange, Shard, run_campaign};
+use std::path::Path;
+
+use common::bundled_all as bundled;
+use joinsim::explore::{Shard, run_campaign};
 use joinsim::run::{RunOptions, Schedule, run};
 use joinsim::scenario::Scenario;
 use joinsim::trace::text;
-
-fn bundled() -> Vec<Scenario> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| Scenario::load(p).expect("loads")).collect()
-}
 
 fn traced() -> RunOptions {
     RunOptions {
@@ -90,16 +82,9 @@ fn the_trace_hash_of_a_known_run_is_pinned_across_machines() {
 }
 
 fn failing_seeds(scenario: &Scenario, jobs: usize, shard: Shard) -> Vec<u64> {
-    let interrupted = AtomicBool::new(false);
-    let options = CampaignOptions {
-        range: SeedRange { from: 1, to: 600 },
-        shard,
-        jobs,
-        deadline: None,
-        swarm: true,
-        check_determinism: false,
-        interrupted: &interrupted,
-    };
+    let mut options = common::campaign(1, 600, jobs);
+    options.shard = shard;
+    options.swarm = true;
     let campaign = run_campaign(scenario, &options, &joinsim::explore::campaign::Quiet);
     campaign.tally.failing_seeds.keys().copied().collect()
 }
@@ -123,17 +108,8 @@ fn failing_seeds_do_not_depend_on_jobs_or_shards() {
 #[test]
 fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
     use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
-    let scenario = Scenario::load(Path::new("scenarios/issue-1390-features-only.toml")).unwrap();
-    let interrupted = AtomicBool::new(false);
-    let options = CampaignOptions {
-        range: SeedRange { from: 1, to: 100 },
-        shard: Shard::WHOLE,
-        jobs: 2,
-        deadline: None,
-        swarm: false,
-        check_determinism: false,
-        interrupted: &interrupted,
-    };
+    let scenario = common::bundled("issue-1390-features-only");
+    let options = common::campaign(1, 100, 2);
     let runner = |s: &Scenario, seed: u64, o: RunOptions| {
         if seed == 37 {
             panic!("model bug at seed 37");
@@ -154,17 +130,9 @@ fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
 #[test]
 fn the_determinism_check_names_the_event_where_two_runs_part() {
     use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
-    let scenario = Scenario::load(Path::new("scenarios/issue-1390-features-only.toml")).unwrap();
-    let interrupted = AtomicBool::new(false);
-    let options = CampaignOptions {
-        range: SeedRange { from: 1, to: 20 },
-        shard: Shard::WHOLE,
-        jobs: 1,
-        deadline: None,
-        swarm: false,
-        check_determinism: true,
-        interrupted: &interrupted,
-    };
+    let scenario = common::bundled("issue-1390-features-only");
+    let mut options = common::campaign(1, 20, 1);
+    options.check_determinism = true;
     // A deliberately nondeterministic runner: the second run of seed 5
     // replays the first one's choices with one value changed.
     let calls = std::sync::Mutex::new(std::collections::BTreeMap::<u64, u32>::new());

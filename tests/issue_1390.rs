@@ -1,6 +1,6 @@
 //! Regression tests for lxc/incus#1390 and its cousins, by variant.
 
-use std::path::Path;
+mod common;
 
 use joinsim::check::Invariant;
 use joinsim::model::Variant;
@@ -12,9 +12,7 @@ const ISSUE_1390_ERROR: &str = "Failed to join cluster: Failed to initialize mem
 and networks: Failed to update local member project \"default\": Invalid project configuration key \
 \"restricted.cluster.groups\" value: Cluster group \"gpu\" doesn't exist";
 
-fn scenario(name: &str) -> Scenario {
-    Scenario::load(&Path::new("scenarios").join(format!("{name}.toml"))).expect("bundled scenario loads")
-}
+use common::bundled as scenario;
 
 fn run_seed(scenario: &Scenario, seed: u64) -> RunResult {
     run(scenario, &Schedule::Seed(seed), RunOptions::default())

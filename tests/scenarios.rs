@@ -1,39 +1,21 @@
 //! Every bundled scenario meets its expectations over 1000 seeds, and the
 //! loader refuses malformed scenarios with the file, line and key.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use joinsim::explore::{CampaignOptions, SeedRange, Shard, judge, run_campaign};
+use std::path::Path;
+
+use joinsim::explore::{judge, run_campaign};
 use joinsim::scenario::{Scenario, ScenarioError};
-
-fn bundled() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-}
 
 #[test]
 fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
-    let paths = bundled();
+    let paths = common::bundled_paths();
     assert!(paths.len() >= 10, "scenarios/ holds the bundled scenarios");
-    let interrupted = AtomicBool::new(false);
     let mut failures = Vec::new();
     for path in paths {
         let scenario = Scenario::load(&path).expect("loads");
-        let options = CampaignOptions {
-            range: SeedRange { from: 1, to: 1000 },
-            shard: Shard::WHOLE,
-            jobs: 2,
-            deadline: None,
-            swarm: false,
-            check_determinism: false,
-            interrupted: &interrupted,
-        };
+        let options = common::campaign(1, 1000, 2);
         let campaign = run_campaign(&scenario, &options, &joinsim::explore::campaign::Quiet);
         assert_eq!(campaign.tally.runs, 1000);
         for problem in judge(&scenario, &campaign) {

@@ -1,7 +1,7 @@
 //! Swarm testing: a run's first choices pick the fault kinds it enables,
 //! and those picks replay like every other choice.
 
-use std::path::Path;
+mod common;
 
 use joinsim::model::joiner::JoinStatus;
 use joinsim::run::{RunOptions, Schedule, run};
@@ -9,9 +9,7 @@ use joinsim::scenario::Scenario;
 use joinsim::sim::{ChoiceKind, TraceEvent};
 
 fn lossy() -> Scenario {
-    Scenario::load(Path::new("scenarios/lossy-admin.toml"))
-        .unwrap()
-        .with_swarm(true)
+    common::bundled("lossy-admin").with_swarm(true)
 }
 
 fn traced() -> RunOptions {

@@ -138,18 +138,7 @@ impl Member {
             return; // a duplicate, or an answer to a handler lost in a crash
         };
         if handler.forwarded {
-            let (client, client_request) = (handler.client, handler.client_request);
-            self.finish(
-                id,
-                client,
-                Msg::Response {
-                    id: client_request,
-                    outcome,
-                },
-                leader,
-                out,
-            );
-            return;
+            return self.reply(leader, id, outcome, out);
         }
         handler.stage += 1;
         self.advance(leader, id, outcome, out);
@@ -164,25 +153,20 @@ impl Member {
         };
         match next {
             Some(tx) => out.push((leader, Msg::Tx { id, tx })),
-            None => {
-                let (client, client_request) = (handler.client, handler.client_request);
-                self.finish(
-                    id,
-                    client,
-                    Msg::Response {
-                        id: client_request,
-                        outcome: previous,
-                    },
-                    leader,
-                    out,
-                );
-            }
+            None => self.reply(leader, id, previous, out),
         }
     }
 
-    fn finish(&mut self, id: RequestId, client: NodeId, reply: Msg, leader: NodeId, out: &mut Outbox) {
-        self.handlers.retain(|h| h.id != id);
-        out.push((client, reply));
+    /// Answers the handler's client with `outcome`, retires the handler and
+    /// hands the membership mutex to the next waiter if it held it.
+    fn reply(&mut self, leader: NodeId, id: RequestId, outcome: Outcome, out: &mut Outbox) {
+        let at = self.handlers.iter().position(|h| h.id == id).expect("live handler");
+        let handler = self.handlers.remove(at);
+        let response = Msg::Response {
+            id: handler.client_request,
+            outcome,
+        };
+        out.push((handler.client, response));
         if self.mutex_holder == Some(id) {
             self.mutex_holder = None;
             if let Some(next) = self.mutex_waiters.pop_front() {

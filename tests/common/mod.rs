@@ -52,3 +52,45 @@ pub fn trace_section(text: &str) -> String {
     let end = text.find("--- end of trace ---").expect("an end of trace");
     text[start..end].to_string()
 }
+
+/// Every bundled scenario's path, sorted.
+pub fn bundled_paths() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Every bundled scenario, loaded.
+pub fn bundled_all() -> Vec<Scenario> {
+    bundled_paths()
+        .iter()
+        .map(|p| Scenario::load(p).expect("loads"))
+        .collect()
+}
+
+/// A campaign that nothing interrupts.
+static NOT_INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Campaign options over seeds `from..=to` on `jobs` threads, unsharded,
+/// no swarm, no determinism check (change fields as a test needs).
+pub fn campaign(from: u64, to: u64, jobs: usize) -> joinsim::explore::CampaignOptions<'static> {
+    joinsim::explore::CampaignOptions {
+        range: joinsim::explore::SeedRange { from, to },
+        shard: joinsim::explore::Shard::WHOLE,
+        jobs,
+        deadline: None,
+        swarm: false,
+        check_determinism: false,
+        interrupted: &NOT_INTERRUPTED,
+    }
+}
+
+/// stdout and stderr together.
+pub fn output_text(output: &Output) -> String {
+    format!("{}{}", stdout(output), stderr(output))
+}
