@@ -72,16 +72,36 @@ fn a_failed_join_with_a_row_left_is_a_leftover_pending_or_full() {
             found.contains(&Invariant::JoinLeftovers),
             "pending={pending}: {found:?}"
         );
-        // A full member outside the default group breaks liveness too.
-        assert_eq!(
-            found.contains(&Invariant::JoinLiveness),
-            !pending,
-            "pending={pending}: {found:?}"
-        );
+        // Counted once: a failed join's row is not also a liveness failure.
+        assert_eq!(found, vec![Invariant::JoinLeftovers], "pending={pending}");
     }
     let mut w = world();
     joiner(&mut w).status = JoinStatus::Failed;
     assert_eq!(end_violations(&w, None), Vec::<Invariant>::new());
+}
+
+#[test]
+fn a_completed_member_outside_the_default_group_breaks_liveness() {
+    let mut w = world();
+    joiner(&mut w).status = JoinStatus::Completed;
+    joiner(&mut w).joined = true;
+    add_member_row(&mut w, false);
+    assert_eq!(end_violations(&w, None), vec![Invariant::JoinLiveness]);
+}
+
+#[test]
+fn a_time_limit_is_a_failure_only_while_a_join_is_unfinished() {
+    let mut w = world();
+    joiner(&mut w).status = JoinStatus::Failed;
+    assert_eq!(end_violations(&w, Some(&LimitHit::Ticks(10))), Vec::<Invariant>::new());
+    joiner(&mut w).status = JoinStatus::Reverting;
+    let v = Checker::new(&w).at_end(&w, 10, Some(&LimitHit::Ticks(10)));
+    assert_eq!(v.len(), 1);
+    assert!(
+        v[0].message.contains("by its time limit (t=10): still reverting"),
+        "{}",
+        v[0].message
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::message::{ApiError, Call, Msg, Outcome, RequestId, Timer};
 use super::note::Note;
+use super::outstanding::Outstanding;
 use super::{Node, World};
 use crate::sim::{Ctx, NodeId};
 
@@ -22,8 +23,7 @@ pub struct AdminPlan {
 #[derive(Clone, Debug, Default)]
 pub struct Admin {
     next_command: usize,
-    next_id: RequestId,
-    awaiting: Option<RequestId>,
+    request: Outstanding,
     /// The outcome of each command run so far.
     pub results: Vec<Result<(), ApiError>>,
 }
@@ -50,23 +50,17 @@ impl World {
         let Some(call) = plan.commands.get(admin.next_command).cloned() else {
             return;
         };
-        admin.next_id += 1;
-        let id = admin.next_id;
-        admin.awaiting = Some(id);
+        let id = admin.request.start(ctx, me, timeout);
         let via = plan.via;
         ctx.note(me, || Note::AdminCommand(call.clone()));
         ctx.send(me, via, Msg::Request { id, call });
-        if let Some(ticks) = timeout {
-            ctx.set_timer(me, ticks, Timer::Timeout { id });
-        }
     }
 
     pub(super) fn admin_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {
         let (admin, plan) = self.admin(me);
-        if admin.awaiting != Some(id) {
-            return;
+        if !admin.request.settle(ctx, id) {
+            return; // a duplicate, or late after a timeout
         }
-        admin.awaiting = None;
         let call = plan.commands[admin.next_command].clone();
         let result = outcome.map(|_| ());
         admin.results.push(result.clone());

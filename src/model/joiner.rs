@@ -9,6 +9,7 @@ use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Timer, Tx}
 use super::names::{DEFAULT_GROUP, GroupSet, Sym};
 use super::note::Note;
 use super::observe::{GroupView, Observation, Site, Validation};
+use super::outstanding::Outstanding;
 use super::step::Step;
 use super::validate::{KeysChecked, referenced_groups, validate_project_config};
 use crate::sim::{Ctx, NodeId};
@@ -61,12 +62,14 @@ pub struct Joiner {
     groups_synced_at: Option<u64>,
     /// From J9 on the joiner reads the replicated cluster database.
     pub joined: bool,
-    next_id: RequestId,
-    awaiting: Option<RequestId>,
+    request: Outstanding,
     projects: Option<Snapshot>,
     networks_to_fetch: Vec<Sym>,
     network_reads: Vec<(Sym, Snapshot)>,
     pub failure: Option<JoinFailure>,
+    /// Why the reverter's `DeletePendingClusterMember` failed, if it did (a
+    /// lost request times out).
+    pub revert_error: Option<String>,
     /// The tick at which the join ended.
     pub ended_tick: Option<u64>,
 }
@@ -79,12 +82,12 @@ impl Joiner {
             local,
             groups_synced_at: None,
             joined: false,
-            next_id: 0,
-            awaiting: None,
+            request: Outstanding::default(),
             projects: None,
             networks_to_fetch: Vec::new(),
             network_reads: Vec::new(),
             failure: None,
+            revert_error: None,
             ended_tick: None,
         }
     }
@@ -101,11 +104,21 @@ impl Joiner {
 /// The context prefix Incus puts before an error at each step.
 fn error_chain(step: Step, cause: &str) -> String {
     let inner = match step {
-        Step::SetupTrust | Step::UpdateTrust => format!("Failed to setup trust relationship with cluster: {cause}"),
+        Step::SetupTrust => format!("Failed to setup cluster trust: {cause}"),
+        Step::UpdateTrust => format!("Failed to update cluster trust: {cause}"),
         Step::GetClusterMembers => format!("Failed to get the list of cluster members: {cause}"),
         Step::GetServer => format!("Failed to get the cluster configuration: {cause}"),
-        Step::GetStoragePools | Step::GetClusterGroups | Step::GetProjects | Step::GetNetworks => {
-            format!("Failed to initialize member: {cause}")
+        Step::GetStoragePools => {
+            format!("Failed to initialize member: Failed to fetch information about cluster storage pools: {cause}")
+        }
+        Step::GetClusterGroups => {
+            format!("Failed to initialize member: Failed to fetch information about cluster groups: {cause}")
+        }
+        Step::GetProjects => {
+            format!("Failed to initialize member: Failed to fetch information about cluster projects: {cause}")
+        }
+        Step::GetNetworks => {
+            format!("Failed to initialize member: Failed to fetch information about cluster networks: {cause}")
         }
         Step::ApplyServerPreseed => {
             format!("Failed to initialize member: Failed to initialize storage pools and networks: {cause}")
@@ -144,47 +157,61 @@ impl World {
             ctx.note(me, || Note::InjectedFault(step));
             return self.fail(ctx, me, step, cause, None);
         }
-        let target = self.joiner(me).target;
-        let leader = self.setup.leader;
         match step {
-            Step::SetupTrust => self.request(ctx, me, target, Call::SetupTrust { joiner: me }),
-            Step::UpdateTrust => self.request(ctx, me, target, Call::UpdateTrust),
-            Step::GetClusterMembers => self.request(ctx, me, target, Call::GetClusterMembers),
-            Step::GetServer => self.request(ctx, me, target, Call::GetServer),
-            Step::GetStoragePools => self.request(ctx, me, target, Call::GetStoragePools),
-            Step::GetClusterGroups => self.request(ctx, me, target, Call::GetClusterGroups),
-            Step::GetProjects => self.request(ctx, me, target, Call::GetProjects),
-            Step::GetNetworks => {
-                let project = *self.joiner(me).networks_to_fetch.last().expect("a project to fetch");
-                self.request(ctx, me, target, Call::GetNetworks { project })
-            }
             Step::ApplyServerPreseed => self.apply_server_preseed(ctx, me),
-            Step::ClusterAccept => {
-                let local = Snapshot(Arc::clone(&self.joiner(me).local));
-                self.request(ctx, me, target, Call::ClusterAccept { joiner: me, local })
-            }
             Step::ClusterJoin => {
                 let local = Snapshot(Arc::clone(&self.joiner(me).local));
                 self.transaction(ctx, me, Tx::JoinMember { joiner: me, local })
             }
             Step::ValidateDeferred => self.transaction(ctx, me, Tx::Read),
-            Step::AddToDefaultGroup => self.transaction(
-                ctx,
-                me,
-                Tx::AddMemberToGroup {
+            Step::AddToDefaultGroup => {
+                let tx = Tx::AddMemberToGroup {
                     member: me,
                     group: DEFAULT_GROUP,
                     by_admin: false,
-                },
-            ),
-            Step::Rebalance => self.request(ctx, me, leader, Call::Rebalance),
+                };
+                self.transaction(ctx, me, tx)
+            }
             Step::RegisterRevert
             | Step::StoreCertificates
             | Step::StartClusterTasks
             | Step::NetworkStartup
             | Step::ImageSync
             | Step::LifecycleEvent => self.after(ctx, me, step, Ok(Answer::Done)),
-            Step::Revert => unreachable!("the reverter is not a step one enters"),
+            _ => {
+                // J13 goes to the leader; every other request to the target.
+                let to = if step == Step::Rebalance {
+                    self.setup.leader
+                } else {
+                    self.joiner(me).target
+                };
+                let call = self.call_for(me, step);
+                self.request(ctx, me, to, call)
+            }
+        }
+    }
+
+    /// The API call a request step makes.
+    fn call_for(&mut self, me: NodeId, step: Step) -> Call {
+        let joiner = self.joiner(me);
+        match step {
+            Step::SetupTrust => Call::SetupTrust { joiner: me },
+            Step::UpdateTrust => Call::UpdateTrust,
+            Step::GetClusterMembers => Call::GetClusterMembers,
+            Step::GetServer => Call::GetServer,
+            Step::GetStoragePools => Call::GetStoragePools,
+            Step::GetClusterGroups => Call::GetClusterGroups,
+            Step::GetProjects => Call::GetProjects,
+            Step::GetNetworks => Call::GetNetworks {
+                project: *joiner.networks_to_fetch.last().expect("a project to fetch"),
+            },
+            Step::ClusterAccept => Call::ClusterAccept {
+                joiner: me,
+                local: Snapshot(Arc::clone(&joiner.local)),
+            },
+            Step::Rebalance => Call::Rebalance,
+            Step::Revert => Call::DeletePendingClusterMember { joiner: me },
+            _ => unreachable!("{step:?} makes no API call"),
         }
     }
 
@@ -196,33 +223,32 @@ impl World {
     /// From J9 on the joiner is a database node: it talks to the leader.
     fn transaction(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, tx: Tx) {
         let id = self.await_answer(ctx, me);
-        ctx.send(me, self.setup.leader, Msg::Tx { id, tx });
+        let on_behalf_of = None;
+        ctx.send(me, self.setup.leader, Msg::Tx { id, tx, on_behalf_of });
     }
 
     fn await_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) -> RequestId {
         let timeout = self.setup.request_timeout_ticks;
-        let joiner = self.joiner(me);
-        joiner.next_id += 1;
-        let id = joiner.next_id;
-        joiner.awaiting = Some(id);
-        if let Some(ticks) = timeout {
-            ctx.set_timer(me, ticks, Timer::Timeout { id });
-        }
-        id
+        self.joiner(me).request.start(ctx, me, timeout)
     }
 
     /// A response, transaction result or timeout for request `id`.
     pub(super) fn joiner_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {
         let joiner = self.joiner(me);
-        if joiner.awaiting != Some(id) {
+        if !joiner.request.settle(ctx, id) {
             return; // a duplicate, or late after a timeout
         }
-        joiner.awaiting = None;
-        match joiner.step() {
-            Some(Step::Revert) => self.end(ctx, me, JoinStatus::Failed),
-            Some(step) => self.after(ctx, me, step, outcome),
-            None => {}
+        let Some(step) = joiner.step() else { return };
+        if let Ok(Answer::Redirect(leader)) = outcome {
+            // A membership endpoint on a non-leader: follow the redirect.
+            let call = self.call_for(me, step);
+            return self.request(ctx, me, leader, call);
         }
+        if step == Step::Revert {
+            self.joiner(me).revert_error = outcome.err().map(|e| e.to_string());
+            return self.end(ctx, me, JoinStatus::Failed);
+        }
+        self.after(ctx, me, step, outcome)
     }
 
     /// What the joiner does with the answer to `step`.
@@ -275,11 +301,10 @@ impl World {
                 Step::GetProjects
             }
             (Step::GetProjects, Answer::Snapshot(db)) => {
-                let features_networks = names.keys.features_networks;
                 let mut fetch: Vec<Sym> =
                     db.0.projects
                         .iter()
-                        .filter(|p| p.name != names.keys.default_project && p.config.is_true(features_networks, names))
+                        .filter(|p| initialised_at_join(p, names) && p.name != names.keys.default_project)
                         .map(|p| p.name)
                         .collect();
                 fetch.push(names.keys.default_project);
@@ -351,7 +376,7 @@ impl World {
             groups: local.group_set(),
             synced_at,
         };
-        for project in &projects.0.projects {
+        for project in projects.0.projects.iter().filter(|p| initialised_at_join(p, names)) {
             let config = setup.variant.config_at_member_init(&project.config, names);
             let keys = setup.variant.keys_checked_at_member_init();
             let result = validate_project_config(&config, view.groups, names, keys);
@@ -413,7 +438,7 @@ impl World {
             groups: db.0.group_set(),
             synced_at: Some(db.0.version),
         };
-        for project in &projects.0.projects {
+        for project in projects.0.projects.iter().filter(|p| initialised_at_join(p, names)) {
             let referenced = referenced_groups(&project.config, names);
             if referenced.is_empty() {
                 continue;
@@ -459,7 +484,8 @@ impl World {
         if step.revert_registered() {
             joiner.status = JoinStatus::Reverting;
             ctx.note(me, || Note::Step(Step::Revert));
-            self.request(ctx, me, target, Call::DeletePendingClusterMember { joiner: me });
+            let call = self.call_for(me, Step::Revert);
+            self.request(ctx, me, target, call);
         } else {
             self.end(ctx, me, JoinStatus::Failed);
         }
@@ -469,7 +495,7 @@ impl World {
         let joiner = self.joiner(me);
         joiner.status = status;
         joiner.ended_tick = Some(ctx.now());
-        joiner.awaiting = None;
+        joiner.request.abandon(ctx);
         ctx.note(me, || Note::JoinEnded(status));
     }
 
@@ -485,6 +511,13 @@ impl World {
         let jitter = self.client_delay(ctx, jitter_ticks);
         ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
     }
+}
+
+/// Whether `clusterInitMember` carries a project to the joiner: `default`,
+/// and the projects with their own networks (`features.networks`); the
+/// others exist only in the cluster database, which the joiner gets at J9.
+fn initialised_at_join(project: &super::db::Project, names: &super::names::Names) -> bool {
+    project.name == names.keys.default_project || project.config.is_true(names.keys.features_networks, names)
 }
 
 /// The created pools of the cluster, as the joiner creates them locally.

@@ -10,23 +10,26 @@ use crate::sim::NodeId;
 /// An API request in progress on a member.
 #[derive(Clone, Debug)]
 struct Handler {
-    /// The id this member uses for its transactions (or the forwarded call).
+    /// The handler's own number (the membership mutex names it).
     id: RequestId,
+    /// The transaction in flight: each transaction gets a fresh id, so that a
+    /// late or duplicated answer to an earlier one is not taken for it.
+    tx: Option<RequestId>,
     client: NodeId,
     client_request: RequestId,
     call: Call,
     /// How many transactions have completed.
     stage: u8,
-    /// Forwarded to the leader rather than handled here.
-    forwarded: bool,
 }
 
 /// A member's volatile state: its in-flight handlers (and, on the leader,
-/// the membership mutex). A crash loses all of it; the database does not
-/// live here.
+/// the membership mutex). A crash loses it; the database does not live
+/// here.
 #[derive(Clone, Debug, Default)]
 pub struct Member {
     handlers: Vec<Handler>,
+    /// Kept across crashes, so that an answer meant for a handler lost in a
+    /// crash never matches a new one.
     next_id: RequestId,
     mutex_holder: Option<RequestId>,
     mutex_waiters: VecDeque<RequestId>,
@@ -79,14 +82,20 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
             network: *network,
             project: *project,
         },
-        (Call::CreateNetwork { network, .. }, 1) => Tx::MarkNetworkCreated { network: *network },
+        (Call::CreateNetwork { network, project }, 1) => Tx::MarkNetworkCreated {
+            network: *network,
+            project: *project,
+        },
         _ => return None,
     };
     Some(tx)
 }
 
 impl Member {
-    /// A client's API request arrives at member `me`.
+    /// A client's API request arrives at member `me`. Membership endpoints
+    /// on a member that is not the leader answer with a redirect to it
+    /// (`SyncResponseRedirect`); the client follows it.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_request(
         &mut self,
         me: NodeId,
@@ -96,32 +105,21 @@ impl Member {
         call: Call,
         out: &mut Outbox,
     ) {
-        self.next_id += 1;
-        let handler = Handler {
-            id: self.next_id,
+        if call.leader_only() && me != leader {
+            let outcome = Ok(Answer::Redirect(leader));
+            out.push((client, Msg::Response { id, outcome }));
+            return;
+        }
+        let hid = self.fresh_id();
+        let needs_mutex = call.takes_membership_mutex();
+        self.handlers.push(Handler {
+            id: hid,
+            tx: None,
             client,
             client_request: id,
             call,
             stage: 0,
-            forwarded: false,
-        };
-        if handler.call.leader_only() && me != leader {
-            out.push((
-                leader,
-                Msg::Request {
-                    id: handler.id,
-                    call: handler.call.clone(),
-                },
-            ));
-            self.handlers.push(Handler {
-                forwarded: true,
-                ..handler
-            });
-            return;
-        }
-        let hid = handler.id;
-        let needs_mutex = handler.call.takes_membership_mutex();
-        self.handlers.push(handler);
+        });
         if needs_mutex && self.mutex_holder.is_some() {
             self.mutex_waiters.push_back(hid);
             return;
@@ -132,27 +130,44 @@ impl Member {
         self.advance(leader, hid, Ok(Answer::Done), out);
     }
 
-    /// The leader answered a transaction or a forwarded call.
-    pub fn on_answer(&mut self, leader: NodeId, id: RequestId, outcome: Outcome, out: &mut Outbox) {
-        let Some(handler) = self.handlers.iter_mut().find(|h| h.id == id) else {
+    fn fresh_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The leader answered transaction `tx`.
+    pub fn on_answer(&mut self, leader: NodeId, tx: RequestId, outcome: Outcome, out: &mut Outbox) {
+        let Some(handler) = self.handlers.iter_mut().find(|h| h.tx == Some(tx)) else {
             return; // a duplicate, or an answer to a handler lost in a crash
         };
-        if handler.forwarded {
-            return self.reply(leader, id, outcome, out);
-        }
+        handler.tx = None;
         handler.stage += 1;
+        let id = handler.id;
         self.advance(leader, id, outcome, out);
     }
 
     /// Runs the handler's next transaction, or replies when it is done.
     fn advance(&mut self, leader: NodeId, id: RequestId, previous: Outcome, out: &mut Outbox) {
-        let handler = self.handlers.iter().find(|h| h.id == id).expect("live handler");
+        let at = self.handlers.iter().position(|h| h.id == id).expect("live handler");
         let next = match &previous {
-            Ok(answer) => transaction(&handler.call, handler.stage, answer),
+            Ok(answer) => transaction(&self.handlers[at].call, self.handlers[at].stage, answer),
             Err(_) => None,
         };
         match next {
-            Some(tx) => out.push((leader, Msg::Tx { id, tx })),
+            Some(tx) => {
+                let tx_id = self.fresh_id();
+                let handler = &mut self.handlers[at];
+                handler.tx = Some(tx_id);
+                let on_behalf_of = Some((handler.client, handler.client_request));
+                out.push((
+                    leader,
+                    Msg::Tx {
+                        id: tx_id,
+                        tx,
+                        on_behalf_of,
+                    },
+                ));
+            }
             None => self.reply(leader, id, previous, out),
         }
     }
@@ -174,6 +189,14 @@ impl Member {
                 self.advance(leader, next, Ok(Answer::Done), out);
             }
         }
+    }
+
+    /// A crash: every handler and the mutex are gone.
+    pub fn crash(&mut self) {
+        *self = Member {
+            next_id: self.next_id,
+            ..Member::default()
+        };
     }
 
     /// Whether this member holds a handler (for tests and traces).

@@ -46,7 +46,7 @@ pub enum Call {
         project: Sym,
     },
     /// J7 `POST /internal/cluster/accept`, with the joiner's local pools and
-    /// networks; only the leader handles it.
+    /// networks; only the leader handles it (others redirect).
     ClusterAccept {
         joiner: NodeId,
         local: Snapshot,
@@ -187,6 +187,7 @@ pub enum Tx {
     },
     MarkNetworkCreated {
         network: Sym,
+        project: Sym,
     },
 }
 
@@ -197,6 +198,8 @@ pub enum Answer {
     Snapshot(Snapshot),
     /// The config a `ValidateProjectChange` accepted.
     Validated(Config),
+    /// Ask the leader instead (a membership endpoint on another member).
+    Redirect(NodeId),
 }
 
 pub type Outcome = Result<Answer, ApiError>;
@@ -204,10 +207,27 @@ pub type Outcome = Result<Answer, ApiError>;
 /// A network message of the join model.
 #[derive(Clone, Debug, Hash, PartialEq)]
 pub enum Msg {
-    Request { id: RequestId, call: Call },
-    Response { id: RequestId, outcome: Outcome },
-    Tx { id: RequestId, tx: Tx },
-    TxResult { id: RequestId, outcome: Outcome },
+    Request {
+        id: RequestId,
+        call: Call,
+    },
+    Response {
+        id: RequestId,
+        outcome: Outcome,
+    },
+    /// `on_behalf_of` names the client request a member's handler serves
+    /// (`None` for the joiner's own transactions from J9 on): the leader
+    /// copies it into the result, and traces use it to label both.
+    Tx {
+        id: RequestId,
+        tx: Tx,
+        on_behalf_of: Option<(NodeId, RequestId)>,
+    },
+    TxResult {
+        id: RequestId,
+        outcome: Outcome,
+        on_behalf_of: Option<(NodeId, RequestId)>,
+    },
 }
 
 /// Timers of the join model.

@@ -10,6 +10,7 @@ pub mod message;
 pub mod names;
 pub mod note;
 pub mod observe;
+pub mod outstanding;
 pub mod step;
 pub mod tx;
 pub mod validate;
@@ -133,6 +134,8 @@ pub struct World {
     pub nodes: Vec<Node>,
     /// Facts for the checker, drained after every event.
     pub observations: Vec<Observation>,
+    /// Messages a member handler asks to send, reused from event to event.
+    outbox: member::Outbox,
     /// Whether the scenario's random step errors may fire in this run (a
     /// run may switch them off: swarm testing).
     pub random_step_errors: bool,
@@ -166,6 +169,7 @@ impl World {
             group_history: vec![(setup.db.version, setup.db.group_set())],
             nodes,
             observations: Vec::new(),
+            outbox: Vec::new(),
             random_step_errors: true,
             client_timing: true,
             setup,
@@ -189,7 +193,13 @@ impl World {
     }
 
     /// The leader runs one transaction and answers its sender.
-    fn run_transaction(&mut self, ctx: &mut Ctx<'_, World>, from: NodeId, id: message::RequestId, tx: message::Tx) {
+    fn run_transaction(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        from: NodeId,
+        (id, on_behalf_of): (message::RequestId, Option<(NodeId, message::RequestId)>),
+        tx: message::Tx,
+    ) {
         let leader = self.setup.leader;
         let before = self.db.version;
         let outcome = tx::execute(&mut self.db, &tx, from, &self.setup.names, &mut self.observations);
@@ -209,18 +219,28 @@ impl World {
                 error: error.clone(),
             });
         }
-        ctx.send(leader, from, Msg::TxResult { id, outcome });
+        ctx.send(
+            leader,
+            from,
+            Msg::TxResult {
+                id,
+                outcome,
+                on_behalf_of,
+            },
+        );
     }
 
     fn member_do(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, work: impl FnOnce(&mut Member, &mut member::Outbox)) {
         let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
             return; // only members serve the API
         };
-        let mut out = Vec::new();
+        // One outbox for the whole run: a member event allocates nothing.
+        let mut out = std::mem::take(&mut self.outbox);
         work(member, &mut out);
-        for (to, msg) in out {
+        for (to, msg) in out.drain(..) {
             ctx.send(me, to, msg);
         }
+        self.outbox = out;
     }
 
     fn answer(&mut self, ctx: &mut Ctx<'_, World>, to: NodeId, id: message::RequestId, outcome: message::Outcome) {
@@ -254,9 +274,9 @@ impl Model for World {
             Msg::Request { id, call } => {
                 self.member_do(ctx, to, |m, out| m.on_request(to, leader, from, id, call, out))
             }
-            Msg::Tx { id, tx } if to == leader => self.run_transaction(ctx, from, id, tx),
+            Msg::Tx { id, tx, on_behalf_of } if to == leader => self.run_transaction(ctx, from, (id, on_behalf_of), tx),
             Msg::Tx { .. } => {}
-            Msg::Response { id, outcome } | Msg::TxResult { id, outcome } => self.answer(ctx, to, id, outcome),
+            Msg::Response { id, outcome } | Msg::TxResult { id, outcome, .. } => self.answer(ctx, to, id, outcome),
         }
     }
 
@@ -273,13 +293,21 @@ impl Model for World {
 
     fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
         match &mut self.nodes[usize::from(node)] {
-            Node::Member(m) => *m = Member::default(),
+            Node::Member(m) => m.crash(),
             Node::Joiner(_) => self.joiner_crashed(ctx, node),
             Node::Admin(_) => {}
         }
     }
 
-    fn on_restart(&mut self, _ctx: &mut Ctx<'_, Self>, _node: NodeId) {
-        // Volatile state was dropped at the crash; the database survives.
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
+        // Volatile state was dropped at the crash; the database survives. A
+        // joiner that crashed before its join began still has it to run.
+        if let (Role::Joiner(plan), Node::Joiner(j)) =
+            (&self.setup.roles[usize::from(node)], &self.nodes[usize::from(node)])
+            && j.status == joiner::JoinStatus::NotStarted
+        {
+            let after = plan.start_tick.saturating_sub(ctx.now());
+            ctx.set_timer(node, after, Timer::StartJoin);
+        }
     }
 }

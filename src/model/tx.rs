@@ -94,10 +94,11 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
             if group == DEFAULT_GROUP {
                 return fail("The 'default' cluster group cannot be deleted");
             }
-            check_group_changeable(db, group, names)?;
-            if !db.group(group).is_some_and(|g| g.members.is_empty()) {
+            // Incus checks membership before use (clusterGroupDelete).
+            if db.group(group).is_some_and(|g| !g.members.is_empty()) {
                 return fail("Only empty cluster groups can be removed");
             }
+            check_group_changeable(db, group, names)?;
             db.groups.retain(|g| g.name != group);
         }
         Tx::RenameGroup { group, to } => {
@@ -127,8 +128,8 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         Tx::CreatePendingNetwork { network, project } => {
             create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
         }
-        Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool),
-        Tx::MarkNetworkCreated { network } => mark_created(&mut db.networks, network),
+        Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
+        Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
         Tx::Read | Tx::ValidateProjectChange { .. } | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
     }
     Ok(())
@@ -168,8 +169,8 @@ fn create_pending(
     Ok(())
 }
 
-fn mark_created(list: &mut [Resource], name: super::names::Sym) {
-    if let Some(r) = list.iter_mut().find(|r| r.name == name) {
+fn mark_created(list: &mut [Resource], name: super::names::Sym, project: super::names::Sym) {
+    if let Some(r) = list.iter_mut().find(|r| r.name == name && r.project == project) {
         r.created = true;
     }
 }

@@ -43,6 +43,8 @@ pub enum Loss {
     Partitioned,
     /// The receiver was down at delivery.
     ReceiverDown,
+    /// The receiver crashed (and restarted) while the message was in flight.
+    ReceiverRestarted,
 }
 
 /// One recorded step of a run, kept only when tracing is on.
@@ -108,6 +110,10 @@ enum EventKind<M: Model> {
         sent_tick: u64,
         from: NodeId,
         to: NodeId,
+        /// The receiver's incarnation at send time: a message in flight when
+        /// its receiver crashes is lost with the connection, even if the
+        /// receiver is back by the time it would arrive.
+        incarnation: u32,
         msg: M::Msg,
     },
     Timer {
@@ -150,7 +156,9 @@ impl Ord for Key {
 /// The pending events, earliest first.
 struct Queue<M: Model> {
     heap: BinaryHeap<Key>,
-    slots: Vec<Option<EventKind<M>>>,
+    /// Each queued event with its sequence number (which tells a cancel of
+    /// this event from a cancel of an earlier one in the same slot).
+    slots: Vec<Option<(u64, EventKind<M>)>>,
     free: Vec<u32>,
 }
 
@@ -164,32 +172,62 @@ impl<M: Model> Queue<M> {
         }
     }
 
-    fn push(&mut self, tick: u64, seq: u64, kind: EventKind<M>) {
+    fn push(&mut self, tick: u64, seq: u64, kind: EventKind<M>) -> TimerId {
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = Some(kind);
+                self.slots[slot as usize] = Some((seq, kind));
                 slot
             }
             None => {
-                self.slots.push(Some(kind));
+                self.slots.push(Some((seq, kind)));
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 pending events")
             }
         };
         self.heap.push(Key { tick, seq, slot });
+        TimerId { slot, seq }
     }
 
+    /// The earliest event; cancelled events are skipped. A slot is freed
+    /// only when its key leaves the heap, so no key ever meets another
+    /// event's slot.
     fn pop(&mut self) -> Option<(u64, EventKind<M>)> {
-        let key = self.heap.pop()?;
-        let kind = self.slots[key.slot as usize]
-            .take()
-            .expect("a queued slot holds its event");
-        self.free.push(key.slot);
-        Some((key.tick, kind))
+        loop {
+            let key = self.heap.pop()?;
+            let queued = self.slots[key.slot as usize].take();
+            self.free.push(key.slot);
+            if let Some((_, kind)) = queued {
+                return Some((key.tick, kind));
+            }
+        }
     }
 
-    fn peek_tick(&self) -> Option<u64> {
-        self.heap.peek().map(|k| k.tick)
+    /// Cancels a pending event (a no-op when it already ran).
+    fn cancel(&mut self, id: TimerId) {
+        let slot = &mut self.slots[id.slot as usize];
+        if slot.as_ref().is_some_and(|(seq, _)| *seq == id.seq) {
+            *slot = None;
+        }
     }
+
+    /// The tick of the earliest event that will run.
+    fn peek_tick(&mut self) -> Option<u64> {
+        while let Some(key) = self.heap.peek() {
+            if self.slots[key.slot as usize].is_some() {
+                return Some(key.tick);
+            }
+            let slot = key.slot;
+            self.heap.pop();
+            self.free.push(slot);
+        }
+        None
+    }
+}
+
+/// A pending timer, to cancel it (a request answered before its timeout).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimerId {
+    slot: u32,
+    seq: u64,
 }
 
 /// Everything a handler may touch besides its model: the engine's core.
@@ -259,8 +297,8 @@ impl<M: Model> Ctx<'_, M> {
     }
 
     /// Fires `timer` at `node` after `after_ticks`, unless the node crashes
-    /// first.
-    pub fn set_timer(&mut self, node: NodeId, after_ticks: u64, timer: M::Timer) {
+    /// or the timer is cancelled first.
+    pub fn set_timer(&mut self, node: NodeId, after_ticks: u64, timer: M::Timer) -> TimerId {
         let incarnation = self.core.incarnation[usize::from(node)];
         let tick = self.core.now + after_ticks;
         self.core.push(
@@ -270,14 +308,20 @@ impl<M: Model> Ctx<'_, M> {
                 incarnation,
                 timer,
             },
-        );
+        )
+    }
+
+    /// Cancels a timer that has not fired; it never runs and never counts
+    /// as an event.
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.core.queue.cancel(id);
     }
 }
 
 impl<M: Model> Core<M> {
-    fn push(&mut self, tick: u64, kind: EventKind<M>) {
+    fn push(&mut self, tick: u64, kind: EventKind<M>) -> TimerId {
         self.seq += 1;
-        self.queue.push(tick, self.seq, kind);
+        self.queue.push(tick, self.seq, kind)
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
@@ -325,12 +369,14 @@ impl<M: Model> Core<M> {
             self.link_last_tick[link] = tick;
         }
         let sent_tick = self.now;
+        let incarnation = self.incarnation[usize::from(to)];
         self.push(
             tick,
             EventKind::Deliver {
                 sent_tick,
                 from,
                 to,
+                incarnation,
                 msg,
             },
         );
@@ -417,7 +463,7 @@ impl<M: Model> Engine<M> {
     }
 
     /// The tick of the next event, if any.
-    pub fn next_tick(&self) -> Option<u64> {
+    pub fn next_tick(&mut self) -> Option<u64> {
         self.core.queue.peek_tick()
     }
 
@@ -435,8 +481,9 @@ impl<M: Model> Engine<M> {
                 sent_tick,
                 from,
                 to,
+                incarnation,
                 msg,
-            } => self.deliver(model, sent_tick, from, to, msg),
+            } => self.deliver(model, (sent_tick, incarnation), from, to, msg),
             EventKind::Timer {
                 node,
                 incarnation,
@@ -482,11 +529,14 @@ impl<M: Model> Engine<M> {
         true
     }
 
-    fn deliver(&mut self, model: &mut M, sent_tick: u64, from: NodeId, to: NodeId, msg: M::Msg) {
+    fn deliver(&mut self, model: &mut M, sent: (u64, u32), from: NodeId, to: NodeId, msg: M::Msg) {
+        let (sent_tick, incarnation) = sent;
         let core = &mut self.core;
         let tick = core.now;
         let loss = if !core.up[usize::from(to)] {
             Some(Loss::ReceiverDown)
+        } else if core.incarnation[usize::from(to)] != incarnation {
+            Some(Loss::ReceiverRestarted)
         } else if core.network.is_partitioned(from, to, tick) {
             Some(Loss::Partitioned)
         } else {

@@ -88,7 +88,13 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
         Tx::CreatePendingPool { pool } => format!("CreatePendingStoragePool({})", names.str(*pool)),
         Tx::CreatePendingNetwork { network, .. } => format!("CreatePendingNetwork({})", names.str(*network)),
         Tx::MarkPoolCreated { pool } => format!("StoragePoolCreated({})", names.str(*pool)),
-        Tx::MarkNetworkCreated { network } => format!("NetworkCreated({})", names.str(*network)),
+        Tx::MarkNetworkCreated { network, project } => {
+            format!(
+                "NetworkCreated({} in project {})",
+                names.str(*network),
+                names.str(*project)
+            )
+        }
     }
 }
 
@@ -101,6 +107,7 @@ pub fn outcome(names: &Names, outcome: &Outcome) -> String {
             names.group_set_str(s.0.group_set())
         ),
         Ok(Answer::Validated(c)) => format!("valid: {}", config(names, c)),
+        Ok(Answer::Redirect(to)) => format!("redirect to the leader {}", names.node_str(*to)),
         Err(e) => format!("error: {e}"),
     }
 }
@@ -109,8 +116,8 @@ pub fn msg(names: &Names, msg: &Msg) -> String {
     match msg {
         Msg::Request { id, call: c } => format!("request #{id} {}", call(names, c)),
         Msg::Response { id, outcome: o } => format!("response #{id} {}", outcome(names, o)),
-        Msg::Tx { id, tx: t } => format!("tx #{id} {}", tx(names, t)),
-        Msg::TxResult { id, outcome: o } => format!("tx #{id} result {}", outcome(names, o)),
+        Msg::Tx { id, tx: t, .. } => format!("tx #{id} {}", tx(names, t)),
+        Msg::TxResult { id, outcome: o, .. } => format!("tx #{id} result {}", outcome(names, o)),
     }
 }
 
@@ -120,6 +127,7 @@ pub fn msg_label(names: &Names, msg: &Msg) -> String {
         Msg::Request { call: c, .. } => call(names, c),
         Msg::Response { outcome: o, .. } | Msg::TxResult { outcome: o, .. } => match o {
             Ok(Answer::Snapshot(s)) => format!("ok v{}", s.0.version),
+            Ok(Answer::Redirect(to)) => format!("redirect to {}", names.node_str(*to)),
             Ok(_) => "ok".to_string(),
             Err(e) => format!("error: {e}"),
         },
@@ -132,6 +140,7 @@ pub fn loss(loss: Loss) -> &'static str {
         Loss::Dropped => "dropped by the network",
         Loss::Partitioned => "lost to a partition",
         Loss::ReceiverDown => "lost: receiver down",
+        Loss::ReceiverRestarted => "lost: the receiver crashed while it was in flight",
     }
 }
 

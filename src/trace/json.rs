@@ -12,6 +12,7 @@ fn fate(fate: Fate) -> &'static str {
         Fate::Lost(Loss::Dropped) => "dropped",
         Fate::Lost(Loss::Partitioned) => "partitioned",
         Fate::Lost(Loss::ReceiverDown) => "receiver-down",
+        Fate::Lost(Loss::ReceiverRestarted) => "receiver-restarted",
     }
 }
 

@@ -81,10 +81,9 @@ struct Context {
     /// Per node: the label of what it does now (a joiner's step, an admin's
     /// command, a member's last handled request).
     current: BTreeMap<NodeId, String>,
-    /// Per member: how many requests arrived since its last crash.
-    handler_count: BTreeMap<NodeId, u32>,
-    /// Per (member, handler id): the label of the request it serves.
-    handlers: BTreeMap<(NodeId, u32), String>,
+    /// Per client request (client, request id): the label of the step or
+    /// command it serves, fixed when the request was sent.
+    requests: BTreeMap<(NodeId, u32), String>,
     /// Nodes that entered a join step (joiners).
     joiners: BTreeMap<NodeId, ()>,
     /// Joiners whose reverter ran (the `Revert` step was entered).
@@ -96,61 +95,36 @@ impl Context {
         self.current.get(&node).cloned().unwrap_or_default()
     }
 
-    /// The label of a request `id` sent by `client`: a member forwarding
-    /// serves its own handler's request, anyone else its current step.
-    fn of_request(&self, client: NodeId, id: u32) -> String {
-        if self.joiners.contains_key(&client) {
-            return self.current(client);
+    /// The label of what a message serves: a client's request is its
+    /// sender's current step or command; a transaction (and its result)
+    /// serves the client request it names; a response, its client's step.
+    fn label(&mut self, from: NodeId, to: NodeId, msg: &Msg) -> String {
+        match msg {
+            Msg::Request { id, .. } => {
+                let label = self.current(from);
+                self.requests.entry((from, *id)).or_insert(label).clone()
+            }
+            Msg::Tx { on_behalf_of, .. } | Msg::TxResult { on_behalf_of, .. } => match on_behalf_of {
+                Some(request) => self.requests.get(request).cloned().unwrap_or_default(),
+                None if self.joiners.contains_key(&from) => self.current(from),
+                None => self.current(to),
+            },
+            Msg::Response { .. } => self.current(to),
         }
-        self.handlers
-            .get(&(client, id))
-            .cloned()
-            .unwrap_or_else(|| self.current(client))
     }
 
     /// Updates the context for a delivered message and returns its label.
     fn on_deliver(&mut self, from: NodeId, to: NodeId, msg: &Msg) -> String {
-        let label = match msg {
-            Msg::Request { id, .. } => {
-                let label = self.of_request(from, *id);
-                let count = self.handler_count.entry(to).or_insert(0);
-                *count += 1;
-                self.handlers.insert((to, *count), label.clone());
-                label
-            }
-            Msg::Tx { .. } if self.joiners.contains_key(&from) => self.current(from),
-            Msg::TxResult { .. } if self.joiners.contains_key(&to) => self.current(to),
-            Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
-            Msg::TxResult { id, .. } => self.handlers.get(&(to, *id)).cloned().unwrap_or_default(),
-            Msg::Response { id, .. } => match self.handlers.get(&(to, *id)) {
-                Some(label) if !self.joiners.contains_key(&to) => label.clone(),
-                _ => self.current(to),
-            },
-        };
+        let label = self.label(from, to, msg);
         if !self.joiners.contains_key(&to) {
             self.current.insert(to, label.clone());
         }
         label
     }
 
-    /// The label of a message that did not arrive (no handler was made).
-    fn of_undelivered(&self, from: NodeId, to: NodeId, msg: &Msg) -> String {
-        if self.joiners.contains_key(&from) {
-            return self.current(from);
-        }
-        if self.joiners.contains_key(&to) {
-            return self.current(to);
-        }
-        match msg {
-            Msg::Request { id, .. } => self.of_request(from, *id),
-            Msg::Tx { id, .. } => self.handlers.get(&(from, *id)).cloned().unwrap_or_default(),
-            Msg::TxResult { id, .. } | Msg::Response { id, .. } => self
-                .handlers
-                .get(&(to, *id))
-                .or_else(|| self.handlers.get(&(from, *id)))
-                .cloned()
-                .unwrap_or_else(|| self.current(to)),
-        }
+    /// The label of a message that did not arrive.
+    fn of_undelivered(&mut self, from: NodeId, to: NodeId, msg: &Msg) -> String {
+        self.label(from, to, msg)
     }
 
     fn on_note(&mut self, node: NodeId, note: &Note) {
@@ -167,10 +141,6 @@ impl Context {
             }
             _ => {}
         }
-    }
-
-    fn on_crash(&mut self, node: NodeId) {
-        self.handler_count.remove(&node);
     }
 }
 
@@ -341,10 +311,7 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
             };
             simple(*tick, *n, ctx.current(*n), text, RowKind::Timer)
         }
-        TraceEvent::Crash { tick, node: n } => {
-            ctx.on_crash(*n);
-            simple(*tick, *n, ctx.current(*n), "CRASH".to_string(), RowKind::Crash)
-        }
+        TraceEvent::Crash { tick, node: n } => simple(*tick, *n, ctx.current(*n), "CRASH".to_string(), RowKind::Crash),
         TraceEvent::Restart { tick, node: n } => {
             simple(*tick, *n, ctx.current(*n), "restart".to_string(), RowKind::Restart)
         }
