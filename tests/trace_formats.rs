@@ -47,7 +47,7 @@ fn issue_1390_text_trace_tells_the_join_failure_in_order() {
     let text = rendered(Format::Text);
     let story = [
         "=> request GetProjects -> m2",
-        "<- m1 tx #6 result ok, DB at v2",
+        "<- m1 tx #11 result ok, DB at v2",
         "=> ApplyServerPreseed on the local daemon",
         "against groups {default}: view v0 (local DB, never synced) vs config v2: REJECTED",
         "Cluster group \"gpu\" doesn't exist",
