@@ -114,16 +114,23 @@ pub struct Db {
 pub struct Snapshot(pub Arc<Db>);
 
 impl std::hash::Hash for Snapshot {
-    /// A snapshot is identified by its version; hashing it whole per
-    /// message would cost more than the rest of the event.
+    /// A cluster snapshot is identified by its version; hashing it whole per
+    /// message would cost more than the rest of the event. A joiner's local
+    /// database has no version of its own (0), so what it carries to the
+    /// leader (J7, J9) is hashed by content: its pools and networks.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.0.version.hash(state);
+        if self.0.version == 0 {
+            for r in self.0.pools.iter().chain(&self.0.networks) {
+                (r.name, r.project, r.created).hash(state);
+            }
+        }
     }
 }
 
 impl PartialEq for Snapshot {
     fn eq(&self, other: &Self) -> bool {
-        self.0.version == other.0.version && Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
     }
 }
 

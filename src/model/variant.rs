@@ -17,7 +17,9 @@ pub enum Variant {
     /// fetch and validate projects (two requests).
     GroupsFirst,
     /// Proposed fix: apply the full config at J5 but validate keys that
-    /// reference cluster state only after J9.
+    /// reference cluster state only after J9. What is validated then is the
+    /// config the joiner applied at J5 (as read then), against the groups
+    /// of the replicated database: validation postponed, not re-read.
     DeferredValidation,
 }
 
