@@ -262,94 +262,77 @@ impl World {
             }
             Err(e) => return self.fail(ctx, me, step, e.to_string(), None),
         };
-        let setup = Arc::clone(&self.setup);
-        let names = &setup.names;
-        let variant = setup.variant;
-        let joiner = self.joiner(me);
+        let variant = self.setup.variant;
         let next = match (step, answer) {
-            (Step::SetupTrust, _) => Step::UpdateTrust,
-            (Step::UpdateTrust, _) => Step::GetClusterMembers,
             (Step::GetClusterMembers, Answer::Snapshot(db)) => {
                 if db.0.members.iter().any(|m| m.node == me && !m.pending) {
-                    let cause = format!("The cluster already has a member with name: {}", names.node_str(me));
+                    let name = self.setup.names.node_str(me);
+                    let cause = format!("The cluster already has a member with name: {name}");
                     return self.fail(ctx, me, step, cause, None);
                 }
-                Step::GetServer
+                following(step, variant)
             }
-            (Step::GetServer, _) => Step::GetStoragePools,
-            (Step::GetStoragePools, Answer::Snapshot(db)) => {
-                // Pending pools are skipped; the joiner creates the others.
-                let local = Arc::make_mut(&mut joiner.local);
-                local.pools = created_for(&db.0.pools, me);
-                if variant.syncs_groups_first() {
-                    Step::GetClusterGroups
-                } else {
-                    Step::GetProjects
-                }
-            }
-            (Step::GetClusterGroups, Answer::Snapshot(db)) => {
-                let local = Arc::make_mut(&mut joiner.local);
-                local.groups =
-                    db.0.groups
-                        .iter()
-                        .map(|g| super::db::Group {
-                            name: g.name,
-                            members: Default::default(),
-                        })
-                        .collect();
-                joiner.groups_synced_at = Some(db.0.version);
-                Step::GetProjects
-            }
-            (Step::GetProjects, Answer::Snapshot(db)) => {
-                let mut fetch: Vec<Sym> =
-                    db.0.projects
-                        .iter()
-                        .filter(|p| initialised_at_join(p, names) && p.name != names.keys.default_project)
-                        .map(|p| p.name)
-                        .collect();
-                fetch.push(names.keys.default_project);
-                joiner.networks_to_fetch = fetch; // fetched from the back: default first
-                joiner.projects = Some(db);
-                Step::GetNetworks
-            }
-            (Step::GetNetworks, Answer::Snapshot(db)) => {
-                let project = joiner.networks_to_fetch.pop().expect("fetching");
-                joiner.network_reads.push((project, db));
-                if joiner.networks_to_fetch.is_empty() {
-                    Step::ApplyServerPreseed
-                } else {
-                    Step::GetNetworks
-                }
-            }
-            (Step::ApplyServerPreseed, _) => Step::RegisterRevert,
-            (Step::RegisterRevert, _) => Step::ClusterAccept,
-            (Step::ClusterAccept, _) => Step::StoreCertificates,
-            (Step::StoreCertificates, _) => Step::ClusterJoin,
+            (
+                Step::GetStoragePools | Step::GetClusterGroups | Step::GetProjects | Step::GetNetworks,
+                Answer::Snapshot(db),
+            ) => self.member_init_read(me, step, db),
             (Step::ClusterJoin, _) => {
                 // cluster.Join deleted the local database; from here on the
                 // joiner reads the replicated one.
-                joiner.joined = true;
-                if variant.validates_after_join() {
-                    Step::ValidateDeferred
-                } else {
-                    Step::AddToDefaultGroup
-                }
+                self.joiner(me).joined = true;
+                following(step, variant)
             }
             (Step::ValidateDeferred, Answer::Snapshot(db)) => {
                 if let Err((cause, rejection)) = self.validate_deferred(ctx, me, &db) {
                     return self.fail(ctx, me, step, cause, Some(rejection));
                 }
-                Step::AddToDefaultGroup
+                following(step, variant)
             }
-            (Step::AddToDefaultGroup, _) => Step::StartClusterTasks,
-            (Step::StartClusterTasks, _) => Step::NetworkStartup,
-            (Step::NetworkStartup, _) => Step::Rebalance,
-            (Step::Rebalance, _) => Step::ImageSync,
-            (Step::ImageSync, _) => Step::LifecycleEvent,
             (Step::LifecycleEvent, _) => return self.end(ctx, me, JoinStatus::Completed),
-            (step, answer) => unreachable!("{step:?} cannot answer {answer:?}"),
+            (step, _) => following(step, variant),
         };
         self.enter(ctx, me, next)
+    }
+
+    /// J5 `clusterInitMember`: keeps what one of its reads returned and
+    /// says which step comes next.
+    fn member_init_read(&mut self, me: NodeId, step: Step, db: Snapshot) -> Step {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let joiner = self.joiner(me);
+        match step {
+            Step::GetStoragePools => {
+                // Pending pools are skipped; the joiner creates the others.
+                Arc::make_mut(&mut joiner.local).pools = created_for(&db.0.pools, me);
+            }
+            Step::GetClusterGroups => {
+                let groups = db.0.groups.iter().map(|g| super::db::Group {
+                    name: g.name,
+                    members: Default::default(),
+                });
+                Arc::make_mut(&mut joiner.local).groups = groups.collect();
+                joiner.groups_synced_at = Some(db.0.version);
+            }
+            Step::GetProjects => {
+                let others = db.0.projects.iter().filter(|p| p.name != names.keys.default_project);
+                let mut fetch: Vec<Sym> = others
+                    .filter(|p| initialised_at_join(p, names))
+                    .map(|p| p.name)
+                    .collect();
+                fetch.push(names.keys.default_project);
+                joiner.networks_to_fetch = fetch; // fetched from the back: default first
+                joiner.projects = Some(db);
+            }
+            Step::GetNetworks => {
+                let project = joiner.networks_to_fetch.pop().expect("fetching");
+                joiner.network_reads.push((project, db));
+                if !joiner.networks_to_fetch.is_empty() {
+                    return Step::GetNetworks;
+                }
+            }
+            _ => unreachable!("{step:?} is not a clusterInitMember read"),
+        }
+        following(step, setup.variant)
     }
 
     /// J5 `ApplyServerPreseed` on the joiner's local daemon: pools, the
@@ -510,6 +493,33 @@ impl World {
     pub(super) fn schedule_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, start_tick: u64, jitter_ticks: u64) {
         let jitter = self.client_delay(ctx, jitter_ticks);
         ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
+    }
+}
+
+/// The step after `step` on the nominal path (what a read returned can
+/// change the course; see `World::after`).
+fn following(step: Step, variant: super::Variant) -> Step {
+    match step {
+        Step::SetupTrust => Step::UpdateTrust,
+        Step::UpdateTrust => Step::GetClusterMembers,
+        Step::GetClusterMembers => Step::GetServer,
+        Step::GetServer => Step::GetStoragePools,
+        Step::GetStoragePools if variant.syncs_groups_first() => Step::GetClusterGroups,
+        Step::GetStoragePools | Step::GetClusterGroups => Step::GetProjects,
+        Step::GetProjects => Step::GetNetworks,
+        Step::GetNetworks => Step::ApplyServerPreseed,
+        Step::ApplyServerPreseed => Step::RegisterRevert,
+        Step::RegisterRevert => Step::ClusterAccept,
+        Step::ClusterAccept => Step::StoreCertificates,
+        Step::StoreCertificates => Step::ClusterJoin,
+        Step::ClusterJoin if variant.validates_after_join() => Step::ValidateDeferred,
+        Step::ClusterJoin | Step::ValidateDeferred => Step::AddToDefaultGroup,
+        Step::AddToDefaultGroup => Step::StartClusterTasks,
+        Step::StartClusterTasks => Step::NetworkStartup,
+        Step::NetworkStartup => Step::Rebalance,
+        Step::Rebalance => Step::ImageSync,
+        Step::ImageSync => Step::LifecycleEvent,
+        Step::LifecycleEvent | Step::Revert => unreachable!("{step:?} has no next step"),
     }
 }
 
