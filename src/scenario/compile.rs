@@ -23,6 +23,10 @@ const DEFAULT_DELAY_MAX_TICKS: u64 = 10;
 const DEFAULT_REQUEST_TIMEOUT_TICKS: u64 = 300;
 const DEFAULT_MAX_EVENTS: u64 = 100_000;
 const DEFAULT_LIVENESS_TICKS: u64 = 5_000;
+/// The largest tick value (or event budget) a scenario may give: far beyond
+/// any useful run, yet small enough that sums of a few such values fit in a
+/// `u64` and a jitter plus one fits in the `u32` a choice is drawn as.
+pub const MAX_TICKS: u64 = 1_000_000_000;
 
 struct Compiler<'a> {
     file: &'a str,
@@ -61,9 +65,19 @@ impl Compiler<'_> {
     }
 
     fn ticks(&self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> Result<u64> {
+        self.bounded(value, key, default, "ticks")
+    }
+
+    /// A non-negative count of `unit`s, at most [`MAX_TICKS`].
+    fn bounded(&self, value: &Option<Spanned<i64>>, key: &str, default: u64, unit: &str) -> Result<u64> {
         match value {
             None => Ok(default),
             Some(v) if *v.get_ref() < 0 => Err(self.at(v, key, format!("must not be negative, got {}", v.get_ref()))),
+            Some(v) if *v.get_ref() as u64 > MAX_TICKS => Err(self.at(
+                v,
+                key,
+                format!("at most {MAX_TICKS} {unit}, got {}", v.get_ref()),
+            )),
             Some(v) => Ok(*v.get_ref() as u64),
         }
     }
@@ -601,24 +615,25 @@ fn limits(
     faults: &StepFaults,
 ) -> Result<Limits> {
     let l = &parsed.limits;
-    let max_events = c.ticks(&l.max_events, "limits.max_events", DEFAULT_MAX_EVENTS)?;
+    let max_events = c.bounded(&l.max_events, "limits.max_events", DEFAULT_MAX_EVENTS, "events")?;
     let liveness = c.ticks(&l.liveness_ticks, "limits.liveness_ticks", DEFAULT_LIVENESS_TICKS)?;
     let mut heal = network.last_fault_tick();
     for crash in crashes {
-        heal = heal.max(crash.at_tick + crash.jitter_ticks + crash.restart_after_ticks.unwrap_or(0));
+        let restart = crash.restart_after_ticks.unwrap_or(0);
+        heal = heal.max(crash.at_tick.saturating_add(crash.jitter_ticks).saturating_add(restart));
     }
     if !faults.random.is_never() {
         heal = heal.max(faults.random_until_tick);
     }
     for role in &c.roles {
         match role {
-            Role::Joiner(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
-            Role::Admin(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
+            Role::Joiner(p) => heal = heal.max(p.start_tick.saturating_add(p.start_jitter_ticks)),
+            Role::Admin(p) => heal = heal.max(p.start_tick.saturating_add(p.start_jitter_ticks)),
             Role::Member => {}
         }
     }
     Ok(Limits {
         max_events,
-        max_ticks: heal + liveness,
+        max_ticks: heal.saturating_add(liveness),
     })
 }
