@@ -88,6 +88,12 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("limits.max_events"),
             "at most 1000000000 events",
         ),
+        (
+            "ambiguous-step-code.toml",
+            Some(12),
+            Some("faults.step_errors[0].step"),
+            "\"J5\" is ambiguous: it names GetStoragePools (clusterInitMember/GetStoragePools)",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);

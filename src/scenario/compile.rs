@@ -549,16 +549,7 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
         let key = format!("faults.step_errors[{i}]");
         let step = Step::parse(e.step.get_ref())
             .filter(|s| *s != Step::Revert)
-            .ok_or_else(|| {
-                c.at(
-                    &e.step,
-                    &format!("{key}.step"),
-                    format!(
-                        "unknown join step \"{}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)",
-                        e.step.get_ref()
-                    ),
-                )
-            })?;
+            .ok_or_else(|| c.at(&e.step, &format!("{key}.step"), unknown_step(e.step.get_ref())))?;
         let joiner = match &e.joiner {
             None => None,
             Some(j) => {
@@ -580,6 +571,25 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
         random: c.ratio(&f.random_step_error, "faults.random_step_error")?,
         random_until_tick: c.ticks(&f.until, "faults.until", 1_000)?,
     })
+}
+
+/// Why `text` names no single join step. A code such as `J5` that several
+/// steps share is ambiguous rather than unknown: list what it could mean, in
+/// the forms [`Step::parse`] accepts.
+fn unknown_step(text: &str) -> String {
+    let sharing: Vec<String> = Step::ALL
+        .iter()
+        .filter(|s| s.code() == text && **s != Step::Revert)
+        .map(|s| format!("{:?} ({})", s, s.name()))
+        .collect();
+    if sharing.is_empty() {
+        format!("unknown join step \"{text}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)")
+    } else {
+        format!(
+            "join step code \"{text}\" is ambiguous: it names {}; give one of these names instead",
+            sharing.join(", ")
+        )
+    }
 }
 
 fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations> {
