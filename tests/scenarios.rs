@@ -94,6 +94,12 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("faults.step_errors[0].step"),
             "\"J5\" is ambiguous: it names GetStoragePools (clusterInitMember/GetStoragePools)",
         ),
+        (
+            "joiner-targets-itself.toml",
+            Some(9),
+            Some("joiners[0].target"),
+            "\"j1\" names this joiner itself; a join target must be a cluster member",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);

@@ -171,7 +171,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
 
     for (i, j) in parsed.joiners.iter().enumerate() {
         let key = format!("joiners[{i}]");
-        let target = c.member(&j.target, &format!("{key}.target"))?;
+        let target = join_target(&c, &parsed, i)?;
         let plan = JoinerPlan {
             target,
             start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
@@ -230,6 +230,28 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         limits,
         swarm: false,
     })
+}
+
+/// The member joiner `i` asks to join through. Joiners are declared after
+/// the members, so a target naming a joiner (even itself) is not yet a known
+/// node: say what it names rather than "unknown node".
+fn join_target(c: &Compiler<'_>, parsed: &ScenarioFile, i: usize) -> Result<NodeId> {
+    let target = &parsed.joiners[i].target;
+    let key = format!("joiners[{i}].target");
+    if c.nodes.contains_key(target.get_ref()) {
+        return c.member(target, &key);
+    }
+    let named = parsed.joiners.iter().position(|j| j.name.get_ref() == target.get_ref());
+    let what = match named {
+        Some(k) if k == i => "names this joiner itself".to_string(),
+        Some(k) => format!("names a joiner (joiners[{k}])"),
+        None => return c.node(target, &key),
+    };
+    Err(c.at(
+        target,
+        &key,
+        format!("\"{}\" {what}; a join target must be a cluster member", target.get_ref()),
+    ))
 }
 
 /// The cluster database the run starts from: every member full and in the
