@@ -249,6 +249,36 @@ fn expected_failures_are_not_saved_unless_asked() {
     );
 }
 
+fn saved_file_names(jobs: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("failures");
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/lossy-admin.toml",
+        "--seeds",
+        "3000",
+        "--keep-expected",
+        "--jobs",
+        jobs,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn saved_artifacts_do_not_depend_on_jobs() {
+    let one = saved_file_names("1");
+    assert!(!one.is_empty(), "lossy-admin fails within 3000 seeds");
+    assert_eq!(one, saved_file_names("2"));
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_campaign_and_still_prints_the_summary() {
