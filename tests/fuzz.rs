@@ -168,14 +168,31 @@ fn bad_fuzz_flags_exit_2() {
         &["fuzz", "tests/malformed/unknown-key.toml", "--seeds", "1"][..],
         &["fuzz", "--time", "5124095576030432h"][..],
         &["fuzz", "--time", "9999999h"][..],
-        &["fuzz", "tests/malformed/unknown-key.toml", "--seeds", "18446744073709551615"][..],
-        &["fuzz", "tests/malformed/unknown-key.toml", "--from", "0", "--to", "18446744073709551615"][..],
+        &[
+            "fuzz",
+            "tests/malformed/unknown-key.toml",
+            "--seeds",
+            "18446744073709551615",
+        ][..],
+        &[
+            "fuzz",
+            "tests/malformed/unknown-key.toml",
+            "--from",
+            "0",
+            "--to",
+            "18446744073709551615",
+        ][..],
     ] {
         let o = joinsim(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
         assert!(!text(&o).contains("panicked"), "{args:?}");
     }
-    let to_last_seed = joinsim(&["fuzz", "tests/malformed/unknown-key.toml", "--seeds", "18446744073709551615"]);
+    let to_last_seed = joinsim(&[
+        "fuzz",
+        "tests/malformed/unknown-key.toml",
+        "--seeds",
+        "18446744073709551615",
+    ]);
     assert!(
         text(&to_last_seed).contains("unknown field"),
         "seeds up to u64::MAX are a range, not an empty one: {}",

@@ -93,7 +93,14 @@ mod tests {
         assert_eq!(to_max.len(), u64::MAX);
         assert!(!to_max.is_empty());
         assert_eq!(SeedRange { from: 0, to: u64::MAX }.len(), u64::MAX);
-        assert_eq!(SeedRange { from: u64::MAX, to: u64::MAX }.len(), 1);
+        assert_eq!(
+            SeedRange {
+                from: u64::MAX,
+                to: u64::MAX
+            }
+            .len(),
+            1
+        );
         assert!(SeedRange { from: 9, to: 3 }.is_empty());
         let shard = Shard { index: 2, count: 2 };
         assert_eq!(shard.len(to_max), u64::MAX / 2);

@@ -73,11 +73,9 @@ impl Compiler<'_> {
         match value {
             None => Ok(default),
             Some(v) if *v.get_ref() < 0 => Err(self.at(v, key, format!("must not be negative, got {}", v.get_ref()))),
-            Some(v) if *v.get_ref() as u64 > MAX_TICKS => Err(self.at(
-                v,
-                key,
-                format!("at most {MAX_TICKS} {unit}, got {}", v.get_ref()),
-            )),
+            Some(v) if *v.get_ref() as u64 > MAX_TICKS => {
+                Err(self.at(v, key, format!("at most {MAX_TICKS} {unit}, got {}", v.get_ref())))
+            }
             Some(v) => Ok(*v.get_ref() as u64),
         }
     }
@@ -250,7 +248,10 @@ fn join_target(c: &Compiler<'_>, parsed: &ScenarioFile, i: usize) -> Result<Node
     Err(c.at(
         target,
         &key,
-        format!("\"{}\" {what}; a join target must be a cluster member", target.get_ref()),
+        format!(
+            "\"{}\" {what}; a join target must be a cluster member",
+            target.get_ref()
+        ),
     ))
 }
 
