@@ -18,6 +18,11 @@ use crate::scenario::Scenario;
 /// saved artifact would no longer mean the same thing.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The most choices an artifact may say its run drew. Replay pads the
+/// choices to this many, so an unchecked count of 10^12 would allocate
+/// terabytes; a real run draws far fewer (its event budget is bounded).
+pub const MAX_CHOICES_DRAWN: usize = 10_000_000;
+
 /// A saved run: scenario, variant, choices, and what the run did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +206,21 @@ impl Artifact {
         Artifact::parse(path, &text)
     }
 
+    /// `choices_drawn` counts the recorded choices and the trailing zeros a
+    /// shrunk sequence dropped, so it is at least `choices.len()`, and at
+    /// most [`MAX_CHOICES_DRAWN`] so that padding cannot exhaust memory.
+    fn check_choices_drawn(&self, path: &Path) -> Result<(), ArtifactError> {
+        let (drawn, recorded) = (self.choices_drawn, self.choices.len());
+        let message = if drawn < recorded {
+            format!("\"choices_drawn\" is {drawn}, fewer than the {recorded} recorded \"choices\"")
+        } else if drawn > MAX_CHOICES_DRAWN {
+            format!("\"choices_drawn\" is {drawn}, more than the {MAX_CHOICES_DRAWN} a run can draw")
+        } else {
+            return Ok(());
+        };
+        Err(error(path, ArtifactProblem::Invalid, message))
+    }
+
     /// Parses artifact JSON; `path` is only used in messages. The format
     /// version is checked before the fields, so that an artifact of another
     /// version is named as such rather than as corrupt.
@@ -210,6 +230,7 @@ impl Artifact {
         let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
         check_format_version(path, &value)?;
         let artifact: Artifact = serde_json::from_value(value).map_err(corrupt)?;
+        artifact.check_choices_drawn(path)?;
         artifact.scenario(path)?;
         Ok(artifact)
     }

@@ -192,6 +192,21 @@ fn an_unknown_invariant_is_rejected_with_exit_2() {
 }
 
 #[test]
+fn an_absurd_choices_drawn_is_rejected_with_exit_2() {
+    let dir = scratch("choices-drawn");
+    let huge = save_edited(&dir, "huge.json", |v| {
+        v["choices_drawn"] = serde_json::json!(1_000_000_000_000u64)
+    });
+    assert_rejected(&huge, "\"choices_drawn\" is 1000000000000");
+    let output = joinsim(&["replay", &huge, "--lenient"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let short = save_edited(&dir, "short.json", |v| v["choices_drawn"] = serde_json::json!(1));
+    assert_rejected(&short, "fewer than the");
+    let error = Artifact::load(Path::new(&short)).unwrap_err();
+    assert_eq!(error.problem, ArtifactProblem::Invalid);
+}
+
+#[test]
 fn a_missing_artifact_is_rejected_with_exit_2() {
     assert_rejected("/nonexistent/joinsim.json", "cannot read");
 }

@@ -128,6 +128,38 @@ fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
 }
 
 #[test]
+fn a_panic_in_the_determinism_re_run_is_reported_for_its_seed() {
+    use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
+    let scenario = common::bundled("issue-1390-features-only");
+    let mut options = common::campaign(1, 20, 2);
+    options.check_determinism = true;
+    let calls = std::sync::Mutex::new(std::collections::BTreeMap::<u64, u32>::new());
+    let runner = |s: &Scenario, seed: u64, o: RunOptions| {
+        let n = {
+            let mut calls = calls.lock().unwrap();
+            let n = calls.entry(seed).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if seed == 7 && n == 2 {
+            panic!("model bug on the second run of seed 7");
+        }
+        seeded_run(s, seed, o)
+    };
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
+    std::panic::set_hook(previous);
+    assert_eq!(campaign.tally.runs, 20);
+    assert_eq!(campaign.tally.panics.keys().copied().collect::<Vec<_>>(), vec![7]);
+    assert!(
+        campaign.tally.panics[&7].contains("model bug on the second run of seed 7"),
+        "{:?}",
+        campaign.tally.panics
+    );
+}
+
+#[test]
 fn the_determinism_check_names_the_event_where_two_runs_part() {
     use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
     let scenario = common::bundled("issue-1390-features-only");

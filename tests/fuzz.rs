@@ -166,11 +166,38 @@ fn bad_fuzz_flags_exit_2() {
         &["fuzz", "--jobs", "0", "--seeds", "1"][..],
         &["fuzz", "--from", "9", "--to", "3"][..],
         &["fuzz", "tests/malformed/unknown-key.toml", "--seeds", "1"][..],
+        &["fuzz", "--time", "5124095576030432h"][..],
+        &["fuzz", "--time", "9999999h"][..],
+        &[
+            "fuzz",
+            "tests/malformed/unknown-key.toml",
+            "--seeds",
+            "18446744073709551615",
+        ][..],
+        &[
+            "fuzz",
+            "tests/malformed/unknown-key.toml",
+            "--from",
+            "0",
+            "--to",
+            "18446744073709551615",
+        ][..],
     ] {
         let o = joinsim(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
         assert!(!text(&o).contains("panicked"), "{args:?}");
     }
+    let to_last_seed = joinsim(&[
+        "fuzz",
+        "tests/malformed/unknown-key.toml",
+        "--seeds",
+        "18446744073709551615",
+    ]);
+    assert!(
+        text(&to_last_seed).contains("unknown field"),
+        "seeds up to u64::MAX are a range, not an empty one: {}",
+        text(&to_last_seed)
+    );
 }
 
 #[test]
@@ -237,6 +264,36 @@ fn expected_failures_are_not_saved_unless_asked() {
         1,
         "one artifact for the one failing seed that starts both groups"
     );
+}
+
+fn saved_file_names(jobs: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("failures");
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/lossy-admin.toml",
+        "--seeds",
+        "3000",
+        "--keep-expected",
+        "--jobs",
+        jobs,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn saved_artifacts_do_not_depend_on_jobs() {
+    let one = saved_file_names("1");
+    assert!(!one.is_empty(), "lossy-admin fails within 3000 seeds");
+    assert_eq!(one, saved_file_names("2"));
 }
 
 #[cfg(unix)]

@@ -70,6 +70,36 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("cluster.projects[0].config.\"restricted.cluster.groups\""),
             "does not have",
         ),
+        (
+            "huge-jitter.toml",
+            Some(10),
+            Some("joiners[0].start_jitter"),
+            "at most 1000000000 ticks, got 4294967295",
+        ),
+        (
+            "huge-crash-tick.toml",
+            Some(15),
+            Some("faults.crashes[0].restart_after"),
+            "at most 1000000000 ticks",
+        ),
+        (
+            "huge-max-events.toml",
+            Some(12),
+            Some("limits.max_events"),
+            "at most 1000000000 events",
+        ),
+        (
+            "ambiguous-step-code.toml",
+            Some(12),
+            Some("faults.step_errors[0].step"),
+            "\"J5\" is ambiguous: it names GetStoragePools (clusterInitMember/GetStoragePools)",
+        ),
+        (
+            "joiner-targets-itself.toml",
+            Some(9),
+            Some("joiners[0].target"),
+            "\"j1\" names this joiner itself; a join target must be a cluster member",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);

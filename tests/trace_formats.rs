@@ -138,6 +138,11 @@ fn diff_shows_where_features_only_parts_from_incus_6_7_on_the_1390_schedule() {
     assert!(text[a_end..b_end].contains("join j1 -> m2: Failed"), "{text}");
     assert!(text[b_end..].contains("join j1 -> m2: Completed"), "{text}");
     assert!(text[b_end..].contains("0 violation(s)"), "{text}");
+    let header: Vec<&str> = text.lines().take_while(|l| l.starts_with('#')).collect();
+    assert!(
+        header.iter().any(|l| l.contains("replayed by position")),
+        "the header warns that choices are matched by position:\n{text}"
+    );
 }
 
 #[test]

@@ -36,6 +36,12 @@ pub fn compare(loaded: &Loaded, variant: crate::model::Variant) -> (RunResult, L
     (first, other, second)
 }
 
+/// B replays A's choices by position, and the variants draw different
+/// numbers of choices, so after the traces part a position may decide
+/// something else in B than in A. The header says so, lest a reader take
+/// B's side after the parting point for "the same schedule".
+const BY_POSITION: &str = "# choices are replayed by position: after the traces part, B may spend a choice on a different decision than A did\n";
+
 /// The comparison as text.
 pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
     let (first, other, second) = compare(loaded, variant);
@@ -68,7 +74,7 @@ pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
         String::new()
     };
     format!(
-        "# {} · {}: {} (A) vs {} (B) on the same choices\n{overran}{}",
+        "# {} · {}: {} (A) vs {} (B) on the same choices\n{BY_POSITION}{overran}{}",
         loaded.scenario.name,
         loaded.schedule_text,
         loaded.scenario.variant(),

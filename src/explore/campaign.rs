@@ -161,21 +161,23 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
         event_hashes: shared.options.check_determinism,
         ..RunOptions::default()
     };
-    let result = match catch_unwind(AssertUnwindSafe(|| (shared.runner)(scenario, seed, options))) {
+    let result = match guarded_run(shared, seed, options) {
         Ok(result) => result,
-        Err(payload) => {
-            let message = panic_message(payload.as_ref());
-            shared.observer.panicked(seed, &message);
-            tally.runs += 1;
-            tally.panics.insert(seed, message);
-            shared.failures.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
+        Err(message) => return report_panic(shared, tally, seed, message),
     };
     if shared.options.check_determinism {
-        let again = (shared.runner)(scenario, seed, options);
-        if let Some(parting) = first_difference(&result, &again) {
-            tally.nondeterministic.insert(seed, parting);
+        // The re-run can panic where the first did not (that is
+        // nondeterminism too); it must not take the campaign down.
+        match guarded_run(shared, seed, options) {
+            Ok(again) => {
+                if let Some(parting) = first_difference(&result, &again) {
+                    tally.nondeterministic.insert(seed, parting);
+                }
+            }
+            Err(message) => {
+                let message = format!("on the determinism re-run: {message}");
+                return report_panic(shared, tally, seed, message);
+            }
         }
     }
     tally.record(seed, result.events, &result.violations, |node| role_of(scenario, node));
@@ -185,6 +187,20 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
     }
     let runs = shared.runs.fetch_add(1, Ordering::Relaxed) + 1;
     shared.observer.ran(runs, shared.failures.load(Ordering::Relaxed));
+}
+
+/// One run of `seed`, with a panic caught and turned into its message, so
+/// that a model bug is reported for its seed and the campaign goes on.
+fn guarded_run(shared: &Shared<'_>, seed: u64, options: RunOptions) -> Result<RunResult, String> {
+    catch_unwind(AssertUnwindSafe(|| (shared.runner)(shared.scenario, seed, options)))
+        .map_err(|payload| panic_message(payload.as_ref()))
+}
+
+fn report_panic(shared: &Shared<'_>, tally: &mut Tally, seed: u64, message: String) {
+    shared.observer.panicked(seed, &message);
+    tally.runs += 1;
+    tally.panics.insert(seed, message);
+    shared.failures.fetch_add(1, Ordering::Relaxed);
 }
 
 fn notice_new_groups(shared: &Shared<'_>, seed: u64, result: &RunResult) {

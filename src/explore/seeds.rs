@@ -8,8 +8,14 @@ pub struct SeedRange {
 }
 
 impl SeedRange {
+    /// How many seeds the range holds. The whole `u64` space (2^64 seeds)
+    /// does not fit in a `u64`, so it counts as `u64::MAX`: one seed short,
+    /// which no campaign lives long enough to notice.
     pub fn len(&self) -> u64 {
-        (self.to + 1).saturating_sub(self.from)
+        match self.to.checked_sub(self.from) {
+            Some(span) => span.saturating_add(1),
+            None => 0,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,6 +85,27 @@ mod tests {
         }
         all.sort();
         assert_eq!(all, (5..=104).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ranges_up_to_the_last_seed_do_not_overflow() {
+        let to_max = SeedRange { from: 1, to: u64::MAX };
+        assert_eq!(to_max.len(), u64::MAX);
+        assert!(!to_max.is_empty());
+        assert_eq!(SeedRange { from: 0, to: u64::MAX }.len(), u64::MAX);
+        assert_eq!(
+            SeedRange {
+                from: u64::MAX,
+                to: u64::MAX
+            }
+            .len(),
+            1
+        );
+        assert!(SeedRange { from: 9, to: 3 }.is_empty());
+        let shard = Shard { index: 2, count: 2 };
+        assert_eq!(shard.len(to_max), u64::MAX / 2);
+        assert_eq!(shard.seed(to_max, u64::MAX / 2 - 1), Some(u64::MAX - 1));
+        assert_eq!(shard.seed(to_max, u64::MAX / 2), None);
     }
 
     #[test]

@@ -23,6 +23,10 @@ const DEFAULT_DELAY_MAX_TICKS: u64 = 10;
 const DEFAULT_REQUEST_TIMEOUT_TICKS: u64 = 300;
 const DEFAULT_MAX_EVENTS: u64 = 100_000;
 const DEFAULT_LIVENESS_TICKS: u64 = 5_000;
+/// The largest tick value (or event budget) a scenario may give: far beyond
+/// any useful run, yet small enough that sums of a few such values fit in a
+/// `u64` and a jitter plus one fits in the `u32` a choice is drawn as.
+pub const MAX_TICKS: u64 = 1_000_000_000;
 
 struct Compiler<'a> {
     file: &'a str,
@@ -61,9 +65,17 @@ impl Compiler<'_> {
     }
 
     fn ticks(&self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> Result<u64> {
+        self.bounded(value, key, default, "ticks")
+    }
+
+    /// A non-negative count of `unit`s, at most [`MAX_TICKS`].
+    fn bounded(&self, value: &Option<Spanned<i64>>, key: &str, default: u64, unit: &str) -> Result<u64> {
         match value {
             None => Ok(default),
             Some(v) if *v.get_ref() < 0 => Err(self.at(v, key, format!("must not be negative, got {}", v.get_ref()))),
+            Some(v) if *v.get_ref() as u64 > MAX_TICKS => {
+                Err(self.at(v, key, format!("at most {MAX_TICKS} {unit}, got {}", v.get_ref())))
+            }
             Some(v) => Ok(*v.get_ref() as u64),
         }
     }
@@ -157,7 +169,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
 
     for (i, j) in parsed.joiners.iter().enumerate() {
         let key = format!("joiners[{i}]");
-        let target = c.member(&j.target, &format!("{key}.target"))?;
+        let target = join_target(&c, &parsed, i)?;
         let plan = JoinerPlan {
             target,
             start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
@@ -216,6 +228,31 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         limits,
         swarm: false,
     })
+}
+
+/// The member joiner `i` asks to join through. Joiners are declared after
+/// the members, so a target naming a joiner (even itself) is not yet a known
+/// node: say what it names rather than "unknown node".
+fn join_target(c: &Compiler<'_>, parsed: &ScenarioFile, i: usize) -> Result<NodeId> {
+    let target = &parsed.joiners[i].target;
+    let key = format!("joiners[{i}].target");
+    if c.nodes.contains_key(target.get_ref()) {
+        return c.member(target, &key);
+    }
+    let named = parsed.joiners.iter().position(|j| j.name.get_ref() == target.get_ref());
+    let what = match named {
+        Some(k) if k == i => "names this joiner itself".to_string(),
+        Some(k) => format!("names a joiner (joiners[{k}])"),
+        None => return c.node(target, &key),
+    };
+    Err(c.at(
+        target,
+        &key,
+        format!(
+            "\"{}\" {what}; a join target must be a cluster member",
+            target.get_ref()
+        ),
+    ))
 }
 
 /// The cluster database the run starts from: every member full and in the
@@ -535,16 +572,7 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
         let key = format!("faults.step_errors[{i}]");
         let step = Step::parse(e.step.get_ref())
             .filter(|s| *s != Step::Revert)
-            .ok_or_else(|| {
-                c.at(
-                    &e.step,
-                    &format!("{key}.step"),
-                    format!(
-                        "unknown join step \"{}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)",
-                        e.step.get_ref()
-                    ),
-                )
-            })?;
+            .ok_or_else(|| c.at(&e.step, &format!("{key}.step"), unknown_step(e.step.get_ref())))?;
         let joiner = match &e.joiner {
             None => None,
             Some(j) => {
@@ -566,6 +594,25 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
         random: c.ratio(&f.random_step_error, "faults.random_step_error")?,
         random_until_tick: c.ticks(&f.until, "faults.until", 1_000)?,
     })
+}
+
+/// Why `text` names no single join step. A code such as `J5` that several
+/// steps share is ambiguous rather than unknown: list what it could mean, in
+/// the forms [`Step::parse`] accepts.
+fn unknown_step(text: &str) -> String {
+    let sharing: Vec<String> = Step::ALL
+        .iter()
+        .filter(|s| s.code() == text && **s != Step::Revert)
+        .map(|s| format!("{:?} ({})", s, s.name()))
+        .collect();
+    if sharing.is_empty() {
+        format!("unknown join step \"{text}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)")
+    } else {
+        format!(
+            "join step code \"{text}\" is ambiguous: it names {}; give one of these names instead",
+            sharing.join(", ")
+        )
+    }
 }
 
 fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations> {
@@ -601,24 +648,25 @@ fn limits(
     faults: &StepFaults,
 ) -> Result<Limits> {
     let l = &parsed.limits;
-    let max_events = c.ticks(&l.max_events, "limits.max_events", DEFAULT_MAX_EVENTS)?;
+    let max_events = c.bounded(&l.max_events, "limits.max_events", DEFAULT_MAX_EVENTS, "events")?;
     let liveness = c.ticks(&l.liveness_ticks, "limits.liveness_ticks", DEFAULT_LIVENESS_TICKS)?;
     let mut heal = network.last_fault_tick();
     for crash in crashes {
-        heal = heal.max(crash.at_tick + crash.jitter_ticks + crash.restart_after_ticks.unwrap_or(0));
+        let restart = crash.restart_after_ticks.unwrap_or(0);
+        heal = heal.max(crash.at_tick.saturating_add(crash.jitter_ticks).saturating_add(restart));
     }
     if !faults.random.is_never() {
         heal = heal.max(faults.random_until_tick);
     }
     for role in &c.roles {
         match role {
-            Role::Joiner(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
-            Role::Admin(p) => heal = heal.max(p.start_tick + p.start_jitter_ticks),
+            Role::Joiner(p) => heal = heal.max(p.start_tick.saturating_add(p.start_jitter_ticks)),
+            Role::Admin(p) => heal = heal.max(p.start_tick.saturating_add(p.start_jitter_ticks)),
             Role::Member => {}
         }
     }
     Ok(Limits {
         max_events,
-        max_ticks: heal + liveness,
+        max_ticks: heal.saturating_add(liveness),
     })
 }

@@ -160,15 +160,27 @@ impl Choices {
     }
 
     /// True with probability `ratio`; recorded as 1 (the deviation) or 0.
+    /// Replay maps a recorded value onto {0, 1}; past the end it draws at
+    /// `ratio` from the continuation generator, as the seeded run would
+    /// (not 50/50), or else takes the nominal 0.
     pub fn flip(&mut self, kind: ChoiceKind, ratio: Ratio) -> bool {
         if ratio.is_never() {
             return false;
         }
+        let draw = |rng: &mut ChaCha8Rng| u32::from(rng.random_ratio(ratio.numerator, ratio.denominator));
         let value = match &mut self.source {
-            Source::Seeded(rng) => u32::from(rng.random_ratio(ratio.numerator, ratio.denominator)),
-            Source::Replay { .. } => {
-                // Replay reads any recorded value; map it onto {0, 1}.
-                return self.choose(kind, 2) == 1;
+            Source::Seeded(rng) => draw(rng),
+            Source::Replay {
+                values,
+                position,
+                continue_from,
+            } => {
+                let value = match values.get(*position) {
+                    Some(&v) => v % 2,
+                    None => continue_from.as_mut().map_or(0, draw),
+                };
+                *position += 1;
+                value
             }
         };
         self.recorded.push(value);
@@ -220,6 +232,21 @@ mod tests {
         assert_eq!(replay.choose(ChoiceKind::Delay, 5), 0);
         assert!(!replay.flip(ChoiceKind::Drop, Ratio::new(1, 1)));
         assert!(replay.replay_overran());
+    }
+
+    #[test]
+    fn lenient_replay_past_the_end_flips_at_the_ratio_like_the_seeded_run() {
+        let rare = Ratio::new(1, 100);
+        let mut seeded = Choices::seeded(11);
+        let mut lenient = Choices::replay_then_seed(Vec::new(), 11);
+        let expected: Vec<bool> = (0..400).map(|_| seeded.flip(ChoiceKind::Drop, rare)).collect();
+        let flipped: Vec<bool> = (0..400).map(|_| lenient.flip(ChoiceKind::Drop, rare)).collect();
+        assert_eq!(flipped, expected);
+        assert_eq!(lenient.recorded(), seeded.recorded());
+        assert!(lenient.flip(ChoiceKind::Drop, Ratio::new(1, 1)));
+        let mut within = Choices::replay_then_seed(vec![3, 0], 11);
+        assert!(within.flip(ChoiceKind::Drop, rare));
+        assert!(!within.flip(ChoiceKind::Drop, Ratio::new(1, 1)));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Failures found by a campaign: saved as artifacts the moment they are
 //! found (before any shrinking, so a killed campaign loses none), then,
-//! once the campaign is over, the first seed of each group saved and shrunk.
+//! once the campaign is over, the first seed of each group saved and shrunk,
+//! and the other early saves removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -76,7 +77,9 @@ impl Observer for Both<'_> {
 
 /// For each kept failure group: the artifact of its first seed (saved now
 /// if the campaign saved another seed of it), shrunk when asked. Returns
-/// the artifact to show per group.
+/// the artifact to show per group. Early saves of seeds that are no kept
+/// group's first are then removed: which seed a worker happens to find
+/// first depends on `--jobs`, the first seed of each group does not.
 pub fn finish_groups(
     scenario: &Scenario,
     keep: &Keep,
@@ -85,12 +88,14 @@ pub fn finish_groups(
 ) -> Result<BTreeMap<FailureKey, PathBuf>, String> {
     let mut shown = BTreeMap::new();
     let mut shrunk: BTreeMap<(u64, Invariant), PathBuf> = BTreeMap::new();
+    let mut first_seeds = BTreeSet::new();
     for (key, group) in groups {
         let expected = scenario.expect.of(key.invariant) != Expect::Never;
         if expected && !keep.expected {
             continue;
         }
         let seed = group.first_seed;
+        first_seeds.insert(seed);
         let result = run(scenario, &Schedule::Seed(seed), RunOptions::default());
         let path = match saved.get(&seed) {
             Some(path) => path.clone(),
@@ -110,7 +115,26 @@ pub fn finish_groups(
         };
         shown.insert(key.clone(), path);
     }
+    discard_early_saves(saved, &first_seeds)?;
     Ok(shown)
+}
+
+/// Removes the artifacts saved during the campaign whose seed is not in
+/// `first_seeds`. They were only a guard against losing a failure before
+/// its group's first seed was saved, which has happened by now.
+fn discard_early_saves(saved: &BTreeMap<u64, PathBuf>, first_seeds: &BTreeSet<u64>) -> Result<(), String> {
+    for (seed, path) in saved {
+        if first_seeds.contains(seed) {
+            continue;
+        }
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("cannot remove {}: {e}", path.display()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Shrinks the failure of `key.invariant` in `result` and saves it beside

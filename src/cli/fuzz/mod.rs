@@ -70,21 +70,29 @@ pub struct FuzzArgs {
 /// about a minute for the bundled scenarios on 2 cores, release build.
 const DEFAULT_SEEDS: u64 = 1_000_000;
 
+/// The longest `--time`: a year, far beyond any CI budget, and small enough
+/// that the deadline (now plus the budget) cannot overflow an `Instant`.
+const MAX_TIME_SECONDS: u64 = 365 * 24 * 3600;
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     let n: u64 = number
         .parse()
         .map_err(|_| format!("expected a duration like 30s or 5m, got \"{text}\""))?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+    let per_unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("unknown unit \"{unit}\" in \"{text}\" (use s, m or h)")),
     };
-    if seconds == 0 {
-        return Err("--time must be positive".to_string());
+    match n.checked_mul(per_unit) {
+        Some(0) => Err("--time must be positive".to_string()),
+        Some(seconds) if seconds <= MAX_TIME_SECONDS => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!(
+            "--time: at most {}h (a year), got \"{text}\"",
+            MAX_TIME_SECONDS / 3600
+        )),
     }
-    Ok(Duration::from_secs(seconds))
 }
 
 impl FuzzArgs {
@@ -343,4 +351,18 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
         outcomes.len()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_that_overflow_or_exceed_a_year_are_refused() {
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("8760h"), Ok(Duration::from_secs(MAX_TIME_SECONDS)));
+        for text in ["8761h", "5124095576030432h", "18446744073709551615m", "0s"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+    }
 }
