@@ -36,6 +36,39 @@ pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
 
 fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
+        Tx::ConsumeJoinToken { .. }
+        | Tx::Accept { .. }
+        | Tx::JoinMember { .. }
+        | Tx::AddMemberToGroup { .. }
+        | Tx::DeletePendingMember { .. } => write_membership(db, tx, names)?,
+        Tx::CreateGroup { .. } | Tx::DeleteGroup { .. } | Tx::RenameGroup { .. } => write_group(db, tx, names)?,
+        Tx::WriteProject { project, ref config } => {
+            let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
+                return fail("Project not found");
+            };
+            p.config = config.clone();
+        }
+        Tx::CreatePendingPool { pool } => create_pending(
+            &mut db.pools,
+            pool,
+            names.keys.default_project,
+            "Storage pool",
+            names,
+            &db.members,
+        )?,
+        Tx::CreatePendingNetwork { network, project } => {
+            create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
+        }
+        Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
+        Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
+        Tx::Read | Tx::ValidateProjectChange { .. } | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+    }
+    Ok(())
+}
+
+/// Join tokens, member rows and group membership.
+fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+    match *tx {
         Tx::ConsumeJoinToken { joiner } => {
             if !db.tokens.contains(joiner) {
                 return fail("No matching cluster join token found");
@@ -78,6 +111,14 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         Tx::DeletePendingMember { joiner } => {
             db.members.retain(|m| !(m.node == joiner && m.pending));
         }
+        _ => unreachable!("not a membership transaction"),
+    }
+    Ok(())
+}
+
+/// Creating, deleting and renaming cluster groups.
+fn write_group(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+    match *tx {
         Tx::CreateGroup { group } => {
             if db.group(group).is_some() {
                 return fail(format!(
@@ -111,26 +152,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
             check_group_changeable(db, group, names)?;
             db.group_mut(group).expect("checked").name = to;
         }
-        Tx::WriteProject { project, ref config } => {
-            let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
-                return fail("Project not found");
-            };
-            p.config = config.clone();
-        }
-        Tx::CreatePendingPool { pool } => create_pending(
-            &mut db.pools,
-            pool,
-            names.keys.default_project,
-            "Storage pool",
-            names,
-            &db.members,
-        )?,
-        Tx::CreatePendingNetwork { network, project } => {
-            create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
-        }
-        Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
-        Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
-        Tx::Read | Tx::ValidateProjectChange { .. } | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+        _ => unreachable!("not a group transaction"),
     }
     Ok(())
 }
