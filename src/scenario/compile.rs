@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::error::{ScenarioError, line_of};
 use super::expect::{Expect, Expectations};
-use super::file::{AdminFile, CommandFile, ScenarioFile, Text};
+use super::file::{AdminFile, ClusterFile, CommandFile, ScenarioFile, Text};
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::AdminPlan;
@@ -258,7 +258,6 @@ fn join_target(c: &Compiler<'_>, parsed: &ScenarioFile, i: usize) -> Result<Node
 /// The cluster database the run starts from: every member full and in the
 /// `default` group, plus the declared groups, projects, pools and networks.
 fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
-    let cluster = &parsed.cluster;
     let mut db = Db::standalone(&c.names);
     db.version = 1;
     let mut all_members = NodeSet::default();
@@ -267,6 +266,14 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
         db.members.push(MemberRow { node, pending: false });
     }
     db.groups[0].members = all_members;
+    declare_groups(c, &parsed.cluster, &mut db)?;
+    declare_projects(c, &parsed.cluster, &mut db)?;
+    declare_pools_and_networks(c, &parsed.cluster, &mut db)?;
+    Ok(db)
+}
+
+/// `[[cluster.groups]]`: each new, not `default`, its members members.
+fn declare_groups(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
     for (i, g) in cluster.groups.iter().enumerate() {
         let key = format!("cluster.groups[{i}]");
         let name = c.group(&g.name, &format!("{key}.name"))?;
@@ -290,6 +297,11 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
         }
         db.groups.push(Group { name, members });
     }
+    Ok(())
+}
+
+/// `[[cluster.projects]]`: config values naming only declared groups.
+fn declare_projects(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
     for (i, p) in cluster.projects.iter().enumerate() {
         let key = format!("cluster.projects[{i}]");
         let name = c.intern(&p.name, &format!("{key}.name"))?;
@@ -325,6 +337,11 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
             None => db.projects.push(Project { name, config }),
         }
     }
+    Ok(())
+}
+
+/// `[[cluster.pools]]` and `[[cluster.networks]]`, created on every member.
+fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
     for (i, p) in cluster.pools.iter().enumerate() {
         let key = format!("cluster.pools[{i}].name");
         let name = c.intern(&p.name, &key)?;
@@ -373,7 +390,7 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
             members: db.groups[0].members,
         });
     }
-    Ok(db)
+    Ok(())
 }
 
 fn admin_plan(c: &mut Compiler<'_>, a: &AdminFile, key: &str) -> Result<AdminPlan> {
