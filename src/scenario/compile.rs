@@ -144,49 +144,8 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         nodes: BTreeMap::new(),
         roles: Vec::new(),
     };
-    let variant = Variant::parse(parsed.variant.get_ref()).ok_or_else(|| {
-        let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-        c.at(
-            &parsed.variant,
-            "variant",
-            format!(
-                "unknown variant \"{}\" (known: {})",
-                parsed.variant.get_ref(),
-                known.join(", ")
-            ),
-        )
-    })?;
-
-    let cluster = &parsed.cluster;
-    if cluster.members.is_empty() {
-        return Err(c.error(None, "cluster.members", "a cluster needs at least one member"));
-    }
-    for (i, m) in cluster.members.iter().enumerate() {
-        c.add_node(m, &format!("cluster.members[{i}]"), Role::Member)?;
-    }
-    let leader = c.member(&cluster.leader, "cluster.leader")?;
-    let db = cluster_db(&mut c, &parsed)?;
-
-    for (i, j) in parsed.joiners.iter().enumerate() {
-        let key = format!("joiners[{i}]");
-        let target = join_target(&c, &parsed, i)?;
-        let plan = JoinerPlan {
-            target,
-            start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
-            start_jitter_ticks: c.ticks(&j.start_jitter, &format!("{key}.start_jitter"), 0)?,
-        };
-        c.add_node(&j.name, &format!("{key}.name"), Role::Joiner(plan))?;
-    }
-    let mut db = db;
-    for joiner in 0..c.roles.len() as NodeId {
-        if matches!(c.roles[usize::from(joiner)], Role::Joiner(_)) {
-            db.tokens.insert(joiner);
-        }
-    }
-    for (i, a) in parsed.admins.iter().enumerate() {
-        let plan = admin_plan(&mut c, a, &format!("admins[{i}]"))?;
-        c.add_node(&a.name, &format!("admins[{i}].name"), Role::Admin(plan))?;
-    }
+    let variant = variant(&c, &parsed)?;
+    let (leader, db) = declare_nodes(&mut c, &parsed)?;
 
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
@@ -228,6 +187,48 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         limits,
         swarm: false,
     })
+}
+
+fn variant(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Variant> {
+    Variant::parse(parsed.variant.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+        let got = parsed.variant.get_ref();
+        c.at(
+            &parsed.variant,
+            "variant",
+            format!("unknown variant \"{got}\" (known: {})", known.join(", ")),
+        )
+    })
+}
+
+/// Members (numbered first), the cluster database, joiners (each holding a
+/// join token), then admin clients: the leader and the starting database.
+fn declare_nodes(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<(NodeId, Db)> {
+    let cluster = &parsed.cluster;
+    if cluster.members.is_empty() {
+        return Err(c.error(None, "cluster.members", "a cluster needs at least one member"));
+    }
+    for (i, m) in cluster.members.iter().enumerate() {
+        c.add_node(m, &format!("cluster.members[{i}]"), Role::Member)?;
+    }
+    let leader = c.member(&cluster.leader, "cluster.leader")?;
+    let mut db = cluster_db(c, parsed)?;
+    for (i, j) in parsed.joiners.iter().enumerate() {
+        let key = format!("joiners[{i}]");
+        let target = join_target(c, parsed, i)?;
+        let plan = JoinerPlan {
+            target,
+            start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
+            start_jitter_ticks: c.ticks(&j.start_jitter, &format!("{key}.start_jitter"), 0)?,
+        };
+        let joiner = c.add_node(&j.name, &format!("{key}.name"), Role::Joiner(plan))?;
+        db.tokens.insert(joiner);
+    }
+    for (i, a) in parsed.admins.iter().enumerate() {
+        let plan = admin_plan(c, a, &format!("admins[{i}]"))?;
+        c.add_node(&a.name, &format!("admins[{i}].name"), Role::Admin(plan))?;
+    }
+    Ok((leader, db))
 }
 
 /// The member joiner `i` asks to join through. Joiners are declared after
