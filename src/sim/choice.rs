@@ -136,27 +136,7 @@ impl Choices {
         if n <= 1 {
             return 0;
         }
-        let value = match &mut self.source {
-            Source::Seeded(rng) => rng.random_range(0..n),
-            Source::Replay {
-                values,
-                position,
-                continue_from,
-            } => {
-                let value = match values.get(*position) {
-                    Some(&v) => v % n,
-                    None => match continue_from {
-                        Some(rng) => rng.random_range(0..n),
-                        None => 0,
-                    },
-                };
-                *position += 1;
-                value
-            }
-        };
-        self.recorded.push(value);
-        self.kinds.push(kind);
-        value
+        self.draw(kind, n, |rng| rng.random_range(0..n))
     }
 
     /// True with probability `ratio`; recorded as 1 (the deviation) or 0.
@@ -167,17 +147,25 @@ impl Choices {
         if ratio.is_never() {
             return false;
         }
-        let draw = |rng: &mut ChaCha8Rng| u32::from(rng.random_ratio(ratio.numerator, ratio.denominator));
+        self.draw(kind, 2, |rng| {
+            u32::from(rng.random_ratio(ratio.numerator, ratio.denominator))
+        }) == 1
+    }
+
+    /// One recorded decision among `n` options: `fresh` draws it from a
+    /// generator; a replay reads it back (wrapped into range), and past its
+    /// end continues from its generator, if any, or takes 0.
+    fn draw(&mut self, kind: ChoiceKind, n: u32, fresh: impl FnOnce(&mut ChaCha8Rng) -> u32) -> u32 {
         let value = match &mut self.source {
-            Source::Seeded(rng) => draw(rng),
+            Source::Seeded(rng) => fresh(rng),
             Source::Replay {
                 values,
                 position,
                 continue_from,
             } => {
                 let value = match values.get(*position) {
-                    Some(&v) => v % 2,
-                    None => continue_from.as_mut().map_or(0, draw),
+                    Some(&v) => v % n,
+                    None => continue_from.as_mut().map_or(0, fresh),
                 };
                 *position += 1;
                 value
@@ -185,7 +173,7 @@ impl Choices {
         };
         self.recorded.push(value);
         self.kinds.push(kind);
-        value == 1
+        value
     }
 
     /// The values drawn so far.
