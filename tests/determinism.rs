@@ -127,6 +127,14 @@ fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
     assert_eq!(problems, vec!["seed 37 panicked: model bug at seed 37".to_string()]);
 }
 
+/// Counts the runs of each seed: 1 for the first, 2 for the re-run.
+fn nth_call(calls: &std::sync::Mutex<std::collections::BTreeMap<u64, u32>>, seed: u64) -> u32 {
+    let mut calls = calls.lock().unwrap();
+    let n = calls.entry(seed).or_insert(0);
+    *n += 1;
+    *n
+}
+
 #[test]
 fn a_panic_in_the_determinism_re_run_is_reported_for_its_seed() {
     use joinsim::explore::campaign::{Quiet, run_campaign_with, seeded_run};
@@ -135,12 +143,7 @@ fn a_panic_in_the_determinism_re_run_is_reported_for_its_seed() {
     options.check_determinism = true;
     let calls = std::sync::Mutex::new(std::collections::BTreeMap::<u64, u32>::new());
     let runner = |s: &Scenario, seed: u64, o: RunOptions| {
-        let n = {
-            let mut calls = calls.lock().unwrap();
-            let n = calls.entry(seed).or_insert(0);
-            *n += 1;
-            *n
-        };
+        let n = nth_call(&calls, seed);
         if seed == 7 && n == 2 {
             panic!("model bug on the second run of seed 7");
         }
@@ -169,12 +172,7 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
     // replays the first one's choices with one value changed.
     let calls = std::sync::Mutex::new(std::collections::BTreeMap::<u64, u32>::new());
     let runner = |s: &Scenario, seed: u64, o: RunOptions| {
-        let n = {
-            let mut calls = calls.lock().unwrap();
-            let n = calls.entry(seed).or_insert(0);
-            *n += 1;
-            *n
-        };
+        let n = nth_call(&calls, seed);
         let first = seeded_run(s, seed, o);
         if seed == 5 && n == 2 {
             let mut choices = first.choices.clone();
