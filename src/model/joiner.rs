@@ -67,6 +67,10 @@ pub struct Joiner {
     networks_to_fetch: Vec<Sym>,
     network_reads: Vec<(Sym, Snapshot)>,
     pub failure: Option<JoinFailure>,
+    /// The tick the join was drawn to start at.
+    start_at_tick: u64,
+    /// The joiner crashed before its join began (it may still run it).
+    crashed_before_start: bool,
     /// Why the reverter's `DeletePendingClusterMember` failed, if it did (a
     /// lost request times out).
     pub revert_error: Option<String>,
@@ -87,6 +91,8 @@ impl Joiner {
             networks_to_fetch: Vec::new(),
             network_reads: Vec::new(),
             failure: None,
+            start_at_tick: 0,
+            crashed_before_start: false,
             revert_error: None,
             ended_tick: None,
         }
@@ -289,7 +295,12 @@ impl World {
                 following(step, variant)
             }
             (Step::LifecycleEvent, _) => return self.end(ctx, me, JoinStatus::Completed),
-            (step, _) => following(step, variant),
+            // GET /1.0 and the rebalance return what they read; the joiner
+            // needs none of it here.
+            (step, Answer::Done) | (step @ (Step::GetServer | Step::Rebalance), Answer::Snapshot(_)) => {
+                following(step, variant)
+            }
+            (step, answer) => unreachable!("{step:?} cannot answer {answer:?}"),
         };
         self.enter(ctx, me, next)
     }
@@ -482,16 +493,34 @@ impl World {
         ctx.note(me, || Note::JoinEnded(status));
     }
 
+    /// The joiner crashed: a join under way is lost (no revert runs); one
+    /// not yet begun is lost too, unless the joiner comes back before its
+    /// start (see `joiner_restarted`).
     pub(super) fn joiner_crashed(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
         let status = self.joiner(me).status;
-        if !status.ended() && status != JoinStatus::NotStarted {
+        if !status.ended() {
+            self.joiner(me).crashed_before_start = status == JoinStatus::NotStarted;
             self.end(ctx, me, JoinStatus::Crashed);
+        }
+    }
+
+    /// A joiner that crashed before its join began runs it after all, at
+    /// the tick it was to start (or now, if that has passed).
+    pub(super) fn joiner_restarted(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let joiner = self.joiner(me);
+        if joiner.status == JoinStatus::Crashed && joiner.crashed_before_start {
+            joiner.status = JoinStatus::NotStarted;
+            joiner.ended_tick = None;
+            joiner.crashed_before_start = false;
+            let after = joiner.start_at_tick.saturating_sub(ctx.now());
+            ctx.set_timer(me, after, Timer::StartJoin);
         }
     }
 
     /// When the join starts: its earliest tick plus a drawn jitter.
     pub(super) fn schedule_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, start_tick: u64, jitter_ticks: u64) {
         let jitter = self.client_delay(ctx, jitter_ticks);
+        self.joiner(me).start_at_tick = start_tick + jitter;
         ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
     }
 }

@@ -300,14 +300,9 @@ impl Model for World {
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
-        // Volatile state was dropped at the crash; the database survives. A
-        // joiner that crashed before its join began still has it to run.
-        if let (Role::Joiner(plan), Node::Joiner(j)) =
-            (&self.setup.roles[usize::from(node)], &self.nodes[usize::from(node)])
-            && j.status == joiner::JoinStatus::NotStarted
-        {
-            let after = plan.start_tick.saturating_sub(ctx.now());
-            ctx.set_timer(node, after, Timer::StartJoin);
+        // Volatile state was dropped at the crash; the database survives.
+        if let Node::Joiner(_) = &self.nodes[usize::from(node)] {
+            self.joiner_restarted(ctx, node);
         }
     }
 }
