@@ -149,3 +149,30 @@ fn an_error_after_j9_leaves_a_full_member_row_behind() {
         .expect("fires");
     assert!(leftovers.message.contains("full member row"), "{}", leftovers.message);
 }
+
+#[test]
+fn a_revert_that_overtakes_a_slow_accept_leaves_a_pending_row() {
+    let s = scenario("revert-overtakes-accept");
+    let result = run(
+        &s,
+        &Schedule::Seed(82),
+        joinsim::run::RunOptions {
+            trace: true,
+            ..Default::default()
+        },
+    );
+    let leftover = result
+        .violations
+        .iter()
+        .find(|v| v.invariant == Invariant::JoinLeftovers)
+        .expect("fires");
+    assert_eq!(leftover.node.as_deref(), Some("j2"));
+    assert!(leftover.message.contains("pending member row"), "{}", leftover.message);
+    // The order that makes it: the revert's delete commits, then the accept.
+    let names = &s.setup.names;
+    let text = joinsim::trace::text::render(names, result.trace.as_deref().unwrap(), &result.violations);
+    let commits: Vec<&str> = text.lines().filter(|l| l.contains("commit v")).collect();
+    let at = |what: &str| commits.iter().position(|l| l.contains(what));
+    let (delete, accept) = (at("DeletePendingMember(j2)"), at("cluster.Accept(j2)"));
+    assert!(delete.is_some() && accept.is_some() && delete < accept, "{commits:#?}");
+}
