@@ -50,7 +50,7 @@ impl Invariant {
                 "no committed project names a cluster group that does not exist in restricted.cluster.groups"
             }
             Invariant::JoinLiveness => {
-                "once faults heal every join ends within the bound, and every full member is in the default group"
+                "once faults heal every join ends within the bound, and every member whose join completed is in the default group"
             }
         }
     }
