@@ -177,7 +177,13 @@ fn drive(
             return Some(LimitHit::Events(limits.max_events));
         }
         engine.step(world);
+        let before = checker.reported();
         checker.after_event(world, engine.now());
+        for index in before..checker.reported() {
+            // In a trace, each violation shows right after the event that
+            // broke the invariant.
+            engine.mark(index as u32);
+        }
         world.observations.clear();
     }
 }

@@ -75,6 +75,12 @@ impl Checker {
         !self.reported[invariant.index()]
     }
 
+    /// How many violations were reported so far (their indices in the
+    /// final list are `0..reported()`).
+    pub fn reported(&self) -> usize {
+        self.violations.len()
+    }
+
     /// Call after every event, before the world's observations are cleared.
     pub fn after_event(&mut self, world: &World, tick: u64) {
         for observation in &world.observations {

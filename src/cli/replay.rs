@@ -144,6 +144,6 @@ fn is_engine_event(event: &TraceEvent<World>) -> bool {
         | TraceEvent::Timer { .. }
         | TraceEvent::Crash { .. }
         | TraceEvent::Restart { .. } => true,
-        TraceEvent::Duplicated { .. } | TraceEvent::Note { .. } => false,
+        TraceEvent::Duplicated { .. } | TraceEvent::Note { .. } | TraceEvent::Mark { .. } => false,
     }
 }

@@ -89,6 +89,12 @@ pub enum TraceEvent<M: Model> {
         node: NodeId,
         note: M::Note,
     },
+    /// A point the driver of the run marked (e.g. where a checker found
+    /// its `index`-th finding), so that a reader sees it in place.
+    Mark {
+        tick: u64,
+        index: u32,
+    },
 }
 
 impl<M: Model> TraceEvent<M> {
@@ -100,7 +106,8 @@ impl<M: Model> TraceEvent<M> {
             | TraceEvent::Timer { tick, .. }
             | TraceEvent::Crash { tick, .. }
             | TraceEvent::Restart { tick, .. }
-            | TraceEvent::Note { tick, .. } => *tick,
+            | TraceEvent::Note { tick, .. }
+            | TraceEvent::Mark { tick, .. } => *tick,
         }
     }
 }
@@ -452,6 +459,12 @@ impl<M: Model> Engine<M> {
 
     pub fn now(&self) -> u64 {
         self.core.now
+    }
+
+    /// Marks the current point of the trace (when tracing) with `index`.
+    pub fn mark(&mut self, index: u32) {
+        let tick = self.core.now;
+        self.core.record(|| TraceEvent::Mark { tick, index });
     }
 
     pub fn events(&self) -> u64 {

@@ -278,6 +278,7 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
         kind,
     };
     match &events[i] {
+        TraceEvent::Mark { .. } => unreachable!("marks are rows of violations, not events"),
         TraceEvent::Deliver {
             sent_tick,
             tick,
@@ -337,26 +338,32 @@ fn violation_row(v: &Violation) -> Row {
     }
 }
 
-/// The rows of a trace, each violation right after the last event at or
-/// before its tick.
+/// The rows of a trace. Each violation found during the run shows where
+/// the run marked it (right after the event that broke the invariant); those
+/// judged at the end of the run close the trace.
 pub fn rows(names: &Names, events: &[TraceEvent<World>], violations: &[Violation]) -> Vec<Row> {
     let mut ctx = Context::default();
-    let mut pending: Vec<&Violation> = violations.iter().collect();
-    pending.sort_by_key(|v| v.tick);
+    let mut shown = vec![false; violations.len()];
     let mut out = Vec::with_capacity(events.len() + violations.len());
-    let mut next = 0;
     for (i, event) in events.iter().enumerate() {
-        out.push(event_row(names, events, i, &mut ctx));
-        let upcoming = events.get(i + 1).map(TraceEvent::tick);
-        while next < pending.len()
-            && upcoming.is_none_or(|t| t > pending[next].tick)
-            && event.tick() >= pending[next].tick
-        {
-            out.push(violation_row(pending[next]));
-            next += 1;
+        match event {
+            TraceEvent::Mark { index, .. } => {
+                if let Some(v) = violations.get(*index as usize) {
+                    out.push(violation_row(v));
+                    shown[*index as usize] = true;
+                }
+            }
+            _ => out.push(event_row(names, events, i, &mut ctx)),
         }
     }
-    out.extend(pending[next..].iter().map(|v| violation_row(v)));
+    let mut rest: Vec<&Violation> = violations
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| !**s)
+        .map(|(v, _)| v)
+        .collect();
+    rest.sort_by_key(|v| v.tick);
+    out.extend(rest.into_iter().map(violation_row));
     out
 }
 
