@@ -58,7 +58,9 @@ fn scenario_with_expect(dir: &tempfile::TempDir, base: &str, expect: &str) -> St
 fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
     let dir = tempfile::tempdir().unwrap();
     let unexpected = scenario_with_expect(&dir, "issue-1390", "spurious-join-failure = \"always\"");
-    let o = joinsim(&["fuzz", &unexpected, "--seeds", "50"]);
+    let out = dir.path().join("failures");
+    let out = out.to_str().unwrap();
+    let o = joinsim(&["fuzz", &unexpected, "--seeds", "50", "--out", out]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)"),
@@ -67,7 +69,7 @@ fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
     );
 
     let missing = scenario_with_expect(&dir, "issue-1390-features-only", "join-leftovers = \"sometimes\"");
-    let o = joinsim(&["fuzz", &missing, "--seeds", "50"]);
+    let o = joinsim(&["fuzz", &missing, "--seeds", "50", "--out", out]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("join-leftovers: expected some run to violate it; none of 50 did"),
