@@ -86,16 +86,7 @@ fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
 #[test]
 fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
     let dir = scratch("same-trace");
-    let saved = dir.join("race.json").display().to_string();
-    let run = joinsim(&[
-        "run",
-        "scenarios/groups-first-race.toml",
-        "--seed",
-        "1",
-        "--trace",
-        "--save",
-        &saved,
-    ]);
+    let (run, saved) = common::save_race_artifact(&dir, &["--trace"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let replayed = joinsim(&["replay", &saved, "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));

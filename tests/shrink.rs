@@ -135,15 +135,7 @@ fn joinsim_shrinks_no_longer_than_proptest_from_the_same_start() {
 #[test]
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");
-    let saved = dir.join("race.json").display().to_string();
-    let run = joinsim(&[
-        "run",
-        "scenarios/groups-first-race.toml",
-        "--seed",
-        "1",
-        "--save",
-        &saved,
-    ]);
+    let (run, saved) = common::save_race_artifact(&dir, &[]);
     assert_eq!(run.status.code(), Some(1));
     let (first, second) = (dir.join("a.json"), dir.join("b.json"));
     let shrunk = joinsim(&["shrink", &saved, "-o", &first.display().to_string()]);

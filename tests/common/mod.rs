@@ -94,3 +94,19 @@ pub fn campaign(from: u64, to: u64, jobs: usize) -> joinsim::explore::CampaignOp
 pub fn output_text(output: &Output) -> String {
     format!("{}{}", stdout(output), stderr(output))
 }
+
+/// `joinsim run scenarios/groups-first-race.toml --seed 1 --save DIR/race.json`
+/// (plus `extra` flags): its output and the artifact's path.
+pub fn save_race_artifact(dir: &Path, extra: &[&str]) -> (Output, String) {
+    let saved = dir.join("race.json").display().to_string();
+    let mut args = vec![
+        "run",
+        "scenarios/groups-first-race.toml",
+        "--seed",
+        "1",
+        "--save",
+        &saved,
+    ];
+    args.extend_from_slice(extra);
+    (joinsim(&args), saved)
+}
