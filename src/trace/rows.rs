@@ -122,11 +122,6 @@ impl Context {
         label
     }
 
-    /// The label of a message that did not arrive.
-    fn of_undelivered(&mut self, from: NodeId, to: NodeId, msg: &Msg) -> String {
-        self.label(from, to, msg)
-    }
-
     fn on_note(&mut self, node: NodeId, note: &Note) {
         match note {
             Note::Step(step) => {
@@ -297,11 +292,11 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
             msg,
             loss,
         } => {
-            let step = ctx.of_undelivered(*from, *to, msg);
+            let step = ctx.label(*from, *to, msg);
             message_row(names, step, (*sent_tick, *tick, *from, *to), msg, Fate::Lost(*loss))
         }
         TraceEvent::Duplicated { tick, from, to, msg } => {
-            let step = ctx.of_undelivered(*from, *to, msg);
+            let step = ctx.label(*from, *to, msg);
             message_row(names, step, (*tick, *tick, *from, *to), msg, Fate::Duplicated)
         }
         TraceEvent::Timer { tick, node: n, timer } => {
