@@ -86,7 +86,7 @@ fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
 #[test]
 fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
     let dir = scratch("same-trace");
-    let (run, saved) = common::save_race_artifact(&dir, &["--trace"]);
+    let (run, saved) = common::save_race_artifact(&dir, 1, &["--trace"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let replayed = joinsim(&["replay", &saved, "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));

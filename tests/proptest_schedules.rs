@@ -7,7 +7,6 @@ mod common;
 use common::bundled;
 use joinsim::check::Invariant;
 use joinsim::model::Variant;
-use joinsim::run::{RunOptions, Schedule, run};
 use joinsim::scenario::Scenario;
 use joinsim::strategy;
 use proptest::prelude::*;
@@ -16,9 +15,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestE
 /// Most choice sequences of the bundled scenarios are shorter than this.
 const MAX_LEN: usize = 80;
 
-fn replay(scenario: &Scenario, choices: &[u32]) -> joinsim::run::RunResult {
-    run(scenario, &Schedule::Replay(choices.to_vec()), RunOptions::default())
-}
+use common::replay_choices as replay;
 
 proptest! {
     #![proptest_config(Config { cases: 128, ..Config::default() })]

@@ -10,9 +10,7 @@ use joinsim::run::{RunOptions, RunResult, Schedule, run};
 use joinsim::scenario::Scenario;
 use joinsim::shrink::{Budget, nonzero, proptest_shrink, shrink};
 
-fn replay(scenario: &Scenario, choices: &[u32]) -> RunResult {
-    run(scenario, &Schedule::Replay(choices.to_vec()), RunOptions::default())
-}
+use common::replay_choices as replay;
 
 /// Deleting any single choice, or lowering any single non-zero choice to
 /// 0, must make the target invariant stop failing.
@@ -135,7 +133,7 @@ fn joinsim_shrinks_no_longer_than_proptest_from_the_same_start() {
 #[test]
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");
-    let (run, saved) = common::save_race_artifact(&dir, &[]);
+    let (run, saved) = common::save_race_artifact(&dir, 1, &[]);
     assert_eq!(run.status.code(), Some(1));
     let (first, second) = (dir.join("a.json"), dir.join("b.json"));
     let shrunk = joinsim(&["shrink", &saved, "-o", &first.display().to_string()]);
@@ -152,15 +150,7 @@ fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_fo
 #[test]
 fn the_shrunk_race_trace_shows_the_race() {
     let dir = scratch("shrink-race");
-    let saved = dir.join("race.json").display().to_string();
-    joinsim(&[
-        "run",
-        "scenarios/groups-first-race.toml",
-        "--seed",
-        "96",
-        "--save",
-        &saved,
-    ]);
+    let (_, saved) = common::save_race_artifact(&dir, 96, &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "spurious-join-failure"]);
     let trace = trace_section(&stdout(&output));
     let at = |needle: &str| trace.find(needle).unwrap_or_else(|| panic!("{needle:?} in\n{trace}"));
@@ -184,15 +174,7 @@ fn the_shrunk_race_trace_shows_the_race() {
 #[test]
 fn shrink_refuses_an_invariant_the_artifact_did_not_violate() {
     let dir = scratch("shrink-invariant");
-    let saved = dir.join("race.json").display().to_string();
-    joinsim(&[
-        "run",
-        "scenarios/groups-first-race.toml",
-        "--seed",
-        "1",
-        "--save",
-        &saved,
-    ]);
+    let (_, saved) = common::save_race_artifact(&dir, 1, &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "join-liveness"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -95,18 +95,25 @@ pub fn output_text(output: &Output) -> String {
     format!("{}{}", stdout(output), stderr(output))
 }
 
-/// `joinsim run scenarios/groups-first-race.toml --seed 1 --save DIR/race.json`
-/// (plus `extra` flags): its output and the artifact's path.
-pub fn save_race_artifact(dir: &Path, extra: &[&str]) -> (Output, String) {
+/// `joinsim run scenarios/groups-first-race.toml --seed SEED --save
+/// DIR/race.json` (plus `extra` flags): its output and the artifact's path.
+pub fn save_race_artifact(dir: &Path, seed: u64, extra: &[&str]) -> (Output, String) {
     let saved = dir.join("race.json").display().to_string();
+    let seed = seed.to_string();
     let mut args = vec![
         "run",
         "scenarios/groups-first-race.toml",
         "--seed",
-        "1",
+        &seed,
         "--save",
         &saved,
     ];
     args.extend_from_slice(extra);
     (joinsim(&args), saved)
+}
+
+/// A run replaying `choices` (0 past their end), untraced.
+pub fn replay_choices(scenario: &Scenario, choices: &[u32]) -> joinsim::run::RunResult {
+    use joinsim::run::{RunOptions, Schedule, run};
+    run(scenario, &Schedule::Replay(choices.to_vec()), RunOptions::default())
 }
