@@ -62,8 +62,6 @@ pub struct RunResult {
     pub event_hashes: Option<Vec<u64>>,
     /// A replay read past the end of its recorded choices.
     pub replay_overran: bool,
-    /// The committed cluster database version at the end.
-    pub db_version: u64,
     /// The system as the run left it, for reports.
     pub world: World,
 }
@@ -127,7 +125,6 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
     let violations = checker.at_end(&world, engine.now(), limit.as_ref());
     let replay_overran = engine.choices().replay_overran();
     let joins = join_reports(&world);
-    let db_version = world.db.version;
     let record = engine.finish();
     RunResult {
         violations,
@@ -140,7 +137,6 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         trace: record.trace,
         event_hashes: record.event_hashes,
         replay_overran,
-        db_version,
         world,
     }
 }

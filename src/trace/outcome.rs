@@ -29,7 +29,7 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         result.events,
         result.choices.len(),
         result.end_tick,
-        result.db_version,
+        result.world.db.version,
         result.violations.len(),
         result.trace_hash
     ));
