@@ -9,19 +9,18 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Invariant, Violation};
+use crate::check::Violation;
 use crate::model::Variant;
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
+use crate::shrink::Target;
+use crate::sim::{Deviation, Schedule};
 
 /// The artifact format this joinsim writes and reads. Bump it whenever a
-/// saved artifact would no longer mean the same thing.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// The most choices an artifact may say its run drew. Replay pads the
-/// choices to this many, so an unchecked count of 10^12 would allocate
-/// terabytes; a real run draws far fewer (its event budget is bounded).
-pub const MAX_CHOICES_DRAWN: usize = 10_000_000;
+/// saved artifact would no longer mean the same thing. Version 2: the
+/// schedule is a list of labelled deviations (version 1 held positional
+/// choices, which this joinsim cannot map onto labels).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A saved run: scenario, variant, choices, and what the run did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,14 +40,16 @@ pub struct Artifact {
     /// The run was a swarm run (its first choices pick the fault kinds).
     #[serde(default)]
     pub swarm: bool,
-    /// The seed the choices were first drawn from; lenient replay draws
-    /// from it past the end of `choices`.
+    /// The seed the schedule was first drawn from (informative: the
+    /// deviations are the schedule).
     pub seed: u64,
-    /// The choices to replay; past their end every choice is 0.
-    pub choices: Vec<u32>,
-    /// How many choices the recorded run drew (`choices` may be shorter:
-    /// a shrunk sequence drops its trailing zeros).
-    pub choices_drawn: usize,
+    /// The schedule: each deviation as `[kind, a, b, c, value]`, e.g.
+    /// `["delay", 4, 1, 3, 7]` (the 3rd message on link 4→1 took 7 extra
+    /// ticks). Every label not listed takes 0, the nominal choice.
+    #[serde(with = "labelled")]
+    pub deviations: Vec<Deviation>,
+    /// How many choices the recorded run drew (informative).
+    pub choices_drawn: u32,
     /// The violation this artifact is about (the one shrinking keeps);
     /// `None` for a clean run saved as a regression.
     pub violation: Option<Violation>,
@@ -104,24 +105,18 @@ fn error(path: &Path, problem: ArtifactProblem, message: impl Into<String>) -> A
 impl Artifact {
     /// The artifact of a seeded run, about its first violation.
     pub fn from_run(scenario: &Scenario, seed: u64, result: &RunResult) -> Artifact {
-        let target = result.first_violation().map(|v| v.invariant);
-        Artifact::about(scenario, seed, &result.choices, result, target)
+        let target = result.first_violation().map(Target::of);
+        Artifact::about(scenario, seed, result, target.as_ref())
     }
 
-    /// The artifact of a run on `choices`, about its violation of `target`.
+    /// The artifact of `result` (its schedule), about its failure `target`.
     /// Event hashes missing from `result` are recomputed by a replay.
-    pub fn about(
-        scenario: &Scenario,
-        seed: u64,
-        choices: &[u32],
-        result: &RunResult,
-        target: Option<Invariant>,
-    ) -> Artifact {
+    pub fn about(scenario: &Scenario, seed: u64, result: &RunResult, target: Option<&Target>) -> Artifact {
         let event_hashes = match &result.event_hashes {
             Some(hashes) => hashes.clone(),
-            None => recompute_event_hashes(scenario, &result.choices),
+            None => recompute_event_hashes(scenario, &result.schedule),
         };
-        let violation = target.and_then(|t| result.violations.iter().find(|v| v.invariant == t).cloned());
+        let violation = target.and_then(|t| t.find(&result.violations).cloned());
         Artifact {
             format_version: FORMAT_VERSION,
             joinsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -131,8 +126,8 @@ impl Artifact {
             variant: scenario.variant().name().to_string(),
             swarm: scenario.swarm,
             seed,
-            choices: choices.to_vec(),
-            choices_drawn: result.choices.len(),
+            deviations: result.schedule.deviations().to_vec(),
+            choices_drawn: result.drawn,
             violation,
             violations: result.violations.clone(),
             trace_hash: result.trace_hash,
@@ -154,20 +149,14 @@ impl Artifact {
         Ok(scenario.with_variant(variant).with_swarm(self.swarm))
     }
 
-    /// The invariant this artifact is about, if any.
-    pub fn target(&self) -> Option<Invariant> {
-        self.violation.as_ref().map(|v| v.invariant)
+    /// The failure this artifact is about, if any.
+    pub fn target(&self) -> Option<Target> {
+        self.violation.as_ref().map(Target::of)
     }
 
-    /// The choices padded with zeros to the number the recorded run drew:
-    /// the same run under strict replay, and the point past which lenient
-    /// replay draws from the seed.
-    pub fn padded_choices(&self) -> Vec<u32> {
-        let mut choices = self.choices.clone();
-        if choices.len() < self.choices_drawn {
-            choices.resize(self.choices_drawn, 0);
-        }
-        choices
+    /// The schedule to replay.
+    pub fn schedule(&self) -> Schedule {
+        Schedule::new(self.deviations.iter().copied())
     }
 
     /// The artifact as pretty JSON, with a final newline.
@@ -206,21 +195,6 @@ impl Artifact {
         Artifact::parse(path, &text)
     }
 
-    /// `choices_drawn` counts the recorded choices and the trailing zeros a
-    /// shrunk sequence dropped, so it is at least `choices.len()`, and at
-    /// most [`MAX_CHOICES_DRAWN`] so that padding cannot exhaust memory.
-    fn check_choices_drawn(&self, path: &Path) -> Result<(), ArtifactError> {
-        let (drawn, recorded) = (self.choices_drawn, self.choices.len());
-        let message = if drawn < recorded {
-            format!("\"choices_drawn\" is {drawn}, fewer than the {recorded} recorded \"choices\"")
-        } else if drawn > MAX_CHOICES_DRAWN {
-            format!("\"choices_drawn\" is {drawn}, more than the {MAX_CHOICES_DRAWN} a run can draw")
-        } else {
-            return Ok(());
-        };
-        Err(error(path, ArtifactProblem::Invalid, message))
-    }
-
     /// Parses artifact JSON; `path` is only used in messages. The format
     /// version is checked before the fields, so that an artifact of another
     /// version is named as such rather than as corrupt.
@@ -230,7 +204,6 @@ impl Artifact {
         let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
         check_format_version(path, &value)?;
         let artifact: Artifact = serde_json::from_value(value).map_err(corrupt)?;
-        artifact.check_choices_drawn(path)?;
         artifact.scenario(path)?;
         Ok(artifact)
     }
@@ -242,7 +215,10 @@ fn check_format_version(path: &Path, value: &serde_json::Value) -> Result<(), Ar
         Some(v) => Err(error(
             path,
             ArtifactProblem::FormatVersion,
-            format!("format version {v}, but this joinsim reads only format version {FORMAT_VERSION}"),
+            format!(
+                "format version {v}, but this joinsim reads only format version {FORMAT_VERSION} \
+                 (labelled choices); re-create it from its seed with `joinsim run SCENARIO --seed N --save FILE`"
+            ),
         )),
         None => Err(error(
             path,
@@ -259,12 +235,12 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-fn recompute_event_hashes(scenario: &Scenario, choices: &[u32]) -> Vec<u64> {
+fn recompute_event_hashes(scenario: &Scenario, schedule: &Schedule) -> Vec<u64> {
     let options = RunOptions {
         event_hashes: true,
         ..RunOptions::default()
     };
-    let replayed = run(scenario, &Schedule::Replay(choices.to_vec()), options);
+    let replayed = run(scenario, &Source::Schedule(schedule.clone()), options);
     replayed.event_hashes.expect("asked for event hashes")
 }
 
@@ -283,12 +259,6 @@ pub fn save_failure(dir: &Path, scenario: &Scenario, seed: u64, result: &RunResu
     let path = dir.join(failure_file_name(scenario, seed));
     Artifact::from_run(scenario, seed, result).save(&path)?;
     Ok(path)
-}
-
-/// The choices without their trailing zeros, which replay supplies anyway.
-pub fn trim_trailing_zeros(choices: &[u32]) -> Vec<u32> {
-    let end = choices.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
-    choices[..end].to_vec()
 }
 
 /// Hashes as 16 hex digits: readable, and safe from JSON readers that
@@ -330,6 +300,40 @@ mod hex_u64_list {
         texts
             .iter()
             .map(|t| super::hex_u64::parse(t).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+/// Deviations as `[kind, a, b, c, value]` arrays, the kind by name.
+mod labelled {
+    use serde::de::Error;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::labels::{kind_name, kind_named};
+    use crate::sim::{Deviation, Label};
+
+    pub fn serialize<S: Serializer>(values: &[Deviation], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(values.len()))?;
+        for d in values {
+            let kind = kind_name(d.label.kind).unwrap_or("unknown");
+            let l = d.label;
+            seq.serialize_element(&(kind, l.a, l.b, l.c, d.value))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Deviation>, D::Error> {
+        let rows = Vec::<(String, u32, u32, u32, u32)>::deserialize(deserializer)?;
+        rows.into_iter()
+            .map(|(kind, a, b, c, value)| {
+                let kind =
+                    kind_named(&kind).ok_or_else(|| D::Error::custom(format!("unknown choice kind \"{kind}\"")))?;
+                Ok(Deviation {
+                    label: Label::new(kind, a, b, c),
+                    value,
+                })
+            })
             .collect()
     }
 }

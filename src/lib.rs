@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod check;
 pub mod cli;
 pub mod explore;
+pub mod labels;
 pub mod model;
 pub mod replay;
 pub mod run;

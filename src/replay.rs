@@ -1,23 +1,13 @@
-//! Replaying an artifact, strictly (the run must be the recorded one, hash
-//! for hash) or leniently (for artifacts that outlived a model change).
+//! Replaying an artifact: its schedule on its scenario, compared with the
+//! recorded run. The caller judges strictly (the run must be the recorded
+//! one, hash for hash, every deviation reached) or leniently (the recorded
+//! failure still happens: for artifacts that outlived a model change).
 
 use std::path::Path;
 
 use crate::artifact::{Artifact, ArtifactError};
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
-
-/// How strictly to hold a replay to its artifact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ReplayMode {
-    /// Replay exactly the recorded choices (0 past their end); any
-    /// difference from the recorded run is a mismatch.
-    #[default]
-    Strict,
-    /// Past the end of the recorded choices draw from the artifact's seed,
-    /// and report a divergence without failing on it.
-    Lenient,
-}
 
 /// Where a replay first left the recorded run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,24 +34,21 @@ pub struct ReplayOutcome {
 
 impl ReplayOutcome {
     /// The replay reproduced the recorded run: same trace hash, same
-    /// violations.
+    /// violations, every recorded deviation reached.
     pub fn reproduced(&self) -> bool {
-        self.result.trace_hash == self.recorded_hash && self.violations_match
+        self.result.trace_hash == self.recorded_hash && self.violations_match && self.result.unused.is_empty()
     }
 }
 
 /// Replays `artifact` (loaded from `path`, named in errors) with its trace.
-pub fn replay(artifact: &Artifact, path: &Path, mode: ReplayMode) -> Result<ReplayOutcome, ArtifactError> {
+pub fn replay(artifact: &Artifact, path: &Path) -> Result<ReplayOutcome, ArtifactError> {
     let scenario = artifact.scenario(path)?;
-    let schedule = match mode {
-        ReplayMode::Strict => Schedule::Replay(artifact.choices.clone()),
-        ReplayMode::Lenient => Schedule::ReplayThenSeed(artifact.padded_choices(), artifact.seed),
-    };
     let options = RunOptions {
         trace: true,
         event_hashes: true,
+        ..RunOptions::default()
     };
-    let result = run(&scenario, &schedule, options);
+    let result = run(&scenario, &Source::Schedule(artifact.schedule()), options);
     let replayed_hashes = result.event_hashes.as_deref().unwrap_or_default();
     let divergence = first_divergence(&artifact.event_hashes, replayed_hashes);
     let violations_match = artifact.violations == result.violations;

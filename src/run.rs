@@ -2,29 +2,32 @@
 //! event. A run is a pure function of (scenario, variant, choices).
 
 use crate::check::{Checker, LimitHit, Violation};
+use crate::labels::CRASH_TIME;
 use crate::model::joiner::{JoinStatus, effective_projects};
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
-use crate::sim::{ChoiceKind, Choices, Engine, EngineOptions, NodeId, TraceEvent};
+use crate::sim::{Choices, Deviation, Engine, EngineOptions, Label, NodeId, Point, Schedule, TraceEvent};
 use crate::swarm::SwarmPicks;
 
 /// Where a run's choices come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Schedule {
-    /// Drawn from `ChaCha8Rng` seeded with this.
+pub enum Source {
+    /// Derived from this seed and each choice's label.
     Seed(u64),
-    /// Read back from a recorded sequence; 0 past its end.
-    Replay(Vec<u32>),
-    /// Read back, then drawn from the seed past the end (lenient replay).
-    ReplayThenSeed(Vec<u32>, u64),
+    /// Read from a schedule: its deviations, and 0 for every other label.
+    Schedule(Schedule),
 }
 
-impl Schedule {
-    fn choices(&self) -> Choices {
-        match self {
-            Schedule::Seed(seed) => Choices::seeded(*seed),
-            Schedule::Replay(values) => Choices::replay(values.clone()),
-            Schedule::ReplayThenSeed(values, seed) => Choices::replay_then_seed(values.clone(), *seed),
+impl Source {
+    fn choices(&self, record_points: bool) -> Choices {
+        let choices = match self {
+            Source::Seed(seed) => Choices::seeded(*seed),
+            Source::Schedule(schedule) => Choices::replay(schedule.clone()),
+        };
+        if record_points {
+            choices.record_points()
+        } else {
+            choices
         }
     }
 }
@@ -34,6 +37,8 @@ impl Schedule {
 pub struct RunOptions {
     pub trace: bool,
     pub event_hashes: bool,
+    /// Record every choice point reached (exploration).
+    pub points: bool,
 }
 
 /// How one join ended.
@@ -56,12 +61,20 @@ pub struct RunResult {
     pub trace_hash: u64,
     pub events: u64,
     pub end_tick: u64,
-    pub choices: Vec<u32>,
-    pub choice_kinds: Vec<ChoiceKind>,
+    /// The run's deviations: replaying this schedule is the same run.
+    pub schedule: Schedule,
+    /// The same deviations in the order they were drawn.
+    pub deviations: Vec<Deviation>,
+    /// Deviations of a replayed schedule that the run never reached.
+    pub unused: Vec<Deviation>,
+    /// Every choice point reached, when asked for.
+    pub points: Option<Vec<Point>>,
+    /// How many choices the run drew.
+    pub drawn: u32,
+    /// The probes the run hit (bit `i`: probe `i` of `model::probe`).
+    pub probes: u64,
     pub trace: Option<Vec<TraceEvent<World>>>,
     pub event_hashes: Option<Vec<u64>>,
-    /// A replay read past the end of its recorded choices.
-    pub replay_overran: bool,
     /// The system as the run left it, for reports.
     pub world: World,
 }
@@ -95,8 +108,8 @@ impl RunResult {
     }
 }
 
-/// Runs `scenario` once on `schedule`.
-pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> RunResult {
+/// Runs `scenario` once with choices from `source`.
+pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResult {
     let setup = &scenario.setup;
     let engine_options = EngineOptions {
         trace: options.trace,
@@ -105,7 +118,7 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
     let mut engine = Engine::new(
         setup.node_count(),
         scenario.network.clone(),
-        schedule.choices(),
+        source.choices(options.points),
         engine_options,
     );
     let picks = if scenario.swarm {
@@ -123,7 +136,6 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
     let mut checker = Checker::new(&world);
     let limit = drive(&mut engine, &mut world, &mut checker, scenario);
     let violations = checker.at_end(&world, engine.now(), limit.as_ref());
-    let replay_overran = engine.choices().replay_overran();
     let joins = join_reports(&world);
     let record = engine.finish();
     RunResult {
@@ -132,11 +144,14 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
         trace_hash: record.trace_hash,
         events: record.events,
         end_tick: record.end_tick,
-        choices: record.choices,
-        choice_kinds: record.choice_kinds,
+        schedule: record.choices.schedule,
+        deviations: record.choices.in_order,
+        unused: record.choices.unused,
+        points: record.choices.points,
+        drawn: record.choices.drawn,
+        probes: record.probes,
         trace: record.trace,
         event_hashes: record.event_hashes,
-        replay_overran,
         world,
     }
 }
@@ -144,10 +159,9 @@ pub fn run(scenario: &Scenario, schedule: &Schedule, options: RunOptions) -> Run
 /// Schedules the scenario's crashes (and restarts), each at its tick plus
 /// a drawn jitter.
 fn schedule_crashes(engine: &mut Engine<World>, scenario: &Scenario) {
-    for crash in &scenario.crashes {
-        let jitter = engine
-            .choices_mut()
-            .choose(ChoiceKind::Fault, crash.jitter_ticks as u32 + 1);
+    for (index, crash) in scenario.crashes.iter().enumerate() {
+        let label = Label::new(CRASH_TIME, index as u32, 0, 0);
+        let jitter = engine.choices_mut().choose(label, crash.jitter_ticks as u32 + 1);
         let at = crash.at_tick + u64::from(jitter);
         engine.schedule_crash(crash.node, at);
         if let Some(after) = crash.restart_after_ticks {

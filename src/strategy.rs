@@ -1,23 +1,58 @@
-//! proptest strategies over choice sequences. A run is a pure function of
-//! its choices, so a `Vec<u32>` is a whole schedule, and proptest's own
-//! shrinking of the vector shrinks the schedule.
+//! proptest strategies over schedules. A run is a pure function of its
+//! schedule (the labelled deviations from nominal), so a generated set of
+//! deviations is a whole run, and proptest's own shrinking of the set
+//! (remove elements, shrink values) shrinks the run.
 
 use proptest::prelude::*;
 
-/// Choice sequences of up to `max_len` values, biased toward 0 (the
-/// nominal option) and small values, with the occasional large one (which
-/// replay wraps into range), so that generated schedules stay close to the
-/// in-order run and deviate in a few places, as real races do.
-pub fn choices(max_len: usize) -> impl Strategy<Value = Vec<u32>> {
-    proptest::collection::vec(choice(), 0..=max_len)
+use crate::run::{RunOptions, Source, run};
+use crate::scenario::Scenario;
+use crate::sim::{Deviation, Point, Schedule};
+
+/// The choice points `scenario` reaches in its nominal run and in seeded
+/// runs `1..=seeds` (deviations lead to points the nominal run never
+/// reaches), one per label, with the most options seen.
+pub fn choice_points(scenario: &Scenario, seeds: u64) -> Vec<Point> {
+    let options = RunOptions {
+        points: true,
+        ..RunOptions::default()
+    };
+    let sources = std::iter::once(Source::Schedule(Schedule::default())).chain((1..=seeds).map(Source::Seed));
+    let mut points: Vec<Point> = Vec::new();
+    for source in sources {
+        for p in run(scenario, &source, options).points.unwrap_or_default() {
+            match points.iter_mut().find(|q| q.label == p.label) {
+                Some(q) => q.options = q.options.max(p.options),
+                None => points.push(p),
+            }
+        }
+    }
+    points.sort_by_key(|p| p.label);
+    points
 }
 
-/// One choice: usually 0, often small, sometimes anything.
-pub fn choice() -> impl Strategy<Value = u32> {
+/// Schedules of up to `max` deviations at `points`, each value in
+/// `1..options`: half the time small (a message a little late), half the
+/// time anywhere in range (an admin who acts much later).
+pub fn schedules(points: Vec<Point>, max: usize) -> impl Strategy<Value = Schedule> {
+    assert!(!points.is_empty(), "a scenario with choice points");
+    let count = points.len();
+    let pick = (0..count, value());
+    proptest::collection::vec(pick, 0..=max).prop_map(move |picks| {
+        Schedule::new(picks.into_iter().map(|(i, v)| {
+            let point = points[i];
+            Deviation {
+                label: point.label,
+                value: 1 + v % (point.options - 1).max(1),
+            }
+        }))
+    })
+}
+
+/// A value offset: small, or anything (taken modulo the options).
+fn value() -> impl Strategy<Value = u32> {
     prop_oneof![
-        6 => Just(0u32),
-        3 => 1u32..4,
-        2 => 0u32..32,
+        1 => 0u32..4,
         1 => any::<u32>(),
     ]
 }

@@ -7,8 +7,9 @@
 //! Only the random faults are subject to the swarm: what a scenario fixes
 //! (an injected error at a named step) is its point and always happens.
 
+use crate::labels::SWARM;
 use crate::model::World;
-use crate::sim::{ChoiceKind, Choices, NetworkConfig, Ratio};
+use crate::sim::{Choices, Label, NetworkConfig, Ratio};
 
 /// The fault kinds one run enables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,17 +36,28 @@ impl SwarmPicks {
         client_timing: true,
     };
 
-    /// Draws one pick per fault kind.
+    /// The fault kinds, in the order of their labels' numbers.
+    pub const KIND_NAMES: [&'static str; 7] = [
+        "delays",
+        "drops",
+        "duplicates",
+        "partitions",
+        "crashes",
+        "random-step-errors",
+        "client-timing",
+    ];
+
+    /// Draws one pick per fault kind, each at its own label.
     pub fn draw(choices: &mut Choices) -> SwarmPicks {
-        let mut on = || choices.choose(ChoiceKind::Swarm, 2) == 1;
+        let mut on = |kind: u32| choices.choose(Label::new(SWARM, kind, 0, 0), 2) == 1;
         SwarmPicks {
-            delays: on(),
-            drops: on(),
-            duplicates: on(),
-            partitions: on(),
-            crashes: on(),
-            random_step_errors: on(),
-            client_timing: on(),
+            delays: on(0),
+            drops: on(1),
+            duplicates: on(2),
+            partitions: on(3),
+            crashes: on(4),
+            random_step_errors: on(5),
+            client_timing: on(6),
         }
     }
 

@@ -8,17 +8,39 @@ use std::path::Path;
 use common::{bundled, joinsim, scratch, stderr, stdout, trace_section};
 use joinsim::artifact::{Artifact, ArtifactProblem, FORMAT_VERSION, save_failure};
 use joinsim::check::Invariant;
-use joinsim::replay::{ReplayMode, replay};
-use joinsim::run::{RunOptions, Schedule, run};
+use joinsim::replay::replay;
+use joinsim::run::{RunOptions, Source, run};
 
-/// Seed 1 of the groups-first race fails (unsynced-group-validation).
-const FAILING_SEED: u64 = 1;
+/// The first seed of the groups-first race whose run fails.
+fn failing_seed() -> u64 {
+    let scenario = bundled("groups-first-race");
+    (1..)
+        .find(|&seed| {
+            !run(&scenario, &Source::Seed(seed), RunOptions::default())
+                .violations
+                .is_empty()
+        })
+        .unwrap()
+}
+
+/// The first seed of the groups-first race whose run is clean.
+fn clean_seed() -> u64 {
+    let scenario = bundled("groups-first-race");
+    (1..)
+        .find(|&seed| {
+            run(&scenario, &Source::Seed(seed), RunOptions::default())
+                .violations
+                .is_empty()
+        })
+        .unwrap()
+}
 
 fn failing_artifact() -> Artifact {
     let scenario = bundled("groups-first-race");
-    let result = run(&scenario, &Schedule::Seed(FAILING_SEED), RunOptions::default());
-    assert!(result.violated(Invariant::UnsyncedGroupValidation), "seed 1 must fail");
-    Artifact::from_run(&scenario, FAILING_SEED, &result)
+    let seed = failing_seed();
+    let result = run(&scenario, &Source::Seed(seed), RunOptions::default());
+    assert!(result.violated(Invariant::UnsyncedGroupValidation), "a stale view");
+    Artifact::from_run(&scenario, seed, &result)
 }
 
 fn save_edited(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
@@ -44,7 +66,7 @@ fn a_saved_artifact_loads_back_equal_and_leaves_no_temporary_file() {
     assert_eq!(artifact.format_version, FORMAT_VERSION);
     let events = run(
         &bundled("groups-first-race"),
-        &Schedule::Seed(FAILING_SEED),
+        &Source::Seed(failing_seed()),
         RunOptions::default(),
     )
     .events;
@@ -55,11 +77,13 @@ fn a_saved_artifact_loads_back_equal_and_leaves_no_temporary_file() {
 fn save_failure_names_the_file_after_scenario_variant_and_seed() {
     let dir = scratch("save-failure");
     let scenario = bundled("groups-first-race");
-    let result = run(&scenario, &Schedule::Seed(FAILING_SEED), RunOptions::default());
-    let path = save_failure(&dir.join("failures"), &scenario, FAILING_SEED, &result).unwrap();
+    let seed = failing_seed();
+    let result = run(&scenario, &Source::Seed(seed), RunOptions::default());
+    let path = save_failure(&dir.join("failures"), &scenario, seed, &result).unwrap();
     assert_eq!(
         path,
-        dir.join("failures").join("groups-first-race-groups-first-seed1.json")
+        dir.join("failures")
+            .join(format!("groups-first-race-groups-first-seed{seed}.json"))
     );
     assert_eq!(Artifact::load(&path).unwrap(), failing_artifact());
 }
@@ -67,7 +91,7 @@ fn save_failure_names_the_file_after_scenario_variant_and_seed() {
 #[test]
 fn strict_replay_of_an_artifact_is_the_recorded_run() {
     let artifact = failing_artifact();
-    let outcome = replay(&artifact, Path::new("mem"), ReplayMode::Strict).unwrap();
+    let outcome = replay(&artifact, Path::new("mem")).unwrap();
     assert!(outcome.reproduced());
     assert_eq!(outcome.divergence, None);
     assert_eq!(outcome.result.trace_hash, artifact.trace_hash);
@@ -76,8 +100,9 @@ fn strict_replay_of_an_artifact_is_the_recorded_run() {
 #[test]
 fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
     let mut artifact = failing_artifact();
-    artifact.choices[20] = (artifact.choices[20] + 1) % 10;
-    let outcome = replay(&artifact, Path::new("mem"), ReplayMode::Strict).unwrap();
+    let late = artifact.deviations.len() / 2;
+    artifact.deviations[late].value += 1;
+    let outcome = replay(&artifact, Path::new("mem")).unwrap();
     assert!(!outcome.reproduced());
     let divergence = outcome.divergence.expect("a divergence");
     assert!(divergence.event > 0, "the runs agree before the changed choice");
@@ -86,7 +111,7 @@ fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
 #[test]
 fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
     let dir = scratch("same-trace");
-    let (run, saved) = common::save_race_artifact(&dir, 1, &["--trace"]);
+    let (run, saved) = common::save_race_artifact(&dir, failing_seed(), &["--trace"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let replayed = joinsim(&["replay", &saved, "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));
@@ -99,8 +124,8 @@ fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
 fn a_tampered_choice_fails_replay_with_both_hashes_shown() {
     let dir = scratch("tampered-choice");
     let path = save_edited(&dir, "t.json", |v| {
-        let first = v["choices"][0].as_u64().unwrap();
-        v["choices"][0] = serde_json::json!(first + 1);
+        let value = v["deviations"][0][4].as_u64().unwrap();
+        v["deviations"][0][4] = serde_json::json!(value + 1);
     });
     let output = joinsim(&["replay", &path]);
     let text = stdout(&output);
@@ -138,7 +163,9 @@ fn lenient_replay_passes_past_a_divergence_while_the_invariant_still_fails() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("lenient: unsynced-group-validation still happens"),
+        text.contains(
+            "lenient: unsynced-group-validation on j1 at J5 clusterInitMember/ApplyServerPreseed still happens"
+        ),
         "{text}"
     );
 }
@@ -183,18 +210,39 @@ fn an_unknown_invariant_is_rejected_with_exit_2() {
 }
 
 #[test]
-fn an_absurd_choices_drawn_is_rejected_with_exit_2() {
-    let dir = scratch("choices-drawn");
-    let huge = save_edited(&dir, "huge.json", |v| {
-        v["choices_drawn"] = serde_json::json!(1_000_000_000_000u64)
+fn an_unknown_choice_kind_is_rejected_with_exit_2() {
+    let dir = scratch("choice-kind");
+    let path = save_edited(&dir, "k.json", |v| {
+        v["deviations"][0][0] = serde_json::json!("telepathy")
     });
-    assert_rejected(&huge, "\"choices_drawn\" is 1000000000000");
-    let output = joinsim(&["replay", &huge, "--lenient"]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let short = save_edited(&dir, "short.json", |v| v["choices_drawn"] = serde_json::json!(1));
-    assert_rejected(&short, "fewer than the");
-    let error = Artifact::load(Path::new(&short)).unwrap_err();
-    assert_eq!(error.problem, ArtifactProblem::Invalid);
+    assert_rejected(&path, "unknown choice kind \"telepathy\"");
+    let error = Artifact::load(Path::new(&path)).unwrap_err();
+    assert_eq!(error.problem, ArtifactProblem::Corrupt);
+}
+
+#[test]
+fn a_positional_format_1_artifact_is_refused_with_how_to_recreate_it() {
+    let dir = scratch("format-1");
+    let path = save_edited(&dir, "v1.json", |v| v["format_version"] = serde_json::json!(1));
+    assert_rejected(&path, "format version 1");
+    let output = joinsim(&["replay", &path]);
+    assert!(stderr(&output).contains("--seed N --save"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_deviation_the_replay_never_reaches_is_a_mismatch() {
+    let dir = scratch("unreached");
+    let path = save_edited(&dir, "u.json", |v| {
+        let list = v["deviations"].as_array_mut().unwrap();
+        list.push(serde_json::json!(["delay", 250, 251, 1, 3]));
+    });
+    let output = joinsim(&["replay", &path]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("recorded deviations never reached: delay node250>node251 #1 = 3"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -205,7 +253,9 @@ fn a_missing_artifact_is_rejected_with_exit_2() {
 #[test]
 fn load_classifies_what_is_wrong() {
     let dir = scratch("classify");
-    let path = save_edited(&dir, "v.json", |v| v["format_version"] = serde_json::json!(2));
+    let path = save_edited(&dir, "v.json", |v| {
+        v["format_version"] = serde_json::json!(FORMAT_VERSION + 1)
+    });
     let error = Artifact::load(Path::new(&path)).unwrap_err();
     assert_eq!(error.problem, ArtifactProblem::FormatVersion);
     let path = save_edited(&dir, "s.json", |v| {
@@ -220,11 +270,12 @@ fn run_save_of_a_clean_run_writes_nothing() {
     let dir = scratch("clean");
     let saved = dir.join("clean.json");
     let shown = saved.display().to_string();
+    let seed = clean_seed().to_string();
     let output = joinsim(&[
         "run",
         "scenarios/groups-first-race.toml",
         "--seed",
-        "2",
+        &seed,
         "--save",
         &shown,
     ]);

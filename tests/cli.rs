@@ -71,7 +71,8 @@ fn run_without_a_seed_prints_the_seed_it_drew() {
 
 #[test]
 fn run_twice_prints_the_same_trace() {
-    let args = ["run", "scenarios/groups-first-race.toml", "--seed", "1", "--trace"];
+    // Seed 9 is the first failing seed of the race.
+    let args = ["run", "scenarios/groups-first-race.toml", "--seed", "9", "--trace"];
     let (a, b) = (joinsim(&args), joinsim(&args));
     assert_eq!(a.status.code(), Some(1));
     assert_eq!(stdout(&a), stdout(&b));

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use common::bundled_all as bundled;
 use joinsim::explore::{Shard, run_campaign};
-use joinsim::run::{RunOptions, Schedule, run};
+use joinsim::run::{RunOptions, Source, run};
 use joinsim::scenario::Scenario;
+use joinsim::sim::Schedule;
 use joinsim::trace::text;
 
 fn traced() -> RunOptions {
@@ -23,10 +24,10 @@ fn traced() -> RunOptions {
 fn the_same_seed_gives_the_same_trace_over_100_seeds() {
     for scenario in bundled() {
         for seed in 1..=100 {
-            let a = run(&scenario, &Schedule::Seed(seed), RunOptions::default());
-            let b = run(&scenario, &Schedule::Seed(seed), RunOptions::default());
+            let a = run(&scenario, &Source::Seed(seed), RunOptions::default());
+            let b = run(&scenario, &Source::Seed(seed), RunOptions::default());
             assert_eq!(a.trace_hash, b.trace_hash, "{} seed {seed}", scenario.name);
-            assert_eq!(a.choices, b.choices, "{} seed {seed}", scenario.name);
+            assert_eq!(a.schedule, b.schedule, "{} seed {seed}", scenario.name);
             assert_eq!(a.violations, b.violations, "{} seed {seed}", scenario.name);
         }
     }
@@ -36,14 +37,14 @@ fn the_same_seed_gives_the_same_trace_over_100_seeds() {
 fn tracing_and_replay_do_not_change_the_run() {
     for scenario in bundled() {
         for seed in 1..=20 {
-            let plain = run(&scenario, &Schedule::Seed(seed), RunOptions::default());
-            let with_trace = run(&scenario, &Schedule::Seed(seed), traced());
-            let replayed = run(&scenario, &Schedule::Replay(plain.choices.clone()), traced());
+            let plain = run(&scenario, &Source::Seed(seed), RunOptions::default());
+            let with_trace = run(&scenario, &Source::Seed(seed), traced());
+            let replayed = run(&scenario, &Source::Schedule(plain.schedule.clone()), traced());
             assert_eq!(plain.trace_hash, with_trace.trace_hash, "{} seed {seed}", scenario.name);
             assert_eq!(plain.trace_hash, replayed.trace_hash, "{} seed {seed}", scenario.name);
             assert!(
-                !replayed.replay_overran,
-                "a replay of a whole run needs no extra choices"
+                replayed.unused.is_empty(),
+                "a replay of a run reaches all its deviations"
             );
             let names = &scenario.setup.names;
             assert_eq!(
@@ -58,16 +59,16 @@ fn tracing_and_replay_do_not_change_the_run() {
 fn different_seeds_give_different_schedules() {
     let scenario = Scenario::load(Path::new("scenarios/issue-1390.toml")).unwrap();
     let hashes: std::collections::BTreeSet<u64> = (1..=100)
-        .map(|seed| run(&scenario, &Schedule::Seed(seed), RunOptions::default()).trace_hash)
+        .map(|seed| run(&scenario, &Source::Seed(seed), RunOptions::default()).trace_hash)
         .collect();
     assert!(hashes.len() > 95, "only {} distinct traces in 100 seeds", hashes.len());
 }
 
 #[test]
-fn the_all_zero_schedule_is_the_nominal_in_order_run() {
+fn the_empty_schedule_is_the_nominal_in_order_run() {
     let scenario = Scenario::load(Path::new("scenarios/issue-1390.toml")).unwrap();
-    let nominal = run(&scenario, &Schedule::Replay(Vec::new()), RunOptions::default());
-    assert!(nominal.choices.iter().all(|&c| c == 0));
+    let nominal = run(&scenario, &Source::Schedule(Schedule::default()), RunOptions::default());
+    assert!(nominal.schedule.is_empty() && nominal.drawn > 0);
     // Minimum latency on every hop: 1 tick each.
     assert_eq!(nominal.end_tick, nominal.events - 1, "one tick per message hop");
 }
@@ -76,9 +77,10 @@ fn the_all_zero_schedule_is_the_nominal_in_order_run() {
 fn the_trace_hash_of_a_known_run_is_pinned_across_machines() {
     // If this changes, every saved artifact's hash changes too: a model or
     // engine change must be deliberate (update the constant and say why).
+    // Last changed: labelled choices derive each value from (seed, label).
     let scenario = Scenario::load(Path::new("scenarios/issue-1390.toml")).unwrap();
-    let result = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    assert_eq!(format!("{:016x}", result.trace_hash), "e8b9a1821bc40d81");
+    let result = run(&scenario, &Source::Seed(1), RunOptions::default());
+    assert_eq!(format!("{:016x}", result.trace_hash), "9f92902c451d3fc7");
 }
 
 fn failing_seeds(scenario: &Scenario, jobs: usize, shard: Shard) -> Vec<u64> {
@@ -175,9 +177,8 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
         let n = nth_call(&calls, seed);
         let first = seeded_run(s, seed, o);
         if seed == 5 && n == 2 {
-            let mut choices = first.choices.clone();
-            choices[10] += 1;
-            return run(s, &Schedule::Replay(choices), o);
+            let d = first.schedule.deviations()[3];
+            return run(s, &Source::Schedule(first.schedule.with(d.label, d.value + 1)), o);
         }
         first
     };
@@ -185,4 +186,59 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
     let parting = campaign.tally.nondeterministic.get(&5).expect("seed 5 flagged");
     assert!(parting.contains("part at event"), "{parting}");
     assert_eq!(campaign.tally.nondeterministic.len(), 1);
+}
+
+/// The scenario with same-tick order drawn: a model change that adds a
+/// kind of choice point (an `order` label per message) and touches no
+/// existing label.
+fn with_same_tick_order(scenario: &Scenario) -> Scenario {
+    let mut changed = scenario.clone();
+    changed.network.same_tick_order = true;
+    changed
+}
+
+#[test]
+fn a_schedule_replays_unchanged_after_a_change_that_adds_choice_points() {
+    // Under positional choices, one more draw per message shifted every
+    // later choice; under labels, the new points take 0 and the old
+    // deviations keep their meaning.
+    for name in ["groups-first-race", "lossy-admin", "revert-after-join"] {
+        let scenario = common::bundled(name);
+        let changed = with_same_tick_order(&scenario);
+        for seed in 1..=20 {
+            let before = run(&scenario, &Source::Seed(seed), traced());
+            let after = run(&changed, &Source::Schedule(before.schedule.clone()), traced());
+            assert_eq!(before.trace_hash, after.trace_hash, "{name} seed {seed}");
+            assert_eq!(before.violations, after.violations, "{name} seed {seed}");
+            assert!(after.unused.is_empty());
+            assert!(after.drawn > before.drawn, "the change added choice points");
+        }
+    }
+}
+
+#[test]
+fn a_seed_keeps_its_meaning_where_the_model_did_not_change() {
+    let scenario = common::bundled("lossy-admin");
+    let changed = with_same_tick_order(&scenario);
+    let options = RunOptions {
+        points: true,
+        ..RunOptions::default()
+    };
+    for seed in 1..=20 {
+        let before = run(&scenario, &Source::Seed(seed), options).points.unwrap();
+        let after = run(&changed, &Source::Seed(seed), options).points.unwrap();
+        // Every choice point both runs reach got the same value from the
+        // seed, wherever the runs went after they parted.
+        let mut common_labels = 0;
+        for p in &before {
+            if let Some(q) = after.iter().find(|q| q.label == p.label) {
+                assert_eq!((p.value, p.options), (q.value, q.options), "seed {seed} {:?}", p.label);
+                common_labels += 1;
+            }
+        }
+        assert!(
+            common_labels >= 10,
+            "seed {seed}: only {common_labels} labels in common"
+        );
+    }
 }

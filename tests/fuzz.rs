@@ -215,10 +215,10 @@ fn unexpected_failures_are_saved_then_shrunk_and_replay() {
         .collect();
     files.sort();
     assert!(
-        files.contains(&"groups-first-race-edited-groups-first-seed1.json".to_string()),
+        files.contains(&"groups-first-race-edited-groups-first-seed9.json".to_string()),
         "{files:?}"
     );
-    let shrunk = "groups-first-race-edited-groups-first-seed1.unsynced-group-validation.shrunk.json";
+    let shrunk = "groups-first-race-edited-groups-first-seed9.unsynced-group-validation-joiner-J5-clusterInitMember-ApplyServerPreseed.shrunk.json";
     assert!(files.contains(&shrunk.to_string()), "{files:?}");
     assert!(
         text(&o).contains(&format!("artifact: joinsim replay {}", out.join(shrunk).display())),

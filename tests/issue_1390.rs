@@ -5,7 +5,7 @@ mod common;
 use joinsim::check::Invariant;
 use joinsim::model::Variant;
 use joinsim::model::joiner::JoinStatus;
-use joinsim::run::{RunOptions, RunResult, Schedule, run};
+use joinsim::run::{RunOptions, RunResult, Source, run};
 use joinsim::scenario::Scenario;
 
 const ISSUE_1390_ERROR: &str = "Failed to join cluster: Failed to initialize member: Failed to initialize storage pools \
@@ -15,7 +15,7 @@ and networks: Failed to update local member project \"default\": Invalid project
 use common::bundled as scenario;
 
 fn run_seed(scenario: &Scenario, seed: u64) -> RunResult {
-    run(scenario, &Schedule::Seed(seed), RunOptions::default())
+    run(scenario, &Source::Seed(seed), RunOptions::default())
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn groups_first_breaks_only_through_the_admin_race() {
     // ...and with the admin race, the violations it shows name the group
     // the admin created between the joiner's two reads.
     let race = scenario("groups-first-race");
-    let failing: Vec<RunResult> = (1..=300)
+    let failing: Vec<RunResult> = (1..=3000)
         .map(|seed| run_seed(&race, seed))
         .filter(|r| !r.violations.is_empty())
         .collect();
@@ -155,7 +155,7 @@ fn a_revert_that_overtakes_a_slow_accept_leaves_a_pending_row() {
     let s = scenario("revert-overtakes-accept");
     let result = run(
         &s,
-        &Schedule::Seed(82),
+        &Source::Seed(243),
         joinsim::run::RunOptions {
             trace: true,
             ..Default::default()

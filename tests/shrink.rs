@@ -1,139 +1,127 @@
-//! Shrinking: the result still fails the same way, is 1-minimal, is
-//! deterministic, and replays byte for byte.
+//! Shrinking: the result still fails the same way (same invariant, node
+//! and step), is 1-minimal over its deviations, is deterministic, and
+//! replays byte for byte.
 
 mod common;
 
 use common::{bundled, joinsim, scratch, stdout, trace_section};
 use joinsim::artifact::Artifact;
 use joinsim::check::Invariant;
-use joinsim::run::{RunOptions, RunResult, Schedule, run};
+use joinsim::run::{RunOptions, RunResult, Source, run};
 use joinsim::scenario::Scenario;
-use joinsim::shrink::{Budget, nonzero, proptest_shrink, shrink};
+use joinsim::shrink::{Budget, Target, proptest_shrink, shrink};
+use joinsim::sim::Schedule;
 
-use common::replay_choices as replay;
+use common::replay_schedule as replay;
 
-/// Deleting any single choice, or lowering any single non-zero choice to
-/// 0, must make the target invariant stop failing.
-fn assert_one_minimal(scenario: &Scenario, choices: &[u32], target: Invariant) {
-    assert!(
-        replay(scenario, choices).violated(target),
-        "the shrunk schedule must fail"
-    );
-    for index in 0..choices.len() {
-        let mut deleted = choices.to_vec();
-        deleted.remove(index);
+fn fails(scenario: &Scenario, schedule: &Schedule, target: &Target) -> bool {
+    target.find(&replay(scenario, schedule).violations).is_some()
+}
+
+/// Removing any single deviation must make the target failure stop.
+fn assert_one_minimal(scenario: &Scenario, schedule: &Schedule, target: &Target) {
+    assert!(fails(scenario, schedule, target), "the shrunk schedule must fail");
+    for d in schedule.deviations() {
         assert!(
-            !replay(scenario, &deleted).violated(target),
-            "{}: deleting choice #{index} of {choices:?} still fails",
+            !fails(scenario, &schedule.with(d.label, 0), target),
+            "{}: removing {d:?} from {schedule:?} still fails with {target}",
             scenario.name
         );
-        if choices[index] != 0 {
-            let mut lowered = choices.to_vec();
-            lowered[index] = 0;
-            assert!(
-                !replay(scenario, &lowered).violated(target),
-                "{}: lowering choice #{index} of {choices:?} to 0 still fails",
-                scenario.name
-            );
-        }
     }
 }
 
-/// The first `count` failing seeds of a scenario, with their target.
+/// The first `count` failing seeds of a scenario.
 fn failing_seeds(scenario: &Scenario, count: usize) -> Vec<(u64, RunResult)> {
     (1..)
-        .map(|seed| (seed, run(scenario, &Schedule::Seed(seed), RunOptions::default())))
+        .map(|seed| (seed, run(scenario, &Source::Seed(seed), RunOptions::default())))
         .filter(|(_, result)| !result.violations.is_empty())
         .take(count)
         .collect()
 }
 
+fn first_target(result: &RunResult) -> Target {
+    Target::of(result.first_violation().expect("a failing run"))
+}
+
 #[test]
-fn shrunk_failures_of_the_bundled_scenarios_are_one_minimal() {
-    for name in ["groups-first-race", "issue-1390"] {
+fn shrunk_failures_of_the_bundled_scenarios_are_one_minimal_and_in_their_group() {
+    for name in ["groups-first-race", "issue-1390", "lossy-admin"] {
         let scenario = bundled(name);
-        for (seed, found) in failing_seeds(&scenario, 6) {
-            let target = found.first_violation().unwrap().invariant;
-            let shrunk = shrink(&scenario, &found.choices, target, Budget::default());
+        for (seed, found) in failing_seeds(&scenario, 5) {
+            let target = first_target(&found);
+            let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
             assert!(shrunk.input_failed && shrunk.fixed_point, "{name} seed {seed}");
-            assert_one_minimal(&scenario, &shrunk.choices, target);
+            assert!(shrunk.schedule.len() <= found.schedule.len());
+            assert_one_minimal(&scenario, &shrunk.schedule, &target);
         }
     }
 }
 
 #[test]
-fn a_false_rejection_shrinks_to_a_one_minimal_false_rejection() {
-    // Seed 96 is the first seed whose stale group view rejects the join.
-    let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(96), RunOptions::default());
-    let target = Invariant::SpuriousJoinFailure;
-    assert!(found.violated(target));
-    let shrunk = shrink(&scenario, &found.choices, target, Budget::default());
-    assert!(shrunk.fixed_point);
-    assert_one_minimal(&scenario, &shrunk.choices, target);
-}
-
-#[test]
 fn issue_1390_fails_on_the_nominal_schedule_so_it_shrinks_to_nothing() {
     let scenario = bundled("issue-1390");
-    let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    let shrunk = shrink(
-        &scenario,
-        &found.choices,
-        Invariant::SpuriousJoinFailure,
-        Budget::default(),
+    let found = run(&scenario, &Source::Seed(1), RunOptions::default());
+    let target = Target::of(
+        found
+            .violations
+            .iter()
+            .find(|v| v.invariant == Invariant::SpuriousJoinFailure)
+            .unwrap(),
     );
-    assert_eq!(shrunk.choices, Vec::<u32>::new());
+    let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
+    assert!(shrunk.schedule.is_empty(), "{:?}", shrunk.schedule);
 }
 
 #[test]
 fn the_shrunk_groups_first_race_keeps_only_a_few_deviations() {
     let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    let target = Invariant::UnsyncedGroupValidation;
-    let shrunk = shrink(&scenario, &found.choices, target, Budget::default());
-    assert!(nonzero(&shrunk.choices) <= 6, "{:?}", shrunk.choices);
-    assert!(nonzero(&shrunk.choices) < nonzero(&found.choices));
+    let (_, found) = failing_seeds(&scenario, 1).remove(0);
+    let target = first_target(&found);
+    let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
+    assert!(shrunk.schedule.len() <= 6, "{:?}", shrunk.schedule);
+    assert!(shrunk.schedule.len() < found.schedule.len());
 }
 
 #[test]
 fn a_passing_schedule_is_not_shrunk() {
     let scenario = bundled("groups-first-race");
-    let shrunk = shrink(&scenario, &[], Invariant::UnsyncedGroupValidation, Budget::default());
+    let target = Target {
+        invariant: Invariant::UnsyncedGroupValidation,
+        node: Some("j1".into()),
+        step: None,
+    };
+    let shrunk = shrink(&scenario, &Schedule::default(), &target, Budget::default());
     assert!(!shrunk.input_failed);
 }
 
 #[test]
 fn the_budget_bounds_the_runs() {
     let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
-    let shrunk = shrink(
-        &scenario,
-        &found.choices,
-        Invariant::UnsyncedGroupValidation,
-        Budget { max_runs: 10 },
-    );
+    let (_, found) = failing_seeds(&scenario, 1).remove(0);
+    let target = first_target(&found);
+    let shrunk = shrink(&scenario, &found.schedule, &target, Budget { max_runs: 10 });
     assert!(shrunk.runs <= 10);
     assert!(!shrunk.fixed_point);
-    assert!(replay(&scenario, &shrunk.choices).violated(Invariant::UnsyncedGroupValidation));
+    assert!(fails(&scenario, &shrunk.schedule, &target));
 }
 
 #[test]
-fn joinsim_shrinks_no_longer_than_proptest_from_the_same_start() {
+fn joinsim_shrinks_to_no_more_deviations_than_proptest_from_the_same_start() {
     let scenario = bundled("groups-first-race");
     for (seed, found) in failing_seeds(&scenario, 5) {
-        let target = found.first_violation().unwrap().invariant;
-        let ours = shrink(&scenario, &found.choices, target, Budget::default());
-        let theirs = proptest_shrink(&scenario, &found.choices, target, 20_000);
-        assert!(replay(&scenario, &theirs.choices).violated(target), "seed {seed}");
-        assert!(ours.choices.len() <= theirs.choices.len(), "seed {seed}");
+        let target = first_target(&found);
+        let ours = shrink(&scenario, &found.schedule, &target, Budget::default());
+        let theirs = proptest_shrink(&scenario, &found.schedule, &target, 20_000);
+        assert!(fails(&scenario, &theirs.schedule, &target), "seed {seed}");
+        assert!(ours.schedule.len() <= theirs.schedule.len(), "seed {seed}");
     }
 }
 
 #[test]
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");
-    let (run, saved) = common::save_race_artifact(&dir, 1, &[]);
+    let seed = first_failing_race_seed();
+    let (run, saved) = common::save_race_artifact(&dir, seed, &[]);
     assert_eq!(run.status.code(), Some(1));
     let (first, second) = (dir.join("a.json"), dir.join("b.json"));
     let shrunk = joinsim(&["shrink", &saved, "-o", &first.display().to_string()]);
@@ -143,14 +131,34 @@ fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_fo
     let replayed = joinsim(&["replay", &first.display().to_string(), "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));
     assert_eq!(trace_section(&stdout(&shrunk)), trace_section(&stdout(&replayed)));
+    let original = Artifact::load(std::path::Path::new(&saved)).unwrap();
     let artifact = Artifact::load(&first).unwrap();
-    assert_eq!(artifact.target(), Some(Invariant::UnsyncedGroupValidation));
+    assert_eq!(
+        artifact.target(),
+        original.target(),
+        "the shrink kept its failure group"
+    );
+}
+
+/// The first seed of groups-first-race whose run fails.
+fn first_failing_race_seed() -> u64 {
+    failing_seeds(&bundled("groups-first-race"), 1)[0].0
+}
+
+/// The first seed of groups-first-race whose join is falsely rejected.
+fn first_false_rejection_seed() -> u64 {
+    let scenario = bundled("groups-first-race");
+    (1..)
+        .find(|&seed| {
+            run(&scenario, &Source::Seed(seed), RunOptions::default()).violated(Invariant::SpuriousJoinFailure)
+        })
+        .unwrap()
 }
 
 #[test]
 fn the_shrunk_race_trace_shows_the_race() {
     let dir = scratch("shrink-race");
-    let (_, saved) = common::save_race_artifact(&dir, 96, &[]);
+    let (_, saved) = common::save_race_artifact(&dir, first_false_rejection_seed(), &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "spurious-join-failure"]);
     let trace = trace_section(&stdout(&output));
     let at = |needle: &str| trace.find(needle).unwrap_or_else(|| panic!("{needle:?} in\n{trace}"));
@@ -174,7 +182,7 @@ fn the_shrunk_race_trace_shows_the_race() {
 #[test]
 fn shrink_refuses_an_invariant_the_artifact_did_not_violate() {
     let dir = scratch("shrink-invariant");
-    let (_, saved) = common::save_race_artifact(&dir, 1, &[]);
+    let (_, saved) = common::save_race_artifact(&dir, first_failing_race_seed(), &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "join-liveness"]);
     assert_eq!(output.status.code(), Some(2));
 }

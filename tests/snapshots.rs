@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use joinsim::check::Invariant;
 use joinsim::cli::trace::text_document;
-use joinsim::run::{RunOptions, RunResult, Schedule, run};
+use joinsim::labels;
+use joinsim::run::{RunOptions, RunResult, Source, run};
 use joinsim::scenario::{Expect, Scenario};
-use joinsim::shrink::{Budget, shrink};
+use joinsim::shrink::{Budget, Target, shrink};
 use joinsim::trace::outcome;
 
 /// Seeds searched for a failure of a `sometimes` scenario.
@@ -47,7 +48,7 @@ fn traced(scenario: &Scenario, seed: u64) -> RunResult {
         trace: true,
         ..RunOptions::default()
     };
-    run(scenario, &Schedule::Seed(seed), options)
+    run(scenario, &Source::Seed(seed), options)
 }
 
 /// The snapshot of one scenario, and the header line that says what it is.
@@ -55,7 +56,7 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
     let expected = expected_failures(scenario);
     let variant = scenario.variant();
     if expected.is_empty() {
-        let result = run(scenario, &Schedule::Seed(FIXED_SEED), RunOptions::default());
+        let result = run(scenario, &Source::Seed(FIXED_SEED), RunOptions::default());
         let description = format!(
             "{} ({variant}): expected to pass; outcome of seed {FIXED_SEED}",
             scenario.name
@@ -70,15 +71,19 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
     } else {
         SEEDS
             .clone()
-            .find(|&seed| breaks(&run(scenario, &Schedule::Seed(seed), RunOptions::default())))
+            .find(|&seed| breaks(&run(scenario, &Source::Seed(seed), RunOptions::default())))
     };
     let (seed, why) = match found {
         Some(seed) if always => (seed, format!("fixed seed {seed}")),
         Some(seed) => (seed, format!("seed {seed}, the smallest failing seed in 1..=200")),
         None => (FIXED_SEED, format!("NO failing seed in 1..=200; seed {FIXED_SEED}")),
     };
-    let original = run(scenario, &Schedule::Seed(seed), RunOptions::default());
-    let Some(target) = expected.iter().map(|(i, _)| *i).find(|i| original.violated(*i)) else {
+    let original = run(scenario, &Source::Seed(seed), RunOptions::default());
+    let first_expected = original
+        .violations
+        .iter()
+        .find(|v| expected.iter().any(|(i, _)| *i == v.invariant));
+    let Some(target) = first_expected.map(Target::of) else {
         let description = format!(
             "{} ({variant}): expected to fail ({}); {why}, which broke nothing",
             scenario.name,
@@ -87,24 +92,29 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
         let title = format!("{} · {variant} · seed {seed}", scenario.name);
         return (description, text_document(&title, scenario, &traced(scenario, seed)));
     };
-    let shrunk = shrink(scenario, &original.choices, target, SHRINK_BUDGET);
-    let nonzero = shrunk.choices.iter().filter(|&&c| c != 0).count();
+    let shrunk = shrink(scenario, &original.schedule, &target, SHRINK_BUDGET);
     let description = format!(
-        "{} ({variant}): expected to fail ({}); {why}, shrunk on {target} to {} choices ({nonzero} non-zero)",
+        "{} ({variant}): expected to fail ({}); {why}, shrunk on {target} to {} deviation(s)",
         scenario.name,
         wanted.join(", "),
-        shrunk.choices.len()
+        shrunk.schedule.len()
     );
+    let tokens: Vec<String> = shrunk
+        .schedule
+        .deviations()
+        .iter()
+        .map(|d| labels::describe(d.label, &scenario.setup) + " = " + &d.value.to_string())
+        .collect();
     let title = format!(
-        "{} · {variant} · seed {seed} shrunk on {target}: choices [{}]",
+        "{} · {variant} · seed {seed} shrunk on {target}: deviations [{}]",
         scenario.name,
-        shrunk.choices.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+        tokens.join(", ")
     );
     let options = RunOptions {
         trace: true,
         ..RunOptions::default()
     };
-    let result = run(scenario, &Schedule::Replay(shrunk.choices), options);
+    let result = run(scenario, &Source::Schedule(shrunk.schedule), options);
     (description, text_document(&title, scenario, &result))
 }
 

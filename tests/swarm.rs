@@ -1,12 +1,13 @@
 //! Swarm testing: a run's first choices pick the fault kinds it enables,
-//! and those picks replay like every other choice.
+//! each at its own label, and those picks replay like every other choice.
 
 mod common;
 
+use joinsim::labels::SWARM;
 use joinsim::model::joiner::JoinStatus;
-use joinsim::run::{RunOptions, Schedule, run};
+use joinsim::run::{RunOptions, Source, run};
 use joinsim::scenario::Scenario;
-use joinsim::sim::{ChoiceKind, TraceEvent};
+use joinsim::sim::{ChoiceKind, Deviation, Label, Schedule, TraceEvent};
 
 fn lossy() -> Scenario {
     common::bundled("lossy-admin").with_swarm(true)
@@ -15,20 +16,25 @@ fn lossy() -> Scenario {
 fn traced() -> RunOptions {
     RunOptions {
         trace: true,
+        points: true,
         ..RunOptions::default()
     }
 }
 
 #[test]
 fn a_swarm_run_draws_its_seven_fault_kinds_first() {
-    let result = run(&lossy(), &Schedule::Seed(3), RunOptions::default());
-    assert_eq!(&result.choice_kinds[..7], &[ChoiceKind::Swarm; 7]);
-    assert!(result.choice_kinds[7..].iter().all(|&k| k != ChoiceKind::Swarm));
+    let result = run(&lossy(), &Source::Seed(3), traced());
+    let points = result.points.unwrap();
+    let kinds: Vec<ChoiceKind> = points.iter().map(|p| p.label.kind).collect();
+    assert_eq!(&kinds[..7], &[SWARM; 7]);
+    assert!(kinds[7..].iter().all(|&k| k != SWARM));
+    let numbers: Vec<u32> = points[..7].iter().map(|p| p.label.a).collect();
+    assert_eq!(numbers, (0..7).collect::<Vec<_>>(), "one label per fault kind");
 }
 
 #[test]
-fn the_all_zero_swarm_run_has_no_random_fault_at_all() {
-    let result = run(&lossy(), &Schedule::Replay(Vec::new()), traced());
+fn the_nominal_swarm_run_has_no_random_fault_at_all() {
+    let result = run(&lossy(), &Source::Schedule(Schedule::default()), traced());
     let trace = result.trace.as_deref().unwrap();
     assert!(!trace.iter().any(|e| matches!(
         e,
@@ -45,23 +51,34 @@ fn the_all_zero_swarm_run_has_no_random_fault_at_all() {
         let error = join.failure.as_ref().map_or("", |(_, e)| e.as_str());
         assert!(!error.contains("deadline"), "{error}");
     }
-    // No draws for what is off: only the swarm picks and the admins' order.
-    assert!(
-        result
-            .choice_kinds
-            .iter()
-            .all(|&k| k == ChoiceKind::Swarm || k == ChoiceKind::Delay)
-    );
+    // No draws for what is off: only the swarm picks.
+    assert!(result.points.unwrap().iter().all(|p| p.label.kind == SWARM));
 }
 
 #[test]
 fn turning_on_only_drops_loses_messages_but_never_crashes_a_node() {
-    // Picks in order: delays, drops, duplicates, partitions, crashes,
-    // random step errors, client timing. Then every drop choice says "drop"
-    // until the run gives up on the lost requests.
-    let mut choices = vec![0, 1, 0, 0, 0, 0, 0];
-    choices.extend(std::iter::repeat_n(1, 4));
-    let result = run(&lossy(), &Schedule::Replay(choices), traced());
+    // Picks by label: 0 delays, 1 drops, 2 duplicates, 3 partitions, 4
+    // crashes, 5 random step errors, 6 client timing. Drops on, and the
+    // first messages of the joiners' links dropped.
+    let drops = Deviation {
+        label: Label::new(SWARM, 1, 0, 0),
+        value: 1,
+    };
+    let scenario = lossy();
+    let j1 = (0..scenario.setup.node_count() as u8)
+        .find(|&n| scenario.setup.node_name(n) == "j1")
+        .unwrap();
+    let target = 1; // m2, j1's target
+    let lost = Deviation {
+        label: Label::new(ChoiceKind::DROP, u32::from(j1), target, 1),
+        value: 1,
+    };
+    let result = run(&scenario, &Source::Schedule(Schedule::new([drops, lost])), traced());
+    assert!(
+        result.unused.is_empty(),
+        "both deviations were reached: {:?}",
+        result.unused
+    );
     let trace = result.trace.as_deref().unwrap();
     assert!(trace.iter().any(|e| matches!(e, TraceEvent::Lost { .. })));
     assert!(
@@ -75,8 +92,8 @@ fn turning_on_only_drops_loses_messages_but_never_crashes_a_node() {
 fn swarm_seeds_replay_identically() {
     let scenario = lossy();
     for seed in 1..=50 {
-        let a = run(&scenario, &Schedule::Seed(seed), RunOptions::default());
-        let b = run(&scenario, &Schedule::Replay(a.choices.clone()), RunOptions::default());
+        let a = run(&scenario, &Source::Seed(seed), RunOptions::default());
+        let b = run(&scenario, &Source::Schedule(a.schedule.clone()), RunOptions::default());
         assert_eq!(a.trace_hash, b.trace_hash, "seed {seed}");
         assert_eq!(a.violations, b.violations, "seed {seed}");
     }

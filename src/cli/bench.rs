@@ -3,8 +3,9 @@
 //!
 //! `joinsim bench --shrink [--seeds N]`: shrinks the failures of a
 //! scenario's seeds 1..=N with joinsim's shrinker and with proptest's own
-//! shrinking of the same `Vec<u32>`, and prints a table per shrinker.
-//! Exit 1 if joinsim's result is longer than proptest's on any case.
+//! shrinking of the same deviations, and prints a table per shrinker.
+//! Exit 1 if joinsim's result has more deviations than proptest's on any
+//! case, or a shrunk case left its failure group.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,19 +13,20 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::{Failure, Verdict, load_scenario};
-use crate::check::Invariant;
-use crate::run::{RunOptions, Schedule, run};
+use crate::run::{RunOptions, Source, run};
 use crate::scenario::Scenario;
-use crate::shrink::{Budget, ShrinkResult, nonzero, proptest_shrink, shrink};
+use crate::shrink::{Budget, ShrinkResult, Target, proptest_shrink, shrink};
+use crate::sim::Schedule;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Benchmark shrinking instead of throughput.
     #[arg(long)]
     pub shrink: bool,
-    /// Throughput: print a JSON list of {scenario, variant, runs_per_sec,
-    /// events_per_sec} instead of the table.
-    #[arg(long, conflicts_with = "shrink")]
+    /// Print JSON instead of the table: throughput, a list of {scenario,
+    /// variant, runs_per_sec, events_per_sec}; shrinking, an object with
+    /// cases, median_runs, max_runs and same_group.
+    #[arg(long)]
     pub json: bool,
     /// Throughput: seconds to measure each scenario and variant.
     #[arg(long, default_value_t = 1.0, conflicts_with = "shrink")]
@@ -90,25 +92,27 @@ fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
 
 /// One shrinker's result on one case.
 struct Measure {
-    length: usize,
-    nonzero: usize,
+    deviations: usize,
     events: u64,
     runs: u64,
     wall: Duration,
+    /// The shrunk schedule still fails with the case's failure (same
+    /// invariant, node and step), checked by a fresh replay.
+    same_group: bool,
 }
 
-fn measure(scenario: &Scenario, result: &ShrinkResult, wall: Duration) -> Measure {
+fn measure(scenario: &Scenario, target: &Target, result: &ShrinkResult, wall: Duration) -> Measure {
     let replayed = run(
         scenario,
-        &Schedule::Replay(result.choices.clone()),
+        &Source::Schedule(result.schedule.clone()),
         RunOptions::default(),
     );
     Measure {
-        length: result.choices.len(),
-        nonzero: nonzero(&result.choices),
+        deviations: result.schedule.len(),
         events: replayed.events,
         runs: result.runs,
         wall,
+        same_group: target.find(&replayed.violations).is_some(),
     }
 }
 
@@ -119,44 +123,75 @@ fn shrink_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     let budget = Budget {
         max_runs: args.max_runs,
     };
-    let (mut ours, mut theirs, mut longer) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours, mut theirs, mut before, mut longer) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for seed in 1..=args.seeds {
-        let found = run(&scenario, &Schedule::Seed(seed), RunOptions::default());
-        let Some(target) = found.first_violation().map(|v| v.invariant) else {
+        let found = run(&scenario, &Source::Seed(seed), RunOptions::default());
+        let Some(target) = found.first_violation().map(Target::of) else {
             continue;
         };
-        let (joinsim, proptest) = shrink_both(&scenario, &found.choices, target, budget, max_runs);
-        if joinsim.length > proptest.length {
+        let (joinsim, proptest) = shrink_both(&scenario, &found.schedule, &target, budget, max_runs);
+        if joinsim.deviations > proptest.deviations {
             longer.push(seed);
         }
+        before.push(found.schedule.len() as u64);
         ours.push(joinsim);
         theirs.push(proptest);
     }
-    print_table(args, &scenario, &ours, &theirs);
-    if !longer.is_empty() {
-        println!("joinsim's result is longer than proptest's on seeds {longer:?}");
+    let same_group = ours.iter().filter(|m| m.same_group).count();
+    let (median_runs, max_runs_seen) = median_max(ours.iter().map(|m| m.runs).collect());
+    if args.json {
+        let (median_after, _) = median_max(ours.iter().map(|m| m.deviations as u64).collect());
+        let (median_before, _) = median_max(before.clone());
+        let summary = serde_json::json!({
+            "scenario": scenario.name,
+            "variant": scenario.variant().name(),
+            "seeds": args.seeds,
+            "cases": ours.len(),
+            "median_runs": median_runs,
+            "max_runs": max_runs_seen,
+            "same_group": same_group,
+            "median_deviations_before": median_before,
+            "median_deviations_after": median_after,
+            "proptest_median_runs": median_max(theirs.iter().map(|m| m.runs).collect()).0,
+            "proptest_median_deviations": median_max(theirs.iter().map(|m| m.deviations as u64).collect()).0,
+            "longer_than_proptest": longer,
+        });
+        println!("{}", serde_json::to_string_pretty(&summary).expect("JSON serialises"));
+    } else {
+        print_table(args, &scenario, &ours, &theirs);
+        println!(
+            "{same_group} of {} shrunk case(s) still fail in their own failure group",
+            ours.len()
+        );
+    }
+    if !longer.is_empty() || same_group != ours.len() {
+        if !args.json {
+            println!("joinsim's result has more deviations than proptest's on seeds {longer:?}");
+        }
         return Ok(Verdict::Violated);
     }
-    println!(
-        "joinsim's result is no longer than proptest's on every case ({})",
-        ours.len()
-    );
+    if !args.json {
+        println!(
+            "joinsim's result has no more deviations than proptest's on every case ({})",
+            ours.len()
+        );
+    }
     Ok(Verdict::Clean)
 }
 
 fn shrink_both(
     scenario: &Scenario,
-    choices: &[u32],
-    target: Invariant,
+    schedule: &Schedule,
+    target: &Target,
     budget: Budget,
     max_runs: u32,
 ) -> (Measure, Measure) {
     let started = Instant::now();
-    let joinsim = shrink(scenario, choices, target, budget);
-    let joinsim = measure(scenario, &joinsim, started.elapsed());
+    let joinsim = shrink(scenario, schedule, target, budget);
+    let joinsim = measure(scenario, target, &joinsim, started.elapsed());
     let started = Instant::now();
-    let proptest = proptest_shrink(scenario, choices, target, max_runs);
-    let proptest = measure(scenario, &proptest, started.elapsed());
+    let proptest = proptest_shrink(scenario, schedule, target, max_runs);
+    let proptest = measure(scenario, target, &proptest, started.elapsed());
     (joinsim, proptest)
 }
 
@@ -169,9 +204,9 @@ fn print_table(args: &BenchArgs, scenario: &Scenario, ours: &[Measure], theirs: 
         ours.len()
     );
     println!(
-        "| shrinker | length median / max | non-zero median / max | trace events median / max | runs median / max | wall ms median / max |"
+        "| shrinker | deviations median / max | trace events median / max | runs median / max | wall ms median / max |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|");
     for (name, measures) in [("joinsim", ours), ("proptest", theirs)] {
         let column = |f: &dyn Fn(&Measure) -> u64| {
             let (median, max) = median_max(measures.iter().map(f).collect());
@@ -180,9 +215,8 @@ fn print_table(args: &BenchArgs, scenario: &Scenario, ours: &[Measure], theirs: 
         let wall = |m: &Measure| m.wall.as_micros() as u64;
         let (wall_median, wall_max) = median_max(measures.iter().map(wall).collect());
         println!(
-            "| {name} | {} | {} | {} | {} | {:.1} / {:.1} |",
-            column(&|m| m.length as u64),
-            column(&|m| m.nonzero as u64),
+            "| {name} | {} | {} | {} | {:.1} / {:.1} |",
+            column(&|m| m.deviations as u64),
             column(&|m| m.events),
             column(&|m| m.runs),
             wall_median as f64 / 1000.0,

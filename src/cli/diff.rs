@@ -1,12 +1,13 @@
-//! `joinsim diff SCENARIO --seed N | --choices LIST --variant V [--from W]`: replays
-//! the same choices on another protocol variant and shows where the two
-//! traces part and how each ends.
+//! `joinsim diff SCENARIO --seed N | --deviation K:A:B:C=V... --variant V [--from W]`:
+//! replays the same decisions on another protocol variant and shows where
+//! the two traces part, how each ends, and which decisions had no
+//! counterpart on the other side.
 
 use clap::Args;
 
 use super::trace::{Loaded, Source, load, run_traced};
 use super::{Failure, Verdict, parse_variant};
-use crate::run::{RunResult, Schedule};
+use crate::run::{RunResult, Source as ChoiceSource};
 use crate::trace::diff::{Side, render};
 use crate::trace::{outcome, rows};
 
@@ -15,7 +16,7 @@ pub struct DiffArgs {
     /// The run to start from.
     #[command(flatten)]
     pub source: Source,
-    /// The variant to replay the same choices on.
+    /// The variant to replay the same decisions on.
     #[arg(long)]
     pub variant: String,
     /// Run the original under this variant instead of the scenario's own.
@@ -23,24 +24,20 @@ pub struct DiffArgs {
     pub from: Option<String>,
 }
 
-/// The two runs of a comparison: the original and the same choices replayed
-/// on `variant`.
+/// The two runs of a comparison: the original and A's deviations replayed
+/// on `variant`. Choices are labelled, so B takes A's decision wherever it
+/// reaches the same choice point (the same message on the same link, the
+/// same client's start, ...), and the nominal one elsewhere.
 pub fn compare(loaded: &Loaded, variant: crate::model::Variant) -> (RunResult, Loaded, RunResult) {
     let first = run_traced(loaded);
     let other = Loaded {
         scenario: loaded.scenario.with_variant(variant),
-        schedule: Schedule::Replay(first.choices.clone()),
-        schedule_text: format!("the same {} choices", first.choices.len()),
+        source: ChoiceSource::Schedule(first.schedule.clone()),
+        schedule_text: format!("A's {} deviation(s)", first.schedule.len()),
     };
     let second = run_traced(&other);
     (first, other, second)
 }
-
-/// B replays A's choices by position, and the variants draw different
-/// numbers of choices, so after the traces part a position may decide
-/// something else in B than in A. The header says so, lest a reader take
-/// B's side after the parting point for "the same schedule".
-const BY_POSITION: &str = "# choices are replayed by position: after the traces part, B may spend a choice on a different decision than A did\n";
 
 /// The comparison as text.
 pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
@@ -65,16 +62,19 @@ pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
         rows: &rows_b,
         ending: outcome::lines(&other.scenario, &second),
     };
-    let overran = if second.replay_overran {
-        format!(
-            "# B ran past A's {} choices: from there every choice is 0 (oldest message first, base latency)\n",
-            first.choices.len()
-        )
+    let unmatched = if second.unused.is_empty() {
+        "# B reached every choice point where A deviated\n".to_string()
     } else {
-        String::new()
+        let setup = &other.scenario.setup;
+        let listed: Vec<String> = second
+            .unused
+            .iter()
+            .map(|d| format!("{} = {}", crate::labels::describe(d.label, setup), d.value))
+            .collect();
+        format!("# A's deviations with no counterpart in B: {}\n", listed.join(", "))
     };
     format!(
-        "# {} · {}: {} (A) vs {} (B) on the same choices\n{BY_POSITION}{overran}{}",
+        "# {} · {}: {} (A) vs {} (B) on the same decisions\n{unmatched}{}",
         loaded.scenario.name,
         loaded.schedule_text,
         loaded.scenario.variant(),

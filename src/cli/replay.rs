@@ -11,7 +11,7 @@ use super::{Failure, Verdict, report};
 use crate::artifact::Artifact;
 use crate::model::World;
 use crate::model::names::Names;
-use crate::replay::{Divergence, ReplayMode, ReplayOutcome, replay as replay_artifact};
+use crate::replay::{Divergence, ReplayOutcome, replay as replay_artifact};
 use crate::sim::{Loss, TraceEvent};
 use crate::trace::text;
 
@@ -22,25 +22,20 @@ pub struct ReplayArgs {
     /// Print the event trace.
     #[arg(long)]
     pub trace: bool,
-    /// Keep going past a divergence or past the end of the recorded choices
-    /// (drawing from the artifact's seed), for artifacts that outlived a
-    /// model change; passes when the recorded invariant still fails.
+    /// Keep every recorded deviation whose label still exists and accept a
+    /// divergence, for artifacts that outlived a model change; passes when
+    /// the recorded failure still happens.
     #[arg(long)]
     pub lenient: bool,
 }
 
 pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
     let artifact = Artifact::load(&args.artifact)?;
-    let mode = if args.lenient {
-        ReplayMode::Lenient
-    } else {
-        ReplayMode::Strict
-    };
-    let outcome = replay_artifact(&artifact, &args.artifact, mode)?;
+    let outcome = replay_artifact(&artifact, &args.artifact)?;
     let seed_line = format!(
-        "seed:     {} (replaying {} recorded choice(s) of {}{})",
+        "seed:     {} (replaying {} recorded deviation(s) of {}{})",
         artifact.seed,
-        artifact.choices.len(),
+        artifact.deviations.len(),
         args.artifact.display(),
         if args.lenient { ", lenient" } else { "" }
     );
@@ -49,7 +44,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
         report::print_trace(&outcome.scenario, &outcome.result);
     }
     print!("{}", report::verdict(&outcome.scenario, &outcome.result));
-    println!("non-zero choices: {}", report::deviations(&outcome.result));
+    println!("deviations: {}", report::deviations(&outcome.scenario, &outcome.result));
     judge(&artifact, &outcome, args)
 }
 
@@ -73,6 +68,16 @@ fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Res
             describe_divergence(&outcome.scenario.setup.names, outcome, divergence)
         );
     }
+    if !outcome.result.unused.is_empty() {
+        let setup = &outcome.scenario.setup;
+        let unused: Vec<String> = outcome
+            .result
+            .unused
+            .iter()
+            .map(|d| format!("{} = {}", crate::labels::describe(d.label, setup), d.value))
+            .collect();
+        println!("recorded deviations never reached: {}", unused.join(", "));
+    }
     if !outcome.violations_match {
         println!("recorded violations:");
         for v in &artifact.violations {
@@ -94,12 +99,10 @@ fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Res
 /// clean artifact is still clean).
 fn lenient_verdict(artifact: &Artifact, outcome: &ReplayOutcome) -> Result<Verdict, Failure> {
     let still = match artifact.target() {
-        Some(target) => outcome.result.violated(target),
+        Some(target) => target.find(&outcome.result.violations).is_some(),
         None => outcome.result.violations.is_empty(),
     };
-    let what = artifact
-        .target()
-        .map_or("no violation".to_string(), |t| t.name().to_string());
+    let what = artifact.target().map_or("no violation".to_string(), |t| t.to_string());
     if still {
         println!("lenient: {what} still happens, as recorded");
         Ok(Verdict::Clean)

@@ -16,10 +16,15 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
     let _ = writeln!(out, "{seed_line}");
     let _ = writeln!(
         out,
-        "network:  delay {}..{} ticks, reorder {}, drop {}, duplicate {} (until t={}), {} partition(s)",
+        "network:  delay {}..{} ticks, reorder {}{}, drop {}, duplicate {} (until t={}), {} partition(s)",
         n.delay_min_ticks,
         n.delay_max_ticks,
         if n.reorder { "on" } else { "off" },
+        if n.same_tick_order {
+            ", same-tick order drawn"
+        } else {
+            ""
+        },
         n.drop,
         n.duplicate,
         n.faults_until_tick,
@@ -59,16 +64,13 @@ pub fn print_trace(scenario: &Scenario, result: &RunResult) {
     }
 }
 
-/// The choices of a schedule with what each non-zero one decides, e.g.
-/// `#12 delay=7`, so that a shrunk schedule reads as its deviations.
-pub fn deviations(result: &RunResult) -> String {
+/// A run's deviations in draw order, each with what it decides, e.g.
+/// `delay j1>m2 #3 = 7`, so that a shrunk schedule reads as its decisions.
+pub fn deviations(scenario: &Scenario, result: &RunResult) -> String {
     let listed: Vec<String> = result
-        .choices
+        .deviations
         .iter()
-        .zip(&result.choice_kinds)
-        .enumerate()
-        .filter(|(_, (value, _))| **value != 0)
-        .map(|(i, (value, kind))| format!("#{i} {}={value}", kind.name()))
+        .map(|d| format!("{} = {}", crate::labels::describe(d.label, &scenario.setup), d.value))
         .collect();
     if listed.is_empty() {
         "none (the nominal, in-order run)".to_string()

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{Failure, Verdict, fresh_seed, load_scenario, report};
 use crate::artifact::Artifact;
-use crate::run::{RunOptions, Schedule, run as run_once};
+use crate::run::{RunOptions, Source, run as run_once};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
         trace: args.trace,
         ..RunOptions::default()
     };
-    let result = run_once(&scenario, &Schedule::Seed(seed), options);
+    let result = run_once(&scenario, &Source::Seed(seed), options);
     report::print_trace(&scenario, &result);
     print!("{}", report::verdict(&scenario, &result));
     if result.violations.is_empty() {

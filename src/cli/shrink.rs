@@ -1,5 +1,5 @@
-//! `joinsim shrink ARTIFACT [-o OUT]`: minimises a saved failure's choice
-//! sequence while the same invariant still fails, prints the progress and
+//! `joinsim shrink ARTIFACT [-o OUT]`: minimises a saved failure's schedule
+//! while the same failure (invariant, node, step) still happens, prints the progress and
 //! the shrunk trace, and saves the result as a new artifact. Exit 0 when a
 //! shrunk failure was saved, 1 when the artifact's choices no longer fail
 //! that way (nothing to shrink), 2 on bad input.
@@ -11,9 +11,10 @@ use clap::Args;
 use super::{Failure, Verdict, report};
 use crate::artifact::Artifact;
 use crate::check::Invariant;
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
-use crate::shrink::{Budget, Progress, nonzero, shrink_with_progress};
+use crate::shrink::{Budget, Progress, Target, shrink_with_progress};
+use crate::sim::Schedule;
 
 #[derive(Args, Debug)]
 pub struct ShrinkArgs {
@@ -25,7 +26,8 @@ pub struct ShrinkArgs {
     pub output: Option<PathBuf>,
     /// Keep this invariant failing instead of the artifact's own; it must
     /// be one the artifact's run violated (e.g. `spurious-join-failure`,
-    /// to keep a false rejection rather than any stale validation).
+    /// to keep a false rejection rather than any stale validation). Its
+    /// first violation in the recorded run fixes the node and step kept.
     #[arg(long)]
     pub invariant: Option<String>,
     /// The most replays the shrinker may make.
@@ -38,20 +40,19 @@ pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
     let scenario = artifact.scenario(&args.artifact)?;
     let target = choose_target(&artifact, args)?;
     println!(
-        "shrinking {} ({} on {}, seed {}): {} choices, {} non-zero",
+        "shrinking {} ({} under {}, seed {}): {} deviation(s)",
         args.artifact.display(),
         target,
         scenario.variant(),
         artifact.seed,
-        artifact.choices.len(),
-        nonzero(&artifact.choices)
+        artifact.deviations.len(),
     );
     let budget = Budget {
         max_runs: args.max_runs,
     };
-    let shrunk = shrink_with_progress(&scenario, &artifact.choices, target, budget, &mut print_progress);
+    let shrunk = shrink_with_progress(&scenario, &artifact.schedule(), &target, budget, &mut print_progress);
     if !shrunk.input_failed {
-        println!("the artifact's choices no longer violate {target}: nothing to shrink (try `joinsim replay`)");
+        println!("the artifact's schedule no longer fails with {target}: nothing to shrink (try `joinsim replay`)");
         return Ok(Verdict::Violated);
     }
     if !shrunk.fixed_point {
@@ -61,13 +62,14 @@ pub fn shrink(args: &ShrinkArgs) -> Result<Verdict, Failure> {
         );
     }
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.artifact));
-    let result = save_shrunk(&scenario, &artifact, &shrunk.choices, target, &output)?;
+    let result = save_shrunk(&scenario, &artifact, &shrunk.schedule, &target, &output)?;
     print_result(&scenario, &result, shrunk.runs, &output);
     Ok(Verdict::Clean)
 }
 
-/// The invariant to keep failing: `--invariant`, else the artifact's own.
-fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Invariant, Failure> {
+/// The failure to keep: the first recorded violation of `--invariant`,
+/// else the artifact's own.
+fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Target, Failure> {
     let shown = args.artifact.display();
     let Some(name) = &args.invariant else {
         return artifact.target().ok_or_else(|| {
@@ -77,9 +79,10 @@ fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Invariant, Fa
         });
     };
     let recorded: Vec<&str> = artifact.violations.iter().map(|v| v.invariant.name()).collect();
-    match Invariant::parse(name) {
-        Some(invariant) if recorded.contains(&invariant.name()) => Ok(invariant),
-        _ => Err(Failure::Input(format!(
+    let first = Invariant::parse(name).and_then(|i| artifact.violations.iter().find(|v| v.invariant == i));
+    match first {
+        Some(violation) => Ok(Target::of(violation)),
+        None => Err(Failure::Input(format!(
             "--invariant: \"{name}\" is not among the violations of {shown} ({})",
             recorded.join(", ")
         ))),
@@ -88,40 +91,40 @@ fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Invariant, Fa
 
 fn print_progress(progress: &Progress) {
     println!(
-        "  round {} {:<13} {:>6} runs, length {:>3}, {} non-zero",
-        progress.round, progress.pass, progress.runs, progress.length, progress.nonzero
+        "  round {} {:<6} {:>6} runs, {:>3} deviation(s)",
+        progress.round, progress.pass, progress.runs, progress.deviations
     );
 }
 
-/// Replays the shrunk choices with a trace and saves them as an artifact
+/// Replays the shrunk schedule with a trace and saves it as an artifact
 /// about `target`.
 pub(super) fn save_shrunk(
     scenario: &Scenario,
     original: &Artifact,
-    choices: &[u32],
-    target: Invariant,
+    schedule: &Schedule,
+    target: &Target,
     output: &Path,
 ) -> Result<RunResult, Failure> {
     let options = RunOptions {
         trace: true,
         event_hashes: true,
+        ..RunOptions::default()
     };
-    let result = run(scenario, &Schedule::Replay(choices.to_vec()), options);
-    let shrunk = Artifact::about(scenario, original.seed, choices, &result, Some(target));
+    let result = run(scenario, &Source::Schedule(schedule.clone()), options);
+    let shrunk = Artifact::about(scenario, original.seed, &result, Some(target));
     shrunk.save(output)?;
     Ok(result)
 }
 
 fn print_result(scenario: &Scenario, result: &RunResult, runs: u64, output: &Path) {
-    let length = crate::artifact::trim_trailing_zeros(&result.choices).len();
     println!(
-        "shrunk in {runs} runs to {length} choices, {} non-zero, {} events",
-        nonzero(&result.choices),
+        "shrunk in {runs} runs to {} deviation(s), {} events",
+        result.schedule.len(),
         result.events
     );
     report::print_trace(scenario, result);
     print!("{}", report::verdict(scenario, result));
-    println!("non-zero choices: {}", report::deviations(result));
+    println!("deviations: {}", report::deviations(scenario, result));
     println!("saved: {}", output.display());
     println!("replay: joinsim replay {} --trace", output.display());
 }

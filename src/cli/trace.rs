@@ -1,4 +1,4 @@
-//! `joinsim trace ARTIFACT | SCENARIO --seed N | --choices LIST [--variant V]
+//! `joinsim trace ARTIFACT | SCENARIO --seed N | --deviation K:A:B:C=V... [--variant V]
 //! [--format text|json|mermaid|svg] [--output FILE]`: one run's trace, as
 //! text, JSON, a Mermaid sequence diagram or an SVG picture.
 
@@ -8,8 +8,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::{Failure, Verdict, load_scenario};
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::run::{RunOptions, RunResult, Source as ChoiceSource, run};
 use crate::scenario::Scenario;
+use crate::sim::Schedule;
 use crate::trace::{json as json_format, mermaid, outcome, rows, svg, text};
 
 /// The output formats of `joinsim trace`.
@@ -27,12 +28,12 @@ pub struct Source {
     /// A scenario file (TOML), or a failure artifact (JSON).
     pub input: PathBuf,
     /// The seed of the run's choices.
-    #[arg(long, conflicts_with = "choices")]
+    #[arg(long, conflicts_with = "deviation")]
     pub seed: Option<u64>,
-    /// A recorded choice sequence, comma-separated (replayed strictly; 0
-    /// past its end).
-    #[arg(long, value_delimiter = ',')]
-    pub choices: Option<Vec<u32>>,
+    /// A deviation of the schedule, as `KIND:A:B:C=VALUE` (repeatable; as
+    /// `joinsim run --trace` lists them); every other choice takes 0.
+    #[arg(long, value_name = "K:A:B:C=V")]
+    pub deviation: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -53,7 +54,7 @@ pub struct TraceArgs {
 /// of that schedule.
 pub struct Loaded {
     pub scenario: Scenario,
-    pub schedule: Schedule,
+    pub source: ChoiceSource,
     pub schedule_text: String,
 }
 
@@ -66,35 +67,46 @@ pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
     let (mut scenario, recorded) = if is_artifact {
         let artifact = crate::artifact::Artifact::load(&source.input)?;
         let scenario = artifact.scenario(&source.input)?;
-        (scenario, Some(artifact.padded_choices()))
+        (scenario, Some(artifact.schedule()))
     } else {
         (load_scenario(&source.input, None)?, None)
     };
     if let Some(name) = variant {
         scenario = scenario.with_variant(super::parse_variant(name)?);
     }
-    let (schedule, schedule_text) = match (&source.seed, &source.choices, recorded) {
-        (Some(seed), _, _) => (Schedule::Seed(*seed), format!("seed {seed}")),
-        (None, Some(choices), _) => (
-            Schedule::Replay(choices.clone()),
-            format!("{} recorded choices", choices.len()),
-        ),
-        (None, None, Some(choices)) => (
-            Schedule::Replay(choices.clone()),
-            format!("artifact, {} recorded choices", choices.len()),
-        ),
+    let given = parse_deviations(&source.deviation)?;
+    let (choices, schedule_text) = match (&source.seed, given, recorded) {
+        (Some(seed), _, _) => (ChoiceSource::Seed(*seed), format!("seed {seed}")),
+        (None, Some(schedule), _) => {
+            let text = format!("{} given deviation(s)", schedule.len());
+            (ChoiceSource::Schedule(schedule), text)
+        }
+        (None, None, Some(schedule)) => {
+            let text = format!("artifact, {} recorded deviation(s)", schedule.len());
+            (ChoiceSource::Schedule(schedule), text)
+        }
         (None, None, None) => {
             return Err(Failure::Input(format!(
-                "{}: give --seed N or --choices LIST (or an artifact)",
+                "{}: give --seed N or --deviation K:A:B:C=V (or an artifact)",
                 source.input.display()
             )));
         }
     };
     Ok(Loaded {
         scenario,
-        schedule,
+        source: choices,
         schedule_text,
     })
+}
+
+/// The `--deviation` tokens as a schedule; `None` when none were given.
+fn parse_deviations(tokens: &[String]) -> Result<Option<Schedule>, Failure> {
+    if tokens.is_empty() {
+        return Ok(None);
+    }
+    let parsed: Result<Vec<_>, String> = tokens.iter().map(|t| crate::labels::parse_token(t)).collect();
+    let deviations = parsed.map_err(|e| Failure::Input(format!("--deviation: {e}")))?;
+    Ok(Some(Schedule::new(deviations)))
 }
 
 /// Runs a loaded schedule with tracing on.
@@ -103,7 +115,7 @@ pub fn run_traced(loaded: &Loaded) -> RunResult {
         trace: true,
         ..RunOptions::default()
     };
-    run(&loaded.scenario, &loaded.schedule, options)
+    run(&loaded.scenario, &loaded.source, options)
 }
 
 /// The title line of every format: scenario, variant, schedule.
@@ -127,7 +139,7 @@ pub fn render(loaded: &Loaded, result: &RunResult, format: Format) -> String {
                 "scenario": loaded.scenario.name,
                 "variant": loaded.scenario.variant().name(),
                 "schedule": loaded.schedule_text,
-                "choices": result.choices,
+                "deviations": result.schedule.deviations().iter().map(|d| crate::labels::token(*d)).collect::<Vec<_>>(),
                 "outcome": outcome::lines(&loaded.scenario, result),
             });
             let rows = rows::rows(names, events, &result.violations);

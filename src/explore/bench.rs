@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::model::Variant;
-use crate::run::{RunOptions, Schedule, run};
+use crate::run::{RunOptions, Source, run};
 use crate::scenario::Scenario;
 
 /// One measured (scenario, variant) pair.
@@ -26,7 +26,7 @@ pub struct Throughput {
 pub fn measure(scenario: &Scenario, budget: Duration, min_runs: u64) -> Throughput {
     // Warm caches and the allocator before timing.
     for seed in 0..200 {
-        std::hint::black_box(run(scenario, &Schedule::Seed(u64::MAX - seed), RunOptions::default()));
+        std::hint::black_box(run(scenario, &Source::Seed(u64::MAX - seed), RunOptions::default()));
     }
     let started = Instant::now();
     let (mut runs, mut events) = (0u64, 0u64);
@@ -35,7 +35,7 @@ pub fn measure(scenario: &Scenario, budget: Duration, min_runs: u64) -> Throughp
         // measurable at these rates.
         for _ in 0..256 {
             runs += 1;
-            let result = run(scenario, &Schedule::Seed(runs), RunOptions::default());
+            let result = run(scenario, &Source::Seed(runs), RunOptions::default());
             events += result.events;
         }
     }

@@ -12,7 +12,7 @@ use super::seeds::{SeedRange, Shard};
 use super::tally::{FailureKey, Tally};
 use crate::check::Invariant;
 use crate::model::Role;
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
 
 /// Seeds are claimed in chunks, so that threads rarely contend and a
@@ -66,7 +66,7 @@ pub type Runner<'r> = dyn Fn(&Scenario, u64, RunOptions) -> RunResult + Sync + '
 
 /// The real runner: a seeded run.
 pub fn seeded_run(scenario: &Scenario, seed: u64, options: RunOptions) -> RunResult {
-    run(scenario, &Schedule::Seed(seed), options)
+    run(scenario, &Source::Seed(seed), options)
 }
 
 struct Shared<'a> {

@@ -40,7 +40,7 @@ impl World {
     pub(super) fn schedule_admin(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
         let plan = self.setup.admin_plan(me);
         let (start, jitter_ticks) = (plan.start_tick, plan.start_jitter_ticks);
-        let jitter = self.client_delay(ctx, jitter_ticks);
+        let jitter = self.client_delay(ctx, super::choice::client_start(me), jitter_ticks);
         ctx.set_timer(me, start + jitter, Timer::AdminNext);
     }
 
@@ -69,7 +69,8 @@ impl World {
         let pause_ticks = plan.pause_ticks;
         ctx.note(me, || Note::AdminResult(call, result));
         if more {
-            let pause = self.client_delay(ctx, pause_ticks);
+            let label = super::choice::client_pause(me, self.admin(me).0.next_command);
+            let pause = self.client_delay(ctx, label, pause_ticks);
             ctx.set_timer(me, 1 + pause, Timer::AdminNext);
         }
     }

@@ -76,6 +76,28 @@ pub struct Joiner {
     pub revert_error: Option<String>,
     /// The tick at which the join ended.
     pub ended_tick: Option<u64>,
+    /// How often each step was entered (numbers the step's fault label).
+    visits: Visits,
+}
+
+/// Entries per step, so that the n-th entry of a step has its own label.
+#[derive(Clone, Debug, Default)]
+struct Visits(Vec<(Step, u32)>);
+
+impl Visits {
+    /// Counts an entry of `step`; returns how many came before it.
+    fn enter(&mut self, step: Step) -> u32 {
+        match self.0.iter_mut().find(|(s, _)| *s == step) {
+            Some((_, count)) => {
+                *count += 1;
+                *count - 1
+            }
+            None => {
+                self.0.push((step, 1));
+                0
+            }
+        }
+    }
 }
 
 impl Joiner {
@@ -95,6 +117,7 @@ impl Joiner {
             crashed_before_start: false,
             revert_error: None,
             ended_tick: None,
+            visits: Visits::default(),
         }
     }
 
@@ -156,9 +179,15 @@ impl World {
     /// Begins `step`: a fault point first, then the step's request or its
     /// local work.
     fn enter(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) {
-        self.joiner(me).status = JoinStatus::Running(step);
+        let joiner = self.joiner(me);
+        joiner.status = JoinStatus::Running(step);
+        let visit = joiner.visits.enter(step);
         ctx.note(me, || Note::Step(step));
-        if self.setup.step_faults.fires(ctx, me, step, self.random_step_errors) {
+        if self
+            .setup
+            .step_faults
+            .fires(ctx, me, (step, visit), self.random_step_errors)
+        {
             let cause = format!("injected error at {} {}", step.code(), step.name());
             ctx.note(me, || Note::InjectedFault(step));
             return self.fail(ctx, me, step, cause, None);
@@ -519,7 +548,7 @@ impl World {
 
     /// When the join starts: its earliest tick plus a drawn jitter.
     pub(super) fn schedule_join(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, start_tick: u64, jitter_ticks: u64) {
-        let jitter = self.client_delay(ctx, jitter_ticks);
+        let jitter = self.client_delay(ctx, super::choice::client_start(me), jitter_ticks);
         self.joiner(me).start_at_tick = start_tick + jitter;
         ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
     }

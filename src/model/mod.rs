@@ -3,6 +3,7 @@
 //! local databases, and admin clients. It knows nothing of exploration.
 
 pub mod admin;
+pub mod choice;
 pub mod db;
 pub mod joiner;
 pub mod member;
@@ -29,7 +30,7 @@ use observe::Observation;
 use step::Step;
 pub use variant::Variant;
 
-use crate::sim::{ChoiceKind, Ctx, Model, NodeId, Ratio};
+use crate::sim::{Ctx, Label, Model, NodeId, Ratio};
 
 /// What a node is in the scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,13 +60,13 @@ pub struct StepFaults {
 }
 
 impl StepFaults {
-    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step, random_enabled: bool) -> bool {
+    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, (step, visit): (Step, u32), random_enabled: bool) -> bool {
         let fixed = self
             .fixed
             .iter()
             .any(|&(node, s)| s == step && node.is_none_or(|n| n == me));
         let random = random_enabled && ctx.now() < self.random_until_tick;
-        fixed || (random && ctx.flip(ChoiceKind::Fault, self.random))
+        fixed || (random && ctx.flip(choice::step_fault(me, step, visit), self.random))
     }
 }
 
@@ -147,11 +148,11 @@ pub struct World {
 impl World {
     /// A client's random delay: up to `max_ticks`, or none when client
     /// timing is off for this run.
-    fn client_delay(&self, ctx: &mut Ctx<'_, World>, max_ticks: u64) -> u64 {
+    fn client_delay(&self, ctx: &mut Ctx<'_, World>, label: Label, max_ticks: u64) -> u64 {
         if !self.client_timing {
             return 0;
         }
-        u64::from(ctx.choose(ChoiceKind::ClientTiming, max_ticks as u32 + 1))
+        u64::from(ctx.choose(label, max_ticks as u32 + 1))
     }
 
     pub fn new(setup: Arc<Setup>) -> World {

@@ -550,6 +550,7 @@ fn network(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<NetworkConfig> {
         delay_min_ticks: delay_min,
         delay_max_ticks: delay_max,
         reorder: n.reorder.unwrap_or(true),
+        same_tick_order: n.same_tick_order.unwrap_or(false),
         drop: c.ratio(&n.drop, "network.drop")?,
         duplicate: c.ratio(&n.duplicate, "network.duplicate")?,
         partitions,

@@ -115,6 +115,7 @@ pub struct NetworkFile {
     pub delay_min: Option<Spanned<i64>>,
     pub delay_max: Option<Spanned<i64>>,
     pub reorder: Option<bool>,
+    pub same_tick_order: Option<bool>,
     pub drop: Option<Text>,
     pub duplicate: Option<Text>,
     pub faults_until: Option<Spanned<i64>>,

@@ -1,15 +1,16 @@
-//! The deletion pass: remove spans of choices, largest first, halving the
-//! span size down to single choices (ddmin's granularity schedule).
+//! The deletion pass: remove deviations in chunks, largest chunks first,
+//! halving the size down to single deviations (ddmin's granularity).
 
 use super::Shrinker;
+use crate::sim::Schedule;
 
-/// Tries deleting spans of every size from half the sequence down to 1.
-/// Spans above one choice are tried at multiples of their size; single
-/// choices at every position, which the 1-minimality of the result needs.
-pub(super) fn spans(shrinker: &mut Shrinker<'_>) {
+/// Tries deleting chunks of every size from half the schedule down to 1.
+/// Single deviations are tried at every position, which the 1-minimality
+/// of the result needs.
+pub(super) fn chunks(shrinker: &mut Shrinker<'_>) {
     let mut size = (shrinker.current.len() / 2).max(1);
     loop {
-        spans_of(shrinker, size);
+        chunks_of(shrinker, size);
         if size == 1 || shrinker.exhausted() {
             return;
         }
@@ -17,14 +18,17 @@ pub(super) fn spans(shrinker: &mut Shrinker<'_>) {
     }
 }
 
-fn spans_of(shrinker: &mut Shrinker<'_>, size: usize) {
+fn chunks_of(shrinker: &mut Shrinker<'_>, size: usize) {
     let mut start = 0;
     while start + size <= shrinker.current.len() && !shrinker.exhausted() {
-        let mut candidate = shrinker.current.clone();
-        candidate.drain(start..start + size);
+        let kept = shrinker.current.deviations().iter().enumerate();
+        let candidate = Schedule::new(
+            kept.filter(|(i, _)| !(start..start + size).contains(i))
+                .map(|(_, d)| *d),
+        );
         if !shrinker.fails(&candidate) {
             start += size;
         }
-        // On success the span's successors moved into it: try it again.
+        // On success the chunk's successors moved into it: try it again.
     }
 }

@@ -1,9 +1,9 @@
-//! The lowering pass: bring each non-zero choice to 0 if the failure
-//! survives that, else to the smallest value a binary search finds.
+//! The lowering pass: bring each deviation's value down by binary search
+//! between 0 (known to pass: the deletion pass tried it) and its value.
 
 use super::Shrinker;
 
-/// Lowers every choice in turn, front to back.
+/// Lowers every deviation in turn, in label order.
 pub(super) fn values(shrinker: &mut Shrinker<'_>) {
     let mut index = 0;
     while index < shrinker.current.len() && !shrinker.exhausted() {
@@ -12,33 +12,25 @@ pub(super) fn values(shrinker: &mut Shrinker<'_>) {
     }
 }
 
-/// Lowers the choice at `index`: to 0 when that still fails, else by
-/// binary search between 0 (passes) and its value (fails). An accepted
-/// candidate can change the sequence (wrapped values, fewer draws), so the
-/// value is re-read after each.
+/// Binary search between a passing value and the failing current one. An
+/// accepted candidate can change the schedule (a value wrapped, a
+/// deviation no longer reached), so the deviation is looked up again
+/// after each.
 fn lower_one(shrinker: &mut Shrinker<'_>, index: usize) {
-    let Some(&value) = shrinker.current.get(index) else {
+    let Some(&deviation) = shrinker.current.deviations().get(index) else {
         return;
     };
-    if value == 0 || shrinker.fails(&with_value(&shrinker.current, index, 0)) {
-        return;
-    }
-    let (mut passes, mut fails) = (0u32, value);
+    let label = deviation.label;
+    let (mut passes, mut fails) = (0u32, deviation.value);
     while fails - passes > 1 && !shrinker.exhausted() {
         let middle = passes + (fails - passes) / 2;
-        if shrinker.fails(&with_value(&shrinker.current, index, middle)) {
-            match shrinker.current.get(index) {
-                Some(&now) if now > passes => fails = now,
+        if shrinker.fails(&shrinker.current.with(label, middle)) {
+            match shrinker.current.get(label) {
+                Some(now) if now > passes && now < fails => fails = now,
                 _ => return,
             }
         } else {
             passes = middle;
         }
     }
-}
-
-fn with_value(choices: &[u32], index: usize, value: u32) -> Vec<u32> {
-    let mut candidate = choices.to_vec();
-    candidate[index] = value;
-    candidate
 }

@@ -1,28 +1,35 @@
-//! Shrinking a failing choice sequence while the *same* invariant still
-//! fails, as Hypothesis shrinks its choice sequences: delete spans (halving
-//! their size, as ddmin does), lower each value toward 0, and repeat until
-//! nothing changes. The shrinker knows nothing of the protocol; the
-//! predicate is a replay of the candidate sequence. Each round runs, in
-//! order: delete spans, zero spans, lower each value, zero pairs.
+//! Shrinking a failing schedule while the *same failure* still happens: the
+//! same invariant, on the same node, at the same step (the failure group
+//! that `fuzz` reports), so that a shrink never slides from one bug to
+//! another. A schedule is a set of labelled deviations from the nominal
+//! run, so shrinking is set minimisation, as Hypothesis shrinks its choice
+//! sequences, and it never needs to know the protocol:
 //!
-//! At a fixed point the result is 1-minimal: the last round tried deleting
-//! every single choice and lowering every non-zero choice to 0, and none of
-//! those still failed. Shrinking is deterministic: the same input gives the
-//! same output.
+//! 1. delete deviations in chunks, halving the chunk size down to single
+//!    deviations (ddmin's granularity schedule);
+//! 2. lower each remaining value toward 0 by binary search;
+//!
+//! repeated until a round changes nothing. At that fixed point the result
+//! is 1-minimal: removing any one deviation, or lowering any one value to
+//! the next value the search tried, no longer fails. Every candidate is a
+//! replay; an accepted one is replaced by the deviations its run actually
+//! drew (deviations whose label the run never reached fall away).
+//! Shrinking is deterministic: the same input gives the same output.
 
 mod baseline;
 mod delete;
 mod lower;
-mod zero;
 
 pub use baseline::proptest_shrink;
 
 use std::collections::BTreeMap;
 
-use crate::artifact::trim_trailing_zeros;
-use crate::check::Invariant;
-use crate::run::{RunOptions, Schedule, run};
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Invariant, Violation};
+use crate::run::{RunOptions, Source, run};
 use crate::scenario::Scenario;
+use crate::sim::Schedule;
 
 /// A bound on the work of one shrink.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,74 +40,106 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Budget {
-        Budget { max_runs: 20_000 }
+        Budget { max_runs: 5_000 }
+    }
+}
+
+/// The failure a shrink keeps: an invariant, and where it broke (node and
+/// step, when the violation names them).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Target {
+    pub invariant: Invariant,
+    pub node: Option<String>,
+    pub step: Option<String>,
+}
+
+impl Target {
+    /// The failure `violation` is.
+    pub fn of(violation: &Violation) -> Target {
+        Target {
+            invariant: violation.invariant,
+            node: violation.node.clone(),
+            step: violation.step.clone(),
+        }
+    }
+
+    /// Whether `violation` is this failure.
+    pub fn matches(&self, violation: &Violation) -> bool {
+        violation.invariant == self.invariant && violation.node == self.node && violation.step == self.step
+    }
+
+    /// The first of `violations` that is this failure.
+    pub fn find<'v>(&self, violations: &'v [Violation]) -> Option<&'v Violation> {
+        violations.iter().find(|v| self.matches(v))
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.invariant)?;
+        if let Some(node) = &self.node {
+            write!(f, " on {node}")?;
+        }
+        if let Some(step) = &self.step {
+            write!(f, " at {step}")?;
+        }
+        Ok(())
     }
 }
 
 /// Where a shrink is, reported after each pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
-    /// The pass that just ended (`delete-spans`, `lower-values`).
+    /// The pass that just ended (`delete`, `lower`).
     pub pass: &'static str,
     /// The round of passes, from 1.
     pub round: u32,
     pub runs: u64,
-    /// The length of the current sequence (without trailing zeros).
-    pub length: usize,
-    /// Its non-zero choices.
-    pub nonzero: usize,
+    /// The current number of deviations.
+    pub deviations: usize,
 }
 
 /// The outcome of a shrink.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShrinkResult {
-    /// The smallest failing sequence found, without trailing zeros.
-    pub choices: Vec<u32>,
+    /// The smallest failing schedule found.
+    pub schedule: Schedule,
     /// Runs made, the initial check included.
     pub runs: u64,
     /// Whether shrinking reached a fixed point (the result is then
     /// 1-minimal); false when the budget ran out first.
     pub fixed_point: bool,
-    /// Whether the input sequence failed with the target at all; when it
-    /// did not, `choices` is the input, unshrunk.
+    /// Whether the input failed with the target at all; when it did not,
+    /// `schedule` is the input, unshrunk.
     pub input_failed: bool,
 }
 
-/// Counts non-zero choices.
-pub fn nonzero(choices: &[u32]) -> usize {
-    choices.iter().filter(|&&c| c != 0).count()
-}
-
-/// Shrinks `choices` while a replay of them on `scenario` still violates
+/// Shrinks `schedule` while a replay of it on `scenario` still fails with
 /// `target`, quietly.
-pub fn shrink(scenario: &Scenario, choices: &[u32], target: Invariant, budget: Budget) -> ShrinkResult {
-    shrink_with_progress(scenario, choices, target, budget, &mut |_| {})
+pub fn shrink(scenario: &Scenario, schedule: &Schedule, target: &Target, budget: Budget) -> ShrinkResult {
+    shrink_with_progress(scenario, schedule, target, budget, &mut |_| {})
 }
 
 /// Like [`shrink`], calling `on_progress` after every pass.
 pub fn shrink_with_progress(
     scenario: &Scenario,
-    choices: &[u32],
-    target: Invariant,
+    schedule: &Schedule,
+    target: &Target,
     budget: Budget,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> ShrinkResult {
-    let mut shrinker = Shrinker::new(scenario, target, budget, choices);
-    if !shrinker.fails(choices) {
+    let mut shrinker = Shrinker::new(scenario, target, budget, schedule);
+    if !shrinker.fails(schedule) {
         return shrinker.finish(false, false);
     }
     let mut round = 0;
     loop {
         round += 1;
         let before = shrinker.current.clone();
-        delete::spans(&mut shrinker);
-        on_progress(&shrinker.progress("delete-spans", round));
-        zero::spans(&mut shrinker);
-        on_progress(&shrinker.progress("zero-spans", round));
+        delete::chunks(&mut shrinker);
+        on_progress(&shrinker.progress("delete", round));
         lower::values(&mut shrinker);
-        on_progress(&shrinker.progress("lower-values", round));
-        zero::pairs(&mut shrinker);
-        on_progress(&shrinker.progress("zero-pairs", round));
+        on_progress(&shrinker.progress("lower", round));
         if shrinker.exhausted() {
             return shrinker.finish(true, false);
         }
@@ -110,27 +149,26 @@ pub fn shrink_with_progress(
     }
 }
 
-/// The state of one shrink: the best sequence so far and the run count.
+/// The state of one shrink: the best schedule so far and the run count.
 pub(crate) struct Shrinker<'a> {
     scenario: &'a Scenario,
-    target: Invariant,
+    target: &'a Target,
     budget: Budget,
     runs: u64,
-    /// The smallest failing sequence so far, without trailing zeros.
-    pub(crate) current: Vec<u32>,
-    /// Candidates already run, and whether they failed; a pass often
-    /// proposes what an earlier one tried.
-    tried: BTreeMap<Vec<u32>, bool>,
+    /// The smallest failing schedule so far.
+    pub(crate) current: Schedule,
+    /// Candidates already run, and whether they failed.
+    tried: BTreeMap<Schedule, bool>,
 }
 
 impl<'a> Shrinker<'a> {
-    fn new(scenario: &'a Scenario, target: Invariant, budget: Budget, choices: &[u32]) -> Shrinker<'a> {
+    fn new(scenario: &'a Scenario, target: &'a Target, budget: Budget, schedule: &Schedule) -> Shrinker<'a> {
         Shrinker {
             scenario,
             target,
             budget,
             runs: 0,
-            current: trim_trailing_zeros(choices),
+            current: schedule.clone(),
             tried: BTreeMap::new(),
         }
     }
@@ -139,31 +177,23 @@ impl<'a> Shrinker<'a> {
         self.runs >= self.budget.max_runs
     }
 
-    /// Whether `candidate` still fails with the target. When it does and it
-    /// is smaller than the current sequence, it becomes current, in the
-    /// form the run actually read it (values wrapped into range, unread
-    /// and trailing choices dropped).
-    pub(crate) fn fails(&mut self, candidate: &[u32]) -> bool {
-        let candidate = trim_trailing_zeros(candidate);
-        if let Some(&failed) = self.tried.get(&candidate) {
+    /// Whether `candidate` still fails with the target. When it does and
+    /// what the run drew is smaller than the current schedule, that
+    /// becomes current.
+    pub(crate) fn fails(&mut self, candidate: &Schedule) -> bool {
+        if let Some(&failed) = self.tried.get(candidate) {
             return failed;
         }
         if self.exhausted() {
             return false;
         }
         self.runs += 1;
-        let result = run(
-            self.scenario,
-            &Schedule::Replay(candidate.clone()),
-            RunOptions::default(),
-        );
-        let failed = result.violated(self.target);
-        self.tried.insert(candidate, failed);
-        if failed {
-            let read = trim_trailing_zeros(&result.choices);
-            if smaller(&read, &self.current) {
-                self.current = read;
-            }
+        let source = Source::Schedule(candidate.clone());
+        let result = run(self.scenario, &source, RunOptions::default());
+        let failed = self.target.find(&result.violations).is_some();
+        self.tried.insert(candidate.clone(), failed);
+        if failed && smaller(&result.schedule, &self.current) {
+            self.current = result.schedule;
         }
         failed
     }
@@ -173,14 +203,13 @@ impl<'a> Shrinker<'a> {
             pass,
             round,
             runs: self.runs,
-            length: self.current.len(),
-            nonzero: nonzero(&self.current),
+            deviations: self.current.len(),
         }
     }
 
     fn finish(self, input_failed: bool, fixed_point: bool) -> ShrinkResult {
         ShrinkResult {
-            choices: self.current,
+            schedule: self.current,
             runs: self.runs,
             fixed_point,
             input_failed,
@@ -188,8 +217,8 @@ impl<'a> Shrinker<'a> {
     }
 }
 
-/// Shortlex order: shorter first, then smaller values first. Every
+/// Fewer deviations first, then smaller values, then label order: every
 /// accepted candidate is smaller, so shrinking terminates.
-fn smaller(a: &[u32], b: &[u32]) -> bool {
-    (a.len(), a) < (b.len(), b)
+fn smaller(a: &Schedule, b: &Schedule) -> bool {
+    (a.len(), a.weight(), a) < (b.len(), b.weight(), b)
 }

@@ -11,7 +11,7 @@ use std::collections::BinaryHeap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
-pub use choice::{ChoiceKind, Choices, Ratio};
+pub use choice::{ChoiceKind, ChoiceRecord, Choices, Deviation, Label, Point, Ratio, Schedule};
 use hash::TraceHasher;
 pub use network::{NetworkConfig, Partition};
 
@@ -142,6 +142,9 @@ enum EventKind<M: Model> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key {
     tick: u64,
+    /// Among events due at the same tick, lower ranks run first (a drawn
+    /// `ORDER` choice; 0 for all when same-tick order is not explored).
+    rank: u32,
     seq: u64,
     slot: u32,
 }
@@ -154,9 +157,9 @@ impl PartialOrd for Key {
 
 impl Ord for Key {
     /// Reversed, so that `BinaryHeap` pops the earliest event; ties go to
-    /// the one scheduled first.
+    /// the lower rank, then to the one scheduled first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.tick, other.seq).cmp(&(self.tick, self.seq))
+        (other.tick, other.rank, other.seq).cmp(&(self.tick, self.rank, self.seq))
     }
 }
 
@@ -179,7 +182,7 @@ impl<M: Model> Queue<M> {
         }
     }
 
-    fn push(&mut self, tick: u64, seq: u64, kind: EventKind<M>) -> TimerId {
+    fn push(&mut self, tick: u64, rank: u32, seq: u64, kind: EventKind<M>) -> TimerId {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some((seq, kind));
@@ -190,7 +193,7 @@ impl<M: Model> Queue<M> {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 pending events")
             }
         };
-        self.heap.push(Key { tick, seq, slot });
+        self.heap.push(Key { tick, rank, seq, slot });
         TimerId { slot, seq }
     }
 
@@ -237,6 +240,17 @@ pub struct TimerId {
     seq: u64,
 }
 
+/// What the engine remembers of one directed link: how many messages were
+/// sent on it (which numbers each message's choice labels) and the last
+/// delivery tick (for FIFO links).
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    from: NodeId,
+    to: NodeId,
+    sent: u32,
+    last_tick: u64,
+}
+
 /// Everything a handler may touch besides its model: the engine's core.
 pub struct Core<M: Model> {
     now: u64,
@@ -244,11 +258,13 @@ pub struct Core<M: Model> {
     queue: Queue<M>,
     choices: Choices,
     network: NetworkConfig,
-    /// Per directed link, the last delivery tick (for FIFO links).
-    link_last_tick: Vec<u64>,
-    node_count: usize,
+    /// The links used so far, sorted by (from, to): a run uses few of the
+    /// n² possible ones.
+    links: Vec<Link>,
     up: Vec<bool>,
     incarnation: Vec<u32>,
+    /// The probes this run hit, as a bit set (see [`Ctx::probe`]).
+    probes: u64,
     trace: Option<Vec<TraceEvent<M>>>,
     hasher: TraceHasher,
     event_hashes: Option<Vec<u64>>,
@@ -269,12 +285,21 @@ impl<M: Model> Ctx<'_, M> {
         self.core.up[usize::from(node)]
     }
 
-    pub fn choose(&mut self, kind: ChoiceKind, n: u32) -> u32 {
-        self.core.choices.choose(kind, n)
+    /// A value in `0..n` for the choice point `label` (0: nominal).
+    pub fn choose(&mut self, label: Label, n: u32) -> u32 {
+        self.core.choices.choose(label, n)
     }
 
-    pub fn flip(&mut self, kind: ChoiceKind, ratio: Ratio) -> bool {
-        self.core.choices.flip(kind, ratio)
+    /// True with probability `ratio` at the choice point `label`.
+    pub fn flip(&mut self, label: Label, ratio: Ratio) -> bool {
+        self.core.choices.flip(label, ratio)
+    }
+
+    /// Marks probe `id` (below 64) as hit in this run: a named point of the
+    /// model that campaigns count, so that a window never reached shows.
+    pub fn probe(&mut self, id: u8) {
+        debug_assert!(id < 64, "probe ids are below 64");
+        self.core.probes |= 1 << id;
     }
 
     pub fn network(&self) -> &NetworkConfig {
@@ -310,6 +335,7 @@ impl<M: Model> Ctx<'_, M> {
         let tick = self.core.now + after_ticks;
         self.core.push(
             tick,
+            0,
             EventKind::Timer {
                 node,
                 incarnation,
@@ -325,32 +351,55 @@ impl<M: Model> Ctx<'_, M> {
     }
 }
 
+/// The label bit that tells a duplicate's delay from the original's.
+const DUPLICATE_COPY: u32 = 1 << 31;
+
 impl<M: Model> Core<M> {
-    fn push(&mut self, tick: u64, kind: EventKind<M>) -> TimerId {
+    fn push(&mut self, tick: u64, rank: u32, kind: EventKind<M>) -> TimerId {
         self.seq += 1;
-        self.queue.push(tick, self.seq, kind)
+        self.queue.push(tick, rank, self.seq, kind)
+    }
+
+    /// The link `from → to`, created on first use.
+    fn link(&mut self, from: NodeId, to: NodeId) -> &mut Link {
+        let at = match self.links.binary_search_by_key(&(from, to), |l| (l.from, l.to)) {
+            Ok(at) => at,
+            Err(at) => {
+                let link = Link {
+                    from,
+                    to,
+                    sent: 0,
+                    last_tick: 0,
+                };
+                self.links.insert(at, link);
+                at
+            }
+        };
+        &mut self.links[at]
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
         if !self.up[usize::from(from)] {
             return;
         }
+        let link = self.link(from, to);
+        link.sent += 1;
+        let number = link.sent;
+        let label = |kind| Label::new(kind, u32::from(from), u32::from(to), number);
         let faulty = from != to && self.now < self.network.faults_until_tick;
-        if faulty && self.choices.flip(ChoiceKind::Drop, self.network.drop) {
+        if faulty && self.choices.flip(label(ChoiceKind::DROP), self.network.drop) {
             let tick = self.now;
-            if let Some(trace) = &mut self.trace {
-                trace.push(TraceEvent::Lost {
-                    sent_tick: tick,
-                    tick,
-                    from,
-                    to,
-                    msg,
-                    loss: Loss::Dropped,
-                });
-            }
+            self.record(|| TraceEvent::Lost {
+                sent_tick: tick,
+                tick,
+                from,
+                to,
+                msg,
+                loss: Loss::Dropped,
+            });
             return;
         }
-        let duplicated = faulty && self.choices.flip(ChoiceKind::Duplicate, self.network.duplicate);
+        let duplicated = faulty && self.choices.flip(label(ChoiceKind::DUPLICATE), self.network.duplicate);
         if duplicated {
             let tick = self.now;
             if let Some(trace) = &mut self.trace {
@@ -361,24 +410,31 @@ impl<M: Model> Core<M> {
                     msg: msg.clone(),
                 });
             }
-            self.schedule_delivery(from, to, msg.clone());
+            self.schedule_delivery(from, to, number | DUPLICATE_COPY, msg.clone());
         }
-        self.schedule_delivery(from, to, msg);
+        self.schedule_delivery(from, to, number, msg);
     }
 
-    fn schedule_delivery(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
+    fn schedule_delivery(&mut self, from: NodeId, to: NodeId, number: u32, msg: M::Msg) {
+        let label = |kind| Label::new(kind, u32::from(from), u32::from(to), number);
         let spread = self.network.delay_max_ticks - self.network.delay_min_ticks;
-        let extra = self.choices.choose(ChoiceKind::Delay, spread as u32 + 1);
+        let extra = self.choices.choose(label(ChoiceKind::DELAY), spread as u32 + 1);
+        let rank = if self.network.same_tick_order {
+            self.choices.choose(label(ChoiceKind::ORDER), SAME_TICK_RANKS)
+        } else {
+            0
+        };
         let mut tick = self.now + self.network.delay_min_ticks + u64::from(extra);
         if !self.network.reorder {
-            let link = usize::from(from) * self.node_count + usize::from(to);
-            tick = tick.max(self.link_last_tick[link]);
-            self.link_last_tick[link] = tick;
+            let link = self.link(from, to);
+            tick = tick.max(link.last_tick);
+            link.last_tick = tick;
         }
         let sent_tick = self.now;
         let incarnation = self.incarnation[usize::from(to)];
         self.push(
             tick,
+            rank,
             EventKind::Deliver {
                 sent_tick,
                 from,
@@ -395,6 +451,10 @@ impl<M: Model> Core<M> {
         }
     }
 }
+
+/// How many places a message can take among same-tick events: rank 0 (in
+/// scheduling order, nominal) to 3 (after all lower ranks).
+pub const SAME_TICK_RANKS: u32 = 4;
 
 /// Options of one engine run.
 #[derive(Clone, Copy, Debug, Default)]
@@ -421,10 +481,10 @@ impl<M: Model> Engine<M> {
                 queue: Queue::new(),
                 choices,
                 network,
-                link_last_tick: vec![0; node_count * node_count],
-                node_count,
+                links: Vec::with_capacity(16),
                 up: vec![true; node_count],
                 incarnation: vec![0; node_count],
+                probes: 0,
                 trace: options.trace.then(Vec::new),
                 hasher: TraceHasher::new(),
                 event_hashes: options.event_hashes.then(Vec::new),
@@ -445,11 +505,11 @@ impl<M: Model> Engine<M> {
 
     /// Crashes `node` at `tick`; it loses volatile state and all messages.
     pub fn schedule_crash(&mut self, node: NodeId, tick: u64) {
-        self.core.push(tick, EventKind::Crash { node });
+        self.core.push(tick, 0, EventKind::Crash { node });
     }
 
     pub fn schedule_restart(&mut self, node: NodeId, tick: u64) {
-        self.core.push(tick, EventKind::Restart { node });
+        self.core.push(tick, 0, EventKind::Restart { node });
     }
 
     /// Lets the model schedule its first events.
@@ -581,13 +641,12 @@ impl<M: Model> Engine<M> {
     /// Ends the run, returning what it recorded.
     pub fn finish(self) -> EngineRecord<M> {
         let trace_hash = self.trace_hash();
-        let (choices, choice_kinds) = self.core.choices.into_recorded();
         EngineRecord {
             trace_hash,
             events: self.core.events,
             end_tick: self.core.now,
-            choices,
-            choice_kinds,
+            choices: self.core.choices.into_record(),
+            probes: self.core.probes,
             trace: self.core.trace,
             event_hashes: self.core.event_hashes,
         }
@@ -603,8 +662,9 @@ pub struct EngineRecord<M: Model> {
     pub trace_hash: u64,
     pub events: u64,
     pub end_tick: u64,
-    pub choices: Vec<u32>,
-    pub choice_kinds: Vec<ChoiceKind>,
+    pub choices: ChoiceRecord,
+    /// The probes hit, as a bit set.
+    pub probes: u64,
     pub trace: Option<Vec<TraceEvent<M>>>,
     pub event_hashes: Option<Vec<u64>>,
 }

@@ -32,6 +32,9 @@ pub struct NetworkConfig {
     pub delay_max_ticks: u64,
     /// When false, messages on one link arrive in the order they were sent.
     pub reorder: bool,
+    /// Whether a message may run before others due at the same tick that
+    /// were scheduled earlier (an `ORDER` choice per message).
+    pub same_tick_order: bool,
     pub drop: Ratio,
     pub duplicate: Ratio,
     pub partitions: Vec<Partition>,
@@ -45,6 +48,7 @@ impl Default for NetworkConfig {
             delay_min_ticks: 1,
             delay_max_ticks: 1,
             reorder: true,
+            same_tick_order: false,
             drop: Ratio::NEVER,
             duplicate: Ratio::NEVER,
             partitions: Vec::new(),

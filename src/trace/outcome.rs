@@ -25,9 +25,10 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         out.push(format!("VIOLATION {v}"));
     }
     out.push(format!(
-        "{} events, {} choices, end t={}, DB v{}, {} violation(s), trace hash {:016x}",
+        "{} events, {} choices ({} deviations), end t={}, DB v{}, {} violation(s), trace hash {:016x}",
         result.events,
-        result.choices.len(),
+        result.drawn,
+        result.schedule.len(),
         result.end_tick,
         result.world.db.version,
         result.violations.len(),

@@ -112,8 +112,8 @@ pub fn save_race_artifact(dir: &Path, seed: u64, extra: &[&str]) -> (Output, Str
     (joinsim(&args), saved)
 }
 
-/// A run replaying `choices` (0 past their end), untraced.
-pub fn replay_choices(scenario: &Scenario, choices: &[u32]) -> joinsim::run::RunResult {
-    use joinsim::run::{RunOptions, Schedule, run};
-    run(scenario, &Schedule::Replay(choices.to_vec()), RunOptions::default())
+/// A run of `schedule` (0 for every label it does not list), untraced.
+pub fn replay_schedule(scenario: &Scenario, schedule: &joinsim::sim::Schedule) -> joinsim::run::RunResult {
+    use joinsim::run::{RunOptions, Source, run};
+    run(scenario, &Source::Schedule(schedule.clone()), RunOptions::default())
 }

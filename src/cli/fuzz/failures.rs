@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::artifact::{Artifact, save_failure};
-use crate::check::Invariant;
 use crate::explore::FailureKey;
 use crate::explore::campaign::Observer;
-use crate::run::{RunOptions, RunResult, Schedule, run};
+use crate::explore::campaign::role_of;
+use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::{Expect, Scenario};
-use crate::shrink::{Budget, shrink};
+use crate::shrink::{Budget, Target, shrink};
 
 /// What to keep of a campaign's failures.
 #[derive(Clone, Debug)]
@@ -87,7 +87,7 @@ pub fn finish_groups(
     saved: &BTreeMap<u64, PathBuf>,
 ) -> Result<BTreeMap<FailureKey, PathBuf>, String> {
     let mut shown = BTreeMap::new();
-    let mut shrunk: BTreeMap<(u64, Invariant), PathBuf> = BTreeMap::new();
+    let mut shrunk: BTreeMap<(u64, FailureKey), PathBuf> = BTreeMap::new();
     let mut first_seeds = BTreeSet::new();
     for (key, group) in groups {
         let expected = scenario.expect.of(key.invariant) != Expect::Never;
@@ -96,17 +96,17 @@ pub fn finish_groups(
         }
         let seed = group.first_seed;
         first_seeds.insert(seed);
-        let result = run(scenario, &Schedule::Seed(seed), RunOptions::default());
+        let result = run(scenario, &Source::Seed(seed), RunOptions::default());
         let path = match saved.get(&seed) {
             Some(path) => path.clone(),
             None => save_failure(&keep.out, scenario, seed, &result).map_err(|e| e.to_string())?,
         };
         let path = if keep.shrink {
-            match shrunk.get(&(seed, key.invariant)) {
+            match shrunk.get(&(seed, key.clone())) {
                 Some(done) => done.clone(),
                 None => {
                     let done = shrink_artifact(scenario, &path, key, &result)?;
-                    shrunk.insert((seed, key.invariant), done.clone());
+                    shrunk.insert((seed, key.clone()), done.clone());
                     done
                 }
             }
@@ -137,21 +137,54 @@ fn discard_early_saves(saved: &BTreeMap<u64, PathBuf>, first_seeds: &BTreeSet<u6
     Ok(())
 }
 
-/// Shrinks the failure of `key.invariant` in `result` and saves it beside
-/// the raw artifact.
+/// The failure of group `key` in `result`: its first violation whose
+/// invariant, node role and step are the group's.
+pub fn target_in(scenario: &Scenario, key: &FailureKey, result: &RunResult) -> Option<Target> {
+    result
+        .violations
+        .iter()
+        .find(|v| {
+            let role = v
+                .node
+                .as_deref()
+                .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n));
+            v.invariant == key.invariant && role == key.role && v.step.clone().unwrap_or_default() == key.step
+        })
+        .map(Target::of)
+}
+
+/// Shrinks the failure of group `key` in `result` (same invariant, node and
+/// step) and saves it beside the raw artifact.
 fn shrink_artifact(scenario: &Scenario, raw: &Path, key: &FailureKey, result: &RunResult) -> Result<PathBuf, String> {
-    let shrunk = shrink(scenario, &result.choices, key.invariant, Budget::default());
+    let target = target_in(scenario, key, result)
+        .ok_or_else(|| format!("{}: the group's failure is not in its first seed's run", raw.display()))?;
+    let shrunk = shrink(scenario, &result.schedule, &target, Budget::default());
     let replayed = run(
         scenario,
-        &Schedule::Replay(shrunk.choices.clone()),
+        &Source::Schedule(shrunk.schedule.clone()),
         RunOptions {
             event_hashes: true,
             ..RunOptions::default()
         },
     );
     let seed = Artifact::load(raw).map_err(|e| e.to_string())?.seed;
-    let artifact = Artifact::about(scenario, seed, &shrunk.choices, &replayed, Some(key.invariant));
-    let path = raw.with_extension(format!("{}.shrunk.json", key.invariant));
+    let artifact = Artifact::about(scenario, seed, &replayed, Some(&target));
+    let path = raw.with_extension(format!("{}.shrunk.json", group_slug(key)));
     artifact.save(&path).map_err(|e| e.to_string())?;
     Ok(path)
+}
+
+/// A file-name-safe name of a failure group: `invariant-role-step`.
+fn group_slug(key: &FailureKey) -> String {
+    let step: String = key
+        .step
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let step = step.trim_matches('-').to_string();
+    if step.is_empty() {
+        format!("{}-{}", key.invariant, key.role)
+    } else {
+        format!("{}-{}-{step}", key.invariant, key.role)
+    }
 }
