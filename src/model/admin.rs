@@ -64,6 +64,12 @@ impl World {
         let call = plan.commands[admin.next_command].clone();
         let result = outcome.map(|_| ());
         admin.results.push(result.clone());
+        let probe = if result.is_ok() {
+            super::probe::Probe::AdminCommandSucceeded
+        } else {
+            super::probe::Probe::AdminCommandFailed
+        };
+        probe.hit(ctx);
         admin.next_command += 1;
         let more = admin.next_command < plan.commands.len();
         let pause_ticks = plan.pause_ticks;

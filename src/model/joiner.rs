@@ -414,6 +414,11 @@ impl World {
                 passed: result.is_ok(),
             };
             if keys == KeysChecked::All && !referenced.is_empty() {
+                if view.synced_at.is_none_or(|at| at < projects.0.version)
+                    && view.groups != self.groups_at(projects.0.version)
+                {
+                    super::probe::Probe::ValidationAgainstStaleGroups.hit(ctx);
+                }
                 self.observations.push(Observation::Validation(validation));
                 ctx.note(me, || Note::Validation(validation));
             }
@@ -505,6 +510,9 @@ impl World {
         let joiner = self.joiner(me);
         joiner.failure = Some(JoinFailure { step, error, rejection });
         if step.revert_registered() {
+            if joiner.joined {
+                super::probe::Probe::RevertAfterJ9.hit(ctx);
+            }
             joiner.status = JoinStatus::Reverting;
             ctx.note(me, || Note::Step(Step::Revert));
             let call = self.call_for(me, Step::Revert);
@@ -515,6 +523,11 @@ impl World {
     }
 
     fn end(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, status: JoinStatus) {
+        match status {
+            JoinStatus::Completed => super::probe::Probe::JoinCompleted.hit(ctx),
+            JoinStatus::Failed => super::probe::Probe::JoinFailed.hit(ctx),
+            _ => {}
+        }
         let joiner = self.joiner(me);
         joiner.status = status;
         joiner.ended_tick = Some(ctx.now());

@@ -12,6 +12,7 @@ pub mod names;
 pub mod note;
 pub mod observe;
 pub mod outstanding;
+pub mod probe;
 pub mod step;
 pub mod tx;
 pub mod validate;
@@ -209,6 +210,7 @@ impl World {
             if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
                 self.group_history.push((self.db.version, groups));
             }
+            self.probe_admin_commit(ctx, on_behalf_of);
             let version = self.db.version;
             ctx.note(leader, || Note::Committed {
                 version,
@@ -229,6 +231,26 @@ impl World {
                 on_behalf_of,
             },
         );
+    }
+
+    /// Probes the windows an admin's commit can fall in.
+    fn probe_admin_commit(&self, ctx: &mut Ctx<'_, World>, on_behalf_of: Option<(NodeId, message::RequestId)>) {
+        let Some((client, _)) = on_behalf_of else { return };
+        if !matches!(self.nodes[usize::from(client)], Node::Admin(_)) {
+            return;
+        }
+        for node in &self.nodes {
+            let Node::Joiner(joiner) = node else { continue };
+            match joiner.status {
+                joiner::JoinStatus::Running(Step::AddToDefaultGroup | Step::ValidateDeferred) if joiner.joined => {
+                    probe::Probe::AdminCommitBetweenJ9AndJ10.hit(ctx)
+                }
+                joiner::JoinStatus::Running(Step::GetClusterGroups | Step::GetProjects | Step::GetNetworks) => {
+                    probe::Probe::AdminCommitDuringJ5Reads.hit(ctx)
+                }
+                _ => {}
+            }
+        }
     }
 
     fn member_do(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, work: impl FnOnce(&mut Member, &mut member::Outbox)) {
