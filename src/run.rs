@@ -3,7 +3,7 @@
 
 use crate::check::{Checker, LimitHit, Violation};
 use crate::labels::CRASH_TIME;
-use crate::model::joiner::{JoinStatus, effective_projects};
+use crate::model::joiner::JoinStatus;
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
 use crate::sim::{Choices, Deviation, Engine, EngineOptions, Label, NodeId, Point, Schedule, TraceEvent};
@@ -86,25 +86,6 @@ impl RunResult {
 
     pub fn violated(&self, invariant: crate::check::Invariant) -> bool {
         self.violations.iter().any(|v| v.invariant == invariant)
-    }
-
-    /// The project config `joiner` enforces at the end, per project, as
-    /// `name {key=value, ...}`. Built on demand: fuzzing never asks.
-    pub fn effective_projects(&self, joiner: NodeId) -> Vec<String> {
-        let Some(j) = self.world.joiner_state(joiner) else {
-            return Vec::new();
-        };
-        let names = &self.world.setup.names;
-        effective_projects(j, &self.world.db)
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {}",
-                    names.str(p.name),
-                    crate::trace::describe::config(names, &p.config)
-                )
-            })
-            .collect()
     }
 }
 

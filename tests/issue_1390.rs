@@ -21,7 +21,7 @@ fn run_seed(scenario: &Scenario, seed: u64) -> RunResult {
 #[test]
 fn issue_1390_fails_every_join_with_the_reported_error_chain() {
     let s = scenario("issue-1390");
-    assert_eq!(s.variant(), Variant::Incus67);
+    assert_eq!(s.variant(), Variant::INCUS_6_7);
     for seed in 1..=50 {
         let result = run_seed(&s, seed);
         let join = &result.joins[0];
@@ -60,14 +60,14 @@ fn issue_1390_reports_unsynced_validation_at_member_init_as_a_false_rejection() 
 
 #[test]
 fn features_only_completes_the_1390_join_with_restrictions_in_effect() {
-    let s = scenario("issue-1390").with_variant(Variant::FeaturesOnly);
+    let s = scenario("issue-1390").with_variant(Variant::FEATURES_ONLY);
     for seed in 1..=50 {
         let result = run_seed(&s, seed);
         assert!(result.violations.is_empty(), "seed {seed}: {:?}", result.violations);
         let join = &result.joins[0];
         assert_eq!(join.status, JoinStatus::Completed);
         assert_eq!(
-            result.effective_projects(join.joiner),
+            joinsim::trace::outcome::effective_projects(&result, join.joiner),
             vec!["default {restricted=true, restricted.cluster.groups=gpu}".to_string()]
         );
     }
@@ -100,7 +100,7 @@ fn project_creation_path_fails_with_the_create_error() {
 #[test]
 fn groups_first_breaks_only_through_the_admin_race() {
     // Without an admin, groups-first is clean on the #1390 setup...
-    let quiet = scenario("issue-1390").with_variant(Variant::GroupsFirst);
+    let quiet = scenario("issue-1390").with_variant(Variant::GROUPS_FIRST);
     for seed in 1..=200 {
         assert!(run_seed(&quiet, seed).violations.is_empty(), "seed {seed}");
     }
@@ -128,7 +128,7 @@ fn groups_first_breaks_only_through_the_admin_race() {
 
 #[test]
 fn features_only_never_validates_restrictions_at_member_init_even_under_the_race() {
-    let s = scenario("groups-first-race").with_variant(Variant::FeaturesOnly);
+    let s = scenario("groups-first-race").with_variant(Variant::FEATURES_ONLY);
     for seed in 1..=500 {
         let result = run_seed(&s, seed);
         assert!(!result.violated(Invariant::UnsyncedGroupValidation), "seed {seed}");

@@ -56,7 +56,7 @@ proptest! {
 
     #[test]
     fn the_features_only_variant_never_validates_against_unsynced_groups(schedule in schedules_of("groups-first-race")) {
-        let scenario = bundled("groups-first-race").with_variant(Variant::FeaturesOnly);
+        let scenario = bundled("groups-first-race").with_variant(Variant::FEATURES_ONLY);
         prop_assert!(!replay(&scenario, &schedule).violated(Invariant::UnsyncedGroupValidation));
     }
 }

@@ -1,60 +1,140 @@
-//! The protocol variants: each a small, named difference in what J5 does
-//! with project config (INCUS-JOIN.md, "Protocol variants").
+//! The protocol variants (INCUS-JOIN.md, "Protocol variants"). A variant is
+//! a value: its name, where it comes from, and a [`Differences`] record
+//! saying how it departs from the join as Incus 6.7 ran it. The join steps
+//! read the record; none asks "which variant is this?". Adding a variant is
+//! adding one constant to [`Variant::ALL`].
 
 use super::db::Config;
 use super::names::Names;
 use super::validate::KeysChecked;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Variant {
-    /// Before the fix: J5 applies and validates the full project config
-    /// against the joiner's local database.
-    Incus67,
-    /// Incus 6.8+: J5 passes only `features.*` keys; restrictions arrive
-    /// with the replicated database at J9.
+/// What J5 (`clusterInitMember`) passes to the joiner's local daemon for
+/// each project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigAtMemberInit {
+    /// The whole project config, as read from the cluster.
+    Full,
+    /// Only the `features.*` keys.
     FeaturesOnly,
-    /// Proposed fix: fetch the cluster groups and create them locally, then
-    /// fetch and validate projects (two requests).
-    GroupsFirst,
-    /// Proposed fix: apply the full config at J5 but validate keys that
-    /// reference cluster state only after J9. What is validated then is the
-    /// config the joiner applied at J5 (as read then), against the groups
-    /// of the replicated database: validation postponed, not re-read.
-    DeferredValidation,
+}
+
+/// How a variant differs from the join of Incus 6.7.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Differences {
+    /// J5 fetches the cluster groups and creates them locally before it
+    /// fetches projects (a separate request).
+    pub syncs_groups_first: bool,
+    pub config_at_member_init: ConfigAtMemberInit,
+    /// Which keys J5's validation checks.
+    pub keys_checked_at_member_init: KeysChecked,
+    /// Validation postponed at J5 runs after J9, against the replicated
+    /// database, on the config J5 applied.
+    pub validates_after_join: bool,
+}
+
+/// The join exactly as Incus 6.7 ran it.
+const INCUS_6_7: Differences = Differences {
+    syncs_groups_first: false,
+    config_at_member_init: ConfigAtMemberInit::Full,
+    keys_checked_at_member_init: KeysChecked::All,
+    validates_after_join: false,
+};
+
+/// A protocol variant: a name and its differences. Cheap to copy and
+/// compare (by name).
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    name: &'static str,
+    description: &'static str,
+    pub differences: Differences,
+}
+
+impl PartialEq for Variant {
+    fn eq(&self, other: &Variant) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Variant {}
+
+impl std::hash::Hash for Variant {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl PartialOrd for Variant {
+    fn partial_cmp(&self, other: &Variant) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Variant {
+    fn cmp(&self, other: &Variant) -> std::cmp::Ordering {
+        self.name.cmp(other.name)
+    }
 }
 
 impl Variant {
+    /// Before the fix: J5 applies and validates the full project config
+    /// against the joiner's local database.
+    pub const INCUS_6_7: Variant = Variant {
+        name: "incus-6.7",
+        description: "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)",
+        differences: INCUS_6_7,
+    };
+
+    /// Incus 6.8+ ("incusd/cluster: Skip project restrictions during
+    /// join"): J5 passes only `features.*` keys; restrictions arrive with
+    /// the replicated database at J9.
+    pub const FEATURES_ONLY: Variant = Variant {
+        name: "features-only",
+        description: "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)",
+        differences: Differences {
+            config_at_member_init: ConfigAtMemberInit::FeaturesOnly,
+            ..INCUS_6_7
+        },
+    };
+
+    /// Proposed fix: fetch the cluster groups and create them locally,
+    /// then fetch and validate projects (two requests).
+    pub const GROUPS_FIRST: Variant = Variant {
+        name: "groups-first",
+        description: "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)",
+        differences: Differences {
+            syncs_groups_first: true,
+            ..INCUS_6_7
+        },
+    };
+
+    /// Proposed fix: apply the full config at J5 but validate keys that
+    /// reference cluster state only after J9. What is validated then is
+    /// the config the joiner applied at J5 (as read then), against the
+    /// groups of the replicated database: validation postponed, not
+    /// re-read.
+    pub const DEFERRED_VALIDATION: Variant = Variant {
+        name: "deferred-validation",
+        description: "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)",
+        differences: Differences {
+            keys_checked_at_member_init: KeysChecked::LocalOnly,
+            validates_after_join: true,
+            ..INCUS_6_7
+        },
+    };
+
     pub const ALL: [Variant; 4] = [
-        Variant::Incus67,
-        Variant::FeaturesOnly,
-        Variant::GroupsFirst,
-        Variant::DeferredValidation,
+        Variant::INCUS_6_7,
+        Variant::FEATURES_ONLY,
+        Variant::GROUPS_FIRST,
+        Variant::DEFERRED_VALIDATION,
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::Incus67 => "incus-6.7",
-            Variant::FeaturesOnly => "features-only",
-            Variant::GroupsFirst => "groups-first",
-            Variant::DeferredValidation => "deferred-validation",
-        }
+        self.name
     }
 
     pub fn description(self) -> &'static str {
-        match self {
-            Variant::Incus67 => {
-                "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)"
-            }
-            Variant::FeaturesOnly => {
-                "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)"
-            }
-            Variant::GroupsFirst => {
-                "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)"
-            }
-            Variant::DeferredValidation => {
-                "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)"
-            }
-        }
+        self.description
     }
 
     pub fn parse(name: &str) -> Option<Variant> {
@@ -63,28 +143,25 @@ impl Variant {
 
     /// Whether J5 reads the cluster groups before it reads projects.
     pub fn syncs_groups_first(self) -> bool {
-        self == Variant::GroupsFirst
+        self.differences.syncs_groups_first
     }
 
     /// The config J5 applies to a project on the joiner's local daemon.
     pub fn config_at_member_init(self, config: &Config, names: &Names) -> Config {
-        match self {
-            Variant::FeaturesOnly => config.features_only(names),
-            _ => config.clone(),
+        match self.differences.config_at_member_init {
+            ConfigAtMemberInit::FeaturesOnly => config.features_only(names),
+            ConfigAtMemberInit::Full => config.clone(),
         }
     }
 
     /// Which keys J5's validation checks.
     pub fn keys_checked_at_member_init(self) -> KeysChecked {
-        match self {
-            Variant::DeferredValidation => KeysChecked::LocalOnly,
-            _ => KeysChecked::All,
-        }
+        self.differences.keys_checked_at_member_init
     }
 
     /// Whether validation postponed at J5 runs after J9.
     pub fn validates_after_join(self) -> bool {
-        self == Variant::DeferredValidation
+        self.differences.validates_after_join
     }
 }
 

@@ -17,7 +17,7 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
             out.push(format!("  failed at {step}: {error}"));
         }
         let source = if join.joined { "replicated DB" } else { "local DB" };
-        for project in result.effective_projects(join.joiner) {
+        for project in effective_projects(result, join.joiner) {
             out.push(format!("  project config in effect on {name} ({source}): {project}"));
         }
     }
@@ -35,4 +35,17 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         result.trace_hash
     ));
     out
+}
+
+/// The project config `joiner` enforces at the end, per project, as
+/// `name {key=value, ...}`. Built on demand: fuzzing never asks.
+pub fn effective_projects(result: &RunResult, joiner: crate::sim::NodeId) -> Vec<String> {
+    let Some(j) = result.world.joiner_state(joiner) else {
+        return Vec::new();
+    };
+    let names = &result.world.setup.names;
+    crate::model::joiner::effective_projects(j, &result.world.db)
+        .iter()
+        .map(|p| format!("{} {}", names.str(p.name), super::describe::config(names, &p.config)))
+        .collect()
 }
