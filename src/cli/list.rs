@@ -1,4 +1,5 @@
-//! `joinsim list`: variants, invariants and bundled scenarios.
+//! `joinsim list`: variants, invariants, kinds of choice, probes and
+//! bundled scenarios.
 
 use std::path::PathBuf;
 
@@ -24,6 +25,14 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("invariants:");
     for i in Invariant::ALL {
         println!("  {:<27} {}", i.name(), i.description());
+    }
+    println!("kinds of choice (schedule labels):");
+    for (_, name) in crate::labels::kinds() {
+        println!("  {name}");
+    }
+    println!("probes:");
+    for p in crate::model::probe::Probe::ALL {
+        println!("  {}", p.name());
     }
     println!("scenarios ({}):", args.dir.display());
     for path in bundled_scenarios(&args.dir)? {
