@@ -114,7 +114,7 @@ impl Artifact {
     pub fn about(scenario: &Scenario, seed: u64, result: &RunResult, target: Option<&Target>) -> Artifact {
         let event_hashes = match &result.event_hashes {
             Some(hashes) => hashes.clone(),
-            None => recompute_event_hashes(scenario, &result.schedule),
+            None => recompute_event_hashes(scenario, &result.schedule()),
         };
         let violation = target.and_then(|t| t.find(&result.violations).cloned());
         Artifact {
@@ -126,7 +126,7 @@ impl Artifact {
             variant: scenario.variant().name().to_string(),
             swarm: scenario.swarm,
             seed,
-            deviations: result.schedule.deviations().to_vec(),
+            deviations: result.schedule().deviations().to_vec(),
             choices_drawn: result.drawn,
             violation,
             violations: result.violations.clone(),

@@ -61,9 +61,8 @@ pub struct RunResult {
     pub trace_hash: u64,
     pub events: u64,
     pub end_tick: u64,
-    /// The run's deviations: replaying this schedule is the same run.
-    pub schedule: Schedule,
-    /// The same deviations in the order they were drawn.
+    /// The run's deviations in the order they were drawn ([`RunResult::schedule`]
+    /// makes them a schedule).
     pub deviations: Vec<Deviation>,
     /// Deviations of a replayed schedule that the run never reached.
     pub unused: Vec<Deviation>,
@@ -82,6 +81,12 @@ pub struct RunResult {
 impl RunResult {
     pub fn first_violation(&self) -> Option<&Violation> {
         self.violations.first()
+    }
+
+    /// The run's schedule: replaying it is the same run. Built on demand,
+    /// so that a fuzz run that passes never sorts its deviations.
+    pub fn schedule(&self) -> Schedule {
+        Schedule::new(self.deviations.iter().copied())
     }
 
     pub fn violated(&self, invariant: crate::check::Invariant) -> bool {
@@ -125,8 +130,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
         trace_hash: record.trace_hash,
         events: record.events,
         end_tick: record.end_tick,
-        schedule: record.choices.schedule,
-        deviations: record.choices.in_order,
+        deviations: record.choices.deviations,
         unused: record.choices.unused,
         points: record.choices.points,
         drawn: record.choices.drawn,

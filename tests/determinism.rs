@@ -27,7 +27,7 @@ fn the_same_seed_gives_the_same_trace_over_100_seeds() {
             let a = run(&scenario, &Source::Seed(seed), RunOptions::default());
             let b = run(&scenario, &Source::Seed(seed), RunOptions::default());
             assert_eq!(a.trace_hash, b.trace_hash, "{} seed {seed}", scenario.name);
-            assert_eq!(a.schedule, b.schedule, "{} seed {seed}", scenario.name);
+            assert_eq!(a.schedule(), b.schedule(), "{} seed {seed}", scenario.name);
             assert_eq!(a.violations, b.violations, "{} seed {seed}", scenario.name);
         }
     }
@@ -39,7 +39,7 @@ fn tracing_and_replay_do_not_change_the_run() {
         for seed in 1..=20 {
             let plain = run(&scenario, &Source::Seed(seed), RunOptions::default());
             let with_trace = run(&scenario, &Source::Seed(seed), traced());
-            let replayed = run(&scenario, &Source::Schedule(plain.schedule.clone()), traced());
+            let replayed = run(&scenario, &Source::Schedule(plain.schedule()), traced());
             assert_eq!(plain.trace_hash, with_trace.trace_hash, "{} seed {seed}", scenario.name);
             assert_eq!(plain.trace_hash, replayed.trace_hash, "{} seed {seed}", scenario.name);
             assert!(
@@ -68,7 +68,7 @@ fn different_seeds_give_different_schedules() {
 fn the_empty_schedule_is_the_nominal_in_order_run() {
     let scenario = Scenario::load(Path::new("scenarios/issue-1390.toml")).unwrap();
     let nominal = run(&scenario, &Source::Schedule(Schedule::default()), RunOptions::default());
-    assert!(nominal.schedule.is_empty() && nominal.drawn > 0);
+    assert!(nominal.schedule().is_empty() && nominal.drawn > 0);
     // Minimum latency on every hop: 1 tick each.
     assert_eq!(nominal.end_tick, nominal.events - 1, "one tick per message hop");
 }
@@ -177,8 +177,8 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
         let n = nth_call(&calls, seed);
         let first = seeded_run(s, seed, o);
         if seed == 5 && n == 2 {
-            let d = first.schedule.deviations()[3];
-            return run(s, &Source::Schedule(first.schedule.with(d.label, d.value + 1)), o);
+            let d = first.schedule().deviations()[3];
+            return run(s, &Source::Schedule(first.schedule().with(d.label, d.value + 1)), o);
         }
         first
     };
@@ -207,7 +207,7 @@ fn a_schedule_replays_unchanged_after_a_change_that_adds_choice_points() {
         let changed = with_same_tick_order(&scenario);
         for seed in 1..=20 {
             let before = run(&scenario, &Source::Seed(seed), traced());
-            let after = run(&changed, &Source::Schedule(before.schedule.clone()), traced());
+            let after = run(&changed, &Source::Schedule(before.schedule()), traced());
             assert_eq!(before.trace_hash, after.trace_hash, "{name} seed {seed}");
             assert_eq!(before.violations, after.violations, "{name} seed {seed}");
             assert!(after.unused.is_empty());

@@ -31,7 +31,7 @@ proptest! {
     fn a_replay_of_any_schedule_is_deterministic(schedule in schedules_of("groups-first-race")) {
         let scenario = bundled("groups-first-race");
         let first = replay(&scenario, &schedule);
-        let second = replay(&scenario, &first.schedule);
+        let second = replay(&scenario, &first.schedule());
         prop_assert_eq!(first.trace_hash, second.trace_hash);
         prop_assert_eq!(first.violations, second.violations);
     }

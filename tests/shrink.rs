@@ -49,9 +49,9 @@ fn shrunk_failures_of_the_bundled_scenarios_are_one_minimal_and_in_their_group()
         let scenario = bundled(name);
         for (seed, found) in failing_seeds(&scenario, 5) {
             let target = first_target(&found);
-            let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
+            let shrunk = shrink(&scenario, &found.schedule(), &target, Budget::default());
             assert!(shrunk.input_failed && shrunk.fixed_point, "{name} seed {seed}");
-            assert!(shrunk.schedule.len() <= found.schedule.len());
+            assert!(shrunk.schedule.len() <= found.schedule().len());
             assert_one_minimal(&scenario, &shrunk.schedule, &target);
         }
     }
@@ -68,7 +68,7 @@ fn issue_1390_fails_on_the_nominal_schedule_so_it_shrinks_to_nothing() {
             .find(|v| v.invariant == Invariant::SpuriousJoinFailure)
             .unwrap(),
     );
-    let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
+    let shrunk = shrink(&scenario, &found.schedule(), &target, Budget::default());
     assert!(shrunk.schedule.is_empty(), "{:?}", shrunk.schedule);
 }
 
@@ -77,9 +77,9 @@ fn the_shrunk_groups_first_race_keeps_only_a_few_deviations() {
     let scenario = bundled("groups-first-race");
     let (_, found) = failing_seeds(&scenario, 1).remove(0);
     let target = first_target(&found);
-    let shrunk = shrink(&scenario, &found.schedule, &target, Budget::default());
+    let shrunk = shrink(&scenario, &found.schedule(), &target, Budget::default());
     assert!(shrunk.schedule.len() <= 6, "{:?}", shrunk.schedule);
-    assert!(shrunk.schedule.len() < found.schedule.len());
+    assert!(shrunk.schedule.len() < found.schedule().len());
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn the_budget_bounds_the_runs() {
     let scenario = bundled("groups-first-race");
     let (_, found) = failing_seeds(&scenario, 1).remove(0);
     let target = first_target(&found);
-    let shrunk = shrink(&scenario, &found.schedule, &target, Budget { max_runs: 10 });
+    let shrunk = shrink(&scenario, &found.schedule(), &target, Budget { max_runs: 10 });
     assert!(shrunk.runs <= 10);
     assert!(!shrunk.fixed_point);
     assert!(fails(&scenario, &shrunk.schedule, &target));
@@ -110,8 +110,8 @@ fn joinsim_shrinks_to_no_more_deviations_than_proptest_from_the_same_start() {
     let scenario = bundled("groups-first-race");
     for (seed, found) in failing_seeds(&scenario, 5) {
         let target = first_target(&found);
-        let ours = shrink(&scenario, &found.schedule, &target, Budget::default());
-        let theirs = proptest_shrink(&scenario, &found.schedule, &target, 20_000);
+        let ours = shrink(&scenario, &found.schedule(), &target, Budget::default());
+        let theirs = proptest_shrink(&scenario, &found.schedule(), &target, 20_000);
         assert!(fails(&scenario, &theirs.schedule, &target), "seed {seed}");
         assert!(ours.schedule.len() <= theirs.schedule.len(), "seed {seed}");
     }

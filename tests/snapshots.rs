@@ -92,7 +92,7 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
         let title = format!("{} · {variant} · seed {seed}", scenario.name);
         return (description, text_document(&title, scenario, &traced(scenario, seed)));
     };
-    let shrunk = shrink(scenario, &original.schedule, &target, SHRINK_BUDGET);
+    let shrunk = shrink(scenario, &original.schedule(), &target, SHRINK_BUDGET);
     let description = format!(
         "{} ({variant}): expected to fail ({}); {why}, shrunk on {target} to {} deviation(s)",
         scenario.name,

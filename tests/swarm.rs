@@ -93,7 +93,7 @@ fn swarm_seeds_replay_identically() {
     let scenario = lossy();
     for seed in 1..=50 {
         let a = run(&scenario, &Source::Seed(seed), RunOptions::default());
-        let b = run(&scenario, &Source::Schedule(a.schedule.clone()), RunOptions::default());
+        let b = run(&scenario, &Source::Schedule(a.schedule()), RunOptions::default());
         assert_eq!(a.trace_hash, b.trace_hash, "seed {seed}");
         assert_eq!(a.violations, b.violations, "seed {seed}");
     }

@@ -129,11 +129,11 @@ fn shrink_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
         let Some(target) = found.first_violation().map(Target::of) else {
             continue;
         };
-        let (joinsim, proptest) = shrink_both(&scenario, &found.schedule, &target, budget, max_runs);
+        let (joinsim, proptest) = shrink_both(&scenario, &found.schedule(), &target, budget, max_runs);
         if joinsim.deviations > proptest.deviations {
             longer.push(seed);
         }
-        before.push(found.schedule.len() as u64);
+        before.push(found.schedule().len() as u64);
         ours.push(joinsim);
         theirs.push(proptest);
     }

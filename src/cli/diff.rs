@@ -32,8 +32,8 @@ pub fn compare(loaded: &Loaded, variant: crate::model::Variant) -> (RunResult, L
     let first = run_traced(loaded);
     let other = Loaded {
         scenario: loaded.scenario.with_variant(variant),
-        source: ChoiceSource::Schedule(first.schedule.clone()),
-        schedule_text: format!("A's {} deviation(s)", first.schedule.len()),
+        source: ChoiceSource::Schedule(first.schedule()),
+        schedule_text: format!("A's {} deviation(s)", first.schedule().len()),
     };
     let second = run_traced(&other);
     (first, other, second)

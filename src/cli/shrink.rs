@@ -119,7 +119,7 @@ pub(super) fn save_shrunk(
 fn print_result(scenario: &Scenario, result: &RunResult, runs: u64, output: &Path) {
     println!(
         "shrunk in {runs} runs to {} deviation(s), {} events",
-        result.schedule.len(),
+        result.schedule().len(),
         result.events
     );
     report::print_trace(scenario, result);

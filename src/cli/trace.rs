@@ -139,7 +139,7 @@ pub fn render(loaded: &Loaded, result: &RunResult, format: Format) -> String {
                 "scenario": loaded.scenario.name,
                 "variant": loaded.scenario.variant().name(),
                 "schedule": loaded.schedule_text,
-                "deviations": result.schedule.deviations().iter().map(|d| crate::labels::token(*d)).collect::<Vec<_>>(),
+                "deviations": result.schedule().deviations().iter().map(|d| crate::labels::token(*d)).collect::<Vec<_>>(),
                 "outcome": outcome::lines(&loaded.scenario, result),
             });
             let rows = rows::rows(names, events, &result.violations);

@@ -192,8 +192,8 @@ impl<'a> Shrinker<'a> {
         let result = run(self.scenario, &source, RunOptions::default());
         let failed = self.target.find(&result.violations).is_some();
         self.tried.insert(candidate.clone(), failed);
-        if failed && smaller(&result.schedule, &self.current) {
-            self.current = result.schedule;
+        if failed && smaller(&result.schedule(), &self.current) {
+            self.current = result.schedule();
         }
         failed
     }

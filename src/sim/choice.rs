@@ -118,15 +118,19 @@ impl Schedule {
     /// The schedule of `deviations` (later ones win on a repeated label;
     /// zero values are dropped: they are the nominal choice anyway).
     pub fn new(deviations: impl IntoIterator<Item = Deviation>) -> Schedule {
-        let mut list: Vec<Deviation> = Vec::new();
-        for d in deviations {
-            match list.iter_mut().find(|x| x.label == d.label) {
-                Some(x) => x.value = d.value,
-                None => list.push(d),
-            }
-        }
-        list.retain(|d| d.value != 0);
+        let mut list: Vec<Deviation> = deviations.into_iter().collect();
+        // A stable sort keeps repeats of a label in their given order; the
+        // dedup then folds each run of repeats into its first slot with the
+        // last value.
         list.sort_by_key(|d| d.label);
+        list.dedup_by(|later, kept| {
+            let same = later.label == kept.label;
+            if same {
+                kept.value = later.value;
+            }
+            same
+        });
+        list.retain(|d| d.value != 0);
         Schedule(list)
     }
 
@@ -285,14 +289,12 @@ impl Choices {
         }
     }
 
-    /// What the run drew: its schedule (the deviations), the unused
-    /// deviations of a replay, every point reached (when recording) and
-    /// the number of draws.
+    /// What the run drew: its deviations, the unused deviations of a
+    /// replay, every point reached (when recording) and the number of draws.
     pub fn into_record(self) -> ChoiceRecord {
         let unused = self.unused();
         ChoiceRecord {
-            schedule: Schedule::new(self.deviations.iter().copied()),
-            in_order: self.deviations,
+            deviations: self.deviations,
             unused,
             points: self.points,
             drawn: self.drawn,
@@ -303,10 +305,9 @@ impl Choices {
 /// What a run's choices came to.
 #[derive(Clone, Debug, Default)]
 pub struct ChoiceRecord {
-    /// The run's deviations as a schedule: replaying it is the same run.
-    pub schedule: Schedule,
-    /// The same deviations in draw order (for reports).
-    pub in_order: Vec<Deviation>,
+    /// The run's deviations in draw order; as a [`Schedule`], replaying
+    /// them is the same run.
+    pub deviations: Vec<Deviation>,
     /// Deviations of a replayed schedule the run never reached.
     pub unused: Vec<Deviation>,
     pub points: Option<Vec<Point>>,
@@ -349,7 +350,7 @@ mod tests {
         let mut seeded = Choices::seeded(7);
         let drawn: Vec<u32> = (0..50).map(|i| seeded.choose(label(i), 3 + i)).collect();
         let record = seeded.into_record();
-        let mut replay = Choices::replay(record.schedule);
+        let mut replay = Choices::replay(Schedule::new(record.deviations));
         let replayed: Vec<u32> = (0..50).map(|i| replay.choose(label(i), 3 + i)).collect();
         assert_eq!(drawn, replayed);
         assert!(replay.unused().is_empty());

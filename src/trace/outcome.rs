@@ -28,7 +28,7 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         "{} events, {} choices ({} deviations), end t={}, DB v{}, {} violation(s), trace hash {:016x}",
         result.events,
         result.drawn,
-        result.schedule.len(),
+        result.schedule().len(),
         result.end_tick,
         result.world.db.version,
         result.violations.len(),

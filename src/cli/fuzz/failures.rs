@@ -158,7 +158,7 @@ pub fn target_in(scenario: &Scenario, key: &FailureKey, result: &RunResult) -> O
 fn shrink_artifact(scenario: &Scenario, raw: &Path, key: &FailureKey, result: &RunResult) -> Result<PathBuf, String> {
     let target = target_in(scenario, key, result)
         .ok_or_else(|| format!("{}: the group's failure is not in its first seed's run", raw.display()))?;
-    let shrunk = shrink(scenario, &result.schedule, &target, Budget::default());
+    let shrunk = shrink(scenario, &result.schedule(), &target, Budget::default());
     let replayed = run(
         scenario,
         &Source::Schedule(shrunk.schedule.clone()),
