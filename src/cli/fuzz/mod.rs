@@ -15,7 +15,10 @@ use clap::Args;
 
 use super::{Failure, Verdict, bundled_scenarios, load_scenario};
 use crate::check::Invariant;
-use crate::explore::{Campaign, CampaignOptions, FailureKey, SeedRange, Shard, judge, run_campaign};
+use crate::explore::{
+    BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, run_campaign,
+    warnings,
+};
 use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
@@ -143,6 +146,11 @@ pub struct ScenarioOutcome {
     pub artifacts: BTreeMap<FailureKey, PathBuf>,
     /// The campaign ran with `--swarm` (replays need it too).
     pub swarm: bool,
+    /// Each rate band of the scenario and how the campaign checked it.
+    pub bands: Vec<BandReport>,
+    /// The scenario's warnings and the campaign's (e.g. an admin command
+    /// that failed in every run).
+    pub warnings: Vec<String>,
 }
 
 /// Set by Ctrl-C: campaigns stop claiming seeds, the summary still prints.
@@ -226,6 +234,8 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
         BTreeMap::new()
     });
     ScenarioOutcome {
+        bands: bands(&scenario, &campaign),
+        warnings: warnings(&scenario, &campaign),
         scenario,
         campaign,
         problems,
@@ -309,6 +319,25 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
             }
         );
     }
+    for o in outcomes {
+        for band in &o.bands {
+            let _ = writeln!(out, "rate {} {}", o.scenario.name, band.describe());
+        }
+    }
+    if outcomes
+        .iter()
+        .any(|o| o.bands.iter().any(|b| matches!(b.check, BandCheck::Loose { .. })))
+    {
+        let _ = writeln!(
+            out,
+            "(a band is checked exactly only over enough runs; with fewer, only a rate beyond the widened band fails)"
+        );
+    }
+    for o in outcomes {
+        for warning in &o.warnings {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+    }
     let mut failed = 0;
     for o in outcomes.iter().filter(|o| !o.problems.is_empty()) {
         failed += 1;
@@ -319,7 +348,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     }
     for o in outcomes {
         for (key, group) in &o.campaign.tally.groups {
-            let expected = o.scenario.expect.of(key.invariant) != crate::scenario::Expect::Never;
+            let expected = o.scenario.expect.of(key.invariant).allows_violations();
             let _ = writeln!(
                 out,
                 "{} {} {} on {} at {}: {} run(s); replay: joinsim run {} --seed {} --variant {}{} --trace{}",
@@ -332,9 +361,9 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
                 } else {
                     &key.step
                 },
-                group.count,
+                group.count(),
                 o.scenario.path,
-                group.first_seed,
+                group.first_seed(),
                 o.scenario.variant(),
                 if o.swarm { " --swarm" } else { "" },
                 o.artifacts.get(key).map_or(String::new(), |p| format!(
