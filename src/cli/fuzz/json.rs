@@ -28,6 +28,7 @@ fn scenario(o: &ScenarioOutcome) -> Value {
         .iter()
         .map(|(key, group)| {
             json!({
+                "group": key.label(),
                 "invariant": key.invariant.name(),
                 "role": key.role,
                 "step": key.step,

@@ -2,6 +2,7 @@
 //! against each scenario's expectations.
 
 mod failures;
+mod html;
 mod json;
 mod junit;
 mod progress;
@@ -58,6 +59,11 @@ pub struct FuzzArgs {
     /// Write JUnit XML here (a test case per scenario and invariant).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write a self-contained HTML report here: per scenario its rates,
+    /// expectations and warnings, per failure group its shrunk run as a
+    /// sequence diagram and the commands that reproduce it.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Where failure artifacts are saved.
     #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
     pub out: PathBuf,
@@ -279,10 +285,17 @@ fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_
         std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
     };
     if let Some(path) = &args.json {
-        write(path, json::render(outcomes, settings))?;
+        write(path, json::render(outcomes, settings.clone()))?;
     }
     if let Some(path) = &args.junit {
         write(path, junit::render(outcomes))?;
+    }
+    if let Some(path) = &args.html {
+        let page = html::Page {
+            settings_line: &settings_line(&settings),
+            shrink: !args.no_shrink,
+        };
+        write(path, html::render(outcomes, &page))?;
     }
     Ok(())
 }
