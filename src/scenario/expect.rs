@@ -239,7 +239,7 @@ mod tests {
         // 20% +- 0.2%: sigma at n runs is sqrt(0.16/n); 0.2% = 4 sigma at n = 640,000.
         assert_eq!(Band::parse("19.8%..20.2%").unwrap().runs_needed(), 640_000);
         assert_eq!(Band::parse("0%..0%").unwrap().runs_needed(), 1);
-        assert!(Band::parse("10%..30%").unwrap().runs_needed() < 100);
+        assert_eq!(Band::parse("10%..30%").unwrap().runs_needed(), 256);
     }
 
     #[test]

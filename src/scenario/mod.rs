@@ -6,6 +6,7 @@ mod compile;
 mod error;
 mod expect;
 mod file;
+mod reference;
 mod warn;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ pub use error::ScenarioError;
 pub use expect::{
     BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, fraction_percent, percent,
 };
+pub use reference::reference;
 pub use warn::ScenarioWarning;
 
 use crate::model::{Setup, Variant};

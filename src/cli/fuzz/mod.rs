@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::{Failure, Verdict, bundled_scenarios, load_scenario};
+use super::{Failure, Verdict, bundled_scenarios, load_scenario, scenarios_dir};
 use crate::check::Invariant;
 use crate::explore::{
     BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, run_campaign,
@@ -24,7 +24,8 @@ use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
 pub struct FuzzArgs {
-    /// Scenario files or folders of them (default: scenarios/).
+    /// Scenario files or folders of them (default: scenarios/ here or in
+    /// the repository around the current folder).
     pub scenarios: Vec<PathBuf>,
     /// Run seeds 1..=N per scenario.
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -126,7 +127,7 @@ impl FuzzArgs {
 
     fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
         let inputs = if self.scenarios.is_empty() {
-            vec![PathBuf::from("scenarios")]
+            vec![scenarios_dir(None)?]
         } else {
             self.scenarios.clone()
         };
