@@ -160,3 +160,92 @@ fn a_closed_output_pipe_ends_joinsim_quietly() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+fn joinsim_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("joinsim runs")
+}
+
+#[test]
+fn fuzz_list_and_bench_find_the_bundled_scenarios_from_a_subfolder_of_the_repository() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let o = joinsim_in(&src, &["list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("  groups-first-race "), "{}", stdout(&o));
+    let o = joinsim_in(&src, &["fuzz", "--seeds", "20", "--no-shrink"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let bundled = std::fs::read_dir(src.with_file_name("scenarios")).unwrap().count();
+    assert!(
+        stdout(&o).contains(&format!("{bundled} of {bundled} scenario(s) met their expectations")),
+        "{}",
+        stdout(&o)
+    );
+    let o = joinsim_in(&src, &["bench", "--seconds", "0.001", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"scenario\": \"lossy-admin\""), "{}", stdout(&o));
+}
+
+#[test]
+fn outside_the_repository_fuzz_says_in_one_line_where_it_looked_and_how_to_point_it() {
+    let outside = tempfile::tempdir().unwrap();
+    for args in [&["fuzz", "--seeds", "1"][..], &["list"][..]] {
+        let o = joinsim_in(outside.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("no scenarios/ folder in "), "{err}");
+        assert!(err.contains("--dir DIR"), "{err}");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let o = joinsim_in(outside.path(), &["list", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn help_scenario_describes_the_format_and_scenario_checks_files() {
+    for args in [
+        &["help", "scenario"][..],
+        &["scenario", "--help"][..],
+        &["scenario"][..],
+    ] {
+        let o = joinsim(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let out = stdout(&o);
+        for key in [
+            "[[network.partitions]]",
+            "restart_after =",
+            "liveness_ticks =",
+            "\"0.479%..0.552%\"",
+        ] {
+            assert!(out.contains(key), "{args:?}: {key}: {out}");
+        }
+    }
+    let o = joinsim(&["scenario", "tests/warned/faults-that-never-fire.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("ok (5 warning(s))"), "{}", stdout(&o));
+    let o = joinsim(&["scenario", "tests/malformed/overlapping-partition.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn run_prints_the_answer_of_each_admin_command() {
+    let o = joinsim(&["run", "scenarios/lossy-admin.toml", "--seed", "32"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    for line in [
+        "admin alice $ incus cluster group create gpu2: ok",
+        "admin alice $ incus storage create fast: Error: context deadline exceeded",
+        "admin bob $ incus cluster group delete gpu2: ok",
+    ] {
+        assert!(out.contains(&format!("\n{line}\n")), "{line}: {out}");
+    }
+    let o = joinsim(&["run", "tests/warned/admin-on-missing-project.toml", "--seed", "1"]);
+    assert!(
+        stdout(&o).contains("admin alice $ incus project set nope restricted=true: Error: Project not found"),
+        "{}",
+        stdout(&o)
+    );
+}

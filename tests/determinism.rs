@@ -88,7 +88,7 @@ fn failing_seeds(scenario: &Scenario, jobs: usize, shard: Shard) -> Vec<u64> {
     options.shard = shard;
     options.swarm = true;
     let campaign = run_campaign(scenario, &options, &joinsim::explore::campaign::Quiet);
-    campaign.tally.failing_seeds.keys().copied().collect()
+    campaign.tally.failing_seeds.seeds().collect()
 }
 
 #[test]
@@ -123,8 +123,8 @@ fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
     let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
     std::panic::set_hook(previous);
     assert_eq!(campaign.tally.runs, 100);
-    assert_eq!(campaign.tally.panics.keys().copied().collect::<Vec<_>>(), vec![37]);
-    assert_eq!(campaign.tally.panics[&37], "model bug at seed 37");
+    assert_eq!(campaign.tally.panics.seeds().collect::<Vec<_>>(), vec![37]);
+    assert_eq!(campaign.tally.panics.get(37).unwrap(), "model bug at seed 37");
     let problems = joinsim::explore::judge(&scenario, &campaign);
     assert_eq!(problems, vec!["seed 37 panicked: model bug at seed 37".to_string()]);
 }
@@ -156,9 +156,14 @@ fn a_panic_in_the_determinism_re_run_is_reported_for_its_seed() {
     let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
     std::panic::set_hook(previous);
     assert_eq!(campaign.tally.runs, 20);
-    assert_eq!(campaign.tally.panics.keys().copied().collect::<Vec<_>>(), vec![7]);
+    assert_eq!(campaign.tally.panics.seeds().collect::<Vec<_>>(), vec![7]);
     assert!(
-        campaign.tally.panics[&7].contains("model bug on the second run of seed 7"),
+        campaign
+            .tally
+            .panics
+            .get(7)
+            .unwrap()
+            .contains("model bug on the second run of seed 7"),
         "{:?}",
         campaign.tally.panics
     );
@@ -183,9 +188,9 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
         first
     };
     let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
-    let parting = campaign.tally.nondeterministic.get(&5).expect("seed 5 flagged");
+    let parting = campaign.tally.nondeterministic.get(5).expect("seed 5 flagged");
     assert!(parting.contains("part at event"), "{parting}");
-    assert_eq!(campaign.tally.nondeterministic.len(), 1);
+    assert_eq!(campaign.tally.nondeterministic.count(), 1);
 }
 
 /// The scenario with same-tick order drawn: a model change that adds a

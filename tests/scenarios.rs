@@ -100,6 +100,24 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("joiners[0].target"),
             "\"j1\" names this joiner itself; a join target must be a cluster member",
         ),
+        (
+            "overlapping-partition.toml",
+            Some(13),
+            Some("network.partitions[0].side_b[1]"),
+            "\"m2\" is on both sides of the partition",
+        ),
+        (
+            "retired-sometimes.toml",
+            Some(12),
+            Some("expect.spurious-join-failure"),
+            "\"sometimes\" is no longer accepted: it let any rate pass; pin the rate as a band",
+        ),
+        (
+            "inverted-band.toml",
+            Some(12),
+            Some("expect.spurious-join-failure"),
+            "the low end is above the high end",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);
@@ -107,5 +125,54 @@ fn malformed_scenarios_name_the_file_line_and_key() {
         assert_eq!(e.line, line, "{file}: {e}");
         assert_eq!(e.key.as_deref(), key, "{file}: {e}");
         assert!(e.message.contains(text), "{file}: {e}");
+    }
+}
+
+#[test]
+fn a_scenario_without_joiners_or_with_faults_that_never_fire_loads_with_a_warning_for_each() {
+    let scenario = Scenario::load(Path::new("tests/warned/faults-that-never-fire.toml")).expect("loads");
+    let warnings: Vec<(Option<usize>, Option<&str>, &str)> = scenario
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.key.as_deref(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (
+                None,
+                Some("joiners"),
+                "the scenario has no joiners: no join runs, only the admins' commands are checked"
+            ),
+            (
+                Some(15),
+                Some("network.drop"),
+                "never fires: `network.drop` acts only before `network.faults_until`, which is 0"
+            ),
+            (
+                Some(16),
+                Some("network.duplicate"),
+                "never fires: `network.duplicate` acts only before `network.faults_until`, which is 0"
+            ),
+            (
+                Some(23),
+                Some("network.partitions[0].until"),
+                "never fires: the partition lasts no time (from = until = 40)"
+            ),
+            (
+                Some(26),
+                Some("faults.random_step_error"),
+                "never fires: random step errors happen only before `faults.until`, which is 0"
+            ),
+        ]
+    );
+    for bundled in common::bundled_paths() {
+        let scenario = Scenario::load(&bundled).expect("loads");
+        assert!(
+            scenario.warnings.is_empty(),
+            "{}: {:?}",
+            bundled.display(),
+            scenario.warnings
+        );
     }
 }

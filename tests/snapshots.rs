@@ -15,7 +15,7 @@ use joinsim::scenario::{Expect, Scenario};
 use joinsim::shrink::{Budget, Target, shrink};
 use joinsim::trace::outcome;
 
-/// Seeds searched for a failure of a `sometimes` scenario.
+/// Seeds searched for a failure of a scenario with a rate band.
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=200;
 /// The most replays the shrinker may make per scenario.
 const SHRINK_BUDGET: Budget = Budget { max_runs: 5_000 };
@@ -39,7 +39,7 @@ fn expected_failures(scenario: &Scenario) -> Vec<(Invariant, Expect)> {
     Invariant::ALL
         .into_iter()
         .map(|i| (i, scenario.expect.of(i)))
-        .filter(|(_, e)| matches!(e, Expect::Always | Expect::Sometimes))
+        .filter(|(_, e)| e.requires_violations())
         .collect()
 }
 
@@ -63,7 +63,13 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
         );
         return (description, outcome::lines(scenario, &result).join("\n") + "\n");
     }
-    let wanted: Vec<String> = expected.iter().map(|(i, e)| format!("{i}={}", e.name())).collect();
+    let wanted: Vec<String> = expected
+        .iter()
+        .map(|(i, e)| match e {
+            Expect::Rate(_) => format!("{i} at a pinned rate"),
+            _ => format!("{i}={}", e.name()),
+        })
+        .collect();
     let breaks = |result: &RunResult| expected.iter().any(|(i, _)| result.violated(*i));
     let always = expected.iter().any(|(_, e)| *e == Expect::Always);
     let found = if always {

@@ -18,6 +18,7 @@ fn issue_1390(seed: u64) -> Loaded {
         input: scenario("issue-1390.toml"),
         seed: Some(seed),
         deviation: Vec::new(),
+        nominal: false,
     };
     load(&source, None).expect("the #1390 scenario loads")
 }

@@ -31,15 +31,17 @@ pub struct BenchArgs {
     /// Throughput: seconds to measure each scenario and variant.
     #[arg(long, default_value_t = 1.0, conflicts_with = "shrink")]
     pub seconds: f64,
-    /// Throughput: where the scenarios are.
-    #[arg(long, default_value = "scenarios", conflicts_with = "shrink")]
-    pub dir: PathBuf,
+    /// Throughput: where the scenarios are (default: scenarios/ here or in
+    /// the repository around the current folder).
+    #[arg(long, conflicts_with = "shrink")]
+    pub dir: Option<PathBuf>,
     /// Seeds 1..=N are run; each failing one is shrunk.
     #[arg(long, default_value_t = 200)]
     pub seeds: u64,
-    /// The scenario whose failures are shrunk.
-    #[arg(long, default_value = "scenarios/groups-first-race.toml")]
-    pub scenario: PathBuf,
+    /// The scenario whose failures are shrunk (default: the bundled
+    /// groups-first-race.toml).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
     /// The most runs each shrinker may make per case.
     #[arg(long, default_value_t = Budget::default().max_runs)]
     pub max_runs: u64,
@@ -63,7 +65,7 @@ fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
     if cfg!(debug_assertions) && !args.json {
         eprintln!("note: a debug build; figures mean something only from `cargo run --release -- bench`");
     }
-    let scenarios = super::bundled_scenarios(&args.dir)?
+    let scenarios = super::bundled_scenarios(&super::scenarios_dir(args.dir.as_deref())?)?
         .iter()
         .map(|p| crate::scenario::Scenario::load(p))
         .collect::<Result<Vec<_>, _>>()?;
@@ -117,7 +119,11 @@ fn measure(scenario: &Scenario, target: &Target, result: &ShrinkResult, wall: Du
 }
 
 fn shrink_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
-    let scenario = load_scenario(&args.scenario, None)?;
+    let path = match &args.scenario {
+        Some(path) => path.clone(),
+        None => super::scenarios_dir(None)?.join("groups-first-race.toml"),
+    };
+    let scenario = load_scenario(&path, None)?;
     let max_runs = u32::try_from(args.max_runs)
         .map_err(|_| Failure::Input(format!("--max-runs: {} is above {}", args.max_runs, u32::MAX)))?;
     let budget = Budget {

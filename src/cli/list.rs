@@ -5,16 +5,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Failure, Verdict, bundled_scenarios};
+use super::{Failure, Verdict, bundled_scenarios, scenarios_dir};
 use crate::check::Invariant;
 use crate::model::Variant;
 use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// Where the bundled scenarios are.
-    #[arg(long, default_value = "scenarios")]
-    pub dir: PathBuf,
+    /// Where the bundled scenarios are (default: scenarios/ here or in the
+    /// repository around the current folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
@@ -34,8 +35,9 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     for p in crate::model::probe::Probe::ALL {
         println!("  {}", p.name());
     }
-    println!("scenarios ({}):", args.dir.display());
-    for path in bundled_scenarios(&args.dir)? {
+    let dir = scenarios_dir(args.dir.as_deref())?;
+    println!("scenarios ({}):", dir.display());
+    for path in bundled_scenarios(&dir)? {
         let scenario = Scenario::load(&path)?;
         println!(
             "  {:<30} [{}] {}",

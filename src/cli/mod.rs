@@ -8,6 +8,7 @@ mod list;
 mod replay;
 mod report;
 mod run;
+mod scenario;
 mod shrink;
 pub mod trace;
 
@@ -47,6 +48,10 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Benchmarks (`--shrink`: joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
+    /// The scenario file format, every key (`joinsim help scenario`); with
+    /// files, check them and print their warnings.
+    #[command(long_about = crate::scenario::reference())]
+    Scenario(scenario::ScenarioArgs),
 }
 
 /// What went wrong, by exit code.
@@ -88,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(&args),
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Scenario(args) => scenario::scenario(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,
@@ -116,6 +122,36 @@ pub fn parse_variant(name: &str) -> Result<Variant, Failure> {
             known.join(", ")
         ))
     })
+}
+
+/// The folder of bundled scenarios: `dir` when given (`--dir`), else
+/// `scenarios/` in the current folder or in the nearest parent folder that
+/// holds the repository (`Cargo.toml` beside `scenarios/`), so that the
+/// commands work from anywhere inside it. Otherwise a one-line error that
+/// says where it looked and how to point it.
+pub fn scenarios_dir(dir: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = dir {
+        return match dir.is_dir() {
+            true => Ok(dir.to_path_buf()),
+            false => Err(Failure::Input(format!("--dir {}: not a folder", dir.display()))),
+        };
+    }
+    let here = PathBuf::from("scenarios");
+    if here.is_dir() {
+        return Ok(here);
+    }
+    let cwd = std::env::current_dir().map_err(|e| Failure::Input(format!("cannot read the current folder: {e}")))?;
+    cwd.ancestors()
+        .find(|a| a.join("Cargo.toml").is_file() && a.join("scenarios").is_dir())
+        .map(|a| a.join("scenarios"))
+        .ok_or_else(|| {
+            Failure::Input(format!(
+                "no scenarios/ folder in {} or in a parent folder holding Cargo.toml; \
+                 run inside the joinsim repository, or point to the scenarios with --dir DIR \
+                 (fuzz: joinsim fuzz DIR_OR_FILES)",
+                cwd.display()
+            ))
+        })
 }
 
 /// The bundled scenarios: every `.toml` in `scenarios/`, sorted.

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::model::{Node, Role};
 use crate::run::RunResult;
 use crate::scenario::Scenario;
 use crate::trace::text;
@@ -47,10 +48,39 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
     out
 }
 
-/// How each join ended, and each violation.
+/// How each admin command ended, how each join ended, and each violation.
 pub fn verdict(scenario: &Scenario, result: &RunResult) -> String {
-    let mut out = crate::trace::outcome::lines(scenario, result).join("\n");
+    let mut lines = admin_results(scenario, result);
+    lines.extend(crate::trace::outcome::lines(scenario, result));
+    let mut out = lines.join("\n");
     out.push('\n');
+    out
+}
+
+/// One line per scripted admin command: its answer, or why it has none,
+/// so that a command that could not run (a project that does not exist)
+/// shows at once.
+fn admin_results(scenario: &Scenario, result: &RunResult) -> Vec<String> {
+    let setup = &scenario.setup;
+    let mut out = Vec::new();
+    for (node, role) in setup.roles.iter().enumerate() {
+        let (Role::Admin(plan), Node::Admin(admin)) = (role, &result.world.nodes[node]) else {
+            continue;
+        };
+        for (index, call) in plan.commands.iter().enumerate() {
+            let answer = match admin.results.get(index) {
+                Some(Ok(())) => "ok".to_string(),
+                Some(Err(e)) => format!("Error: {e}"),
+                None if index == admin.results.len() => "no answer (the run ended first)".to_string(),
+                None => "not run".to_string(),
+            };
+            out.push(format!(
+                "admin {} $ incus {}: {answer}",
+                setup.node_name(node as u8),
+                crate::trace::describe::call(&setup.names, call)
+            ));
+        }
+    }
     out
 }
 

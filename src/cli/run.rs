@@ -38,6 +38,9 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
         Some(seed) => (seed, ""),
         None => (fresh_seed(), " (drawn; pass --seed to repeat)"),
     };
+    for warning in &scenario.warnings {
+        eprintln!("warning: {warning}");
+    }
     print!("{}", report::settings(&scenario, &format!("seed:     {seed}{drawn}")));
     let options = RunOptions {
         trace: args.trace,

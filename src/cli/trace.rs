@@ -34,6 +34,9 @@ pub struct Source {
     /// `joinsim run --trace` lists them); every other choice takes 0.
     #[arg(long, value_name = "K:A:B:C=V")]
     pub deviation: Vec<String>,
+    /// Run the nominal schedule (no deviation at all).
+    #[arg(long, conflicts_with_all = ["seed", "deviation"])]
+    pub nominal: bool,
 }
 
 #[derive(Args, Debug)]
@@ -74,7 +77,11 @@ pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
     if let Some(name) = variant {
         scenario = scenario.with_variant(super::parse_variant(name)?);
     }
-    let given = parse_deviations(&source.deviation)?;
+    let given = if source.nominal {
+        Some(Schedule::default())
+    } else {
+        parse_deviations(&source.deviation)?
+    };
     let (choices, schedule_text) = match (&source.seed, given, recorded) {
         (Some(seed), _, _) => (ChoiceSource::Seed(*seed), format!("seed {seed}")),
         (None, Some(schedule), _) => {
@@ -87,7 +94,7 @@ pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
         }
         (None, None, None) => {
             return Err(Failure::Input(format!(
-                "{}: give --seed N or --deviation K:A:B:C=V (or an artifact)",
+                "{}: give --seed N, --deviation K:A:B:C=V or --nominal (or an artifact)",
                 source.input.display()
             )));
         }

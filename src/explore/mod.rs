@@ -9,5 +9,5 @@ pub mod verdict;
 
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
 pub use seeds::{SeedRange, Shard};
-pub use tally::{FailureKey, Tally};
-pub use verdict::judge;
+pub use tally::{FailureGroup, FailureKey, SmallestSeeds, Tally};
+pub use verdict::{BandCheck, BandReport, bands, check_band, judge, warnings};

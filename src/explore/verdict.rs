@@ -1,47 +1,225 @@
-//! Whether a campaign met its scenario's expectations.
+//! Whether a campaign met its scenario's expectations, how each rate band
+//! was checked, and what the campaign warns about.
 
 use super::Campaign;
+use super::tally::SmallestSeeds;
 use crate::check::Invariant;
-use crate::scenario::{Expect, Scenario};
+use crate::model::Role;
+use crate::scenario::{Band, Expect, Scenario, fraction_percent, percent};
 
-/// Checks a campaign against its scenario's expectations.
+/// How a campaign checked one rate band.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BandCheck {
+    /// Enough runs ([`Band::runs_needed`]): the observed rate itself must
+    /// lie in the band.
+    Exact { met: bool },
+    /// Fewer runs: only a rate outside `widened` fails, the band widened
+    /// on each side by the deviation a campaign of this size reaches with
+    /// probability below e^-8 (Bernstein's inequality) when the true rate
+    /// is at that end of the band. Catches a gross shift (a race that
+    /// stopped happening), not a subtle one.
+    Loose {
+        met: bool,
+        widened_low: f64,
+        widened_high: f64,
+    },
+}
+
+impl BandCheck {
+    pub fn met(self) -> bool {
+        match self {
+            BandCheck::Exact { met } | BandCheck::Loose { met, .. } => met,
+        }
+    }
+}
+
+/// One rate band of a scenario, against a campaign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BandReport {
+    pub invariant: Invariant,
+    pub band: Band,
+    pub violating: u64,
+    pub runs: u64,
+    pub check: BandCheck,
+}
+
+impl BandReport {
+    /// One line for summaries: rate, band, how it was checked.
+    pub fn describe(&self) -> String {
+        let observed = format!(
+            "{}: {} of {} runs ({})",
+            self.invariant,
+            self.violating,
+            self.runs,
+            percent(self.violating, self.runs)
+        );
+        match self.check {
+            BandCheck::Exact { met: true } => format!("{observed}, within its band {}", self.band),
+            BandCheck::Exact { met: false } => format!(
+                "{observed}, outside its band {} (measured here: {} at +-5 standard errors)",
+                self.band,
+                Band::suggest(self.violating, self.runs)
+            ),
+            BandCheck::Loose {
+                met,
+                widened_low,
+                widened_high,
+            } => format!(
+                "{observed}, {} {}..{}: its band {} widened for this few runs (an exact check needs {} runs)",
+                if met { "within" } else { "outside" },
+                fraction_percent(widened_low),
+                fraction_percent(widened_high),
+                self.band,
+                self.band.runs_needed()
+            ),
+        }
+    }
+}
+
+/// The deviation of a binomial count over `runs` runs at rate `rate` that
+/// is reached with probability at most e^-8 on each side (Bernstein:
+/// `t = 8/3 + sqrt(64/9 + 16 n p (1-p))`).
+fn bernstein_margin(rate: f64, runs: u64) -> f64 {
+    let variance = runs as f64 * rate * (1.0 - rate);
+    8.0 / 3.0 + (64.0 / 9.0 + 16.0 * variance).sqrt()
+}
+
+/// Checks `violating` of `runs` against `band`.
+pub fn check_band(band: Band, violating: u64, runs: u64) -> BandCheck {
+    if runs >= band.runs_needed() {
+        return BandCheck::Exact {
+            met: band.contains(violating, runs),
+        };
+    }
+    let (low, high) = (band.low_ppm as f64 / 1e6, band.high_ppm as f64 / 1e6);
+    let n = runs.max(1) as f64;
+    let widened_low = ((low * n - bernstein_margin(low, runs)) / n).max(0.0);
+    let widened_high = ((high * n + bernstein_margin(high, runs)) / n).min(1.0);
+    let rate = violating as f64 / n;
+    BandCheck::Loose {
+        met: rate >= widened_low && rate <= widened_high,
+        widened_low,
+        widened_high,
+    }
+}
+
+/// Every rate band of the scenario, checked against the campaign.
+pub fn bands(scenario: &Scenario, campaign: &Campaign) -> Vec<BandReport> {
+    let tally = &campaign.tally;
+    Invariant::ALL
+        .into_iter()
+        .filter_map(|invariant| match scenario.expect.of(invariant) {
+            Expect::Rate(band) => Some(BandReport {
+                invariant,
+                band,
+                violating: tally.violating(invariant),
+                runs: tally.runs,
+                check: check_band(band, tally.violating(invariant), tally.runs),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks a campaign against its scenario's expectations: why it failed,
+/// one reason a line; empty when it passed.
 pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
     let tally = &campaign.tally;
     let mut problems = Vec::new();
     for invariant in Invariant::ALL {
-        let expect = scenario.expect.of(invariant);
         let violating = tally.violating(invariant);
-        if !expect.met_by(violating, tally.runs) {
-            let first = tally
-                .groups
-                .iter()
-                .filter(|(k, _)| k.invariant == invariant)
-                .map(|(_, g)| g.first_seed)
-                .min();
-            problems.push(match expect {
-                Expect::Never => format!(
+        match scenario.expect.of(invariant) {
+            Expect::Never if violating > 0 => {
+                let first = tally
+                    .groups
+                    .iter()
+                    .filter(|(k, _)| k.invariant == invariant)
+                    .map(|(_, g)| g.first_seed())
+                    .min();
+                problems.push(format!(
                     "{invariant}: unexpected violation in {violating} of {} runs (first seed {})",
                     tally.runs,
                     first.map_or("?".to_string(), |s| s.to_string())
-                ),
-                Expect::Always => format!(
-                    "{invariant}: expected in every run, held in {} of {} runs",
-                    tally.runs - violating,
-                    tally.runs
-                ),
-                Expect::Sometimes => format!(
-                    "{invariant}: expected some run to violate it; none of {} did",
-                    tally.runs
-                ),
-                Expect::May => unreachable!("may is always met"),
-            });
+                ));
+            }
+            Expect::Always if violating < tally.runs => problems.push(format!(
+                "{invariant}: expected in every run, held in {} of {} runs",
+                tally.runs - violating,
+                tally.runs
+            )),
+            _ => {}
         }
     }
-    for (seed, message) in &tally.panics {
-        problems.push(format!("seed {seed} panicked: {message}"));
+    for report in bands(scenario, campaign) {
+        if !report.check.met() {
+            problems.push(report.describe());
+        }
     }
-    for (seed, parting) in &tally.nondeterministic {
-        problems.push(format!("seed {seed} is not deterministic: {parting}"));
-    }
+    broken_seeds(&mut problems, &tally.panics, "panicked");
+    broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
     problems
+}
+
+/// One line per kept seed whose run panicked (or was not deterministic),
+/// and how many there were in all when not every one is kept.
+fn broken_seeds<const N: usize>(problems: &mut Vec<String>, seeds: &SmallestSeeds<String, N>, what: &str) {
+    for (seed, message) in seeds.iter() {
+        problems.push(format!("seed {seed} {what}: {message}"));
+    }
+    let listed = seeds.iter().count() as u64;
+    if seeds.count() > listed {
+        problems.push(format!(
+            "{} seeds in all {what}; the smallest {listed} are listed",
+            seeds.count()
+        ));
+    }
+}
+
+/// What a campaign warns about: the scenario's own warnings, then each
+/// admin command that never succeeded in any run.
+pub fn warnings(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
+    let mut out: Vec<String> = scenario.warnings.iter().map(|w| w.to_string()).collect();
+    out.extend(admin_warnings(scenario, campaign));
+    out
+}
+
+/// An admin command that failed in every run it got an answer in (or got
+/// none in any run) never changed the cluster: the race it was written for
+/// never happened.
+fn admin_warnings(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
+    let tally = &campaign.tally;
+    let setup = &scenario.setup;
+    let mut out = Vec::new();
+    if tally.runs == 0 {
+        return out;
+    }
+    for (node, role) in setup.roles.iter().enumerate() {
+        let Role::Admin(plan) = role else { continue };
+        for (index, call) in plan.commands.iter().enumerate() {
+            let command = tally
+                .admin_commands
+                .get(&(node as u8, index))
+                .cloned()
+                .unwrap_or_default();
+            if command.answered > command.failed {
+                continue;
+            }
+            let text = crate::trace::describe::call(&setup.names, call);
+            let what = match &command.first_error {
+                _ if command.answered == 0 => format!("got no answer in any of {} runs", tally.runs),
+                Some((seed, error)) => format!(
+                    "failed in every one of the {} runs it ran in (seed {seed}: {error})",
+                    command.answered
+                ),
+                None => unreachable!("failed == answered > 0 holds an error"),
+            };
+            out.push(format!(
+                "{}: admin {} command {} `incus {text}` {what}",
+                scenario.path,
+                setup.node_name(node as u8),
+                index + 1
+            ));
+        }
+    }
+    out
 }

@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::error::{ScenarioError, line_of};
 use super::expect::{Expect, Expectations};
 use super::file::{AdminFile, ClusterFile, CommandFile, ScenarioFile, Text};
+use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::AdminPlan;
@@ -165,6 +166,16 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         ));
     }
     let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+    let warnings = warn::warnings(
+        &parsed,
+        &warn::Facts {
+            file,
+            source,
+            network: &network,
+            random_step_error_never: step_faults.random.is_never(),
+            random_step_error_until_tick: step_faults.random_until_tick,
+        },
+    );
 
     let setup = Setup {
         names: c.names,
@@ -186,6 +197,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         expect,
         limits,
         swarm: false,
+        warnings,
     })
 }
 
@@ -539,9 +551,22 @@ fn network(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<NetworkConfig> {
                 format!("must not be before `from` ({from})"),
             ));
         }
+        let (side_a, side_b) = (side(&p.side_a, "side_a")?, side(&p.side_b, "side_b")?);
+        if let Some(k) = side_b.iter().position(|node| side_a.contains(node)) {
+            let name = &p.side_b[k];
+            return Err(c.at(
+                name,
+                &format!("{key}.side_b[{k}]"),
+                format!(
+                    "\"{}\" is on both sides of the partition; a node on both sides would be cut off \
+                     from every other node of either side: list it on one side only",
+                    name.get_ref()
+                ),
+            ));
+        }
         partitions.push(Partition {
-            side_a: side(&p.side_a, "side_a")?,
-            side_b: side(&p.side_b, "side_b")?,
+            side_a,
+            side_b,
             from_tick: from,
             until_tick: until,
         });
@@ -646,13 +671,7 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
                 format!("unknown invariant \"{}\" (known: {})", k.get_ref(), known.join(", ")),
             )
         })?;
-        expect.0[invariant.index()] = Expect::parse(v.get_ref()).ok_or_else(|| {
-            c.at(
-                v,
-                &key,
-                format!("expected always, sometimes, may or never, got \"{}\"", v.get_ref()),
-            )
-        })?;
+        expect.0[invariant.index()] = Expect::parse(v.get_ref()).map_err(|message| c.at(v, &key, message))?;
     }
     Ok(expect)
 }

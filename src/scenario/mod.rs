@@ -6,12 +6,18 @@ mod compile;
 mod error;
 mod expect;
 mod file;
+mod reference;
+mod warn;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use error::ScenarioError;
-pub use expect::{Expect, Expectations};
+pub use expect::{
+    BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, fraction_percent, percent,
+};
+pub use reference::reference;
+pub use warn::ScenarioWarning;
 
 use crate::model::{Setup, Variant};
 use crate::sim::{NetworkConfig, NodeId};
@@ -54,6 +60,9 @@ pub struct Scenario {
     /// Part of the scenario (not of a run's options) so that an artifact
     /// of a swarm run replays as one.
     pub swarm: bool,
+    /// What loads but cannot do what it seems to say (no joiners, a fault
+    /// that never fires): printed, never fatal.
+    pub warnings: Vec<ScenarioWarning>,
 }
 
 impl Scenario {

@@ -250,3 +250,13 @@ pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
     out.push_str("</svg>\n");
     out
 }
+
+/// The picture for inclusion in an HTML page beside others: without the
+/// namespace declaration (HTML gives it) and with its arrowhead marker
+/// named after `id`, so that the pictures of one page do not share ids.
+pub fn inline(picture: &str, id: &str) -> String {
+    picture
+        .replacen(r#"<svg xmlns="http://www.w3.org/2000/svg" "#, "<svg ", 1)
+        .replacen(r#"<marker id="arrow""#, &format!(r#"<marker id="{id}-arrow""#), 1)
+        .replace("url(#arrow)", &format!("url(#{id}-arrow)"))
+}

@@ -12,7 +12,7 @@ use crate::explore::FailureKey;
 use crate::explore::campaign::Observer;
 use crate::explore::campaign::role_of;
 use crate::run::{RunOptions, RunResult, Source, run};
-use crate::scenario::{Expect, Scenario};
+use crate::scenario::Scenario;
 use crate::shrink::{Budget, Target, shrink};
 
 /// What to keep of a campaign's failures.
@@ -30,7 +30,7 @@ impl Keep {
             || result
                 .violations
                 .iter()
-                .any(|v| scenario.expect.of(v.invariant) == Expect::Never)
+                .any(|v| !scenario.expect.of(v.invariant).allows_violations())
     }
 }
 
@@ -90,11 +90,11 @@ pub fn finish_groups(
     let mut shrunk: BTreeMap<(u64, FailureKey), PathBuf> = BTreeMap::new();
     let mut first_seeds = BTreeSet::new();
     for (key, group) in groups {
-        let expected = scenario.expect.of(key.invariant) != Expect::Never;
+        let expected = scenario.expect.of(key.invariant).allows_violations();
         if expected && !keep.expected {
             continue;
         }
-        let seed = group.first_seed;
+        let seed = group.first_seed();
         first_seeds.insert(seed);
         let result = run(scenario, &Source::Seed(seed), RunOptions::default());
         let path = match saved.get(&seed) {

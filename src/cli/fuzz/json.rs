@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::ScenarioOutcome;
 use crate::check::Invariant;
+use crate::explore::{BandCheck, BandReport};
 
 pub fn render(outcomes: &[ScenarioOutcome], settings: Value) -> String {
     let scenarios: Vec<Value> = outcomes.iter().map(scenario).collect();
@@ -27,16 +28,18 @@ fn scenario(o: &ScenarioOutcome) -> Value {
         .iter()
         .map(|(key, group)| {
             json!({
+                "group": key.label(),
                 "invariant": key.invariant.name(),
                 "role": key.role,
                 "step": key.step,
-                "count": group.count,
-                "first_seed": group.first_seed,
+                "count": group.count(),
+                "first_seed": group.first_seed(),
+                "seeds": group.seeds.seeds().collect::<Vec<_>>(),
                 "message": group.example.message,
                 "replay": format!(
                     "joinsim run {} --seed {} --variant {}{} --trace",
                     o.scenario.path,
-                    group.first_seed,
+                    group.first_seed(),
                     o.scenario.variant(),
                     if o.swarm { " --swarm" } else { "" }
                 ),
@@ -57,7 +60,32 @@ fn scenario(o: &ScenarioOutcome) -> Value {
         "invariants": invariants,
         "failures": failures,
         "panics": t.panics.iter().map(|(s, m)| json!({"seed": s, "message": m})).collect::<Vec<_>>(),
+        "bands": o.bands.iter().map(band).collect::<Vec<_>>(),
+        "warnings": o.warnings,
         "problems": o.problems,
         "passed": o.problems.is_empty(),
+    })
+}
+
+/// One rate band: the band, the rate observed, how it was checked.
+fn band(b: &BandReport) -> Value {
+    let (exact, widened) = match b.check {
+        BandCheck::Exact { .. } => (true, Value::Null),
+        BandCheck::Loose {
+            widened_low,
+            widened_high,
+            ..
+        } => (false, json!([widened_low, widened_high])),
+    };
+    json!({
+        "invariant": b.invariant.name(),
+        "band": b.band.to_string(),
+        "violating_runs": b.violating,
+        "runs": b.runs,
+        "runs_needed_for_exact_check": b.band.runs_needed(),
+        "checked_exactly": exact,
+        "widened_to": widened,
+        "met": b.check.met(),
+        "summary": b.describe(),
     })
 }

@@ -2,6 +2,7 @@
 //! against each scenario's expectations.
 
 mod failures;
+mod html;
 mod json;
 mod junit;
 mod progress;
@@ -13,14 +14,18 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::{Failure, Verdict, bundled_scenarios, load_scenario};
+use super::{Failure, Verdict, bundled_scenarios, load_scenario, scenarios_dir};
 use crate::check::Invariant;
-use crate::explore::{Campaign, CampaignOptions, FailureKey, SeedRange, Shard, judge, run_campaign};
+use crate::explore::{
+    BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, run_campaign,
+    warnings,
+};
 use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
 pub struct FuzzArgs {
-    /// Scenario files or folders of them (default: scenarios/).
+    /// Scenario files or folders of them (default: scenarios/ here or in
+    /// the repository around the current folder).
     pub scenarios: Vec<PathBuf>,
     /// Run seeds 1..=N per scenario.
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -55,6 +60,11 @@ pub struct FuzzArgs {
     /// Write JUnit XML here (a test case per scenario and invariant).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write a self-contained HTML report here: per scenario its rates,
+    /// expectations and warnings, per failure group its shrunk run as a
+    /// sequence diagram and the commands that reproduce it.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Where failure artifacts are saved.
     #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
     pub out: PathBuf,
@@ -117,7 +127,7 @@ impl FuzzArgs {
 
     fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
         let inputs = if self.scenarios.is_empty() {
-            vec![PathBuf::from("scenarios")]
+            vec![scenarios_dir(None)?]
         } else {
             self.scenarios.clone()
         };
@@ -143,6 +153,11 @@ pub struct ScenarioOutcome {
     pub artifacts: BTreeMap<FailureKey, PathBuf>,
     /// The campaign ran with `--swarm` (replays need it too).
     pub swarm: bool,
+    /// Each rate band of the scenario and how the campaign checked it.
+    pub bands: Vec<BandReport>,
+    /// The scenario's warnings and the campaign's (e.g. an admin command
+    /// that failed in every run).
+    pub warnings: Vec<String>,
 }
 
 /// Set by Ctrl-C: campaigns stop claiming seeds, the summary still prints.
@@ -226,6 +241,8 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
         BTreeMap::new()
     });
     ScenarioOutcome {
+        bands: bands(&scenario, &campaign),
+        warnings: warnings(&scenario, &campaign),
         scenario,
         campaign,
         problems,
@@ -269,10 +286,17 @@ fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_
         std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
     };
     if let Some(path) = &args.json {
-        write(path, json::render(outcomes, settings))?;
+        write(path, json::render(outcomes, settings.clone()))?;
     }
     if let Some(path) = &args.junit {
         write(path, junit::render(outcomes))?;
+    }
+    if let Some(path) = &args.html {
+        let page = html::Page {
+            settings_line: &settings_line(&settings),
+            shrink: !args.no_shrink,
+        };
+        write(path, html::render(outcomes, &page))?;
     }
     Ok(())
 }
@@ -309,6 +333,25 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
             }
         );
     }
+    for o in outcomes {
+        for band in &o.bands {
+            let _ = writeln!(out, "rate {} {}", o.scenario.name, band.describe());
+        }
+    }
+    if outcomes
+        .iter()
+        .any(|o| o.bands.iter().any(|b| matches!(b.check, BandCheck::Loose { .. })))
+    {
+        let _ = writeln!(
+            out,
+            "(a band is checked exactly only over enough runs; with fewer, only a rate beyond the widened band fails)"
+        );
+    }
+    for o in outcomes {
+        for warning in &o.warnings {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+    }
     let mut failed = 0;
     for o in outcomes.iter().filter(|o| !o.problems.is_empty()) {
         failed += 1;
@@ -319,7 +362,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     }
     for o in outcomes {
         for (key, group) in &o.campaign.tally.groups {
-            let expected = o.scenario.expect.of(key.invariant) != crate::scenario::Expect::Never;
+            let expected = o.scenario.expect.of(key.invariant).allows_violations();
             let _ = writeln!(
                 out,
                 "{} {} {} on {} at {}: {} run(s); replay: joinsim run {} --seed {} --variant {}{} --trace{}",
@@ -332,9 +375,9 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
                 } else {
                     &key.step
                 },
-                group.count,
+                group.count(),
                 o.scenario.path,
-                group.first_seed,
+                group.first_seed(),
                 o.scenario.variant(),
                 if o.swarm { " --swarm" } else { "" },
                 o.artifacts.get(key).map_or(String::new(), |p| format!(

@@ -1,0 +1,377 @@
+//! `fuzz --html FILE`: the whole campaign as one self-contained HTML page,
+//! for the person who opens a CI run's artifacts. Nothing in it is fetched:
+//! styles and the one script (copy buttons, expand/collapse) are inline, and
+//! each failure group's shrunk run is an inline SVG sequence diagram, with
+//! its text trace folded under it.
+//!
+//! The page stays short however many scenarios and groups there are: a
+//! table of contents first (one line per scenario, with its verdict), then
+//! one folded section per scenario (open when it failed), and inside it one
+//! folded entry per failure group (open when the group is unexpected).
+
+use std::fmt::Write;
+
+use super::ScenarioOutcome;
+use crate::check::Invariant;
+use crate::explore::{BandReport, FailureGroup, FailureKey};
+use crate::run::{RunOptions, Source, run};
+use crate::scenario::{Expect, Scenario, percent};
+use crate::shrink::{Budget, shrink};
+use crate::trace::svg::escape;
+use crate::trace::{rows, svg};
+
+const STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #1d1d1f; background: #fafafa; }
+h1 { font-size: 22px; margin: 4px 0; }
+h2 { display: inline; font-size: 17px; margin: 0; }
+code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
+table { border-collapse: collapse; margin: 8px 0; background: white; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #0a6b2e; font-weight: bold; }
+.fail { color: #b00020; font-weight: bold; }
+.warn { color: #8a5a00; }
+section.scenario { margin: 10px 0; border: 1px solid #ccc; border-radius: 6px; background: white; }
+section.scenario > details > summary { padding: 8px 12px; cursor: pointer; background: #f4f4f7; border-radius: 6px; }
+.body { padding: 4px 16px 12px; }
+article.group { border-left: 4px solid #999; margin: 10px 0; padding: 2px 10px; }
+article.group.unexpected { border-left-color: #b00020; }
+article.group > details > summary { cursor: pointer; }
+.diagram { overflow: auto; max-height: 75vh; border: 1px solid #ddd; margin: 6px 0; background: white; }
+.cmd { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
+.cmd code { flex: 1; background: #f0f0f3; padding: 3px 6px; border-radius: 3px; overflow-x: auto; white-space: nowrap; }
+button { font: inherit; font-size: 12px; cursor: pointer; }
+pre { background: #f6f6f8; padding: 8px; overflow-x: auto; max-height: 60vh; }
+ul.problems li { color: #b00020; }
+"#;
+
+const SCRIPT: &str = r#"
+document.addEventListener('click', function (event) {
+  var button = event.target.closest('button[data-copy]');
+  if (button) {
+    var text = button.previousElementSibling.textContent;
+    var done = function () { button.textContent = 'copied'; setTimeout(function () { button.textContent = 'copy'; }, 1200); };
+    if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done, function () {}); }
+    else { var area = document.createElement('textarea'); area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove(); done(); }
+  }
+  var toggle = event.target.closest('button[data-open]');
+  if (toggle) {
+    var open = toggle.getAttribute('data-open') === 'all';
+    document.querySelectorAll('details').forEach(function (d) { d.open = open; });
+  }
+});
+"#;
+
+/// What the page needs of the campaign besides its outcomes.
+pub struct Page<'a> {
+    pub settings_line: &'a str,
+    /// Shrink each group's first seed before drawing it (not `--no-shrink`).
+    pub shrink: bool,
+}
+
+/// The report page.
+pub fn render(outcomes: &[ScenarioOutcome], page: &Page<'_>) -> String {
+    let passed = outcomes.iter().filter(|o| o.problems.is_empty()).count();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>joinsim fuzz: {passed} of {} scenario(s) met their expectations</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n",
+        outcomes.len()
+    );
+    let _ = writeln!(out, "<header><h1>joinsim fuzz report</h1>");
+    let _ = writeln!(
+        out,
+        "<p>{}</p><p class=\"{}\">{passed} of {} scenario(s) met their expectations</p>",
+        escape(page.settings_line),
+        if passed == outcomes.len() { "pass" } else { "fail" },
+        outcomes.len()
+    );
+    let _ = writeln!(
+        out,
+        "<p><button data-open=\"all\">expand all</button> <button data-open=\"none\">collapse all</button></p></header>"
+    );
+    contents(&mut out, outcomes);
+    out.push_str("<main>\n");
+    for (index, o) in outcomes.iter().enumerate() {
+        scenario_section(&mut out, index, o, page);
+    }
+    let _ = write!(out, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    out
+}
+
+/// The anchor of scenario `index`.
+fn anchor(index: usize) -> String {
+    format!("scenario-{}", index + 1)
+}
+
+/// One line per scenario: verdict, runs, groups, warnings, with a link.
+fn contents(out: &mut String, outcomes: &[ScenarioOutcome]) {
+    out.push_str(
+        "<nav id=\"contents\"><table>\n<tr><th>scenario</th><th>variant</th><th>verdict</th>\
+         <th>runs</th><th>failure groups</th><th>warnings</th></tr>\n",
+    );
+    for (index, o) in outcomes.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            anchor(index),
+            escape(&o.scenario.name),
+            o.scenario.variant(),
+            verdict(o),
+            o.campaign.tally.runs,
+            o.campaign.tally.groups.len(),
+            o.warnings.len()
+        );
+    }
+    out.push_str("</table></nav>\n");
+}
+
+fn verdict(o: &ScenarioOutcome) -> &'static str {
+    if o.problems.is_empty() {
+        "<span class=\"pass\">met</span>"
+    } else {
+        "<span class=\"fail\">FAILED</span>"
+    }
+}
+
+fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &Page<'_>) {
+    let tally = &o.campaign.tally;
+    let _ = writeln!(
+        out,
+        "<section class=\"scenario\" id=\"{}\" data-scenario=\"{}\">\n<details{}>\n\
+         <summary><h2>{}</h2> · {} · {} · {} runs · {} failure group(s){}</summary>\n<div class=\"body\">",
+        anchor(index),
+        escape(&o.scenario.name),
+        if o.problems.is_empty() { "" } else { " open" },
+        escape(&o.scenario.name),
+        o.scenario.variant(),
+        verdict(o),
+        tally.runs,
+        tally.groups.len(),
+        if o.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" · <span class=\"warn\">{} warning(s)</span>", o.warnings.len())
+        }
+    );
+    let _ = writeln!(
+        out,
+        "<p><code>{}</code>: {}</p>",
+        escape(&o.scenario.path),
+        escape(&o.scenario.description)
+    );
+    expectations(out, o);
+    list(out, "problems", "why it failed", &o.problems);
+    list(out, "warnings", "warnings", &o.warnings);
+    for (k, (key, group)) in tally.groups.iter().enumerate() {
+        group_article(out, &format!("{}-group-{}", anchor(index), k + 1), o, key, group, page);
+    }
+    out.push_str("</div>\n</details>\n</section>\n");
+}
+
+fn list(out: &mut String, class: &str, title: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<h3>{title}</h3><ul class=\"{class}\">");
+    for item in items {
+        let _ = writeln!(out, "<li>{}</li>", escape(item));
+    }
+    out.push_str("</ul>\n");
+}
+
+/// Per invariant: what the scenario expects, what the campaign saw, and,
+/// for a band, how it was checked.
+fn expectations(out: &mut String, o: &ScenarioOutcome) {
+    let tally = &o.campaign.tally;
+    out.push_str(
+        "<table class=\"expectations\">\n<tr><th>invariant</th><th>expected</th><th>runs that broke it</th>\
+         <th>rate</th><th>check</th></tr>\n",
+    );
+    for invariant in Invariant::ALL {
+        let violating = tally.violating(invariant);
+        let expect = o.scenario.expect.of(invariant);
+        let band = o.bands.iter().find(|b| b.invariant == invariant);
+        let failed = o.problems.iter().any(|p| p.starts_with(&format!("{invariant}:")));
+        let _ = writeln!(
+            out,
+            "<tr><td>{invariant}</td><td>{}</td><td class=\"num\">{violating}</td><td class=\"num\">{}</td>\
+             <td>{}</td></tr>",
+            escape(&expect.name()),
+            percent(violating, tally.runs),
+            check_cell(expect, band, failed)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn check_cell(expect: Expect, band: Option<&BandReport>, failed: bool) -> String {
+    let mark = if failed {
+        "<span class=\"fail\">not met</span>"
+    } else {
+        "<span class=\"pass\">met</span>"
+    };
+    match (expect, band) {
+        (Expect::Rate(_), Some(report)) => {
+            let how = match report.check {
+                crate::explore::BandCheck::Exact { .. } => "exact".to_string(),
+                crate::explore::BandCheck::Loose { .. } => format!(
+                    "loose: widened for this few runs (exact needs {})",
+                    report.band.runs_needed()
+                ),
+            };
+            format!("{mark} ({})", escape(&how))
+        }
+        _ => mark.to_string(),
+    }
+}
+
+/// The run drawn for a failure group: its first seed, shrunk on the
+/// group's invariant unless `--no-shrink`.
+struct GroupRun {
+    schedule: crate::sim::Schedule,
+    result: crate::run::RunResult,
+    how: String,
+}
+
+fn group_run(scenario: &Scenario, key: &FailureKey, seed: u64, shrink_it: bool) -> GroupRun {
+    let original = run(scenario, &Source::Seed(seed), RunOptions::default());
+    let target = super::failures::target_in(scenario, key, &original);
+    let (schedule, how) = match target {
+        Some(target) if shrink_it => {
+            let shrunk = shrink(scenario, &original.schedule(), &target, Budget::default());
+            let how = format!(
+                "seed {seed} shrunk on {target} from {} to {} deviation(s)",
+                original.deviations.len(),
+                shrunk.schedule.len()
+            );
+            (shrunk.schedule, how)
+        }
+        _ => (original.schedule(), format!("seed {seed}, not shrunk")),
+    };
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let result = run(scenario, &Source::Schedule(schedule.clone()), options);
+    GroupRun { schedule, result, how }
+}
+
+fn group_article(
+    out: &mut String,
+    id: &str,
+    o: &ScenarioOutcome,
+    key: &FailureKey,
+    group: &FailureGroup,
+    page: &Page<'_>,
+) {
+    let scenario = o.scenario.with_swarm(o.swarm);
+    let expected = o.scenario.expect.of(key.invariant).allows_violations();
+    let seed = group.first_seed();
+    let drawn = group_run(&scenario, key, seed, page.shrink);
+    let _ = writeln!(
+        out,
+        "<article class=\"group{}\" id=\"{id}\" data-group=\"{}\">\n<details{}>\n<summary><b>{}</b> · {} · \
+         {} run(s) ({}) · first seed {seed}</summary>",
+        if expected { "" } else { " unexpected" },
+        escape(&key.label()),
+        if expected { "" } else { " open" },
+        escape(&key.label()),
+        if expected {
+            "<span class=\"pass\">expected</span>"
+        } else {
+            "<span class=\"fail\">UNEXPECTED</span>"
+        },
+        group.count(),
+        percent(group.count(), o.campaign.tally.runs),
+    );
+    let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
+    let _ = writeln!(
+        out,
+        "<p>{}</p><p>smallest seeds: {}. Drawn: {}.</p>",
+        escape(&group.example.to_string()),
+        smallest.join(", "),
+        escape(&drawn.how)
+    );
+    commands(out, o, key, seed, &drawn.schedule);
+    let names = &scenario.setup.names;
+    let events = drawn.result.trace.as_deref().unwrap_or(&[]);
+    let rows = rows::rows(names, events, &drawn.result.violations);
+    let title = format!("{} · {} · {}", scenario.name, scenario.variant(), drawn.how);
+    let picture = svg::inline(&svg::render(&title, &rows::lifelines(names, events), &rows), id);
+    let _ = writeln!(out, "<div class=\"diagram\">{picture}</div>");
+    let text = crate::cli::trace::text_document(&title, &scenario, &drawn.result);
+    let _ = writeln!(
+        out,
+        "<details class=\"trace\"><summary>text trace</summary><pre>{}</pre></details>",
+        escape(&text)
+    );
+    out.push_str("</details>\n</article>\n");
+}
+
+/// The commands that reproduce a group: replay its first seed, save and
+/// shrink it, and trace the drawn choices.
+fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, schedule: &crate::sim::Schedule) {
+    let s = &o.scenario;
+    let swarm = if o.swarm { " --swarm" } else { "" };
+    let saved = format!("{}-seed{seed}.json", s.name);
+    let mut lines = vec![
+        (
+            "replay",
+            format!(
+                "joinsim run {} --seed {seed} --variant {}{swarm} --trace",
+                s.path,
+                s.variant()
+            ),
+        ),
+        (
+            "save",
+            format!(
+                "joinsim run {} --seed {seed} --variant {}{swarm} --save {saved}",
+                s.path,
+                s.variant()
+            ),
+        ),
+        (
+            "shrink",
+            format!("joinsim shrink {saved} --invariant {}", key.invariant),
+        ),
+    ];
+    if !o.swarm {
+        // `trace` runs without swarm picks: a swarm run replays from its
+        // artifact only.
+        let tokens: String = schedule
+            .deviations()
+            .iter()
+            .map(|d| format!(" --deviation {}", crate::labels::token(*d)))
+            .collect();
+        let tokens = if tokens.is_empty() {
+            " --nominal".to_string()
+        } else {
+            tokens
+        };
+        lines.push((
+            "the run drawn here",
+            format!("joinsim trace {} --variant {}{tokens}", s.path, s.variant()),
+        ));
+    }
+    for (what, command) in lines {
+        let _ = writeln!(
+            out,
+            "<div class=\"cmd\">{what}: <code>{}</code><button data-copy>copy</button></div>",
+            escape(&command)
+        );
+    }
+    if let Some(path) = o.artifacts.get(key) {
+        let _ = writeln!(
+            out,
+            "<div class=\"cmd\">artifact: <code>joinsim replay {} --trace</code><button data-copy>copy</button></div>",
+            escape(&path.display().to_string())
+        );
+    }
+}

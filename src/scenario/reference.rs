@@ -1,0 +1,154 @@
+//! The scenario format, every key, for `joinsim scenario --help` (and
+//! `joinsim help scenario`). The lists of variants, invariants, admin
+//! operations and join steps come from the code, so they cannot drift; a
+//! test holds that every key of [`super::file`] is described.
+
+use std::fmt::Write;
+
+use super::compile::ADMIN_OPS;
+use crate::check::Invariant;
+use crate::model::Variant;
+use crate::model::step::Step;
+
+const TABLES: &str = r#"A scenario is a TOML file. Unknown keys are refused; every error names the
+file, line and key (exit 2). Ticks are virtual time; probabilities are
+ratios such as "1/40". `joinsim scenario FILE...` checks files and prints
+their warnings.
+
+description = "..."             what the scenario is about (optional)
+variant = "incus-6.7"           the protocol variant (overridable with --variant)
+
+[cluster]
+members = ["m1", "m2", "m3"]    member names; every member starts in the default group
+leader = "m1"                   the dqlite leader, a member (holds the cluster database)
+[[cluster.groups]]              a cluster group besides default
+  name = "gpu"
+  members = ["m2", "m3"]        members of the group
+[[cluster.projects]]            a project (default exists; declaring it sets its config)
+  name = "default"
+  config = { "restricted" = "true", "restricted.cluster.groups" = "gpu" }
+                                config values may name only declared groups
+[[cluster.pools]]               a storage pool, created on every member
+  name = "fast"
+[[cluster.networks]]            a network, created on every member
+  name = "br0"
+  project = "p"                 its project (default: default)
+
+[[joiners]]                     a node running `incus cluster join`
+  name = "j1"
+  target = "m2"                 the member its join token points at
+  start = 0                     tick of the join (default 0)
+  start_jitter = 0              the start is drawn up to this many ticks later
+
+[[admins]]                      a person running incus commands one after another
+  name = "alice"
+  via = "m2"                    the member whose API it talks to
+  start = 100                   tick of the first command (default 0)
+  start_jitter = 0              the first command is drawn up to this much later
+  pause = 0                     ticks drawn between commands, up to this
+  commands = [{ op = "create-group", group = "gpu2" }, ...]
+                                one table per command: `op` and the fields it needs
+                                (group, to, member, project, key, value, pool, network)
+
+[network]
+delay_min = 1                   a message takes delay_min..=delay_max ticks
+delay_max = 10                  (default 10, or delay_min if larger)
+reorder = true                  false: messages on a link arrive in send order
+same_tick_order = false         true: each message draws its place among events
+                                due at the same tick (an `order` choice)
+drop = "0/1"                    probability that a message is lost
+duplicate = "0/1"               probability that a message arrives twice
+faults_until = 1000             drops and duplicates happen only before this tick
+request_timeout = 300           ticks a client waits for an answer (only when
+                                messages can be lost: drops, partitions or crashes)
+[[network.partitions]]          nothing crosses between the sides while it lasts
+  side_a = ["m1"]               node names; a node may not be on both sides
+  side_b = ["m3", "j2"]
+  from = 150                    first tick cut
+  until = 250                   first tick healed (from = until cuts nothing)
+
+[faults]
+random_step_error = "0/1"       probability that a join step fails with an injected error
+until = 1000                    random step errors happen only before this tick
+step_errors = [{ step = "J10", joiner = "j1" }]
+                                a step that always fails (joiner: all joiners if omitted)
+[[faults.crashes]]              a member or joiner crash
+  node = "m1"
+  at = 100                      tick of the crash
+  jitter = 0                    the crash is drawn up to this many ticks later
+  restart_after = 50            ticks until the restart (omitted: stays down)
+
+[limits]                        hitting a limit is a join-liveness violation
+max_events = 100000             events per run
+liveness_ticks = 5000           once the last fault heals and the last client has
+                                started, every join must end within this many ticks
+
+[expect]                        per invariant; invariants not named are "never"
+unsynced-group-validation = "always"     every run breaks it
+spurious-join-failure = "0.479%..0.552%" a rate band: the fraction of a campaign's
+                                runs that break it, percentages with up to four
+                                decimals; checked exactly once a campaign has
+                                enough runs for the band to span 4 standard
+                                errors on each side of its centre, and with fewer
+                                runs only against the band widened by a
+                                Bernstein margin (the summary says which)
+join-liveness = "never"                  no run breaks it
+"#;
+
+/// The whole reference: the format, then the names it accepts.
+pub fn reference() -> String {
+    let mut out = TABLES.to_string();
+    let _ = writeln!(out, "\nvariants:");
+    for v in Variant::ALL {
+        let _ = writeln!(out, "  {:<22} {}", v.name(), v.description());
+    }
+    let _ = writeln!(out, "\ninvariants (keys of [expect]):");
+    for i in Invariant::ALL {
+        let _ = writeln!(out, "  {}", i.name());
+    }
+    let _ = writeln!(out, "\nadmin operations (`op`) and the fields each needs:");
+    for (op, fields) in ADMIN_OPS {
+        let _ = writeln!(out, "  {op:<20} {}", fields.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\njoin steps (for step_errors: a code where it names one step, else a name):"
+    );
+    for step in Step::ALL.iter().filter(|s| **s != Step::Revert) {
+        let _ = writeln!(out, "  {:<4} {:?} ({})", step.code(), step, step.name());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field of every table in `file.rs` is a key the reference
+    /// describes (as `key =`, `[key]` or a dotted `[[a.key]]`).
+    #[test]
+    fn the_reference_describes_every_key_of_the_format() {
+        let source = include_str!("file.rs");
+        let text = reference();
+        let fields: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .filter_map(|l| l.split_once(':').map(|(name, _)| name))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        assert!(fields.len() > 40, "{fields:?}");
+        for field in fields {
+            let described = [
+                format!("{field} ="),
+                format!("[{field}]"),
+                format!(".{field}]"),
+                format!("{field},"),
+            ]
+            .iter()
+            .any(|form| text.contains(form.as_str()))
+                || text.contains(&format!("[[{field}]]"))
+                || text.contains(&format!("{field})"));
+            assert!(described, "the scenario reference does not describe `{field}`");
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! `fuzz --html`: one self-contained file that a real browser renders with
+//! every scenario and every failure group, each group with its diagram.
+//! Rendered by headless Chromium (`--dump-dom`, `--screenshot`); where no
+//! Chromium is installed the browser part is skipped with a message, unless
+//! `JOINSIM_REQUIRE_CHROMIUM` is set (`.ci/run` sets it once it installed
+//! Chromium, so CI cannot skip it silently).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The longest a browser may take to render the page.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn joinsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_joinsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("joinsim runs")
+}
+
+/// The campaign of the done-when, run once for both tests: every bundled
+/// scenario, 20,000 seeds, with its HTML report and JSON summary, in
+/// `target/tmp/html-report/`.
+fn report() -> &'static (PathBuf, String, Value) {
+    static REPORT: OnceLock<(PathBuf, String, Value)> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (html, summary) = campaign(&dir);
+        (dir.join("report.html"), html, summary)
+    })
+}
+
+fn campaign(dir: &Path) -> (String, Value) {
+    let html = dir.join("report.html");
+    let json = dir.join("summary.json");
+    let out = dir.join("failures");
+    let o = joinsim(&[
+        "fuzz",
+        "--seeds",
+        "20000",
+        "--html",
+        html.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let summary = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    (std::fs::read_to_string(html).unwrap(), summary)
+}
+
+/// (scenario, its failure group labels) from the JSON summary.
+fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
+    summary["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let groups = s["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["group"].as_str().unwrap().to_string())
+                .collect();
+            (s["scenario"].as_str().unwrap().to_string(), groups)
+        })
+        .collect()
+}
+
+/// Checks that `dom` holds a section per scenario and in it an article per
+/// failure group, each with an `<svg>`.
+fn assert_holds_every_scenario_and_group(dom: &str, summary: &Value) {
+    let contents = expected_contents(summary);
+    let bundled = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .unwrap()
+        .count();
+    assert_eq!(contents.len(), bundled, "every bundled scenario ran");
+    assert!(
+        contents.iter().map(|(_, g)| g.len()).sum::<usize>() >= 15,
+        "{contents:?}"
+    );
+    for (scenario, groups) in contents {
+        let start = dom
+            .find(&format!("data-scenario=\"{scenario}\""))
+            .unwrap_or_else(|| panic!("no section for {scenario}"));
+        let end = dom[start..].find("</section>").expect("a closed section") + start;
+        let section = &dom[start..end];
+        assert_eq!(section.matches("<article").count(), groups.len(), "{scenario}");
+        for group in groups {
+            let at = section
+                .find(&format!("data-group=\"{group}\""))
+                .unwrap_or_else(|| panic!("{scenario}: no article for {group}"));
+            let article = &section[at..section[at..].find("</article>").expect("a closed article") + at];
+            assert!(article.contains("<svg"), "{scenario}: {group} has no diagram");
+            assert!(
+                article.contains("joinsim run "),
+                "{scenario}: {group} has no replay command"
+            );
+            assert!(article.contains("<pre>"), "{scenario}: {group} has no text trace");
+        }
+    }
+}
+
+#[test]
+fn the_html_report_is_one_file_with_no_external_reference() {
+    let (_, html, summary) = report();
+    for external in [
+        "http://", "https://", "<link", " src=", "@import", "url(http", "//fonts",
+    ] {
+        assert!(
+            !html.contains(external),
+            "the report refers to something outside: {external}"
+        );
+    }
+    assert_eq!(
+        html.matches("url(").count(),
+        html.matches("url(#").count(),
+        "only in-page url()s"
+    );
+    assert_holds_every_scenario_and_group(html, summary);
+}
+
+/// The Chromium on this machine, if any.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chromium, or `None` after saying on the terminal (not captured by the
+/// test harness) why the browser check is skipped.
+fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("JOINSIM_REQUIRE_CHROMIUM").is_none(),
+            "JOINSIM_REQUIRE_CHROMIUM is set but no chromium is on PATH"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: no Chromium on PATH (install the Debian package `chromium`; .ci/run does)"
+        );
+    }
+    found
+}
+
+/// Runs headless Chromium on `page` with `args`; its standard output.
+fn headless(browser: &Path, page: &Path, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ])
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > BROWSER_TIMEOUT {
+            let _ = child.kill();
+            panic!("chromium did not finish within {BROWSER_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    reader.join().unwrap().expect("chromium's output is text")
+}
+
+/// The share of pixels that differ from the most common colour.
+fn ink(png_file: &Path) -> f64 {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_file).unwrap()));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buffer = vec![0; reader.output_buffer_size().expect("a size")];
+    let frame = reader.next_frame(&mut buffer).expect("a frame");
+    let bytes = &buffer[..frame.buffer_size()];
+    let channels = frame.color_type.samples();
+    let mut counts = std::collections::BTreeMap::new();
+    for pixel in bytes.chunks(channels) {
+        *counts.entry(pixel.to_vec()).or_insert(0u64) += 1;
+    }
+    let total: u64 = counts.values().sum();
+    let background = counts.values().max().copied().unwrap_or(0);
+    (total - background) as f64 / total as f64
+}
+
+#[test]
+fn chromium_renders_every_scenario_and_failure_group_with_a_diagram() {
+    let Some(browser) = chromium_or_skip("chromium_renders_every_scenario_and_failure_group_with_a_diagram") else {
+        return;
+    };
+    let (page, _, summary) = report();
+    let dom = headless(&browser, page, &["--dump-dom"]);
+    assert!(dom.contains("joinsim fuzz report"), "{}", &dom[..dom.len().min(500)]);
+    assert_holds_every_scenario_and_group(&dom, summary);
+
+    let share = screenshot_ink(&browser, page);
+    assert!(
+        share > 0.02,
+        "the screenshot is (nearly) blank: {share:.4} of its pixels are not background"
+    );
+    // The measure can tell: an empty page is blank by it.
+    let empty = page.with_file_name("empty.html");
+    std::fs::write(&empty, "<!DOCTYPE html><html><body></body></html>").unwrap();
+    assert!(screenshot_ink(&browser, &empty) < 0.001);
+}
+
+/// A laptop-sized screenshot of `page`, as the share of its pixels that
+/// are not background.
+fn screenshot_ink(browser: &Path, page: &Path) -> f64 {
+    let shot = page.with_extension("png");
+    let _ = std::fs::remove_file(&shot);
+    headless(
+        browser,
+        page,
+        &["--window-size=1366,900", &format!("--screenshot={}", shot.display())],
+    );
+    ink(&shot)
+}
