@@ -11,13 +11,16 @@ use joinsim::check::Invariant;
 use joinsim::replay::{ReplayMode, replay};
 use joinsim::run::{RunOptions, Schedule, run};
 
-/// Seed 1 of the groups-first race fails (unsynced-group-validation).
-const FAILING_SEED: u64 = 1;
+/// A seed of the groups-first race that fails (unsynced-group-validation).
+const FAILING_SEED: u64 = common::RACE_SEED;
 
 fn failing_artifact() -> Artifact {
     let scenario = bundled("groups-first-race");
     let result = run(&scenario, &Schedule::Seed(FAILING_SEED), RunOptions::default());
-    assert!(result.violated(Invariant::UnsyncedGroupValidation), "seed 1 must fail");
+    assert!(
+        result.violated(Invariant::UnsyncedGroupValidation),
+        "the seed must fail"
+    );
     Artifact::from_run(&scenario, FAILING_SEED, &result)
 }
 
@@ -59,7 +62,8 @@ fn save_failure_names_the_file_after_scenario_variant_and_seed() {
     let path = save_failure(&dir.join("failures"), &scenario, FAILING_SEED, &result).unwrap();
     assert_eq!(
         path,
-        dir.join("failures").join("groups-first-race-groups-first-seed1.json")
+        dir.join("failures")
+            .join(format!("groups-first-race-groups-first-seed{FAILING_SEED}.json"))
     );
     assert_eq!(Artifact::load(&path).unwrap(), failing_artifact());
 }
@@ -86,7 +90,7 @@ fn a_changed_choice_is_reported_as_a_divergence_at_the_first_differing_event() {
 #[test]
 fn run_and_replay_of_its_artifact_print_the_same_trace_byte_for_byte() {
     let dir = scratch("same-trace");
-    let (run, saved) = common::save_race_artifact(&dir, 1, &["--trace"]);
+    let (run, saved) = common::save_race_artifact(&dir, FAILING_SEED, &["--trace"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let replayed = joinsim(&["replay", &saved, "--trace"]);
     assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));

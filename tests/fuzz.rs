@@ -1,6 +1,8 @@
 //! `joinsim fuzz` as CI runs it: expectations, exit codes, reports, and
 //! results that do not depend on --jobs or --shard.
 
+mod common;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -215,17 +217,23 @@ fn unexpected_failures_are_saved_then_shrunk_and_replay() {
         .collect();
     files.sort();
     assert!(
-        files.contains(&"groups-first-race-edited-groups-first-seed1.json".to_string()),
+        files.contains(&format!(
+            "groups-first-race-edited-groups-first-seed{}.json",
+            common::RACE_SEED
+        )),
         "{files:?}"
     );
-    let shrunk = "groups-first-race-edited-groups-first-seed1.unsynced-group-validation.shrunk.json";
+    let shrunk = format!(
+        "groups-first-race-edited-groups-first-seed{}.unsynced-group-validation.shrunk.json",
+        common::RACE_SEED
+    );
     assert!(files.contains(&shrunk.to_string()), "{files:?}");
     assert!(
-        text(&o).contains(&format!("artifact: joinsim replay {}", out.join(shrunk).display())),
+        text(&o).contains(&format!("artifact: joinsim replay {}", out.join(&shrunk).display())),
         "{}",
         text(&o)
     );
-    let replay = joinsim(&["replay", out.join(shrunk).to_str().unwrap()]);
+    let replay = joinsim(&["replay", out.join(&shrunk).to_str().unwrap()]);
     assert_eq!(
         replay.status.code(),
         Some(0),

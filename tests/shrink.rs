@@ -63,9 +63,13 @@ fn shrunk_failures_of_the_bundled_scenarios_are_one_minimal() {
 
 #[test]
 fn a_false_rejection_shrinks_to_a_one_minimal_false_rejection() {
-    // Seed 96 is the first seed whose stale group view rejects the join.
+    // The first seed whose stale group view rejects the join.
     let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(96), RunOptions::default());
+    let found = run(
+        &scenario,
+        &Schedule::Seed(common::RACE_REJECTS_SEED),
+        RunOptions::default(),
+    );
     let target = Invariant::SpuriousJoinFailure;
     assert!(found.violated(target));
     let shrunk = shrink(&scenario, &found.choices, target, Budget::default());
@@ -89,10 +93,12 @@ fn issue_1390_fails_on_the_nominal_schedule_so_it_shrinks_to_nothing() {
 #[test]
 fn the_shrunk_groups_first_race_keeps_only_a_few_deviations() {
     let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
+    let found = run(&scenario, &Schedule::Seed(common::RACE_SEED), RunOptions::default());
     let target = Invariant::UnsyncedGroupValidation;
     let shrunk = shrink(&scenario, &found.choices, target, Budget::default());
-    assert!(nonzero(&shrunk.choices) <= 6, "{:?}", shrunk.choices);
+    // The race places the joiner's two reads around alice's group and bob's
+    // project write: a handful of delays.
+    assert!(nonzero(&shrunk.choices) <= 8, "{:?}", shrunk.choices);
     assert!(nonzero(&shrunk.choices) < nonzero(&found.choices));
 }
 
@@ -106,7 +112,7 @@ fn a_passing_schedule_is_not_shrunk() {
 #[test]
 fn the_budget_bounds_the_runs() {
     let scenario = bundled("groups-first-race");
-    let found = run(&scenario, &Schedule::Seed(1), RunOptions::default());
+    let found = run(&scenario, &Schedule::Seed(common::RACE_SEED), RunOptions::default());
     let shrunk = shrink(
         &scenario,
         &found.choices,
@@ -133,7 +139,7 @@ fn joinsim_shrinks_no_longer_than_proptest_from_the_same_start() {
 #[test]
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");
-    let (run, saved) = common::save_race_artifact(&dir, 1, &[]);
+    let (run, saved) = common::save_race_artifact(&dir, common::RACE_SEED, &[]);
     assert_eq!(run.status.code(), Some(1));
     let (first, second) = (dir.join("a.json"), dir.join("b.json"));
     let shrunk = joinsim(&["shrink", &saved, "-o", &first.display().to_string()]);
@@ -150,7 +156,7 @@ fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_fo
 #[test]
 fn the_shrunk_race_trace_shows_the_race() {
     let dir = scratch("shrink-race");
-    let (_, saved) = common::save_race_artifact(&dir, 96, &[]);
+    let (_, saved) = common::save_race_artifact(&dir, common::RACE_REJECTS_SEED, &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "spurious-join-failure"]);
     let trace = trace_section(&stdout(&output));
     let at = |needle: &str| trace.find(needle).unwrap_or_else(|| panic!("{needle:?} in\n{trace}"));
@@ -174,7 +180,7 @@ fn the_shrunk_race_trace_shows_the_race() {
 #[test]
 fn shrink_refuses_an_invariant_the_artifact_did_not_violate() {
     let dir = scratch("shrink-invariant");
-    let (_, saved) = common::save_race_artifact(&dir, 1, &[]);
+    let (_, saved) = common::save_race_artifact(&dir, common::RACE_SEED, &[]);
     let output = joinsim(&["shrink", &saved, "--invariant", "join-liveness"]);
     assert_eq!(output.status.code(), Some(2));
 }

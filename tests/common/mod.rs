@@ -95,6 +95,13 @@ pub fn output_text(output: &Output) -> String {
     format!("{}{}", stdout(output), stderr(output))
 }
 
+/// The first seed of `groups-first-race` that fails (with a stale group
+/// view, `unsynced-group-validation`).
+pub const RACE_SEED: u64 = 15;
+/// The first seed of `groups-first-race` whose stale view also rejects the
+/// join (`spurious-join-failure`).
+pub const RACE_REJECTS_SEED: u64 = 17;
+
 /// `joinsim run scenarios/groups-first-race.toml --seed SEED --save
 /// DIR/race.json` (plus `extra` flags): its output and the artifact's path.
 pub fn save_race_artifact(dir: &Path, seed: u64, extra: &[&str]) -> (Output, String) {
