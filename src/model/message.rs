@@ -233,6 +233,11 @@ pub enum Tx {
         joiner: NodeId,
         local: Snapshot,
     },
+    /// J10's `AddNodeToClusterGroup(ctx, "default", req.ServerName)`
+    /// (cmd/incusd/api_cluster.go:793-797 at be7afc5df3): the member is
+    /// looked up by the name `member` joined with. (`by_admin` changes
+    /// nothing any more: an operator assigns groups with a member PUT,
+    /// [`Tx::UpdateMemberGroups`].)
     AddMemberToGroup {
         member: NodeId,
         group: GroupName,
