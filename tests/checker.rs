@@ -37,7 +37,10 @@ fn end_violations(world: &World, limit: Option<&LimitHit>) -> Vec<Invariant> {
 
 fn add_member_row(world: &mut World, pending: bool) {
     let node = joiner_id(world);
-    Arc::make_mut(&mut world.db).members.push(MemberRow { node, pending });
+    let name = world.setup.names.server_name(node);
+    Arc::make_mut(&mut world.db)
+        .members
+        .push(MemberRow { node, pending, name });
 }
 
 #[test]

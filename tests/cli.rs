@@ -2,6 +2,8 @@
 //! 2 bad input or usage), the seed and replay command printed, and errors
 //! that name the file, line and key.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn joinsim(args: &[&str]) -> Output {

@@ -1,6 +1,8 @@
 //! `joinsim fuzz` as CI runs it: expectations, exit codes, reports, and
 //! results that do not depend on --jobs or --shard.
 
+mod common;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -344,11 +346,11 @@ fn unexpected_failures_are_saved_then_shrunk_and_replay() {
     let shrunk = "groups-first-race-edited-groups-first-seed9.unsynced-group-validation-joiner-J5-clusterInitMember-ApplyServerPreseed.shrunk.json";
     assert!(files.contains(&shrunk.to_string()), "{files:?}");
     assert!(
-        text(&o).contains(&format!("artifact: joinsim replay {}", out.join(shrunk).display())),
+        text(&o).contains(&format!("artifact: joinsim replay {}", out.join(&shrunk).display())),
         "{}",
         text(&o)
     );
-    let replay = joinsim(&["replay", out.join(shrunk).to_str().unwrap()]);
+    let replay = joinsim(&["replay", out.join(&shrunk).to_str().unwrap()]);
     assert_eq!(
         replay.status.code(),
         Some(0),

@@ -44,7 +44,7 @@ fn the_races_reach_their_windows() {
     assert!(hit(race, Probe::AdminCommitDuringJ5Reads));
     assert!(hit(race, Probe::ValidationAgainstStaleGroups));
     assert!(hit(race, Probe::AdminCommandSucceeded));
-    let default_group = probes_of("default-group-assign-race", 300);
+    let default_group = probes_of("default-group-assign-race", 20_000);
     assert!(hit(default_group, Probe::AdminCommitBetweenJ9AndJ10));
 }
 

@@ -25,6 +25,55 @@ fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// Cluster configurations Incus accepts load as scenarios: `default`
+/// holding only some members (or none), a member in no group, a project
+/// restricted to a group without members, `restricted.cluster.groups` set
+/// while `restricted` is false, a group list with spaces, the key empty.
+#[test]
+fn configurations_incus_accepts_are_accepted() {
+    let scenario = Scenario::load(Path::new("tests/accepted/configurations.toml")).expect("Incus accepts this cluster");
+    let db = &scenario.setup.db;
+    let names = &scenario.setup.names;
+    let group = |g: &str| db.group(names.lookup_group(g).unwrap()).unwrap();
+    let node = |n: &str| names.nodes.iter().position(|x| x == n).unwrap() as u8;
+    assert!(group("default").members.contains(node("m1")));
+    assert!(!group("default").members.contains(node("m2")));
+    assert!(db.groups_of(node("m3")).is_empty(), "m3 is in no group");
+    let default = db.project(names.lookup("default").unwrap()).unwrap();
+    let listed: Vec<&str> = default
+        .config
+        .restricted_groups(names)
+        .unwrap()
+        .iter()
+        .map(|&g| names.group_str(g))
+        .collect();
+    assert_eq!(listed, ["empty", "gpu"]);
+    let blank = db.project(names.lookup("blank").unwrap()).unwrap();
+    assert!(blank.config.0.is_empty(), "an empty value is no value");
+}
+
+#[test]
+fn declaring_the_default_group_twice_is_refused() {
+    let text = r#"
+variant = "features-only"
+
+[cluster]
+members = ["m1"]
+leader = "m1"
+
+[[cluster.groups]]
+name = "default"
+
+[[cluster.groups]]
+name = "default"
+members = ["m1"]
+"#;
+    let e = Scenario::parse("twice", "twice.toml", text).expect_err("refused");
+    assert_eq!(e.line, Some(12), "{e}");
+    assert_eq!(e.key.as_deref(), Some("cluster.groups[1].name"), "{e}");
+    assert!(e.message.contains("\"default\" is declared twice"), "{e}");
+}
+
 fn load_error(name: &str) -> ScenarioError {
     Scenario::load(&Path::new("tests/malformed").join(name)).expect_err("malformed scenario is refused")
 }
@@ -93,6 +142,24 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some(12),
             Some("faults.step_errors[0].step"),
             "\"J5\" is ambiguous: it names GetStoragePools (clusterInitMember/GetStoragePools)",
+        ),
+        (
+            "remove-join-target.toml",
+            Some(16),
+            Some("admins[0].commands[1].member"),
+            "\"old-m2\" may name a join target, whose removal the model does not follow",
+        ),
+        (
+            "assign-no-group.toml",
+            Some(11),
+            Some("admins[0].commands[0].groups"),
+            "names no group; `incus cluster group assign` takes at least one",
+        ),
+        (
+            "assign-single-group.toml",
+            Some(11),
+            Some("admins[0].commands[0].groups"),
+            "\"assign-member\" needs `groups`",
         ),
         (
             "joiner-targets-itself.toml",

@@ -77,7 +77,7 @@ fn admin_results(scenario: &Scenario, result: &RunResult) -> Vec<String> {
             out.push(format!(
                 "admin {} $ incus {}: {answer}",
                 setup.node_name(node as u8),
-                crate::trace::describe::call(&setup.names, call)
+                crate::trace::describe::command(&setup.names, call)
             ));
         }
     }

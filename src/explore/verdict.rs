@@ -204,7 +204,7 @@ fn admin_warnings(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
             if command.answered > command.failed {
                 continue;
             }
-            let text = crate::trace::describe::call(&setup.names, call);
+            let text = crate::trace::describe::command(&setup.names, call);
             let what = match &command.first_error {
                 _ if command.answered == 0 => format!("got no answer in any of {} runs", tally.runs),
                 Some((seed, error)) => format!(

@@ -1,11 +1,125 @@
 //! The admin client: a person running `incus` commands one after another
-//! against a member while joins run.
+//! against a member while joins run. A command is one API request, or, for
+//! the commands the `incus` client builds from a GET, a GET and then a PUT
+//! carrying the ETag of the GET. Citations are `file:line` at lxc/incus
+//! be7afc5df3.
 
-use super::message::{ApiError, Call, Msg, Outcome, RequestId, Timer};
+use super::message::{Answer, ApiError, Call, Msg, Outcome, ProjectMethod, RequestId, Timer, Tx, ValidationRead};
+use super::names::{GroupName, GroupSet, Names, Sym};
 use super::note::Note;
 use super::outstanding::Outstanding;
 use super::{Node, World};
 use crate::sim::{Ctx, NodeId};
+
+/// One `incus` command of a scripted admin.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// A command that is a single API request (`incus cluster group
+    /// create/delete/rename`, `incus cluster rename/remove`, `incus storage
+    /// create`, `incus network create`, or a raw `PUT`/`PATCH` of a project).
+    Request(Call),
+    /// `incus cluster group assign MEMBER GROUP...` (cmd/incus/cluster_group.go:132-158):
+    /// GET the member, then PUT it with exactly these groups.
+    AssignGroups { member: Sym, groups: Vec<GroupName> },
+    /// `incus cluster group add MEMBER GROUP` (cluster_group.go:766-798):
+    /// GET, refuse if already there, PUT the groups read plus this one.
+    AddToGroup { member: Sym, group: GroupName },
+    /// `incus cluster group remove MEMBER GROUP` (cluster_group.go:588-629):
+    /// GET, refuse if not there, PUT the groups read minus this one.
+    RemoveFromGroup { member: Sym, group: GroupName },
+    /// `incus project set P KEY=VALUE`, or `unset` with `None`
+    /// (cmd/incus/project.go:789-823; `unset` sets `KEY=`, utils.go:328-337):
+    /// GET the project, then PUT its config with the key changed.
+    SetProjectKey { project: Sym, key: Sym, value: Option<Sym> },
+}
+
+impl Command {
+    /// The first API request the command makes.
+    fn first_call(&self) -> Call {
+        match self {
+            Command::Request(call) => call.clone(),
+            Command::AssignGroups { member, .. }
+            | Command::AddToGroup { member, .. }
+            | Command::RemoveFromGroup { member, .. } => Call::GetClusterMember { member: *member },
+            Command::SetProjectKey { project, .. } => Call::GetProject { project: *project },
+        }
+    }
+
+    /// The PUT the client sends after its GET answered `answer`, or its own
+    /// refusal. Only for the commands that start with a GET.
+    fn after_get(&self, answer: &Answer, names: &Names) -> Result<Call, ApiError> {
+        match (self, answer) {
+            (Command::SetProjectKey { project, key, value }, Answer::Project { config, etag }) => {
+                let mut config = config.clone();
+                config.set(*key, *value);
+                Ok(Call::UpdateProject {
+                    project: *project,
+                    method: ProjectMethod::Put,
+                    config,
+                    etag: Some(*etag),
+                })
+            }
+            (command, Answer::Member { groups, etag }) => Ok(Call::UpdateClusterMember {
+                member: command.member(),
+                groups: command.new_groups(*groups, names)?,
+                etag: Some(*etag),
+            }),
+            (command, answer) => unreachable!("{command:?} cannot follow {answer:?}"),
+        }
+    }
+
+    /// Whether the command's first request is a GET that a PUT follows.
+    fn starts_with_get(&self) -> bool {
+        !matches!(self, Command::Request(_))
+    }
+
+    fn member(&self) -> Sym {
+        match self {
+            Command::AssignGroups { member, .. }
+            | Command::AddToGroup { member, .. }
+            | Command::RemoveFromGroup { member, .. } => *member,
+            _ => unreachable!("not a group assignment"),
+        }
+    }
+
+    /// The member's group list the client PUTs, given the groups it read,
+    /// or the client's own refusal (cluster_group.go:604-606, 782-784).
+    fn new_groups(&self, current: GroupSet, names: &Names) -> Result<Vec<GroupName>, ApiError> {
+        let member = || names.str(self.member());
+        match *self {
+            Command::AssignGroups { ref groups, .. } => Ok(groups.clone()),
+            Command::AddToGroup { group, .. } if current.contains(group) => Err(ApiError::new(format!(
+                "Cluster member {} is already in group {}",
+                member(),
+                names.group_str(group)
+            ))),
+            Command::AddToGroup { group, .. } => {
+                let mut list: Vec<GroupName> = current.iter().collect();
+                list.push(group);
+                Ok(list)
+            }
+            Command::RemoveFromGroup { group, .. } if !current.contains(group) => Err(ApiError::new(format!(
+                "Cluster group {} isn't currently applied to {}",
+                names.group_str(group),
+                member()
+            ))),
+            Command::RemoveFromGroup { group, .. } => Ok(current.iter().filter(|&g| g != group).collect()),
+            _ => unreachable!("not a group assignment"),
+        }
+    }
+
+    /// A short name of the command, for trace labels.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Request(call) => call.name(),
+            Command::AssignGroups { .. } => "cluster group assign",
+            Command::AddToGroup { .. } => "cluster group add",
+            Command::RemoveFromGroup { .. } => "cluster group remove",
+            Command::SetProjectKey { value: Some(_), .. } => "project set",
+            Command::SetProjectKey { value: None, .. } => "project unset",
+        }
+    }
+}
 
 /// A scripted admin: the commands and when they run.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,13 +131,16 @@ pub struct AdminPlan {
     pub start_jitter_ticks: u64,
     /// The admin thinks up to this many ticks between commands.
     pub pause_ticks: u64,
-    pub commands: Vec<Call>,
+    pub commands: Vec<Command>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Admin {
     next_command: usize,
     request: Outstanding,
+    /// The request in flight and where it went; a second request of the
+    /// same command (the PUT after a GET) replaces it.
+    call: Option<(Call, NodeId)>,
     /// The outcome of each command run so far.
     pub results: Vec<Result<(), ApiError>>,
 }
@@ -45,24 +162,52 @@ impl World {
     }
 
     pub(super) fn admin_next(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
-        let timeout = self.setup.request_timeout_ticks;
-        let (admin, plan) = self.admin(me);
-        let Some(call) = plan.commands.get(admin.next_command).cloned() else {
+        let setup = std::sync::Arc::clone(&self.setup);
+        let plan = setup.admin_plan(me);
+        let (admin, _) = self.admin(me);
+        let Some(command) = plan.commands.get(admin.next_command) else {
             return;
         };
+        ctx.note(me, || Note::AdminCommand(command.clone()));
+        self.admin_send(ctx, me, plan.via, command.first_call());
+    }
+
+    fn admin_send(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, to: NodeId, call: Call) {
+        let timeout = self.setup.request_timeout_ticks;
+        let (admin, _) = self.admin(me);
         let id = admin.request.start(ctx, me, timeout);
-        let via = plan.via;
-        ctx.note(me, || Note::AdminCommand(call.clone()));
-        ctx.send(me, via, Msg::Request { id, call });
+        admin.call = Some((call.clone(), to));
+        ctx.send(me, to, Msg::Request { id, call });
     }
 
     pub(super) fn admin_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {
-        let (admin, plan) = self.admin(me);
+        let setup = std::sync::Arc::clone(&self.setup);
+        let plan = setup.admin_plan(me);
+        let (admin, _) = self.admin(me);
         if !admin.request.settle(ctx, id) {
             return; // a duplicate, or late after a timeout
         }
-        let call = plan.commands[admin.next_command].clone();
-        let result = outcome.map(|_| ());
+        let (call, _) = admin.call.take().expect("a request was in flight");
+        let command = &plan.commands[admin.next_command];
+        let is_get = matches!(call, Call::GetClusterMember { .. } | Call::GetProject { .. });
+        let result = match outcome {
+            // A membership endpoint on a member that is not the leader.
+            Ok(Answer::Redirect(leader)) => return self.admin_send(ctx, me, leader, call),
+            Ok(answer) if is_get && command.starts_with_get() => match command.after_get(&answer, &setup.names) {
+                Ok(put) => return self.admin_send(ctx, me, plan.via, put),
+                Err(refused) => Err(refused),
+            },
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.admin_done(ctx, me, result);
+    }
+
+    /// The command ended with `result`: record it and, after a pause, run
+    /// the next one.
+    fn admin_done(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, result: Result<(), ApiError>) {
+        let (admin, plan) = self.admin(me);
+        let command = plan.commands[admin.next_command].clone();
         admin.results.push(result.clone());
         let probe = if result.is_ok() {
             super::probe::Probe::AdminCommandSucceeded
@@ -73,11 +218,113 @@ impl World {
         admin.next_command += 1;
         let more = admin.next_command < plan.commands.len();
         let pause_ticks = plan.pause_ticks;
-        ctx.note(me, || Note::AdminResult(call, result));
+        ctx.note(me, || Note::AdminResult(command, result));
         if more {
             let label = super::choice::client_pause(me, self.admin(me).0.next_command);
             let pause = self.client_delay(ctx, label, pause_ticks);
             ctx.set_timer(me, 1 + pause, Timer::AdminNext);
         }
     }
+}
+
+/// The transaction the member handling an operator's `call` runs at
+/// `stage`, given the previous transaction's answer; `None` when the
+/// handler is done and replies. (The member handler in `member.rs` asks
+/// here for every call that is not part of a join.)
+pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
+    let tx = match (call, stage) {
+        (Call::CreateClusterGroup { group }, 0) => Tx::CreateGroup { group: *group },
+        (Call::DeleteClusterGroup { group }, 0) => Tx::DeleteGroup { group: *group },
+        (Call::RenameClusterGroup { group, to }, 0) => Tx::RenameGroup { group: *group, to: *to },
+        (Call::GetClusterMember { member }, 0) => Tx::GetMember { member: *member },
+        (Call::UpdateClusterMember { member, groups, etag }, 0) => Tx::CheckMemberUpdate {
+            member: *member,
+            etag: *etag,
+            no_groups: groups.is_empty(),
+        },
+        (Call::UpdateClusterMember { member, groups, .. }, 1) => Tx::UpdateMemberGroups {
+            member: *member,
+            groups: groups.clone(),
+        },
+        // clusterNodePost resolves the member (response.go:14), forwards the
+        // request to it (response.go:20-27: not modelled, the member handling
+        // the call runs the rename itself) and renames it (api_cluster.go:2147).
+        (Call::RenameClusterMember { member, .. }, 0) => Tx::ResolveMember { member: *member },
+        (Call::RenameClusterMember { member, to }, 1) => Tx::RenameMember {
+            member: *member,
+            to: *to,
+        },
+        // On the leader, under the membership mutex: `cluster.Leave`
+        // (api_cluster.go:2349), then `cluster.Purge` (:2414). Between them
+        // Incus removes the member from raft and, without force, deletes its
+        // networks and pools on it (:2354-2411): nothing the model keeps.
+        (Call::DeleteClusterMember { member, force }, 0) => Tx::CheckMemberLeave {
+            member: *member,
+            pending: false,
+            force: *force,
+        },
+        (Call::DeleteClusterMember { member, .. }, 1) => Tx::PurgeMember {
+            member: *member,
+            pending: false,
+        },
+        (Call::GetProject { project }, 0) => Tx::GetProject { project: *project },
+        (Call::UpdateProject { .. }, _) => return project_update(call, stage, previous),
+        // `incus storage create` / `incus network create` on a cluster
+        // (storagePoolsPost, cmd/incusd/storage_pools.go:314-484; networksPost,
+        // cmd/incusd/networks.go:402-640), simplified: one transaction records
+        // the resource as pending on every full member (what networks.go:595-611
+        // does; a pool takes one `--target` request per member, storage_pools.go:388-434),
+        // a second marks it created (storage_pools.go:669-671, networks.go:903).
+        // Not modelled: the "errored" state between them (storage_pools.go:571,
+        // networks.go:830), which J9 counts as not pending
+        // (internal/server/cluster/membership.go:482) while J7's check counts
+        // only created ones (api_cluster.go:2930), and the members' own creation.
+        (Call::CreateStoragePool { pool }, 0) => Tx::CreatePendingPool { pool: *pool },
+        (Call::CreateStoragePool { pool }, 1) => Tx::MarkPoolCreated { pool: *pool },
+        (Call::CreateNetwork { network, project }, 0) => Tx::CreatePendingNetwork {
+            network: *network,
+            project: *project,
+        },
+        (Call::CreateNetwork { network, project }, 1) => Tx::MarkNetworkCreated {
+            network: *network,
+            project: *project,
+        },
+        _ => return None,
+    };
+    Some(tx)
+}
+
+/// `projectPut`/`projectPatch` and `projectChange`: read the project and
+/// check the ETag and features (one transaction), validate (the pools in a
+/// second; the groups in a third, only when `restricted.cluster.groups` is
+/// set), write (a last one). A validation transaction answers `Validated`
+/// when it ran the whole validation, so the write comes next.
+fn project_update(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
+    let Call::UpdateProject {
+        project, config, etag, ..
+    } = call
+    else {
+        unreachable!("a project update")
+    };
+    let validate = |read| Tx::ValidateProjectConfig {
+        project: *project,
+        config: config.clone(),
+        read,
+    };
+    let write = || Tx::WriteProject {
+        project: *project,
+        config: config.clone(),
+    };
+    let tx = match (stage, previous) {
+        (0, _) => Tx::CheckProjectUpdate {
+            project: *project,
+            config: config.clone(),
+            etag: *etag,
+        },
+        (1, _) => validate(ValidationRead::Pools),
+        (2, Answer::Done) => validate(ValidationRead::ClusterGroups),
+        (2 | 3, Answer::Validated(_)) => write(),
+        _ => return None,
+    };
+    Some(tx)
 }

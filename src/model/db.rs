@@ -18,6 +18,9 @@ impl NodeSet {
     pub fn insert(&mut self, node: NodeId) {
         self.0 |= 1 << node;
     }
+    pub fn remove(&mut self, node: NodeId) {
+        self.0 &= !(1 << node);
+    }
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -61,8 +64,9 @@ impl Config {
             .map(|v| names.group_list(v))
     }
 
+    /// Whether `key` is set to a true value (`util.IsTrue`).
     pub fn is_true(&self, key: Sym, names: &Names) -> bool {
-        self.get(key).is_some_and(|v| names.str(v) == "true")
+        self.get(key).is_some_and(|v| super::validate::is_true(names.str(v)))
     }
 }
 
@@ -90,10 +94,16 @@ pub struct Resource {
     pub members: NodeSet,
 }
 
+/// A row of the `nodes` table (internal/server/db/cluster/schema.go:390 at
+/// be7afc5df3). The model's `node` is the row's address (`UNIQUE (address)`,
+/// which no operation changes); `name` is its own column (`UNIQUE (name)`),
+/// which `incus cluster rename` changes, so every lookup Incus makes by name
+/// is made here by `name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemberRow {
     pub node: NodeId,
     pub pending: bool,
+    pub name: Sym,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,8 +189,39 @@ impl Db {
         self.members.iter().find(|m| m.node == node)
     }
 
+    /// The row named `name` in the given state: `GetNodeByName` (not
+    /// pending) or `GetPendingNodeByName` (pending), internal/server/db/node.go:293-328
+    /// at be7afc5df3. Names are unique across both states (`UNIQUE (name)`).
+    pub fn member_named(&self, name: Sym, pending: bool) -> Option<&MemberRow> {
+        self.members.iter().find(|m| m.name == name && m.pending == pending)
+    }
+
+    /// The groups `node` belongs to (`GetClusterGroupsWithNode`).
+    pub fn groups_of(&self, node: NodeId) -> GroupSet {
+        let mut set = GroupSet::EMPTY;
+        for g in self.groups.iter().filter(|g| g.members.contains(node)) {
+            set.insert(g.name);
+        }
+        set
+    }
+
+    /// `RemoveNode` (internal/server/db/node.go:935) with what its foreign
+    /// keys cascade to (`ON DELETE CASCADE`, schema.go:324-331, 404-411,
+    /// 547-555): the node's group pairs and its pool and network rows.
+    pub fn remove_member_row(&mut self, node: NodeId) {
+        self.members.retain(|m| m.node != node);
+        for g in &mut self.groups {
+            g.members.remove(node);
+        }
+        for r in self.pools.iter_mut().chain(&mut self.networks) {
+            r.members.remove(node);
+        }
+    }
+
     /// Whether a project lists `group` in `restricted.cluster.groups`
-    /// (whether or not `restricted` is true), as Incus's in-use check does.
+    /// (whether or not `restricted` is true), as Incus's in-use check does
+    /// (`clusterGroupUsedBy`, cmd/incusd/api_cluster_group.go:1084-1100 at
+    /// be7afc5df3; its instances are not modelled).
     pub fn group_in_use(&self, group: GroupName, names: &Names) -> bool {
         self.projects.iter().any(|p| {
             p.config

@@ -300,7 +300,10 @@ impl World {
         let variant = self.setup.variant;
         let next = match (step, answer) {
             (Step::GetClusterMembers, Answer::Snapshot(db)) => {
-                if db.0.members.iter().any(|m| m.node == me && !m.pending) {
+                // By name (api_cluster.go:563 at be7afc5df3): a member renamed
+                // to the joiner's name collides; the joiner's own renamed row
+                // does not.
+                if db.0.member_named(self.setup.names.server_name(me), false).is_some() {
                     let name = self.setup.names.node_str(me);
                     let cause = format!("The cluster already has a member with name: {name}");
                     return self.fail(ctx, me, step, cause, None);

@@ -56,37 +56,8 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
         (Call::ClusterAccept { local, .. }, 0) => Tx::CheckJoinerStorage { local: local.clone() },
         (Call::ClusterAccept { joiner, .. }, 1) => Tx::Accept { joiner: *joiner },
         (Call::DeletePendingClusterMember { joiner }, 0) => Tx::DeletePendingMember { joiner: *joiner },
-        (Call::CreateClusterGroup { group }, 0) => Tx::CreateGroup { group: *group },
-        (Call::DeleteClusterGroup { group }, 0) => Tx::DeleteGroup { group: *group },
-        (Call::RenameClusterGroup { group, to }, 0) => Tx::RenameGroup { group: *group, to: *to },
-        (Call::AssignClusterMember { member, group }, 0) => Tx::AddMemberToGroup {
-            member: *member,
-            group: *group,
-            by_admin: true,
-        },
-        (Call::UpdateProject { project, key, value }, 0) => Tx::ValidateProjectChange {
-            project: *project,
-            key: *key,
-            value: *value,
-        },
-        (Call::UpdateProject { project, .. }, 1) => match previous {
-            Answer::Validated(config) => Tx::WriteProject {
-                project: *project,
-                config: config.clone(),
-            },
-            _ => unreachable!("projectChange validates before it writes"),
-        },
-        (Call::CreateStoragePool { pool }, 0) => Tx::CreatePendingPool { pool: *pool },
-        (Call::CreateStoragePool { pool }, 1) => Tx::MarkPoolCreated { pool: *pool },
-        (Call::CreateNetwork { network, project }, 0) => Tx::CreatePendingNetwork {
-            network: *network,
-            project: *project,
-        },
-        (Call::CreateNetwork { network, project }, 1) => Tx::MarkNetworkCreated {
-            network: *network,
-            project: *project,
-        },
-        _ => return None,
+        // Every other call is an operator's.
+        _ => return super::admin::transaction(call, stage, previous),
     };
     Some(tx)
 }

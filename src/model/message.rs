@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::db::{Config, Snapshot};
-use super::names::{GroupName, Sym};
+use super::names::{GroupName, GroupSet, Sym};
 use crate::sim::NodeId;
 
 /// Request numbers are per sender.
@@ -57,25 +57,19 @@ pub enum Call {
     },
     /// J13; only the leader handles it.
     Rebalance,
+    /// `POST /1.0/cluster/groups` (`clusterGroupsPost`,
+    /// cmd/incusd/api_cluster_group.go:79 at be7afc5df3).
     CreateClusterGroup {
         group: GroupName,
     },
+    /// `DELETE /1.0/cluster/groups/g` (`clusterGroupDelete`, :921).
     DeleteClusterGroup {
         group: GroupName,
     },
+    /// `POST /1.0/cluster/groups/g` (`clusterGroupPost`, :425).
     RenameClusterGroup {
         group: GroupName,
         to: GroupName,
-    },
-    AssignClusterMember {
-        member: NodeId,
-        group: GroupName,
-    },
-    /// `PATCH /1.0/projects/p` setting (or, with `None`, unsetting) one key.
-    UpdateProject {
-        project: Sym,
-        key: Sym,
-        value: Option<Sym>,
     },
     CreateStoragePool {
         pool: Sym,
@@ -84,6 +78,82 @@ pub enum Call {
         network: Sym,
         project: Sym,
     },
+    /// `GET /1.0/cluster/members/NAME` (`clusterNodeGet`,
+    /// cmd/incusd/api_cluster.go:1647 at be7afc5df3): the member's groups
+    /// and the ETag of what a PUT may change.
+    GetClusterMember {
+        member: Sym,
+    },
+    /// `PUT /1.0/cluster/members/NAME` (`updateClusterNode`, :1803) with
+    /// the member's new group list, which *replaces* the old one, and the
+    /// ETag of a GET (`If-Match`), if the client sends one.
+    UpdateClusterMember {
+        member: Sym,
+        groups: Vec<GroupName>,
+        etag: Option<Etag>,
+    },
+    /// `POST /1.0/cluster/members/NAME` (`clusterNodePost`, :2118):
+    /// `incus cluster rename NAME TO`.
+    RenameClusterMember {
+        member: Sym,
+        to: Sym,
+    },
+    /// `DELETE /1.0/cluster/members/NAME[?force=1]` (`clusterNodeDelete`,
+    /// :2195): `incus cluster remove`. Only the leader runs it (others
+    /// forward it: :2251-2313), under `clusterMembershipMutex` (:2316).
+    DeleteClusterMember {
+        member: Sym,
+        force: bool,
+    },
+    /// `GET /1.0/projects/p` (`projectGet`, cmd/incusd/api_project.go:510):
+    /// the config and its ETag.
+    GetProject {
+        project: Sym,
+    },
+    /// `PUT` or `PATCH /1.0/projects/p` (`projectPut` :584, `projectPatch`
+    /// :684, both ending in `projectChange` :777) with the config of the
+    /// request body and an optional `If-Match` ETag.
+    UpdateProject {
+        project: Sym,
+        method: ProjectMethod,
+        config: Config,
+        etag: Option<Etag>,
+    },
+}
+
+/// How a project update is sent. The two differ in Incus only in how the
+/// written config is made from the body; see [`Call::UpdateProject`] and
+/// `admin::transaction`.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum ProjectMethod {
+    Put,
+    /// With a `config` in the body. `projectPatch` merges the project's
+    /// current keys into a copy of the body it then discards
+    /// (api_project.go:753-763 merges into `config`, a `jmap.Map` decoded
+    /// from `rdr1`, while `projectChange` gets `req`, decoded from `rdr2`
+    /// at :741-745): the config written is the body's alone, as with PUT.
+    Patch,
+}
+
+/// An HTTP ETag: Incus sends the SHA-256 of the JSON of what a PUT may
+/// change (`localUtil.EtagHash`, internal/server/util/http.go:69); the
+/// model hashes the same content with its own hasher.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct Etag(pub u64);
+
+impl Etag {
+    pub fn of<T: std::hash::Hash + ?Sized>(content: &T) -> Etag {
+        use std::hash::Hasher;
+        let mut hasher = crate::sim::hash::TraceHasher::new();
+        hasher.mix(content);
+        Etag(hasher.finish())
+    }
+}
+
+impl std::fmt::Display for Etag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
 }
 
 impl Call {
@@ -92,12 +162,18 @@ impl Call {
     pub fn leader_only(&self) -> bool {
         matches!(
             self,
-            Call::ClusterAccept { .. } | Call::DeletePendingClusterMember { .. } | Call::Rebalance
+            Call::ClusterAccept { .. }
+                | Call::DeletePendingClusterMember { .. }
+                | Call::Rebalance
+                | Call::DeleteClusterMember { .. }
         )
     }
 
     pub fn takes_membership_mutex(&self) -> bool {
-        matches!(self, Call::ClusterAccept { .. } | Call::Rebalance)
+        matches!(
+            self,
+            Call::ClusterAccept { .. } | Call::Rebalance | Call::DeleteClusterMember { .. }
+        )
     }
 
     /// The Incus API name, for traces.
@@ -117,10 +193,21 @@ impl Call {
             Call::CreateClusterGroup { .. } => "cluster group create",
             Call::DeleteClusterGroup { .. } => "cluster group delete",
             Call::RenameClusterGroup { .. } => "cluster group rename",
-            Call::AssignClusterMember { .. } => "cluster group assign",
-            Call::UpdateProject { .. } => "project set",
             Call::CreateStoragePool { .. } => "storage create",
             Call::CreateNetwork { .. } => "network create",
+            Call::GetClusterMember { .. } => "GET /1.0/cluster/members",
+            Call::UpdateClusterMember { .. } => "PUT /1.0/cluster/members",
+            Call::RenameClusterMember { .. } => "cluster rename",
+            Call::DeleteClusterMember { .. } => "cluster remove",
+            Call::GetProject { .. } => "GET /1.0/projects",
+            Call::UpdateProject {
+                method: ProjectMethod::Put,
+                ..
+            } => "PUT /1.0/projects",
+            Call::UpdateProject {
+                method: ProjectMethod::Patch,
+                ..
+            } => "PATCH /1.0/projects",
         }
     }
 }
@@ -146,6 +233,11 @@ pub enum Tx {
         joiner: NodeId,
         local: Snapshot,
     },
+    /// J10's `AddNodeToClusterGroup(ctx, "default", req.ServerName)`
+    /// (cmd/incusd/api_cluster.go:793-797 at be7afc5df3): the member is
+    /// looked up by the name `member` joined with. (`by_admin` changes
+    /// nothing any more: an operator assigns groups with a member PUT,
+    /// [`Tx::UpdateMemberGroups`].)
     AddMemberToGroup {
         member: NodeId,
         group: GroupName,
@@ -164,13 +256,9 @@ pub enum Tx {
         group: GroupName,
         to: GroupName,
     },
-    /// `projectChange`'s first transaction: validate the new config.
-    ValidateProjectChange {
-        project: Sym,
-        key: Sym,
-        value: Option<Sym>,
-    },
-    /// `projectChange`'s later transaction: write what was validated.
+    /// `projectChange`'s last transaction (api_project.go:844-893):
+    /// `AllowProjectUpdate`, then `cluster.UpdateProject`, which replaces the
+    /// project's config; it re-checks nothing about cluster groups.
     WriteProject {
         project: Sym,
         config: Config,
@@ -189,6 +277,77 @@ pub enum Tx {
         network: Sym,
         project: Sym,
     },
+    /// `clusterNodeGet`'s read (api_cluster.go:1674-1710).
+    GetMember {
+        member: Sym,
+    },
+    /// `updateClusterNode`'s first transaction (api_cluster.go:1829-1865)
+    /// and the checks made on what it read: the ETag (:1871) and a non-empty
+    /// group list (:1893).
+    CheckMemberUpdate {
+        member: Sym,
+        etag: Option<Etag>,
+        no_groups: bool,
+    },
+    /// `updateClusterNode`'s write (api_cluster.go:1941-1998), of which the
+    /// model keeps `UpdateNodeClusterGroups` (internal/server/db/node.go:722).
+    UpdateMemberGroups {
+        member: Sym,
+        groups: Vec<GroupName>,
+    },
+    /// `cluster.ResolveTarget` (internal/server/cluster/resolve.go:14), run
+    /// by `clusterNodePost` before it forwards a rename to the member.
+    ResolveMember {
+        member: Sym,
+    },
+    /// `RenameNode` (internal/server/db/node.go:427), in `clusterNodePost`'s
+    /// transaction (api_cluster.go:2147).
+    RenameMember {
+        member: Sym,
+        to: Sym,
+    },
+    /// `cluster.Leave`'s transaction (internal/server/cluster/membership.go:976-1002):
+    /// find the member and, without `force`, check it may leave.
+    CheckMemberLeave {
+        member: Sym,
+        pending: bool,
+        force: bool,
+    },
+    /// `cluster.Purge` (membership.go:1131): delete the member's row.
+    PurgeMember {
+        member: Sym,
+        pending: bool,
+    },
+    /// `projectGet`'s read (api_project.go:519-533).
+    GetProject {
+        project: Sym,
+    },
+    /// `projectPut`/`projectPatch`'s first transaction (api_project.go:594-611
+    /// and 694-711), the ETag check on what it read (:622, :722), and
+    /// `projectChange`'s checks of changed `features.*` keys (:779-841).
+    CheckProjectUpdate {
+        project: Sym,
+        config: Config,
+        etag: Option<Etag>,
+    },
+    /// One of `projectValidateConfig`'s transactions (api_project.go:1575).
+    ValidateProjectConfig {
+        project: Sym,
+        config: Config,
+        read: ValidationRead,
+    },
+}
+
+/// What a transaction of `projectValidateConfig` reads.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum ValidationRead {
+    /// The storage pool names, for the `limits.disk.pool.*` keys
+    /// (api_project.go:2049-2062).
+    Pools,
+    /// The cluster groups: the `restricted.cluster.groups` validator's own
+    /// transaction (api_project.go:1764-1797), run only when the value is
+    /// not empty (`validate.Optional`).
+    ClusterGroups,
 }
 
 /// A successful answer to a call or transaction.
@@ -196,8 +355,18 @@ pub enum Tx {
 pub enum Answer {
     Done,
     Snapshot(Snapshot),
-    /// The config a `ValidateProjectChange` accepted.
+    /// `projectValidateConfig` accepted this config (its last transaction).
     Validated(Config),
+    /// A member as `clusterNodeGet` returns it: its groups, and the ETag.
+    Member {
+        groups: GroupSet,
+        etag: Etag,
+    },
+    /// A project as `projectGet` returns it: its config, and the ETag.
+    Project {
+        config: Config,
+        etag: Etag,
+    },
     /// Ask the leader instead (a membership endpoint on another member).
     Redirect(NodeId),
 }

@@ -3,6 +3,7 @@
 //! local databases, and admin clients. It knows nothing of exploration.
 
 pub mod admin;
+pub mod admin_tx;
 pub mod choice;
 pub mod db;
 pub mod joiner;

@@ -68,6 +68,10 @@ pub struct Names {
     group_lists: BTreeMap<Sym, Vec<GroupName>>,
     /// Node names, indexed by node number.
     pub nodes: Vec<String>,
+    /// The same names interned: the name each node's member row is created
+    /// with (a joiner's `req.ServerName`). A member row carries its own name,
+    /// which a rename changes.
+    node_syms: Vec<Sym>,
     pub keys: Keys,
 }
 
@@ -90,6 +94,7 @@ impl Names {
             group_index: BTreeMap::new(),
             group_lists: BTreeMap::new(),
             nodes: Vec::new(),
+            node_syms: Vec::new(),
             keys: Keys {
                 restricted: Sym(0),
                 restricted_cluster_groups: Sym(0),
@@ -125,14 +130,31 @@ impl Names {
         Ok(sym)
     }
 
+    /// Names the next node (numbered in declaration order) and interns its
+    /// name.
+    pub fn add_node(&mut self, name: &str) -> Result<Sym, TooManyNames> {
+        let sym = self.intern(name)?;
+        self.nodes.push(name.to_string());
+        self.node_syms.push(sym);
+        Ok(sym)
+    }
+
     /// Interns a config value; a value of `restricted.cluster.groups` is
-    /// also parsed into its group list.
+    /// also parsed into its group list as Incus splits it
+    /// (`util.SplitNTrimSpace(value, ",", -1, true)`, shared/util/string.go:56
+    /// at be7afc5df3, called by the validator at cmd/incusd/api_project.go:1790
+    /// and by `GetRestrictedClusterGroups`, internal/server/project/permissions.go:1820):
+    /// an all-blank value names no group; otherwise every comma-separated
+    /// item, trimmed, is a name, an empty one included (`"gpu,"` names `gpu`
+    /// and `""`, and the validator rejects `""`).
     pub fn intern_value(&mut self, key: Sym, value: &str) -> Result<Sym, TooManyNames> {
         let sym = self.intern(value)?;
         if key == self.keys.restricted_cluster_groups && !self.group_lists.contains_key(&sym) {
             let mut list = Vec::new();
-            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                list.push(self.group(name)?);
+            if !value.trim().is_empty() {
+                for name in value.split(',').map(str::trim) {
+                    list.push(self.group(name)?);
+                }
             }
             self.group_lists.insert(sym, list);
         }
@@ -167,6 +189,12 @@ impl Names {
 
     pub fn node_str(&self, node: crate::sim::NodeId) -> &str {
         &self.nodes[usize::from(node)]
+    }
+
+    /// The name `node`'s member row is created with (for a joiner, the
+    /// `req.ServerName` every step of its join looks itself up by).
+    pub fn server_name(&self, node: crate::sim::NodeId) -> Sym {
+        self.node_syms[usize::from(node)]
     }
 
     pub fn group_str(&self, group: GroupName) -> &str {

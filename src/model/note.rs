@@ -1,8 +1,9 @@
 //! Trace annotations: the state changes a reader of a trace needs besides
 //! the messages themselves. Built only when tracing is on.
 
+use super::admin::Command;
 use super::joiner::JoinStatus;
-use super::message::{ApiError, Call, Tx};
+use super::message::{ApiError, Tx};
 use super::observe::Validation;
 use super::step::Step;
 
@@ -30,7 +31,7 @@ pub enum Note {
         error: ApiError,
     },
     /// An admin command starts.
-    AdminCommand(Call),
+    AdminCommand(Command),
     /// An admin command ended.
-    AdminResult(Call, Result<(), ApiError>),
+    AdminResult(Command, Result<(), ApiError>),
 }

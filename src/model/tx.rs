@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use super::admin_tx;
 use super::db::{Db, MemberRow, Resource};
 use super::message::{Answer, ApiError, Outcome, Tx};
-use super::names::{DEFAULT_GROUP, Names};
-use super::observe::{GroupView, Observation, Site, Validation};
-use super::validate::{KeysChecked, referenced_groups, validate_project_config};
+use super::names::Names;
+use super::observe::Observation;
 use crate::sim::NodeId;
 
 fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
@@ -18,10 +18,8 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
 pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
     match tx {
         Tx::Read => Ok(Answer::Snapshot(super::db::Snapshot(Arc::clone(db)))),
-        Tx::ValidateProjectChange { project, key, value } => {
-            validate_project_change(db, from, *project, *key, *value, names, observations)
-        }
         Tx::CheckJoinerStorage { local } => check_joiner_storage(db, &local.0, names).map(|()| Answer::Done),
+        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.
@@ -41,13 +39,6 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         | Tx::JoinMember { .. }
         | Tx::AddMemberToGroup { .. }
         | Tx::DeletePendingMember { .. } => write_membership(db, tx, names)?,
-        Tx::CreateGroup { .. } | Tx::DeleteGroup { .. } | Tx::RenameGroup { .. } => write_group(db, tx, names)?,
-        Tx::WriteProject { project, ref config } => {
-            let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
-                return fail("Project not found");
-            };
-            p.config = config.clone();
-        }
         Tx::CreatePendingPool { pool } => create_pending(
             &mut db.pools,
             pool,
@@ -61,12 +52,14 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         }
         Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
         Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
-        Tx::Read | Tx::ValidateProjectChange { .. } | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+        Tx::Read | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+        _ => admin_tx::write(db, tx, names)?,
     }
     Ok(())
 }
 
-/// Join tokens, member rows and group membership.
+/// Join tokens, member rows and group membership. A joiner's rows are
+/// found by the name it joins with (`req.ServerName`), as Incus finds them.
 fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
         Tx::ConsumeJoinToken { joiner } => {
@@ -76,93 +69,41 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError>
             db.tokens.0 &= !(1 << joiner);
         }
         Tx::Accept { joiner } => {
-            if db.members.iter().any(|m| m.node == joiner && !m.pending) {
+            let name = names.server_name(joiner);
+            if db.member_named(name, false).is_some() || db.member(joiner).is_some_and(|m| !m.pending) {
                 return fail(format!(
                     "The cluster already has a member with name: {}",
                     names.node_str(joiner)
                 ));
             }
-            if db.member(joiner).is_some() {
-                // The pending row is unique on name (UNIQUE constraint).
+            if db.members.iter().any(|m| m.name == name || m.node == joiner) {
+                // A pending row holds the name or address (UNIQUE constraints).
                 return fail("UNIQUE constraint failed: nodes.name");
             }
             db.members.push(MemberRow {
                 node: joiner,
                 pending: true,
+                name,
             });
         }
         Tx::JoinMember { joiner, ref local } => join_member(db, joiner, &local.0, names)?,
-        Tx::AddMemberToGroup {
-            member,
-            group,
-            by_admin,
-        } => {
-            if by_admin && db.member(member).is_none_or(|m| m.pending) {
-                return fail("Cluster member not found");
-            }
-            let Some(g) = db.group_mut(group) else {
-                return fail("Cluster group not found");
-            };
-            if g.members.contains(member) {
-                return fail("UNIQUE constraint failed: nodes_cluster_groups.node_id, nodes_cluster_groups.group_id");
-            }
-            g.members.insert(member);
+        Tx::AddMemberToGroup { member, group, .. } => {
+            admin_tx::add_node_to_cluster_group(db, group, names.server_name(member))?
         }
         Tx::DeletePendingMember { joiner } => {
-            db.members.retain(|m| !(m.node == joiner && m.pending));
+            // `cluster.Leave` and `cluster.Purge` with `pending`
+            // (internal/server/cluster/membership.go:980-984, 1138-1142 at
+            // be7afc5df3): the pending row of that name.
+            let name = names.server_name(joiner);
+            let Some(row) = db.member_named(name, true) else {
+                return fail(format!(
+                    "Failed to get member \"{}\": Cluster member not found",
+                    names.str(name)
+                ));
+            };
+            db.remove_member_row(row.node);
         }
         _ => unreachable!("not a membership transaction"),
-    }
-    Ok(())
-}
-
-/// Creating, deleting and renaming cluster groups.
-fn write_group(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
-    match *tx {
-        Tx::CreateGroup { group } => {
-            if db.group(group).is_some() {
-                return fail(format!(
-                    "The cluster group \"{}\" already exists",
-                    names.group_str(group)
-                ));
-            }
-            db.groups.push(super::db::Group {
-                name: group,
-                members: Default::default(),
-            });
-        }
-        Tx::DeleteGroup { group } => {
-            if group == DEFAULT_GROUP {
-                return fail("The 'default' cluster group cannot be deleted");
-            }
-            // Incus checks membership before use (clusterGroupDelete).
-            if db.group(group).is_some_and(|g| !g.members.is_empty()) {
-                return fail("Only empty cluster groups can be removed");
-            }
-            check_group_changeable(db, group, names)?;
-            db.groups.retain(|g| g.name != group);
-        }
-        Tx::RenameGroup { group, to } => {
-            if group == DEFAULT_GROUP {
-                return fail("The 'default' cluster group cannot be renamed");
-            }
-            if db.group(to).is_some() {
-                return fail(format!("Name \"{}\" already in use", names.group_str(to)));
-            }
-            check_group_changeable(db, group, names)?;
-            db.group_mut(group).expect("checked").name = to;
-        }
-        _ => unreachable!("not a group transaction"),
-    }
-    Ok(())
-}
-
-fn check_group_changeable(db: &Db, group: super::names::GroupName, names: &Names) -> Result<(), ApiError> {
-    if db.group(group).is_none() {
-        return fail("Cluster group not found");
-    }
-    if db.group_in_use(group, names) {
-        return fail("Cluster group is currently in use");
     }
     Ok(())
 }
@@ -197,40 +138,6 @@ fn mark_created(list: &mut [Resource], name: super::names::Sym, project: super::
     }
 }
 
-fn validate_project_change(
-    db: &Db,
-    from: NodeId,
-    project: super::names::Sym,
-    key: super::names::Sym,
-    value: Option<super::names::Sym>,
-    names: &Names,
-    observations: &mut Vec<Observation>,
-) -> Outcome {
-    let Some(p) = db.project(project) else {
-        return fail("Project not found");
-    };
-    let mut config = p.config.clone();
-    config.set(key, value);
-    let groups = db.group_set();
-    let result = validate_project_config(&config, groups, names, KeysChecked::All);
-    let referenced = referenced_groups(&config, names);
-    if !referenced.is_empty() {
-        observations.push(Observation::Validation(Validation {
-            node: from,
-            site: Site::ProjectChange,
-            project,
-            config_version: db.version,
-            view: GroupView {
-                groups,
-                synced_at: Some(db.version),
-            },
-            referenced,
-            passed: result.is_ok(),
-        }));
-    }
-    result.map(|()| Answer::Validated(config)).map_err(ApiError::new)
-}
-
 /// `clusterAcceptMember`: the joiner must have every created pool and
 /// network of the cluster.
 fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
@@ -259,6 +166,8 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
 /// config to every created pool (failing when it has none) and to the
 /// networks it has config for, then clear the pending flag.
 fn join_member(db: &mut Db, joiner: NodeId, local: &Db, names: &Names) -> Result<(), ApiError> {
+    // By address, not name (`GetPendingNodeByAddress`,
+    // internal/server/cluster/membership.go:473 at be7afc5df3).
     if !db.members.iter().any(|m| m.node == joiner && m.pending) {
         return fail("No pending cluster member found for the joining server");
     }

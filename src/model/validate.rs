@@ -1,5 +1,6 @@
-//! `projectValidateConfig`: the project config validator, as far as the
-//! join is concerned. The validator of `restricted.cluster.groups` reads the
+//! `projectValidateConfig` (cmd/incusd/api_project.go:1575-2111 at
+//! be7afc5df3): the project config validator, as far as the join is
+//! concerned. The validator of `restricted.cluster.groups` reads the
 //! cluster groups of whatever database the validating node uses now; the
 //! caller passes that view in.
 
@@ -16,8 +17,12 @@ pub enum KeysChecked {
     LocalOnly,
 }
 
-/// Validates `config` against the cluster groups in `groups`. The error
-/// text is Incus's.
+/// Validates `config` against the cluster groups in `groups`, with
+/// Incus's error texts: the `restricted.cluster.groups` validator
+/// (api_project.go:1764-1797) reports the first listed group that does not
+/// exist, wrapped as every key's error is (:2097-2100); after the keys,
+/// a restricted project must have its own profiles (:2103-2108). Of the
+/// other keys the model checks none (Incus refuses unknown ones, :2092-2095).
 pub fn validate_project_config(
     config: &Config,
     groups: GroupSet,
@@ -27,16 +32,35 @@ pub fn validate_project_config(
     if keys == KeysChecked::LocalOnly {
         return Ok(());
     }
-    let Some(list) = config.restricted_groups(names) else {
-        return Ok(());
-    };
-    match list.iter().find(|&&g| !groups.contains(g)) {
-        None => Ok(()),
-        Some(&missing) => Err(format!(
+    let list = config.restricted_groups(names).unwrap_or(&[]);
+    if let Some(&missing) = list.iter().find(|&&g| !groups.contains(g)) {
+        return Err(format!(
             "Invalid project configuration key \"restricted.cluster.groups\" value: Cluster group \"{}\" doesn't exist",
             names.group_str(missing)
-        )),
+        ));
     }
+    let value = |key: &str| {
+        names
+            .lookup(key)
+            .and_then(|k| config.get(k))
+            .map_or("", |v| names.str(v))
+    };
+    if is_true(value("restricted")) && is_false(value("features.profiles")) {
+        return Err("Projects without their own profiles cannot be restricted".to_string());
+    }
+    Ok(())
+}
+
+/// `util.IsTrue` (shared/util/boolean.go:9-11).
+pub fn is_true(value: &str) -> bool {
+    ["true", "1", "yes", "on"].iter().any(|t| value.eq_ignore_ascii_case(t))
+}
+
+/// `util.IsFalse` (shared/util/boolean.go:26-28).
+pub fn is_false(value: &str) -> bool {
+    ["false", "0", "no", "off"]
+        .iter()
+        .any(|t| value.eq_ignore_ascii_case(t))
 }
 
 /// The groups a config references (empty when it names none).

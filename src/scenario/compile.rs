@@ -12,10 +12,10 @@ use super::file::{AdminFile, ClusterFile, CommandFile, ScenarioFile, Text};
 use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
-use crate::model::admin::AdminPlan;
+use crate::model::admin::{AdminPlan, Command};
 use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
-use crate::model::message::Call;
-use crate::model::names::{DEFAULT_GROUP, GroupName, Names, Sym};
+use crate::model::message::{Call, ProjectMethod};
+use crate::model::names::{GroupName, GroupSet, Names, Sym};
 use crate::model::step::Step;
 use crate::model::{JoinerPlan, Role, Setup, StepFaults, Variant};
 use crate::sim::{NetworkConfig, NodeId, Partition, Ratio};
@@ -65,6 +65,31 @@ impl Compiler<'_> {
             .map_err(|e| self.at(text, key, format!("too many {}", e.0)))
     }
 
+    /// A config value for `key`; an empty one unsets the key, as Incus
+    /// stores no empty value (`CreateConfig`,
+    /// internal/server/db/cluster/config.mapper.go:165-168 at be7afc5df3).
+    fn config_value(&mut self, key: Sym, value: &Text, at: &str) -> Result<Option<Sym>> {
+        if value.get_ref().is_empty() {
+            return Ok(None);
+        }
+        self.names
+            .intern_value(key, value.get_ref())
+            .map(Some)
+            .map_err(|e| self.at(value, at, format!("too many {}", e.0)))
+    }
+
+    /// A project config written as a TOML table under `at`.
+    fn config(&mut self, table: &BTreeMap<Text, Text>, at: &str) -> Result<Config> {
+        let mut config = Config::default();
+        for (k, v) in table {
+            let ckey = format!("{at}.\"{}\"", k.get_ref());
+            let ksym = self.intern(k, &ckey)?;
+            let value = self.config_value(ksym, v, &ckey)?;
+            config.set(ksym, value);
+        }
+        Ok(config)
+    }
+
     fn ticks(&self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> Result<u64> {
         self.bounded(value, key, default, "ticks")
     }
@@ -94,8 +119,10 @@ impl Compiler<'_> {
             return Err(self.at(name, key, "too many nodes (at most 64)"));
         }
         let id = self.roles.len() as NodeId;
+        self.names
+            .add_node(name.get_ref())
+            .map_err(|e| self.at(name, key, format!("too many {}", e.0)))?;
         self.nodes.insert(name.get_ref().clone(), id);
-        self.names.nodes.push(name.get_ref().clone());
         self.roles.push(role);
         Ok(id)
     }
@@ -147,6 +174,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
     };
     let variant = variant(&c, &parsed)?;
     let (leader, db) = declare_nodes(&mut c, &parsed)?;
+    check_removals(&c, &parsed, leader)?;
 
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
@@ -268,15 +296,21 @@ fn join_target(c: &Compiler<'_>, parsed: &ScenarioFile, i: usize) -> Result<Node
     ))
 }
 
-/// The cluster database the run starts from: every member full and in the
-/// `default` group, plus the declared groups, projects, pools and networks.
+/// The cluster database the run starts from: every member full and, unless
+/// the scenario declares `default`'s members, in the `default` group; plus
+/// the declared groups, projects, pools and networks.
 fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
     let mut db = Db::standalone(&c.names);
     db.version = 1;
     let mut all_members = NodeSet::default();
     for node in 0..c.roles.len() as NodeId {
         all_members.insert(node);
-        db.members.push(MemberRow { node, pending: false });
+        let name = c.names.server_name(node);
+        db.members.push(MemberRow {
+            node,
+            pending: false,
+            name,
+        });
     }
     db.groups[0].members = all_members;
     declare_groups(c, &parsed.cluster, &mut db)?;
@@ -285,56 +319,59 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
     Ok(db)
 }
 
-/// `[[cluster.groups]]`: each new, not `default`, its members members.
+/// `[[cluster.groups]]`: each new, its members members. `default` always
+/// exists; declaring it gives its members, which may be any of the
+/// cluster's, or none: an operator can take members out of it (a member
+/// PUT replaces its group list, cmd/incusd/api_cluster.go:1992 at
+/// be7afc5df3) and a group PATCH can even leave a member in no group
+/// (cmd/incusd/api_cluster_group.go:816-879: it deletes the group's pairs
+/// before the check that a member keeps one, which then finds none).
 fn declare_groups(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
+    let mut declared = GroupSet::EMPTY;
     for (i, g) in cluster.groups.iter().enumerate() {
         let key = format!("cluster.groups[{i}]");
         let name = c.group(&g.name, &format!("{key}.name"))?;
-        if name == DEFAULT_GROUP {
-            return Err(c.at(
-                &g.name,
-                &format!("{key}.name"),
-                "the default group always exists and holds every member; do not declare it",
-            ));
-        }
-        if db.group(name).is_some() {
+        if declared.contains(name) {
             return Err(c.at(
                 &g.name,
                 &format!("{key}.name"),
                 format!("cluster group \"{}\" is declared twice", g.name.get_ref()),
             ));
         }
+        declared.insert(name);
         let mut members = NodeSet::default();
         for (k, m) in g.members.iter().enumerate() {
             members.insert(c.member(m, &format!("{key}.members[{k}]"))?);
         }
-        db.groups.push(Group { name, members });
+        match db.group_mut(name) {
+            Some(default) => default.members = members,
+            None => db.groups.push(Group { name, members }),
+        }
     }
     Ok(())
 }
 
-/// `[[cluster.projects]]`: config values naming only declared groups.
+/// `[[cluster.projects]]`: config values naming only declared groups (a
+/// project naming a missing group is what `dangling-group-reference`
+/// forbids; Incus's validator refuses it, api_project.go:1790-1794 at
+/// be7afc5df3).
 fn declare_projects(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
     for (i, p) in cluster.projects.iter().enumerate() {
         let key = format!("cluster.projects[{i}]");
         let name = c.intern(&p.name, &format!("{key}.name"))?;
-        let mut config = Config::default();
+        let config = c.config(&p.config, &format!("{key}.config"))?;
         for (k, v) in &p.config {
-            let ckey = format!("{key}.config.\"{}\"", k.get_ref());
-            let ksym = c.intern(k, &ckey)?;
-            let vsym = c
-                .names
-                .intern_value(ksym, v.get_ref())
-                .map_err(|e| c.at(v, &ckey, format!("too many {}", e.0)))?;
+            let Some(vsym) = c.names.lookup(k.get_ref()).and_then(|k| config.get(k)) else {
+                continue;
+            };
             if let Some(missing) = c.names.group_list(vsym).iter().find(|g| db.group(**g).is_none()) {
                 let missing = c.names.group_str(*missing).to_string();
                 return Err(c.at(
                     v,
-                    &ckey,
+                    &format!("{key}.config.\"{}\"", k.get_ref()),
                     format!("names cluster group \"{missing}\", which the cluster does not have"),
                 ));
             }
-            config.set(ksym, Some(vsym));
         }
         match db.projects.iter_mut().find(|q| q.name == name) {
             Some(existing) if name == c.names.keys.default_project && existing.config.0.is_empty() => {
@@ -421,92 +458,232 @@ fn admin_plan(c: &mut Compiler<'_>, a: &AdminFile, key: &str) -> Result<AdminPla
     })
 }
 
-/// The admin operations a scenario can script, with the fields each needs.
-pub const ADMIN_OPS: [(&str, &[&str]); 8] = [
-    ("create-group", &["group"]),
-    ("delete-group", &["group"]),
-    ("rename-group", &["group", "to"]),
-    ("assign-member", &["member", "group"]),
-    ("set-project-key", &["project", "key", "value"]),
-    ("unset-project-key", &["project", "key"]),
-    ("create-pool", &["pool"]),
-    ("create-network", &["network", "project"]),
+/// An admin operation a scenario can script: the fields it needs and the
+/// ones it may have.
+pub struct AdminOp {
+    pub name: &'static str,
+    pub needs: &'static [&'static str],
+    pub may: &'static [&'static str],
+}
+
+const fn op(name: &'static str, needs: &'static [&'static str]) -> AdminOp {
+    AdminOp { name, needs, may: &[] }
+}
+
+/// The admin operations a scenario can script.
+pub const ADMIN_OPS: [AdminOp; 14] = [
+    op("create-group", &["group"]),
+    op("delete-group", &["group"]),
+    op("rename-group", &["group", "to"]),
+    op("assign-member", &["member", "groups"]),
+    op("add-member-to-group", &["member", "group"]),
+    op("remove-member-from-group", &["member", "group"]),
+    op("rename-member", &["member", "to"]),
+    AdminOp {
+        name: "remove-member",
+        needs: &["member"],
+        may: &["force"],
+    },
+    op("set-project-key", &["project", "key", "value"]),
+    op("unset-project-key", &["project", "key"]),
+    op("put-project", &["project", "config"]),
+    op("patch-project", &["project", "config"]),
+    op("create-pool", &["pool"]),
+    op("create-network", &["network", "project"]),
 ];
 
-fn admin_command(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Call> {
-    let op = cmd.op.get_ref().as_str();
-    let Some(&(_, needed)) = ADMIN_OPS.iter().find(|(name, _)| *name == op) else {
-        let known: Vec<&str> = ADMIN_OPS.iter().map(|(n, _)| *n).collect();
+/// Where each field of a command is written, if it is.
+fn command_fields(cmd: &CommandFile) -> [(&'static str, Option<std::ops::Range<usize>>); 11] {
+    let text = |t: &Option<Text>| t.as_ref().map(|v| v.span());
+    [
+        ("group", text(&cmd.group)),
+        ("groups", cmd.groups.as_ref().map(|v| v.span())),
+        ("to", text(&cmd.to)),
+        ("member", text(&cmd.member)),
+        ("force", cmd.force.as_ref().map(|v| v.span())),
+        ("project", text(&cmd.project)),
+        ("key", text(&cmd.key)),
+        ("value", text(&cmd.value)),
+        ("config", cmd.config.as_ref().map(|v| v.span())),
+        ("pool", text(&cmd.pool)),
+        ("network", text(&cmd.network)),
+    ]
+}
+
+/// The operation `cmd` names, its fields checked against what it needs.
+fn admin_op(c: &Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<&'static AdminOp> {
+    let name = cmd.op.get_ref().as_str();
+    let Some(op) = ADMIN_OPS.iter().find(|o| o.name == name) else {
+        let known: Vec<&str> = ADMIN_OPS.iter().map(|o| o.name).collect();
         return Err(c.at(
             &cmd.op,
             &format!("{key}.op"),
-            format!("unknown admin operation \"{op}\" (known: {})", known.join(", ")),
+            format!("unknown admin operation \"{name}\" (known: {})", known.join(", ")),
         ));
     };
-    let fields: [(&str, &Option<Text>); 8] = [
-        ("group", &cmd.group),
-        ("to", &cmd.to),
-        ("member", &cmd.member),
-        ("project", &cmd.project),
-        ("key", &cmd.key),
-        ("value", &cmd.value),
-        ("pool", &cmd.pool),
-        ("network", &cmd.network),
-    ];
-    for (field, value) in fields {
-        match (needed.contains(&field), value) {
-            (true, None) => return Err(c.at(&cmd.op, &format!("{key}.{field}"), format!("\"{op}\" needs `{field}`"))),
-            (false, Some(v)) => return Err(c.at(v, &format!("{key}.{field}"), format!("\"{op}\" takes no `{field}`"))),
-            _ => {}
+    let fields = command_fields(cmd);
+    // A missing field first: `group` where `groups` is needed says more as
+    // "needs `groups`" than as "takes no `group`".
+    if let Some((field, _)) = fields.iter().find(|(f, span)| op.needs.contains(f) && span.is_none()) {
+        return Err(c.at(
+            &cmd.op,
+            &format!("{key}.{field}"),
+            format!("\"{name}\" needs `{field}`"),
+        ));
+    }
+    let extra = fields
+        .into_iter()
+        .find(|(f, span)| span.is_some() && !op.needs.contains(f) && !op.may.contains(f));
+    if let Some((field, span)) = extra {
+        return Err(c.error(
+            span,
+            &format!("{key}.{field}"),
+            format!("\"{name}\" takes no `{field}`"),
+        ));
+    }
+    Ok(op)
+}
+
+fn admin_command(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Command> {
+    let op = admin_op(c, cmd, key)?;
+    let sub = |name: &str| format!("{key}.{name}");
+    let text = |t: &Option<Text>| t.clone().expect("checked by admin_op");
+    Ok(match op.name {
+        "create-group" => Command::Request(Call::CreateClusterGroup {
+            group: c.group(&text(&cmd.group), &sub("group"))?,
+        }),
+        "delete-group" => Command::Request(Call::DeleteClusterGroup {
+            group: c.group(&text(&cmd.group), &sub("group"))?,
+        }),
+        "rename-group" => Command::Request(Call::RenameClusterGroup {
+            group: c.group(&text(&cmd.group), &sub("group"))?,
+            to: c.group(&text(&cmd.to), &sub("to"))?,
+        }),
+        "assign-member" | "add-member-to-group" | "remove-member-from-group" => group_assignment(c, cmd, key)?,
+        "rename-member" => Command::Request(Call::RenameClusterMember {
+            member: c.intern(&text(&cmd.member), &sub("member"))?,
+            to: c.intern(&text(&cmd.to), &sub("to"))?,
+        }),
+        "remove-member" => Command::Request(Call::DeleteClusterMember {
+            member: c.intern(&text(&cmd.member), &sub("member"))?,
+            force: cmd.force.as_ref().is_some_and(|f| *f.get_ref()),
+        }),
+        "set-project-key" | "unset-project-key" => {
+            let project = c.intern(&text(&cmd.project), &sub("project"))?;
+            let k = c.intern(&text(&cmd.key), &sub("key"))?;
+            let value = match &cmd.value {
+                Some(v) => c.config_value(k, v, &sub("value"))?,
+                None => None,
+            };
+            Command::SetProjectKey { project, key: k, value }
+        }
+        "put-project" | "patch-project" => {
+            let method = match op.name {
+                "put-project" => ProjectMethod::Put,
+                _ => ProjectMethod::Patch,
+            };
+            let table = cmd.config.as_ref().expect("checked by admin_op").get_ref();
+            Command::Request(Call::UpdateProject {
+                project: c.intern(&text(&cmd.project), &sub("project"))?,
+                method,
+                config: c.config(table, &sub("config"))?,
+                etag: None,
+            })
+        }
+        "create-pool" => Command::Request(Call::CreateStoragePool {
+            pool: c.intern(&text(&cmd.pool), &sub("pool"))?,
+        }),
+        "create-network" => Command::Request(Call::CreateNetwork {
+            network: c.intern(&text(&cmd.network), &sub("network"))?,
+            project: c.intern(&text(&cmd.project), &sub("project"))?,
+        }),
+        _ => unreachable!("listed in ADMIN_OPS"),
+    })
+}
+
+/// Refuses a `remove-member` of a member whose removal the model cannot
+/// follow: the leader (raft is not modelled), a join target or an admin's
+/// `via`. Incus disables a removed member (`clusterNodeDelete` asks it to
+/// leave, cmd/incusd/api_cluster.go:2425-2440 at be7afc5df3), after which
+/// it serves no cluster request; the model's members never stop serving.
+/// A rename can carry such a member to another name, so every name it may
+/// take is refused too.
+fn check_removals(c: &Compiler<'_>, parsed: &ScenarioFile, leader: NodeId) -> Result<()> {
+    let commands = || {
+        parsed.admins.iter().enumerate().flat_map(|(a, admin)| {
+            admin
+                .commands
+                .iter()
+                .enumerate()
+                .map(move |(i, cmd)| (format!("admins[{a}].commands[{i}]"), cmd))
+        })
+    };
+    let mut protected: BTreeMap<String, &'static str> = BTreeMap::new();
+    protected.insert(c.names.node_str(leader).to_string(), "the leader");
+    for role in &c.roles {
+        match role {
+            Role::Joiner(plan) => protected.insert(c.names.node_str(plan.target).to_string(), "a join target"),
+            Role::Admin(plan) => protected.insert(c.names.node_str(plan.via).to_string(), "an admin's `via`"),
+            Role::Member => None,
+        };
+    }
+    // The names a protected member can take: close over the renames.
+    loop {
+        let before = protected.len();
+        for (_, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == "rename-member") {
+            let (Some(from), Some(to)) = (&cmd.member, &cmd.to) else {
+                continue;
+            };
+            if let Some(&why) = protected.get(from.get_ref()) {
+                protected.entry(to.get_ref().clone()).or_insert(why);
+            }
+        }
+        if protected.len() == before {
+            break;
         }
     }
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(f, _)| *f == name)
-            .and_then(|(_, v)| v.as_ref())
-            .expect("checked above")
-    };
-    let sub = |name: &str| format!("{key}.{name}");
-    Ok(match op {
-        "create-group" => Call::CreateClusterGroup {
-            group: c.group(field("group"), &sub("group"))?,
-        },
-        "delete-group" => Call::DeleteClusterGroup {
-            group: c.group(field("group"), &sub("group"))?,
-        },
-        "rename-group" => Call::RenameClusterGroup {
-            group: c.group(field("group"), &sub("group"))?,
-            to: c.group(field("to"), &sub("to"))?,
-        },
-        "assign-member" => Call::AssignClusterMember {
-            member: c.node(field("member"), &sub("member"))?,
-            group: c.group(field("group"), &sub("group"))?,
-        },
-        "set-project-key" | "unset-project-key" => {
-            let project = c.intern(field("project"), &sub("project"))?;
-            let k = c.intern(field("key"), &sub("key"))?;
-            let value = match op {
-                "set-project-key" => {
-                    let v = field("value");
-                    Some(
-                        c.names
-                            .intern_value(k, v.get_ref())
-                            .map_err(|e| c.at(v, &sub("value"), format!("too many {}", e.0)))?,
-                    )
-                }
-                _ => None,
-            };
-            Call::UpdateProject { project, key: k, value }
+    for (key, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == "remove-member") {
+        let Some(member) = &cmd.member else { continue };
+        if let Some(why) = protected.get(member.get_ref()) {
+            return Err(c.at(
+                member,
+                &format!("{key}.member"),
+                format!(
+                    "\"{}\" may name {why}, whose removal the model does not follow (a removed member leaves the cluster; the model's members keep serving)",
+                    member.get_ref()
+                ),
+            ));
         }
-        "create-pool" => Call::CreateStoragePool {
-            pool: c.intern(field("pool"), &sub("pool"))?,
-        },
-        "create-network" => Call::CreateNetwork {
-            network: c.intern(field("network"), &sub("network"))?,
-            project: c.intern(field("project"), &sub("project"))?,
-        },
-        _ => unreachable!("listed in ADMIN_OPS"),
+    }
+    Ok(())
+}
+
+/// `assign-member` (`incus cluster group assign`, which takes at least one
+/// group), `add-member-to-group` and `remove-member-from-group`.
+fn group_assignment(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Command> {
+    let member = cmd.member.as_ref().expect("checked by admin_op");
+    let member = c.intern(member, &format!("{key}.member"))?;
+    if let Some(list) = &cmd.groups {
+        if list.get_ref().is_empty() {
+            return Err(c.at(
+                list,
+                &format!("{key}.groups"),
+                "names no group; `incus cluster group assign` takes at least one",
+            ));
+        }
+        let mut groups = Vec::new();
+        for (i, g) in list.get_ref().iter().enumerate() {
+            groups.push(c.group(g, &format!("{key}.groups[{i}]"))?);
+        }
+        return Ok(Command::AssignGroups { member, groups });
+    }
+    let group = c.group(
+        cmd.group.as_ref().expect("checked by admin_op"),
+        &format!("{key}.group"),
+    )?;
+    Ok(match cmd.op.get_ref().as_str() {
+        "add-member-to-group" => Command::AddToGroup { member, group },
+        _ => Command::RemoveFromGroup { member, group },
     })
 }
 

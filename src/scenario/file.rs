@@ -100,11 +100,14 @@ pub struct AdminFile {
 pub struct CommandFile {
     pub op: Text,
     pub group: Option<Text>,
+    pub groups: Option<Spanned<Vec<Text>>>,
     pub to: Option<Text>,
     pub member: Option<Text>,
+    pub force: Option<Spanned<bool>>,
     pub project: Option<Text>,
     pub key: Option<Text>,
     pub value: Option<Text>,
+    pub config: Option<Spanned<BTreeMap<Text, Text>>>,
     pub pool: Option<Text>,
     pub network: Option<Text>,
 }

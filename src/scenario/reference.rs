@@ -107,8 +107,15 @@ pub fn reference() -> String {
         let _ = writeln!(out, "  {}", i.name());
     }
     let _ = writeln!(out, "\nadmin operations (`op`) and the fields each needs:");
-    for (op, fields) in ADMIN_OPS {
-        let _ = writeln!(out, "  {op:<20} {}", fields.join(", "));
+    for op in ADMIN_OPS {
+        let optional: Vec<String> = op.may.iter().map(|f| format!("[{f}]")).collect();
+        let fields: Vec<&str> = op
+            .needs
+            .iter()
+            .copied()
+            .chain(optional.iter().map(String::as_str))
+            .collect();
+        let _ = writeln!(out, "  {:<24} {}", op.name, fields.join(", "));
     }
     let _ = writeln!(
         out,

@@ -1,9 +1,10 @@
 //! Words for model values, shared by every trace format: Incus call and
 //! transaction names, node, group and project names instead of numbers.
 
+use crate::model::admin::Command;
 use crate::model::db::Config;
-use crate::model::message::{Answer, Call, Msg, Outcome, Tx};
-use crate::model::names::Names;
+use crate::model::message::{Answer, Call, Etag, Msg, Outcome, Tx, ValidationRead};
+use crate::model::names::{GroupName, Names};
 use crate::model::note::Note;
 use crate::model::observe::{Site, Validation};
 use crate::sim::Loss;
@@ -26,19 +27,71 @@ pub fn call(names: &Names, call: &Call) -> String {
         Call::RenameClusterGroup { group, to } => {
             format!("{name} {} {}", names.group_str(*group), names.group_str(*to))
         }
-        Call::AssignClusterMember { member, group } => {
-            format!("{name} {} {}", names.node_str(*member), names.group_str(*group))
-        }
-        Call::UpdateProject { project, key, value } => match value {
-            Some(v) => format!("{name} {} {}={}", names.str(*project), names.str(*key), names.str(*v)),
-            None => format!("project unset {} {}", names.str(*project), names.str(*key)),
-        },
         Call::CreateStoragePool { pool } => format!("{name} {}", names.str(*pool)),
         Call::CreateNetwork { network, project } => {
             format!("{name} {} --project {}", names.str(*network), names.str(*project))
         }
+        Call::GetClusterMember { member } => format!("{name}/{}", names.str(*member)),
+        Call::UpdateClusterMember { member, groups, etag } => format!(
+            "{name}/{} groups={}{}",
+            names.str(*member),
+            group_list(names, groups),
+            if_match(*etag)
+        ),
+        Call::RenameClusterMember { member, to } => format!("{name} {} {}", names.str(*member), names.str(*to)),
+        Call::DeleteClusterMember { member, force } => {
+            format!("{name} {}{}", names.str(*member), if *force { " --force" } else { "" })
+        }
+        Call::GetProject { project } => format!("{name}/{}", names.str(*project)),
+        Call::UpdateProject {
+            project,
+            config: c,
+            etag,
+            ..
+        } => format!("{name}/{} {}{}", names.str(*project), config(names, c), if_match(*etag)),
         _ => name.to_string(),
     }
+}
+
+/// An admin's `incus` command line.
+pub fn command(names: &Names, command: &Command) -> String {
+    let groups = |list: &[GroupName]| list.iter().map(|&g| names.group_str(g)).collect::<Vec<_>>().join(" ");
+    match command {
+        // A raw API request: `incus query -X METHOD PATH` with a body.
+        Command::Request(c @ Call::UpdateProject { .. }) => format!("query -X {}", call(names, c)),
+        Command::Request(c) => call(names, c),
+        Command::AssignGroups { member, groups: list } => {
+            format!("cluster group assign {} {}", names.str(*member), groups(list))
+        }
+        Command::AddToGroup { member, group } => {
+            format!("cluster group add {} {}", names.str(*member), names.group_str(*group))
+        }
+        Command::RemoveFromGroup { member, group } => {
+            format!(
+                "cluster group remove {} {}",
+                names.str(*member),
+                names.group_str(*group)
+            )
+        }
+        Command::SetProjectKey { project, key, value } => match value {
+            Some(v) => format!(
+                "project set {} {}={}",
+                names.str(*project),
+                names.str(*key),
+                names.str(*v)
+            ),
+            None => format!("project unset {} {}", names.str(*project), names.str(*key)),
+        },
+    }
+}
+
+fn group_list(names: &Names, groups: &[GroupName]) -> String {
+    let list: Vec<&str> = groups.iter().map(|&g| names.group_str(g)).collect();
+    format!("[{}]", list.join(", "))
+}
+
+fn if_match(etag: Option<Etag>) -> String {
+    etag.map_or(String::new(), |e| format!(" If-Match {e}"))
 }
 
 pub fn config(names: &Names, config: &Config) -> String {
@@ -76,12 +129,6 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 names.group_str(*to)
             )
         }
-        Tx::ValidateProjectChange { project, key, value } => format!(
-            "projectValidateConfig({} {}={})",
-            names.str(*project),
-            names.str(*key),
-            value.map_or("<unset>", |v| names.str(v))
-        ),
         Tx::WriteProject { project, config: c } => {
             format!("UpdateProject({} {})", names.str(*project), config(names, c))
         }
@@ -95,6 +142,51 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 names.str(*project)
             )
         }
+        _ => operator_tx(names, tx),
+    }
+}
+
+/// The operator's transactions, named after the Incus functions they stand for.
+fn operator_tx(names: &Names, tx: &Tx) -> String {
+    match tx {
+        Tx::GetMember { member } => format!("GetNodeByName({})", names.str(*member)),
+        Tx::CheckMemberUpdate { member, etag, .. } => {
+            format!("GetNodeByName({}), EtagCheck{}", names.str(*member), if_match(*etag))
+        }
+        Tx::UpdateMemberGroups { member, groups } => format!(
+            "UpdateNodeClusterGroups({}, {})",
+            names.str(*member),
+            group_list(names, groups)
+        ),
+        Tx::ResolveMember { member } => format!("ResolveTarget({})", names.str(*member)),
+        Tx::RenameMember { member, to } => format!("RenameNode({} -> {})", names.str(*member), names.str(*to)),
+        Tx::CheckMemberLeave { member, pending, force } => format!(
+            "cluster.Leave({}{}{})",
+            names.str(*member),
+            if *pending { ", pending" } else { "" },
+            if *force { ", force" } else { "" }
+        ),
+        Tx::PurgeMember { member, .. } => format!("cluster.Purge({})", names.str(*member)),
+        Tx::GetProject { project } => format!("GetProject({})", names.str(*project)),
+        Tx::CheckProjectUpdate { project, etag, .. } => {
+            format!("GetProject({}), EtagCheck{}", names.str(*project), if_match(*etag))
+        }
+        Tx::ValidateProjectConfig {
+            project,
+            config: c,
+            read,
+        } => {
+            let what = match read {
+                ValidationRead::Pools => "GetStoragePoolNames",
+                ValidationRead::ClusterGroups => "GetClusterGroups",
+            };
+            format!(
+                "projectValidateConfig({} {}): {what}",
+                names.str(*project),
+                config(names, c)
+            )
+        }
+        _ => unreachable!("a join transaction: {tx:?}"),
     }
 }
 
@@ -107,6 +199,8 @@ pub fn outcome(names: &Names, outcome: &Outcome) -> String {
             names.group_set_str(s.0.group_set())
         ),
         Ok(Answer::Validated(c)) => format!("valid: {}", config(names, c)),
+        Ok(Answer::Member { groups, etag }) => format!("ok, groups {}, ETag {etag}", names.group_set_str(*groups)),
+        Ok(Answer::Project { config: c, etag }) => format!("ok, config {}, ETag {etag}", config(names, c)),
         Ok(Answer::Redirect(to)) => format!("redirect to the leader {}", names.node_str(*to)),
         Err(e) => format!("error: {e}"),
     }
@@ -173,10 +267,10 @@ pub fn note(names: &Names, note: &Note) -> String {
         Note::JoinEnded(status) => format!("join ended: {status:?}"),
         Note::Committed { version, tx: t } => format!("commit v{version}: {}", tx(names, t)),
         Note::RolledBack { tx: t, error } => format!("rollback {}: {error}", tx(names, t)),
-        Note::AdminCommand(c) => format!("$ incus {}", call(names, c)),
+        Note::AdminCommand(c) => format!("$ incus {}", command(names, c)),
         Note::AdminResult(c, result) => match result {
-            Ok(()) => format!("$ incus {}: ok", call(names, c)),
-            Err(e) => format!("$ incus {}: Error: {e}", call(names, c)),
+            Ok(()) => format!("$ incus {}: ok", command(names, c)),
+            Err(e) => format!("$ incus {}: Error: {e}", command(names, c)),
         },
     }
 }

@@ -1,0 +1,397 @@
+//! The leader's side of the operator's API calls: the transactions of
+//! cluster group, cluster member and project endpoints, each with the
+//! checks Incus makes in it, in Incus's order and with its error texts.
+//! Citations are `file:line` at lxc/incus be7afc5df3.
+
+use std::sync::Arc;
+
+use super::db::{Config, Db, Group};
+use super::message::{Answer, ApiError, Etag, Outcome, Tx, ValidationRead};
+use super::names::{DEFAULT_GROUP, GroupName, GroupSet, Names, Sym};
+use super::observe::{GroupView, Observation, Site, Validation};
+use super::validate::{KeysChecked, is_false, is_true, referenced_groups, validate_project_config};
+use crate::sim::NodeId;
+
+fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
+    Err(ApiError::new(text))
+}
+
+/// `GetNodeByName`'s error (internal/server/db/node.go:320); endpoints
+/// return it unwrapped (`response.SmartError` keeps a status error's text,
+/// internal/server/response/smart.go:26-28).
+const MEMBER_NOT_FOUND: &str = "Cluster member not found";
+/// `GetClusterGroup`/`GetClusterGroupID`'s error: `ErrNotFound` mapped to
+/// `"%s not found"` with the entity `Cluster_group`
+/// (internal/server/db/cluster/cluster_groups.mapper.go:209, 222;
+/// mapper_errors.go:15-16).
+const GROUP_NOT_FOUND: &str = "Cluster_group not found";
+/// The mapped `ErrNotFound` of `GetProject` (projects.mapper.go:238-256).
+const PROJECT_NOT_FOUND: &str = "Project not found";
+
+/// Whether `tx` is one of the operator's read-only transactions.
+pub(super) fn reads_only(tx: &Tx) -> bool {
+    matches!(
+        tx,
+        Tx::GetMember { .. }
+            | Tx::CheckMemberUpdate { .. }
+            | Tx::ResolveMember { .. }
+            | Tx::CheckMemberLeave { .. }
+            | Tx::GetProject { .. }
+            | Tx::CheckProjectUpdate { .. }
+            | Tx::ValidateProjectConfig { .. }
+    )
+}
+
+/// Runs one of the operator's read-only transactions.
+pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
+    match *tx {
+        Tx::GetMember { member } => {
+            let Some(row) = db.member_named(member, false) else {
+                return fail(MEMBER_NOT_FOUND);
+            };
+            let groups = db.groups_of(row.node);
+            Ok(Answer::Member {
+                groups,
+                etag: member_etag(groups),
+            })
+        }
+        Tx::CheckMemberUpdate {
+            member,
+            etag,
+            no_groups,
+        } => check_member_update(db, member, etag, no_groups),
+        Tx::ResolveMember { member } => match db.member_named(member, false) {
+            // resolve.go:22-24; the offline check (:27) is not modelled.
+            Some(_) => Ok(Answer::Done),
+            None => fail(MEMBER_NOT_FOUND),
+        },
+        Tx::CheckMemberLeave { member, pending, force } => check_member_leave(db, member, pending, force, names),
+        Tx::GetProject { project } => match db.project(project) {
+            Some(p) => Ok(Answer::Project {
+                config: p.config.clone(),
+                etag: project_etag(&p.config),
+            }),
+            None => fail(PROJECT_NOT_FOUND),
+        },
+        Tx::CheckProjectUpdate {
+            project,
+            ref config,
+            etag,
+        } => check_project_update(db, project, config, etag, names),
+        Tx::ValidateProjectConfig {
+            project,
+            ref config,
+            read,
+        } => validate_project(db, from, (project, config), read, names, observations),
+        _ => unreachable!("not an operator read: {tx:?}"),
+    }
+}
+
+/// Runs one of the operator's writing transactions on a copy of the
+/// database; the caller commits it only on success.
+pub(super) fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+    match *tx {
+        Tx::CreateGroup { group } => create_group(db, group),
+        Tx::DeleteGroup { group } => delete_group(db, group, names),
+        Tx::RenameGroup { group, to } => rename_group(db, group, to, names),
+        Tx::UpdateMemberGroups { member, ref groups } => update_member_groups(db, member, groups),
+        Tx::RenameMember { member, to } => rename_member(db, member, to),
+        Tx::PurgeMember { member, pending } => {
+            // membership.go:1134-1166, wrapped by clusterNodeDelete
+            // (api_cluster.go:2414-2417).
+            let Some(row) = db.member_named(member, pending) else {
+                let name = names.str(member);
+                return fail(format!(
+                    "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
+                ));
+            };
+            db.remove_member_row(row.node);
+            Ok(())
+        }
+        Tx::WriteProject { project, ref config } => {
+            // api_project.go:865-868; projects.go:186-189.
+            let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
+                return fail(format!(
+                    "Persist profile changes: Fetch project ID: {PROJECT_NOT_FOUND}"
+                ));
+            };
+            p.config = config.clone();
+            Ok(())
+        }
+        _ => unreachable!("not an operator write: {tx:?}"),
+    }
+}
+
+/// The ETag of a member (api_cluster.go:1715, 1871): Incus hashes the whole
+/// `ClusterMemberPut` (config, description, roles, failure domain, groups in
+/// row order); the model has only the group set.
+pub fn member_etag(groups: GroupSet) -> Etag {
+    Etag::of(&("cluster member", groups))
+}
+
+/// The ETag of a project: its description and config (api_project.go:538-541,
+/// 617-620); the model has only the config.
+pub fn project_etag(config: &Config) -> Etag {
+    Etag::of(&("project", config))
+}
+
+/// `EtagCheck` (internal/server/util/http.go:81-99): no `If-Match`, no check.
+fn check_etag(current: Etag, given: Option<Etag>) -> Result<(), ApiError> {
+    match given {
+        Some(given) if given != current => fail(format!("ETag doesn't match: {current} vs {given}")),
+        _ => Ok(()),
+    }
+}
+
+/// `clusterGroupsPost`'s transaction (api_cluster_group.go:111-136): the
+/// insert fails on `UNIQUE (name)` (schema.go:30), which the mapper turns
+/// into `ErrConflict` (cluster_groups.mapper.go:332-334) and then into
+/// its text (mapper_errors.go:19-20).
+fn create_group(db: &mut Db, group: GroupName) -> Result<(), ApiError> {
+    if db.group(group).is_some() {
+        return fail("This \"Cluster_group\" entry already exists");
+    }
+    db.groups.push(Group {
+        name: group,
+        members: Default::default(),
+    });
+    Ok(())
+}
+
+/// `clusterGroupDelete` (api_cluster_group.go:921-969): `default` is refused
+/// before the transaction (:930-932; here inside it, with the same answer);
+/// then, in one transaction, members (:935-942), existence (:945-948), use
+/// (:950-957), delete (:959).
+fn delete_group(db: &mut Db, group: GroupName, names: &Names) -> Result<(), ApiError> {
+    if group == DEFAULT_GROUP {
+        return fail("The 'default' cluster group cannot be deleted");
+    }
+    if db.group(group).is_some_and(|g| !g.members.is_empty()) {
+        return fail("Only empty cluster groups can be removed");
+    }
+    check_group_unused(db, group, names)?;
+    db.groups.retain(|g| g.name != group);
+    Ok(())
+}
+
+/// `clusterGroupPost` (api_cluster_group.go:425-491): `default` is refused
+/// before the transaction (:433-435; here inside it); then the new name
+/// (:455-458), the group (:460-463), its use (:465-472), the rename (:475).
+fn rename_group(db: &mut Db, group: GroupName, to: GroupName, names: &Names) -> Result<(), ApiError> {
+    if group == DEFAULT_GROUP {
+        return fail("The \"default\" group cannot be renamed");
+    }
+    if db.group(to).is_some() {
+        return fail(format!("Name \"{}\" already in use", names.group_str(to)));
+    }
+    check_group_unused(db, group, names)?;
+    db.group_mut(group).expect("checked").name = to;
+    Ok(())
+}
+
+/// The group exists and `clusterGroupUsedBy` (api_cluster_group.go:1060-1103)
+/// finds no use of it: the model has no instances, so only projects listing
+/// it in `restricted.cluster.groups` count, whether or not `restricted` is
+/// true (`GetRestrictedClusterGroups`, project/permissions.go:1819-1821).
+fn check_group_unused(db: &Db, group: GroupName, names: &Names) -> Result<(), ApiError> {
+    if db.group(group).is_none() {
+        return fail(GROUP_NOT_FOUND);
+    }
+    if db.group_in_use(group, names) {
+        return fail("Cluster group is currently in use");
+    }
+    Ok(())
+}
+
+/// `updateClusterNode`'s first transaction reads the member
+/// (api_cluster.go:1840-1843); then, on what it read, the ETag (:1871-1874)
+/// and the group list (:1893-1895) are checked. (The role checks between
+/// them, :1884-1890, pass: a client sends back the roles it got.)
+fn check_member_update(db: &Db, member: Sym, etag: Option<Etag>, no_groups: bool) -> Outcome {
+    let Some(row) = db.member_named(member, false) else {
+        return fail(MEMBER_NOT_FOUND);
+    };
+    check_etag(member_etag(db.groups_of(row.node)), etag)?;
+    if no_groups {
+        return fail("Cluster members need to belong to at least one group");
+    }
+    Ok(Answer::Done)
+}
+
+/// `updateClusterNode`'s write (api_cluster.go:1941-1998): the member again
+/// (:1942-1945), then `UpdateNodeClusterGroups` (node.go:722-779): each
+/// listed group it is not in yet is added, in the order given (:736-748),
+/// then each old group not listed is left (:750-775).
+fn update_member_groups(db: &mut Db, member: Sym, groups: &[GroupName]) -> Result<(), ApiError> {
+    let Some(row) = db.member_named(member, false) else {
+        return fail(format!("Loading node information: {MEMBER_NOT_FOUND}"));
+    };
+    let (node, name) = (row.node, row.name);
+    let old = db.groups_of(node);
+    for &group in groups.iter().filter(|&&g| !old.contains(g)) {
+        add_node_to_cluster_group(db, group, name).map_err(|e| {
+            ApiError::new(format!(
+                "Update cluster groups: Failed to add member to cluster group: {e}"
+            ))
+        })?;
+    }
+    let listed: GroupSet = groups.iter().fold(GroupSet::EMPTY, |mut set, &g| {
+        set.insert(g);
+        set
+    });
+    for group in old.minus(listed).iter() {
+        // RemoveNodeFromClusterGroup (internal/server/db/cluster.go:95-112);
+        // the instance check before it (node.go:761-768) has nothing to find.
+        db.group_mut(group).expect("an old group exists").members.remove(node);
+    }
+    Ok(())
+}
+
+/// `AddNodeToClusterGroup` (internal/server/db/cluster.go:75-92): the group
+/// by name, the member by name among full members, then an insert that
+/// fails on `UNIQUE (node_id, group_id)` (schema.go:410). J10 runs it too
+/// (api_cluster.go:794), looking the joiner up by the name it joined with.
+pub(super) fn add_node_to_cluster_group(db: &mut Db, group: GroupName, member: Sym) -> Result<(), ApiError> {
+    if db.group(group).is_none() {
+        return fail(format!("Failed to get cluster group ID: {GROUP_NOT_FOUND}"));
+    }
+    let Some(row) = db.member_named(member, false) else {
+        return fail(format!("Failed to get node info: {MEMBER_NOT_FOUND}"));
+    };
+    let node = row.node;
+    let g = db.group_mut(group).expect("checked");
+    if g.members.contains(node) {
+        return fail("UNIQUE constraint failed: nodes_cluster_groups.node_id, nodes_cluster_groups.group_id");
+    }
+    g.members.insert(node);
+    Ok(())
+}
+
+/// `RenameNode` (internal/server/db/node.go:427-454): the new name must be
+/// free among all rows, pending or not (`ErrAlreadyDefined`, which
+/// `SmartError` answers with the bare status text `Conflict`:
+/// smart.go:31-42); then `UPDATE nodes SET name=? WHERE name=?`, on any
+/// row of that name, pending or not.
+fn rename_member(db: &mut Db, member: Sym, to: Sym) -> Result<(), ApiError> {
+    if db.members.iter().any(|m| m.name == to) {
+        return fail("Conflict");
+    }
+    let count = db.members.iter().filter(|m| m.name == member).count();
+    if count != 1 {
+        return fail(format!("expected to update one row, not {count}"));
+    }
+    let row = db.members.iter_mut().find(|m| m.name == member).expect("counted");
+    row.name = to;
+    Ok(())
+}
+
+/// `cluster.Leave`'s transaction (membership.go:976-1002): the member by
+/// name (pending ones only with `?pending=1`), then, without `force`,
+/// `membershipCheckClusterStateForLeave` (:1275-1297): no instances, images
+/// or volumes (the model has none) and not the last member.
+fn check_member_leave(db: &Db, member: Sym, pending: bool, force: bool, names: &Names) -> Outcome {
+    if db.member_named(member, pending).is_none() {
+        let name = names.str(member);
+        return fail(format!("Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"));
+    }
+    if !force && db.members.iter().filter(|m| !m.pending).count() == 1 {
+        return fail("Member is the only member in the cluster");
+    }
+    Ok(Answer::Done)
+}
+
+/// The project, its ETag, and `projectChange`'s checks of changed
+/// `features.*` keys (api_project.go:779-827) and of OVN (:836-841; Incus
+/// makes it after validation: here a request that both validation and the
+/// OVN check refuse reports the OVN error).
+fn check_project_update(db: &Db, project: Sym, config: &Config, etag: Option<Etag>, names: &Names) -> Outcome {
+    let Some(current) = db.project(project) else {
+        return fail(PROJECT_NOT_FOUND);
+    };
+    check_etag(project_etag(&current.config), etag)?;
+    let features = changed_features(&current.config, config, names);
+    if !features.is_empty() && project == names.keys.default_project {
+        return fail("You can't change the features of the default project");
+    }
+    // `project.UsedBy` (:243-352): of what it lists, the model has networks.
+    let in_use = db.networks.iter().any(|n| n.project == project);
+    for &key in features.iter().filter(|_| in_use) {
+        let (name, old) = (names.str(key), current.config.get(key).map_or("", |v| names.str(v)));
+        if is_true(old) {
+            return fail(format!(
+                "Project feature \"{name}\" cannot be disabled on non-empty projects"
+            ));
+        }
+        // Only `features.networks.zones` may be enabled on a non-empty
+        // project (projects.go:63-66).
+        if is_false(old) && name != "features.networks.zones" {
+            return fail(format!(
+                "Project feature \"{name}\" cannot be enabled on non-empty projects"
+            ));
+        }
+    }
+    let networks = names.keys.features_networks;
+    if features.contains(&networks) && config.get(networks).is_some_and(|v| is_true(names.str(v))) {
+        // projectCheckOVNAvailable (:1501-1508): the model has no OVN.
+        return fail("OVN is required for projects with \"features.networks\" enabled");
+    }
+    Ok(Answer::Done)
+}
+
+/// The `features.*` keys of `cluster.ProjectFeatures` (projects.go:50-67)
+/// whose value differs between `old` and `new` (api_project.go:779-800).
+fn changed_features(old: &Config, new: &Config, names: &Names) -> Vec<Sym> {
+    const FEATURES: [&str; 6] = [
+        "features.images",
+        "features.profiles",
+        "features.storage.volumes",
+        "features.storage.buckets",
+        "features.networks",
+        "features.networks.zones",
+    ];
+    let mut keys: Vec<Sym> = old.0.iter().chain(&new.0).map(|&(k, _)| k).collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|&k| FEATURES.contains(&names.str(k)) && old.get(k) != new.get(k));
+    keys
+}
+
+/// One transaction of `projectValidateConfig` (api_project.go:1575-2111):
+/// the pools are read first (:2049-2062); the `restricted.cluster.groups`
+/// validator, run while the keys are checked, reads the groups in a
+/// transaction of its own (:1764-1797) when the key is set. The last of the
+/// two runs the whole validation on what it read and answers `Validated`.
+fn validate_project(
+    db: &Arc<Db>,
+    from: NodeId,
+    (project, config): (Sym, &Config),
+    read: ValidationRead,
+    names: &Names,
+    observations: &mut Vec<Observation>,
+) -> Outcome {
+    // The pool names are read for `limits.disk.pool.*` keys, which the
+    // model does not check.
+    if read == ValidationRead::Pools && config.restricted_groups(names).is_some() {
+        return Ok(Answer::Done);
+    }
+    let groups = db.group_set();
+    let result = validate_project_config(config, groups, names, KeysChecked::All);
+    let referenced = referenced_groups(config, names);
+    if read == ValidationRead::ClusterGroups && !referenced.is_empty() {
+        observations.push(Observation::Validation(Validation {
+            node: from,
+            site: Site::ProjectChange,
+            project,
+            config_version: db.version,
+            view: GroupView {
+                groups,
+                synced_at: Some(db.version),
+            },
+            referenced,
+            passed: result.is_ok(),
+        }));
+    }
+    result
+        .map(|()| Answer::Validated(config.clone()))
+        .map_err(ApiError::new)
+}
