@@ -117,3 +117,15 @@ pub fn replay_schedule(scenario: &Scenario, schedule: &joinsim::sim::Schedule) -
     use joinsim::run::{RunOptions, Source, run};
     run(scenario, &Source::Schedule(schedule.clone()), RunOptions::default())
 }
+
+/// The first seed (from 1) whose run of the bundled scenario `name`
+/// satisfies `wanted`: tests find their seed rather than pin one, so that
+/// a model change that moves which seed shows a behaviour does not make
+/// them test something else.
+pub fn first_seed(name: &str, wanted: impl Fn(&joinsim::run::RunResult) -> bool) -> u64 {
+    use joinsim::run::{RunOptions, Source, run};
+    let scenario = bundled(name);
+    (1..=100_000)
+        .find(|&seed| wanted(&run(&scenario, &Source::Seed(seed), RunOptions::default())))
+        .unwrap_or_else(|| panic!("no seed of {name} in 1..=100000 shows it"))
+}
