@@ -2,7 +2,7 @@
 //! event. A run is a pure function of (scenario, variant, choices).
 
 use crate::check::{Checker, LimitHit, Violation};
-use crate::model::joiner::{JoinStatus, effective_projects};
+use crate::model::joiner::{JoinStatus, projects_in_use};
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
 use crate::sim::{ChoiceKind, Choices, Engine, EngineOptions, NodeId, TraceEvent};
@@ -45,8 +45,8 @@ pub struct JoinReport {
     pub ended_tick: Option<u64>,
     /// The failed step and the Incus error chain.
     pub failure: Option<(String, String)>,
-    /// Whether the joiner reads the replicated database (from J9 on).
-    pub joined: bool,
+    /// Whether the joiner's own local database still exists (J9 removes it).
+    pub has_local_database: bool,
 }
 
 /// The verdict and record of one run.
@@ -75,14 +75,15 @@ impl RunResult {
         self.violations.iter().any(|v| v.invariant == invariant)
     }
 
-    /// The project config `joiner` enforces at the end, per project, as
-    /// `name {key=value, ...}`. Built on demand: fuzzing never asks.
+    /// The project config `joiner`'s daemon reads at the end, per project,
+    /// as `name {key=value, ...}`. Built on demand: fuzzing never asks.
     pub fn effective_projects(&self, joiner: NodeId) -> Vec<String> {
         let Some(j) = self.world.joiner_state(joiner) else {
             return Vec::new();
         };
         let names = &self.world.setup.names;
-        effective_projects(j, &self.world.db)
+        projects_in_use(j, &self.world.db)
+            .1
             .iter()
             .map(|p| {
                 format!(
@@ -196,7 +197,7 @@ fn join_reports(world: &World) -> Vec<JoinReport> {
                 status: j.status,
                 ended_tick: j.ended_tick,
                 failure: j.failure.as_ref().map(|f| (f.step.to_string(), f.error.clone())),
-                joined: j.joined,
+                has_local_database: j.server.database.is_some(),
             }),
             _ => None,
         })

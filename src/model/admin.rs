@@ -53,7 +53,7 @@ impl World {
         let id = admin.request.start(ctx, me, timeout);
         let via = plan.via;
         ctx.note(me, || Note::AdminCommand(call.clone()));
-        ctx.send(me, via, Msg::Request { id, call });
+        self.transmit(ctx, me, via, Msg::Request { id, call });
     }
 
     pub(super) fn admin_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {

@@ -21,7 +21,9 @@ pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
         Tx::ValidateProjectChange { project, key, value } => {
             validate_project_change(db, from, *project, *key, *value, names, observations)
         }
-        Tx::CheckJoinerStorage { local } => check_joiner_storage(db, &local.0, names).map(|()| Answer::Done),
+        Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
+        Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
+        Tx::LeavePending { joiner } => leave_pending(db, *joiner, names),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.
@@ -36,11 +38,13 @@ pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
 
 fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
-        Tx::ConsumeJoinToken { .. }
+        Tx::IssueJoinToken { .. }
+        | Tx::TrustCertificate { .. }
         | Tx::Accept { .. }
+        | Tx::RaftAdd { .. }
         | Tx::JoinMember { .. }
         | Tx::AddMemberToGroup { .. }
-        | Tx::DeletePendingMember { .. } => write_membership(db, tx, names)?,
+        | Tx::PurgePending { .. } => write_membership(db, tx, names)?,
         Tx::CreateGroup { .. } | Tx::DeleteGroup { .. } | Tx::RenameGroup { .. } => write_group(db, tx, names)?,
         Tx::WriteProject { project, ref config } => {
             let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
@@ -61,59 +65,141 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         }
         Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
         Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
-        Tx::Read | Tx::ValidateProjectChange { .. } | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+        Tx::Read
+        | Tx::ValidateProjectChange { .. }
+        | Tx::CheckStoragePoolsMatch { .. }
+        | Tx::CheckNetworksMatch { .. }
+        | Tx::LeavePending { .. } => unreachable!("read-only"),
     }
     Ok(())
 }
 
-/// Join tokens, member rows and group membership.
+/// Join tokens, certificates, member rows, the raft configuration and
+/// group membership.
 fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
-        Tx::ConsumeJoinToken { joiner } => {
-            if !db.tokens.contains(joiner) {
-                return fail("No matching cluster join token found");
+        Tx::IssueJoinToken { joiner } => {
+            // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
+            // refused while a non-pending member has the name.
+            if db.full_member(joiner).is_some() {
+                return fail(name_taken(joiner, names));
             }
-            db.tokens.0 &= !(1 << joiner);
+            db.tokens.insert(joiner);
         }
-        Tx::Accept { joiner } => {
-            if db.members.iter().any(|m| m.node == joiner && !m.pending) {
-                return fail(format!(
-                    "The cluster already has a member with name: {}",
-                    names.node_str(joiner)
-                ));
-            }
-            if db.member(joiner).is_some() {
-                // The pending row is unique on name (UNIQUE constraint).
-                return fail("UNIQUE constraint failed: nodes.name");
-            }
-            db.members.push(MemberRow {
-                node: joiner,
-                pending: true,
-            });
-        }
+        Tx::TrustCertificate { joiner } => trust_certificate(db, joiner)?,
+        Tx::Accept { joiner } => accept(db, joiner, names)?,
+        // cowsqlClient.Add (membership.go:444-463).
+        Tx::RaftAdd { joiner } => db.raft.insert(joiner),
         Tx::JoinMember { joiner, ref local } => join_member(db, joiner, &local.0, names)?,
         Tx::AddMemberToGroup {
             member,
             group,
             by_admin,
-        } => {
-            if by_admin && db.member(member).is_none_or(|m| m.pending) {
-                return fail("Cluster member not found");
+        } => add_member_to_group(db, member, group, by_admin)?,
+        Tx::PurgePending { joiner } => {
+            // cluster.Purge with pending=true (membership.go:1131-1167),
+            // wrapped by clusterNodeDelete (api_cluster.go:2414-2417).
+            if db.pending_member(joiner).is_none() {
+                return fail(format!(
+                    "Failed to remove member from database: {}",
+                    member_not_found(joiner, names)
+                ));
             }
-            let Some(g) = db.group_mut(group) else {
-                return fail("Cluster group not found");
-            };
-            if g.members.contains(member) {
-                return fail("UNIQUE constraint failed: nodes_cluster_groups.node_id, nodes_cluster_groups.group_id");
-            }
-            g.members.insert(member);
-        }
-        Tx::DeletePendingMember { joiner } => {
-            db.members.retain(|m| !(m.node == joiner && m.pending));
+            db.members.retain(|m| m.node != joiner);
+            db.trusted.remove(joiner); // DeleteCertificates(name, TypeServer)
         }
         _ => unreachable!("not a membership transaction"),
     }
     Ok(())
+}
+
+/// `The cluster already has a member with name: X` (api_cluster.go:564,
+/// 1506; membership.go:1255).
+fn name_taken(node: NodeId, names: &Names) -> String {
+    format!("The cluster already has a member with name: {}", names.node_str(node))
+}
+
+/// `GetPendingNodeByName`'s not-found error wrapped by `cluster.Leave` and
+/// `cluster.Purge` (membership.go:983, 1141; node.go:302).
+fn member_not_found(node: NodeId, names: &Names) -> String {
+    format!(
+        "Failed to get member \"{}\": Cluster member not found",
+        names.node_str(node)
+    )
+}
+
+/// `certificatesPost` with a join token (certificates.go:583-594, 779-801):
+/// the token must match a running join operation, which is cancelled
+/// (single use, certificates.go:362-367); then the certificate is stored,
+/// or found already trusted, a 409 that `SetupTrust` ignores
+/// (connect.go:310-313).
+fn trust_certificate(db: &mut Db, joiner: NodeId) -> Result<(), ApiError> {
+    if !db.tokens.contains(joiner) {
+        return fail("No matching cluster join operation found");
+    }
+    db.tokens.remove(joiner);
+    db.trusted.insert(joiner);
+    Ok(())
+}
+
+/// `cluster.Accept` (membership.go:232-308): name and address checked
+/// against non-pending members (`membershipCheckClusterStateForAccept`,
+/// 1243-1272), then `CreateNodeWithArch`, an `INSERT OR REPLACE`
+/// (node.go:617-621, query/objects.go:74-77): a pending row of the same
+/// name or address is replaced, not a constraint error.
+fn accept(db: &mut Db, joiner: NodeId, names: &Names) -> Result<(), ApiError> {
+    if db.full_member(joiner).is_some() {
+        return fail(name_taken(joiner, names));
+    }
+    db.members.retain(|m| m.node != joiner);
+    db.members.push(MemberRow {
+        node: joiner,
+        pending: true,
+    });
+    Ok(())
+}
+
+/// `AddNodeToClusterGroup` (cluster.go:75-92): the member is looked up by
+/// name among non-pending rows, then the pair inserted, unique on
+/// `(node_id, group_id)` (schema.go:404-411). J10 wraps the error
+/// (api_cluster.go:796); an admin's assignment checks the member first.
+fn add_member_to_group(
+    db: &mut Db,
+    member: NodeId,
+    group: super::names::GroupName,
+    by_admin: bool,
+) -> Result<(), ApiError> {
+    if db.full_member(member).is_none() {
+        return fail(if by_admin {
+            "Cluster member not found"
+        } else {
+            "Failed to get node info: Cluster member not found"
+        });
+    }
+    let Some(g) = db.group_mut(group) else {
+        return fail("Cluster group not found");
+    };
+    if g.members.contains(member) {
+        return fail("UNIQUE constraint failed: nodes_cluster_groups.node_id, nodes_cluster_groups.group_id");
+    }
+    g.members.insert(member);
+    Ok(())
+}
+
+/// `cluster.Leave` with pending=true (membership.go:971-1045): the member
+/// is looked up by name among *pending* rows only; if its address is in the
+/// raft configuration, it is removed from it (a raft change).
+fn leave_pending(db: &mut Arc<Db>, joiner: NodeId, names: &Names) -> Outcome {
+    if db.pending_member(joiner).is_none() {
+        return fail(member_not_found(joiner, names));
+    }
+    if db.raft.contains(joiner) {
+        let mut next = Db::clone(db);
+        next.raft.remove(joiner);
+        next.version += 1;
+        *db = Arc::new(next);
+    }
+    Ok(Answer::Done)
 }
 
 /// Creating, deleting and renaming cluster groups.
@@ -231,14 +317,21 @@ fn validate_project_change(
     result.map(|()| Answer::Validated(config)).map_err(ApiError::new)
 }
 
-/// `clusterAcceptMember`: the joiner must have every created pool and
-/// network of the cluster.
-fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
+/// `clusterCheckStoragePoolsMatch` (api_cluster.go:2928-2971), its own
+/// transaction: the joiner must have every created pool.
+fn check_pools_match(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
     for pool in db.pools.iter().filter(|p| p.created) {
         if !local.pools.iter().any(|l| l.name == pool.name) {
             return fail(format!("Missing storage pool {}", names.str(pool.name)));
         }
     }
+    Ok(())
+}
+
+/// `clusterCheckNetworksMatch` (api_cluster.go:2973-3030), its own
+/// transaction: the joiner must have every created network of every
+/// project.
+fn check_networks_match(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
     for net in db.networks.iter().filter(|n| n.created) {
         if !local
             .networks
@@ -246,7 +339,7 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
             .any(|l| l.name == net.name && l.project == net.project)
         {
             return fail(format!(
-                "Mismatching config for network {} in project {}: missing",
+                "Missing network \"{}\" in project \"{}\"",
                 names.str(net.name),
                 names.str(net.project)
             ));
@@ -255,12 +348,15 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
     Ok(())
 }
 
-/// `cluster.Join`'s transaction: find the pending row, add the joiner's
-/// config to every created pool (failing when it has none) and to the
-/// networks it has config for, then clear the pending flag.
+/// `cluster.Join`'s last transaction, run by `ExitExclusive`
+/// (membership.go:472-576): find the pending row by address, add the
+/// joiner's config to every non-pending pool (failing when it has none)
+/// and to the networks it has config for (skipping the others), clear the
+/// pending flag and set the heartbeat. The caller wraps a failure in
+/// `Cluster database initialization failed`.
 fn join_member(db: &mut Db, joiner: NodeId, local: &Db, names: &Names) -> Result<(), ApiError> {
-    if !db.members.iter().any(|m| m.node == joiner && m.pending) {
-        return fail("No pending cluster member found for the joining server");
+    if db.pending_member(joiner).is_none() {
+        return fail("Failed to get ID of joining node: Cluster member not found");
     }
     for pool in db.pools.iter_mut().filter(|p| p.created) {
         if !local.pools.iter().any(|l| l.name == pool.name) {

@@ -16,7 +16,11 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         if let Some((step, error)) = &join.failure {
             out.push(format!("  failed at {step}: {error}"));
         }
-        let source = if join.joined { "replicated DB" } else { "local DB" };
+        let source = if join.has_local_database {
+            "local DB"
+        } else {
+            "replicated DB"
+        };
         for project in result.effective_projects(join.joiner) {
             out.push(format!("  project config in effect on {name} ({source}): {project}"));
         }
