@@ -3,7 +3,9 @@
 
 mod common;
 
+use joinsim::model::connection::Failure;
 use joinsim::model::joiner::JoinStatus;
+use joinsim::model::message::Timer;
 use joinsim::run::{RunOptions, Schedule, run};
 use joinsim::scenario::Scenario;
 use joinsim::sim::{ChoiceKind, TraceEvent};
@@ -55,15 +57,26 @@ fn the_all_zero_swarm_run_has_no_random_fault_at_all() {
 }
 
 #[test]
-fn turning_on_only_drops_loses_messages_but_never_crashes_a_node() {
+fn turning_on_only_drops_breaks_connections_but_never_crashes_a_node() {
     // Picks in order: delays, drops, duplicates, partitions, crashes,
-    // random step errors, client timing. Then every drop choice says "drop"
-    // until the run gives up on the lost requests.
+    // random step errors, client timing. Then the first drop choices say
+    // "drop": on a TCP connection that is a reset, which the client sees.
     let mut choices = vec![0, 1, 0, 0, 0, 0, 0];
     choices.extend(std::iter::repeat_n(1, 4));
     let result = run(&lossy(), &Schedule::Replay(choices), traced());
     let trace = result.trace.as_deref().unwrap();
-    assert!(trace.iter().any(|e| matches!(e, TraceEvent::Lost { .. })));
+    let reset = Timer::ConnectionFailed {
+        id: 1,
+        failure: Failure::Reset,
+    };
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e, TraceEvent::Timer { timer, .. } if *timer == reset)),
+        "the first request's connection is reset"
+    );
+    // Nothing is lost silently: TCP does not lose what it carries.
+    assert!(!trace.iter().any(|e| matches!(e, TraceEvent::Lost { .. })));
     assert!(
         !trace
             .iter()

@@ -117,3 +117,22 @@ pub fn replay_choices(scenario: &Scenario, choices: &[u32]) -> joinsim::run::Run
     use joinsim::run::{RunOptions, Schedule, run};
     run(scenario, &Schedule::Replay(choices.to_vec()), RunOptions::default())
 }
+
+/// A two-member cluster (`m1` the leader) that `j1` joins through `m2`:
+/// `joiner` continues the joiner's table, `rest` follows it (more tables).
+pub fn two_member_join(variant: &str, joiner: &str, rest: &str) -> Scenario {
+    let source = format!(
+        r#"
+variant = "{variant}"
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+[[joiners]]
+name = "j1"
+target = "m2"
+{joiner}
+{rest}
+"#
+    );
+    Scenario::parse("inline", "inline.toml", &source).expect("valid scenario")
+}
