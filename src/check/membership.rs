@@ -55,10 +55,9 @@ fn leftover(world: &World, node: NodeId, joiner: &Joiner) -> Option<String> {
         n => format!(" in all {} attempts", n + 1),
     };
     let its = if earlier == 0 { "its" } else { "its last" };
-    let reverted = joiner.failure.as_ref().is_some_and(|f| f.step.revert_registered());
     let revert = match &joiner.revert_error {
         Some(logged) => format!(", and {its} revert failed (logged: {logged})"),
-        None if reverted => ", and was reverted".to_string(),
+        None if joiner.revert_ran => ", and was reverted".to_string(),
         None => String::new(),
     };
     Some(format!(

@@ -96,8 +96,9 @@ pub struct Setup {
     pub leader: NodeId,
     pub db: Arc<Db>,
     pub variant: Variant,
-    /// A request unanswered after this long fails (only when messages can
-    /// be lost; otherwise every request is answered).
+    /// An admin's request unanswered after this long fails (only when
+    /// messages can be lost). Joiners have no such timeout: the Incus
+    /// client has none (see `connection`).
     pub request_timeout_ticks: Option<u64>,
     pub step_faults: StepFaults,
 }

@@ -128,6 +128,7 @@ impl World {
             .err()
             .map(|e| format!("Failed request to delete cluster member: {e}"));
         let joiner = self.joiner(me);
+        joiner.revert_ran = true;
         joiner.revert_error = logged;
         let step = joiner.failure.as_ref().map_or(Step::Revert, |f| f.step);
         self.revert_in_memory(me, step);

@@ -145,6 +145,9 @@ pub struct Joiner {
     start_at_tick: u64,
     /// The joiner crashed before its join began (it may still run it).
     crashed_before_start: bool,
+    /// Whether the last attempt's reverter sent `DeletePendingClusterMember`
+    /// (it is registered at J6) and got an answer.
+    pub revert_ran: bool,
     /// What the reverter logged when its `DeletePendingClusterMember`
     /// failed (api_cluster.go:707-710).
     pub revert_error: Option<String>,
@@ -165,6 +168,7 @@ impl Joiner {
             earlier_failures: Vec::new(),
             start_at_tick: 0,
             crashed_before_start: false,
+            revert_ran: false,
             revert_error: None,
             ended_tick: None,
         }
@@ -181,6 +185,7 @@ impl Joiner {
     /// Forgets what the last attempt read, for the next one.
     fn reset_attempt(&mut self) {
         *self.reads = AttemptReads::default();
+        self.revert_ran = false;
         self.revert_error = None;
         self.ended_tick = None;
         if let Some(failure) = self.failure.take() {
