@@ -50,8 +50,8 @@ pub struct JoinReport {
     pub ended_tick: Option<u64>,
     /// The failed step and the Incus error chain.
     pub failure: Option<(String, String)>,
-    /// Whether the joiner reads the replicated database (from J9 on).
-    pub joined: bool,
+    /// Whether the joiner's own local database still exists (J9 removes it).
+    pub has_local_database: bool,
 }
 
 /// The verdict and record of one run.
@@ -195,7 +195,7 @@ fn join_reports(world: &World) -> Vec<JoinReport> {
                 status: j.status,
                 ended_tick: j.ended_tick,
                 failure: j.failure.as_ref().map(|f| (f.step.to_string(), f.error.clone())),
-                joined: j.joined,
+                has_local_database: j.server.database.is_some(),
             }),
             _ => None,
         })

@@ -1,14 +1,16 @@
-//! The checker on hand-made states: each end-of-run invariant fires on the
-//! state it forbids and stays quiet on the one it allows, including those
-//! no bundled variant reaches (a completed joiner enforcing its local DB).
+//! The checker on hand-made states: each invariant fires on the state (or
+//! observation) it forbids and stays quiet on the one it allows, including
+//! those no bundled variant reaches (a joined server enforcing its local
+//! DB).
 
 mod common;
 
 use std::sync::Arc;
 
 use joinsim::check::{Checker, Invariant, LimitHit};
-use joinsim::model::db::MemberRow;
+use joinsim::model::db::{MemberRow, Snapshot};
 use joinsim::model::joiner::JoinStatus;
+use joinsim::model::observe::{ConfigSource, Enforcement, Observation};
 use joinsim::model::{Node, World};
 
 fn world() -> World {
@@ -43,24 +45,70 @@ fn add_member_row(world: &mut World, pending: bool) {
         .push(MemberRow { node, pending, name });
 }
 
+/// What the checker reports right after an event that observed `e`.
+fn after_observing(world: &mut World, e: Enforcement) -> Vec<Invariant> {
+    let mut checker = Checker::new(world);
+    world.observations.push(Observation::Enforced(e));
+    checker.after_event(world, 1);
+    world.observations.clear();
+    joiner(world).status = JoinStatus::Completed;
+    checker.at_end(world, 2, None).iter().map(|v| v.invariant).collect()
+}
+
 #[test]
-fn a_completed_joiner_still_enforcing_its_local_database_loses_restrictions() {
+fn a_joined_server_enforcing_its_local_database_loses_restrictions() {
     let mut w = world();
-    let j = joiner(&mut w);
-    j.status = JoinStatus::Completed;
-    j.joined = false; // as if a variant never switched to the replicated DB
-    let found = end_violations(&w, None);
-    assert!(found.contains(&Invariant::RestrictionsLost), "{found:?}");
-    // The same joiner reading the replicated database is fine.
-    joiner(&mut w).joined = true;
-    add_member_row(&mut w, false);
-    let id = joiner_id(&w);
-    let default = Arc::make_mut(&mut w.db)
-        .groups
-        .iter_mut()
-        .find(|g| g.name.0 == 0)
-        .unwrap();
-    default.members.insert(id);
+    let node = joiner_id(&w);
+    // As if a variant kept its local database after J9: at J11 it enforces
+    // the local copy, which lacks the cluster's restrictions.
+    let local = joiner(&mut w).server.database.clone().expect("a standalone joiner");
+    let e = Enforcement {
+        node,
+        source: ConfigSource::Local,
+        read: Snapshot(local),
+    };
+    assert_eq!(after_observing(&mut w, e), vec![Invariant::RestrictionsLost]);
+    // The same joiner enforcing what it read from the replicated database
+    // at the current version is fine.
+    let mut w = world();
+    let e = Enforcement {
+        node,
+        source: ConfigSource::Replicated(w.db.version),
+        read: Snapshot(Arc::clone(&w.db)),
+    };
+    assert_eq!(after_observing(&mut w, e), Vec::<Invariant>::new());
+}
+
+/// A change to a hand-made world.
+type Change = fn(&mut World);
+
+#[test]
+fn a_failed_join_that_changed_the_joiners_server_is_not_standalone() {
+    let changes: [(&str, Change); 6] = [
+        ("local database was removed", |w| joiner(w).server.database = None),
+        ("raft node list is set", |w| joiner(w).server.raft_nodes = true),
+        ("believes it is clustered", |w| joiner(w).server.clustered = true),
+        ("join's server name", |w| joiner(w).server.renamed = true),
+        ("serves the cluster certificate", |w| {
+            joiner(w).server.cluster_certificate = true
+        }),
+        ("raft configuration", |w| {
+            let node = joiner_id(w);
+            Arc::make_mut(&mut w.db).raft.insert(node)
+        }),
+    ];
+    for (fact, change) in changes {
+        let mut w = world();
+        joiner(&mut w).status = JoinStatus::Failed;
+        change(&mut w);
+        let v = Checker::new(&w).at_end(&w, 100, None);
+        assert_eq!(v.len(), 1, "{fact}: {v:?}");
+        assert_eq!(v[0].invariant, Invariant::JoinerNotStandalone, "{fact}");
+        assert!(v[0].message.contains(fact), "{fact}: {}", v[0].message);
+    }
+    // A failed join that changed nothing leaves a standalone server.
+    let mut w = world();
+    joiner(&mut w).status = JoinStatus::Failed;
     assert_eq!(end_violations(&w, None), Vec::<Invariant>::new());
 }
 
@@ -84,12 +132,12 @@ fn a_failed_join_with_a_row_left_is_a_leftover_pending_or_full() {
 }
 
 #[test]
-fn a_completed_member_outside_the_default_group_breaks_liveness() {
+fn a_completed_member_outside_the_default_group_is_no_violation() {
+    // An admin may take a member out of `default`: not an Incus invariant.
     let mut w = world();
     joiner(&mut w).status = JoinStatus::Completed;
-    joiner(&mut w).joined = true;
     add_member_row(&mut w, false);
-    assert_eq!(end_violations(&w, None), vec![Invariant::JoinLiveness]);
+    assert_eq!(end_violations(&w, None), Vec::<Invariant>::new());
 }
 
 #[test]

@@ -5,24 +5,11 @@ use joinsim::run::{RunOptions, Source, run};
 use joinsim::scenario::Scenario;
 use joinsim::sim::{Loss, TraceEvent};
 
+mod common;
+
 fn scenario(crash: &str) -> Scenario {
-    let source = format!(
-        r#"
-variant = "features-only"
-[cluster]
-members = ["m1", "m2"]
-leader = "m1"
-[[joiners]]
-name = "j1"
-target = "m2"
-start = 50
-[network]
-delay_min = 1
-delay_max = 1
-{crash}
-"#
-    );
-    Scenario::parse("crash", "crash.toml", &source).expect("valid scenario")
+    let network = format!("[network]\ndelay_min = 1\ndelay_max = 1\n{crash}");
+    common::two_member_join("features-only", "start = 50", &network)
 }
 
 fn traced() -> RunOptions {

@@ -284,7 +284,7 @@ fn junit_output_is_valid_xml_with_a_case_per_scenario_and_invariant() {
             _ => {}
         }
     }
-    assert_eq!((suites, cases, failures), (2, 2 * 7, 0), "{xml}");
+    assert_eq!((suites, cases, failures), (2, 2 * 8, 0), "{xml}");
 }
 
 #[test]

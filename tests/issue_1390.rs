@@ -151,11 +151,12 @@ fn an_error_after_j9_leaves_a_full_member_row_behind() {
 }
 
 #[test]
-fn a_revert_that_overtakes_a_slow_accept_leaves_a_pending_row() {
-    let s = scenario("revert-overtakes-accept");
+fn a_revert_sent_to_a_crashed_target_leaves_the_accepted_pending_row() {
+    let s = scenario("revert-target-down");
+    let seed = common::first_seed("revert-target-down", |r| r.violated(Invariant::JoinLeftovers));
     let result = run(
         &s,
-        &Source::Seed(243),
+        &Source::Seed(seed),
         joinsim::run::RunOptions {
             trace: true,
             ..Default::default()
@@ -166,18 +167,15 @@ fn a_revert_that_overtakes_a_slow_accept_leaves_a_pending_row() {
         .iter()
         .find(|v| v.invariant == Invariant::JoinLeftovers)
         .expect("fires");
-    assert_eq!(leftover.node.as_deref(), Some("j2"));
+    assert_eq!(leftover.node.as_deref(), Some("j1"));
     assert!(leftover.message.contains("pending member row"), "{}", leftover.message);
-    // The order that makes it: the revert's delete commits, then the accept.
+    assert!(leftover.message.contains("connection refused"), "{}", leftover.message);
+    // The order that makes it: the accept commits, then its leader (the
+    // joiner's target) crashes before answering.
     let names = &s.setup.names;
     let text = joinsim::trace::text::render(names, result.trace.as_deref().unwrap(), &result.violations);
-    // The revert's delete finds no pending row and rolls back (cluster.Leave,
-    // internal/server/cluster/membership.go:980-984 at be7afc5df3).
-    let commits: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains("commit v") || l.contains("rollback DeletePendingMember"))
-        .collect();
-    let at = |what: &str| commits.iter().position(|l| l.contains(what));
-    let (delete, accept) = (at("DeletePendingMember(j2)"), at("cluster.Accept(j2)"));
-    assert!(delete.is_some() && accept.is_some() && delete < accept, "{commits:#?}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |what: &str| lines.iter().position(|l| l.contains(what));
+    let (accept, crash) = (at("commit v3: cluster.Accept(j1)"), at("CRASH"));
+    assert!(accept.is_some() && crash.is_some() && accept < crash, "{text}");
 }

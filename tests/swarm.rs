@@ -4,7 +4,10 @@
 mod common;
 
 use joinsim::labels::SWARM;
+use joinsim::model::choice::connection_break;
+use joinsim::model::connection::Failure;
 use joinsim::model::joiner::JoinStatus;
+use joinsim::model::message::Timer;
 use joinsim::run::{RunOptions, Source, run};
 use joinsim::scenario::Scenario;
 use joinsim::sim::{ChoiceKind, Deviation, Label, Schedule, TraceEvent};
@@ -56,10 +59,11 @@ fn the_nominal_swarm_run_has_no_random_fault_at_all() {
 }
 
 #[test]
-fn turning_on_only_drops_loses_messages_but_never_crashes_a_node() {
+fn turning_on_only_drops_breaks_connections_but_never_crashes_a_node() {
     // Picks by label: 0 delays, 1 drops, 2 duplicates, 3 partitions, 4
     // crashes, 5 random step errors, 6 client timing. Drops on, and the
-    // first messages of the joiners' links dropped.
+    // connection of j1's first request broken: on a TCP connection that is
+    // a reset, which the client sees.
     let drops = Deviation {
         label: Label::new(SWARM, 1, 0, 0),
         value: 1,
@@ -68,19 +72,29 @@ fn turning_on_only_drops_loses_messages_but_never_crashes_a_node() {
     let j1 = (0..scenario.setup.node_count() as u8)
         .find(|&n| scenario.setup.node_name(n) == "j1")
         .unwrap();
-    let target = 1; // m2, j1's target
-    let lost = Deviation {
-        label: Label::new(ChoiceKind::DROP, u32::from(j1), target, 1),
+    let broken = Deviation {
+        label: connection_break(j1, 1, 0),
         value: 1,
     };
-    let result = run(&scenario, &Source::Schedule(Schedule::new([drops, lost])), traced());
+    let result = run(&scenario, &Source::Schedule(Schedule::new([drops, broken])), traced());
     assert!(
         result.unused.is_empty(),
         "both deviations were reached: {:?}",
         result.unused
     );
     let trace = result.trace.as_deref().unwrap();
-    assert!(trace.iter().any(|e| matches!(e, TraceEvent::Lost { .. })));
+    let reset = Timer::ConnectionFailed {
+        id: 1,
+        failure: Failure::Reset,
+    };
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e, TraceEvent::Timer { timer, .. } if *timer == reset)),
+        "the first request's connection is reset"
+    );
+    // Nothing is lost silently: TCP does not lose what it carries.
+    assert!(!trace.iter().any(|e| matches!(e, TraceEvent::Lost { .. })));
     assert!(
         !trace
             .iter()

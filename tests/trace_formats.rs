@@ -52,7 +52,7 @@ fn issue_1390_text_trace_tells_the_join_failure_in_order() {
         "=> ApplyServerPreseed on the local daemon",
         "against groups {default}: view v0 (local DB, never synced) vs config v2: REJECTED",
         "Cluster group \"gpu\" doesn't exist",
-        "revert (in memory only",
+        "join failed (DeletePendingClusterMember is registered only at J6)",
         "!!   138  j1",
     ];
     let mut from = 0;

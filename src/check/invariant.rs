@@ -9,16 +9,18 @@ pub enum Invariant {
     SpuriousJoinFailure,
     RestrictionsLost,
     JoinLeftovers,
+    JoinerNotStandalone,
     DanglingGroupReference,
     JoinLiveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 6] = [
+    pub const ALL: [Invariant; 7] = [
         Invariant::UnsyncedGroupValidation,
         Invariant::SpuriousJoinFailure,
         Invariant::RestrictionsLost,
         Invariant::JoinLeftovers,
+        Invariant::JoinerNotStandalone,
         Invariant::DanglingGroupReference,
         Invariant::JoinLiveness,
     ];
@@ -29,6 +31,7 @@ impl Invariant {
             Invariant::SpuriousJoinFailure => "spurious-join-failure",
             Invariant::RestrictionsLost => "restrictions-lost",
             Invariant::JoinLeftovers => "join-leftovers",
+            Invariant::JoinerNotStandalone => "joiner-not-standalone",
             Invariant::DanglingGroupReference => "dangling-group-reference",
             Invariant::JoinLiveness => "join-liveness",
         }
@@ -43,15 +46,16 @@ impl Invariant {
                 "a join whose configuration is valid on the cluster does not fail with a validation error"
             }
             Invariant::RestrictionsLost => {
-                "a completed joiner enforces the cluster's project config, restrictions included"
+                "the project config a joined server is observed to enforce equals the cluster's, restrictions included"
             }
             Invariant::JoinLeftovers => "a failed, reverted join leaves no row (pending or full) for the joiner",
+            Invariant::JoinerNotStandalone => {
+                "a failed join leaves the joiner usable as the standalone server it was: its own database, no raft node list, not in the raft configuration, not clustered, its own name and certificate"
+            }
             Invariant::DanglingGroupReference => {
                 "no committed project names a cluster group that does not exist in restricted.cluster.groups"
             }
-            Invariant::JoinLiveness => {
-                "once faults heal every join ends within the bound, and every member whose join completed is in the default group"
-            }
+            Invariant::JoinLiveness => "once faults heal every join ends within the bound",
         }
     }
 

@@ -1,10 +1,9 @@
-//! `join-leftovers`, `restrictions-lost` and `join-liveness`: what the
+//! `join-leftovers`, `joiner-not-standalone` and `join-liveness`: what the
 //! cluster and each joiner look like once the run is over.
 
 use super::{Invariant, LimitHit, Violation};
 use crate::model::World;
-use crate::model::joiner::{JoinStatus, Joiner, effective_projects};
-use crate::model::names::DEFAULT_GROUP;
+use crate::model::joiner::{JoinStatus, Joiner};
 use crate::sim::NodeId;
 
 pub fn at_end(world: &World, tick: u64, limit: Option<&LimitHit>) -> Vec<Violation> {
@@ -30,27 +29,17 @@ pub fn at_end(world: &World, tick: u64, limit: Option<&LimitHit>) -> Vec<Violati
         match joiner.status {
             JoinStatus::Failed => {
                 if let Some(message) = leftover(world, node, joiner) {
-                    found.push(violation(Invariant::JoinLeftovers, Some(node), step, message));
+                    found.push(violation(Invariant::JoinLeftovers, Some(node), step.clone(), message));
+                }
+                if let Some(message) = not_standalone(world, node, joiner) {
+                    found.push(violation(Invariant::JoinerNotStandalone, Some(node), step, message));
                 }
             }
-            JoinStatus::Completed => {
-                if effective_projects(joiner, &world.db) != world.db.projects.as_slice() {
-                    let message = "the completed joiner's project config differs from the cluster's".to_string();
-                    found.push(violation(Invariant::RestrictionsLost, Some(node), None, message));
-                }
-            }
-            JoinStatus::Crashed => {}
+            JoinStatus::Completed | JoinStatus::Crashed => {}
             JoinStatus::NotStarted | JoinStatus::Running(_) | JoinStatus::Reverting => {
-                let message = unfinished(joiner.status, limit);
+                let message = unfinished(joiner, limit);
                 found.push(violation(Invariant::JoinLiveness, Some(node), None, message));
             }
-        }
-    }
-    for node in members_that_must_be_in_default(world) {
-        let in_default = world.db.group(DEFAULT_GROUP).is_some_and(|g| g.members.contains(node));
-        if world.db.member(node).is_some_and(|m| !m.pending) && !in_default {
-            let message = "a cluster member whose join completed is not in the default cluster group".to_string();
-            found.push(violation(Invariant::JoinLiveness, Some(node), None, message));
         }
     }
     found
@@ -60,19 +49,61 @@ pub fn at_end(world: &World, tick: u64, limit: Option<&LimitHit>) -> Vec<Violati
 fn leftover(world: &World, node: NodeId, joiner: &Joiner) -> Option<String> {
     let row = world.db.member(node)?;
     let kind = if row.pending { "pending" } else { "full" };
+    let earlier = joiner.earlier_failures.len();
+    let attempts = match earlier {
+        0 => String::new(),
+        n => format!(" in all {} attempts", n + 1),
+    };
+    let its = if earlier == 0 { "its" } else { "its last" };
     let revert = match &joiner.revert_error {
-        None => "the join failed and was reverted".to_string(),
-        Some(e) => format!("the join failed and its revert failed ({e})"),
+        Some(logged) => format!(", and {its} revert failed (logged: {logged})"),
+        None if joiner.revert_ran => ", and was reverted".to_string(),
+        None => String::new(),
     };
     Some(format!(
-        "{revert}, yet the cluster database still has a {kind} member row for it"
+        "the join failed{attempts}{revert}, yet the cluster database still has a {kind} member row for it"
     ))
 }
 
-fn unfinished(status: JoinStatus, limit: Option<&LimitHit>) -> String {
-    let at = match status {
+/// What a failed join left changed on the joiner's own server, described;
+/// `None` when it is the standalone server it was.
+fn not_standalone(world: &World, node: NodeId, joiner: &Joiner) -> Option<String> {
+    let server = &joiner.server;
+    let facts = [
+        (server.database.is_none(), "its local database was removed at J9"),
+        (
+            server.raft_nodes,
+            "its raft node list is set (it starts as a cluster member and refuses a new join)",
+        ),
+        (
+            world.db.raft.contains(node),
+            "it is still in the cluster's raft configuration",
+        ),
+        (server.clustered, "it still believes it is clustered"),
+        (server.renamed, "it still carries the join's server name"),
+        (
+            server.cluster_certificate,
+            "it serves the cluster certificate instead of its own",
+        ),
+    ];
+    let found: Vec<&str> = facts
+        .iter()
+        .filter(|(holds, _)| *holds)
+        .map(|&(_, fact)| fact)
+        .collect();
+    (!found.is_empty()).then(|| {
+        format!(
+            "the join failed and left the server unusable as the standalone server it was: {}",
+            found.join("; ")
+        )
+    })
+}
+
+fn unfinished(joiner: &Joiner, limit: Option<&LimitHit>) -> String {
+    let at = match joiner.status {
         JoinStatus::Running(step) => format!("still at {step}"),
         JoinStatus::Reverting => "still reverting".to_string(),
+        _ if joiner.attempt > 0 => format!("attempt {} never started", joiner.attempt + 1),
         _ => "never started".to_string(),
     };
     let end = match limit {
@@ -81,15 +112,4 @@ fn unfinished(status: JoinStatus, limit: Option<&LimitHit>) -> String {
         None => "the end of the run".to_string(),
     };
     format!("the join neither completed nor failed by {end}: {at}")
-}
-
-/// The initial members and the joiners whose join completed: "every
-/// completed member is in the default group". (A failed join's leftover
-/// row is `join-leftovers`' business, not counted twice.)
-fn members_that_must_be_in_default(world: &World) -> impl Iterator<Item = NodeId> + '_ {
-    let completed = world
-        .setup
-        .joiners()
-        .filter(|&j| world.joiner_state(j).is_some_and(|s| s.status == JoinStatus::Completed));
-    world.setup.members().chain(completed)
 }

@@ -2,14 +2,18 @@
 //! every event (and at the end, for liveness); it never changes them.
 //! Violations are values, so that a failing schedule can be shrunk.
 
+mod enforcement;
 mod invariant;
 mod membership;
 mod validation;
+
+use std::sync::Arc;
 
 pub use invariant::Invariant;
 use serde::{Deserialize, Serialize};
 
 use crate::model::World;
+use crate::model::db::Db;
 use crate::model::observe::Observation;
 
 /// One broken invariant, where and when.
@@ -49,6 +53,9 @@ pub enum LimitHit {
 pub struct Checker {
     reported: [bool; Invariant::ALL.len()],
     checked_version: u64,
+    /// Every committed database the checker saw, oldest first: its own
+    /// record of what the cluster held at each version.
+    committed: Vec<Arc<Db>>,
     violations: Vec<Violation>,
 }
 
@@ -57,6 +64,7 @@ impl Checker {
         let mut checker = Checker {
             reported: [false; Invariant::ALL.len()],
             checked_version: u64::MAX,
+            committed: Vec::new(),
             violations: Vec::new(),
         };
         checker.after_event(world, 0);
@@ -83,11 +91,21 @@ impl Checker {
 
     /// Call after every event, before the world's observations are cleared.
     pub fn after_event(&mut self, world: &World, tick: u64) {
+        if world.db.version != self.checked_version {
+            self.committed.push(Arc::clone(&world.db));
+        }
         for observation in &world.observations {
             match observation {
                 Observation::Validation(v) => {
                     if self.wants(Invariant::UnsyncedGroupValidation)
                         && let Some(violation) = validation::unsynced(world, v, tick)
+                    {
+                        self.report(violation);
+                    }
+                }
+                Observation::Enforced(e) => {
+                    if self.wants(Invariant::RestrictionsLost)
+                        && let Some(violation) = enforcement::restrictions_lost(&self.committed, world, e, tick)
                     {
                         self.report(violation);
                     }

@@ -177,7 +177,7 @@ impl World {
         let (admin, _) = self.admin(me);
         let id = admin.request.start(ctx, me, timeout);
         admin.call = Some((call.clone(), to));
-        ctx.send(me, to, Msg::Request { id, call });
+        self.transmit(ctx, me, to, Msg::Request { id, call });
     }
 
     pub(super) fn admin_answer(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, id: RequestId, outcome: Outcome) {

@@ -12,8 +12,22 @@ pub const CLIENT_TIMING: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL);
 /// Whether an injected error (BUGGIFY) fires at a join step.
 pub const STEP_FAULT: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 1);
 
+/// Whether the network breaks the TCP connection of an HTTP request, on
+/// its way to the server or on the answer's way back.
+pub const CONNECTION_BREAK: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 2);
+
 /// The model's kinds and their names.
-pub const KINDS: [(ChoiceKind, &str); 2] = [(CLIENT_TIMING, "client-timing"), (STEP_FAULT, "step-fault")];
+pub const KINDS: [(ChoiceKind, &str); 3] = [
+    (CLIENT_TIMING, "client-timing"),
+    (STEP_FAULT, "step-fault"),
+    (CONNECTION_BREAK, "connection-break"),
+];
+
+/// Whether the connection of `client`'s request `id` breaks on the
+/// request's way (`leg` 0) or the answer's (`leg` 1).
+pub fn connection_break(client: NodeId, id: u32, leg: u32) -> Label {
+    Label::new(CONNECTION_BREAK, u32::from(client), id, leg)
+}
 
 /// The drawn delay before a client's first action.
 pub fn client_start(node: NodeId) -> Label {
@@ -49,6 +63,10 @@ pub fn describe(label: Label, node_name: &dyn Fn(u32) -> String) -> Option<Strin
     let text = match label.kind {
         CLIENT_TIMING if label.b == 0 => format!("{node} start"),
         CLIENT_TIMING => format!("{node} pause before command {}", label.c + 1),
+        CONNECTION_BREAK => {
+            let leg = if label.c == 0 { "request" } else { "answer" };
+            format!("{node} request #{} ({leg})", label.b)
+        }
         STEP_FAULT => {
             let step = step_of(label.b)?;
             format!("{node} at {step} (visit {})", label.c + 1)

@@ -115,8 +115,16 @@ pub struct Db {
     pub pools: Vec<Resource>,
     pub networks: Vec<Resource>,
     pub members: Vec<MemberRow>,
-    /// Joiners holding an unused join token.
+    /// Joiners holding an unused join token (a `ClusterJoinToken`
+    /// operation; tokens are single use, certificates.go:330-399).
     pub tokens: NodeSet,
+    /// Joiners whose server certificate is in the trust store (added at J1,
+    /// removed by `cluster.Purge`, membership.go:1160).
+    pub trusted: NodeSet,
+    /// The nodes of the raft configuration (cowsql): not an SQL table but
+    /// replicated state all the same; J9 `Add` puts a joiner in,
+    /// `cluster.Leave` takes it out (membership.go:450, 1039).
+    pub raft: NodeSet,
 }
 
 /// A database as read at one version: cheap to pass around in messages.
@@ -162,6 +170,8 @@ impl Db {
             networks: Vec::new(),
             members: Vec::new(),
             tokens: NodeSet::default(),
+            trusted: NodeSet::default(),
+            raft: NodeSet::default(),
         }
     }
 
@@ -216,6 +226,19 @@ impl Db {
         for r in self.pools.iter_mut().chain(&mut self.networks) {
             r.members.remove(node);
         }
+    }
+
+    /// The row of `node` among pending members (`GetPendingNodeByName`,
+    /// `GetPendingNodeByAddress`: node.go:274-308); a node's name and
+    /// address are both its `NodeId` here.
+    pub fn pending_member(&self, node: NodeId) -> Option<&MemberRow> {
+        self.members.iter().find(|m| m.node == node && m.pending)
+    }
+
+    /// The row of `node` among non-pending members (`GetNodeByName`,
+    /// node.go:311-326; `GetNodes` lists only these, node.go:407-409).
+    pub fn full_member(&self, node: NodeId) -> Option<&MemberRow> {
+        self.members.iter().find(|m| m.node == node && !m.pending)
     }
 
     /// Whether a project lists `group` in `restricted.cluster.groups`

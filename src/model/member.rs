@@ -1,25 +1,36 @@
 //! Cluster members: API handlers that turn a call into transactions sent to
-//! the leader, and the leader, which runs transactions and serialises
-//! membership changes under `clusterMembershipMutex`.
+//! the leader (or into a request forwarded to it), and the leader, which
+//! runs transactions and serialises membership changes under
+//! `clusterMembershipMutex`.
 
 use std::collections::VecDeque;
 
 use super::message::{Answer, Call, Msg, Outcome, RequestId, Tx};
 use crate::sim::NodeId;
 
+/// What a handler does next: a transaction on the leader, or the client
+/// request it forwards to the leader.
+#[derive(Clone, Debug, PartialEq)]
+enum Work {
+    Transaction(Tx),
+    Forward(Call),
+}
+
 /// An API request in progress on a member.
 #[derive(Clone, Debug)]
 struct Handler {
     /// The handler's own number (the membership mutex names it).
     id: RequestId,
-    /// The transaction in flight: each transaction gets a fresh id, so that a
-    /// late or duplicated answer to an earlier one is not taken for it.
-    tx: Option<RequestId>,
+    /// The transaction or forwarded request in flight: each gets a fresh
+    /// id, so that a late answer to an earlier one is not taken for it.
+    awaiting: Option<RequestId>,
     client: NodeId,
     client_request: RequestId,
     call: Call,
-    /// How many transactions have completed.
+    /// How many transactions (or forwards) have completed.
     stage: u8,
+    /// A member that is not the leader forwards this call to it.
+    forwarding: bool,
 }
 
 /// A member's volatile state: its in-flight handlers (and, on the leader,
@@ -38,11 +49,44 @@ pub struct Member {
 /// What a member asks its caller to send.
 pub type Outbox = Vec<(NodeId, Msg)>;
 
+/// `clusterNodeDelete` on a member that is not the leader
+/// (api_cluster.go:2222-2284 at be7afc5df3): one transaction reading the
+/// local and the leader's member rows, then the request forwarded to the
+/// leader with the member's own client; its answer is the answer.
+fn forwarding_work(call: &Call, stage: u8) -> Option<Work> {
+    match stage {
+        0 => Some(Work::Transaction(Tx::Read)),
+        1 => Some(Work::Forward(call.clone())),
+        _ => None,
+    }
+}
+
+/// The membership transactions of a call at `stage`: join token, trust,
+/// accept (its two checks each in their own transaction, then
+/// `cluster.Accept`: api_cluster.go:2505-2516) and the leader's side of
+/// `DeletePendingClusterMember` (`cluster.Leave`, then `cluster.Purge`:
+/// api_cluster.go:2349, 2414).
+fn membership_transaction(call: &Call, stage: u8) -> Option<Tx> {
+    let tx = match (call, stage) {
+        (Call::IssueJoinToken { joiner }, 0) => Tx::IssueJoinToken { joiner: *joiner },
+        (Call::SetupTrust { joiner }, 0) => Tx::TrustCertificate { joiner: *joiner },
+        (Call::ClusterAccept { local, .. }, 0) => Tx::CheckStoragePoolsMatch { local: local.clone() },
+        (Call::ClusterAccept { local, .. }, 1) => Tx::CheckNetworksMatch { local: local.clone() },
+        (Call::ClusterAccept { joiner, .. }, 2) => Tx::Accept { joiner: *joiner },
+        (Call::DeletePendingClusterMember { joiner }, 0) => Tx::LeavePending { joiner: *joiner },
+        (Call::DeletePendingClusterMember { joiner }, 1) => Tx::PurgePending { joiner: *joiner },
+        _ => return None,
+    };
+    Some(tx)
+}
+
 /// The transaction a call runs at `stage`, given the previous answer;
 /// `None` when the handler is done and replies.
 fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
+    if let Some(tx) = membership_transaction(call, stage) {
+        return Some(tx);
+    }
     let tx = match (call, stage) {
-        (Call::SetupTrust { joiner }, 0) => Tx::ConsumeJoinToken { joiner: *joiner },
         (
             Call::GetClusterMembers
             | Call::GetServer
@@ -53,9 +97,6 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
             | Call::Rebalance,
             0,
         ) => Tx::Read,
-        (Call::ClusterAccept { local, .. }, 0) => Tx::CheckJoinerStorage { local: local.clone() },
-        (Call::ClusterAccept { joiner, .. }, 1) => Tx::Accept { joiner: *joiner },
-        (Call::DeletePendingClusterMember { joiner }, 0) => Tx::DeletePendingMember { joiner: *joiner },
         // Every other call is an operator's.
         _ => return super::admin::transaction(call, stage, previous),
     };
@@ -63,9 +104,10 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
 }
 
 impl Member {
-    /// A client's API request arrives at member `me`. Membership endpoints
+    /// A client's API request arrives at member `me`. Accept and rebalance
     /// on a member that is not the leader answer with a redirect to it
-    /// (`SyncResponseRedirect`); the client follows it.
+    /// (`SyncResponseRedirect`), which the client follows; member delete is
+    /// forwarded; a heartbeat is answered at once.
     #[allow(clippy::too_many_arguments)]
     pub fn on_request(
         &mut self,
@@ -76,20 +118,32 @@ impl Member {
         call: Call,
         out: &mut Outbox,
     ) {
-        if call.leader_only() && me != leader {
+        if call.redirected_to_leader() && me != leader {
             let outcome = Ok(Answer::Redirect(leader));
             out.push((client, Msg::Response { id, outcome }));
             return;
         }
+        if call == Call::Heartbeat {
+            out.push((
+                client,
+                Msg::Response {
+                    id,
+                    outcome: Ok(Answer::Done),
+                },
+            ));
+            return;
+        }
         let hid = self.fresh_id();
-        let needs_mutex = call.takes_membership_mutex();
+        let forwarding = call.forwarded_to_leader() && me != leader;
+        let needs_mutex = call.takes_membership_mutex() && !forwarding;
         self.handlers.push(Handler {
             id: hid,
-            tx: None,
+            awaiting: None,
             client,
             client_request: id,
             call,
             stage: 0,
+            forwarding,
         });
         if needs_mutex && self.mutex_holder.is_some() {
             self.mutex_waiters.push_back(hid);
@@ -106,41 +160,42 @@ impl Member {
         self.next_id
     }
 
-    /// The leader answered transaction `tx`.
-    pub fn on_answer(&mut self, leader: NodeId, tx: RequestId, outcome: Outcome, out: &mut Outbox) {
-        let Some(handler) = self.handlers.iter_mut().find(|h| h.tx == Some(tx)) else {
-            return; // a duplicate, or an answer to a handler lost in a crash
+    /// The leader answered transaction (or forwarded request) `id`.
+    pub fn on_answer(&mut self, leader: NodeId, id: RequestId, outcome: Outcome, out: &mut Outbox) {
+        let Some(handler) = self.handlers.iter_mut().find(|h| h.awaiting == Some(id)) else {
+            return; // an answer to a handler lost in a crash
         };
-        handler.tx = None;
+        handler.awaiting = None;
         handler.stage += 1;
-        let id = handler.id;
-        self.advance(leader, id, outcome, out);
+        let hid = handler.id;
+        self.advance(leader, hid, outcome, out);
     }
 
-    /// Runs the handler's next transaction, or replies when it is done.
+    /// Runs the handler's next transaction or forward, or replies when it
+    /// is done (or failed).
     fn advance(&mut self, leader: NodeId, id: RequestId, previous: Outcome, out: &mut Outbox) {
         let at = self.handlers.iter().position(|h| h.id == id).expect("live handler");
+        let handler = &self.handlers[at];
         let next = match &previous {
-            Ok(answer) => transaction(&self.handlers[at].call, self.handlers[at].stage, answer),
+            Ok(_) if handler.forwarding => forwarding_work(&handler.call, handler.stage),
+            Ok(answer) => transaction(&handler.call, handler.stage, answer).map(Work::Transaction),
             Err(_) => None,
         };
-        match next {
-            Some(tx) => {
-                let tx_id = self.fresh_id();
-                let handler = &mut self.handlers[at];
-                handler.tx = Some(tx_id);
-                let on_behalf_of = Some((handler.client, handler.client_request));
-                out.push((
-                    leader,
-                    Msg::Tx {
-                        id: tx_id,
-                        tx,
-                        on_behalf_of,
-                    },
-                ));
-            }
-            None => self.reply(leader, id, previous, out),
-        }
+        let Some(work) = next else {
+            return self.reply(leader, id, previous, out);
+        };
+        let work_id = self.fresh_id();
+        let handler = &mut self.handlers[at];
+        handler.awaiting = Some(work_id);
+        let msg = match work {
+            Work::Transaction(tx) => Msg::Tx {
+                id: work_id,
+                tx,
+                on_behalf_of: Some((handler.client, handler.client_request)),
+            },
+            Work::Forward(call) => Msg::Request { id: work_id, call },
+        };
+        out.push((leader, msg));
     }
 
     /// Answers the handler's client with `outcome`, retires the handler and

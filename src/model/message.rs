@@ -29,9 +29,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// An API endpoint call, as a client (joiner or admin) makes it.
+/// An API endpoint call, as a client (joiner, admin or a member
+/// forwarding a request) makes it.
 #[derive(Clone, Debug, Hash, PartialEq)]
 pub enum Call {
+    /// `incus cluster add NAME` (`clusterNodesPost`): a new join token, run
+    /// before a retried join (J0).
+    IssueJoinToken {
+        joiner: NodeId,
+    },
     /// J1: trust the joiner's certificate, consuming its join token.
     SetupTrust {
         joiner: NodeId,
@@ -51,11 +57,14 @@ pub enum Call {
         joiner: NodeId,
         local: Snapshot,
     },
-    /// The reverter; only the leader handles it.
+    /// The reverter: `DELETE /1.0/cluster/members/NAME?pending=1&force=1`
+    /// (`clusterNodeDelete`); a member that is not the leader forwards it.
     DeletePendingClusterMember {
         joiner: NodeId,
     },
-    /// J13; only the leader handles it.
+    /// J9 `NotifyHeartbeat`: `PUT /internal/database` to one member.
+    Heartbeat,
+    /// J13; only the leader handles it (others redirect).
     Rebalance,
     /// `POST /1.0/cluster/groups` (`clusterGroupsPost`,
     /// cmd/incusd/api_cluster_group.go:79 at be7afc5df3).
@@ -157,9 +166,28 @@ impl std::fmt::Display for Etag {
 }
 
 impl Call {
-    /// Membership endpoints run on the leader, under
-    /// `clusterMembershipMutex`; other members forward them.
-    pub fn leader_only(&self) -> bool {
+    /// Endpoints that a member which is not the leader answers with an HTTP
+    /// redirect to it (`SyncResponseRedirect`): accept
+    /// (api_cluster.go:2484-2498 at be7afc5df3) and rebalance (2576-2585).
+    pub fn redirected_to_leader(&self) -> bool {
+        matches!(self, Call::ClusterAccept { .. } | Call::Rebalance)
+    }
+
+    /// Endpoints that a member which is not the leader forwards to it as a
+    /// client of its own, answering with the leader's answer: member delete
+    /// (`clusterNodeDelete`, api_cluster.go:2251-2313), the reverter's and
+    /// an operator's.
+    pub fn forwarded_to_leader(&self) -> bool {
+        matches!(
+            self,
+            Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. }
+        )
+    }
+
+    /// Endpoints that run under the leader's `clusterMembershipMutex`:
+    /// accept (api_cluster.go:2501-2502), member delete (2316-2317) and
+    /// rebalance (2588-2589).
+    pub fn takes_membership_mutex(&self) -> bool {
         matches!(
             self,
             Call::ClusterAccept { .. }
@@ -169,16 +197,64 @@ impl Call {
         )
     }
 
-    pub fn takes_membership_mutex(&self) -> bool {
-        matches!(
-            self,
-            Call::ClusterAccept { .. } | Call::Rebalance | Call::DeleteClusterMember { .. }
-        )
+    /// The HTTP method and path the Incus client sends (for the text of a
+    /// connection error, which Go's `url.Error` prefixes with both).
+    pub fn http(&self, names: &super::names::Names) -> (&'static str, String) {
+        let node = |n: &NodeId| names.node_str(*n).to_string();
+        match self {
+            Call::IssueJoinToken { .. } => ("POST", "/1.0/cluster/members".to_string()),
+            Call::SetupTrust { .. } => ("POST", "/1.0/certificates".to_string()),
+            Call::UpdateTrust => ("GET", "/1.0/certificates/FINGERPRINT".to_string()),
+            Call::GetClusterMembers => ("GET", "/1.0/cluster/members?recursion=1".to_string()),
+            Call::GetServer => ("GET", "/1.0".to_string()),
+            Call::GetStoragePools => ("GET", "/1.0/storage-pools?recursion=1".to_string()),
+            Call::GetClusterGroups => ("GET", "/1.0/cluster/groups?recursion=1".to_string()),
+            Call::GetProjects => ("GET", "/1.0/projects?recursion=1".to_string()),
+            Call::GetNetworks { project } => (
+                "GET",
+                format!("/1.0/networks?project={}&recursion=1", names.str(*project)),
+            ),
+            Call::ClusterAccept { .. } => ("POST", "/internal/cluster/accept".to_string()),
+            Call::DeletePendingClusterMember { joiner } => (
+                "DELETE",
+                format!("/1.0/cluster/members/{}?force=1&pending=1", node(joiner)),
+            ),
+            Call::Heartbeat => ("PUT", "/internal/database".to_string()),
+            Call::Rebalance => ("POST", "/internal/cluster/rebalance".to_string()),
+            Call::CreateClusterGroup { .. } => ("POST", "/1.0/cluster/groups".to_string()),
+            Call::DeleteClusterGroup { group } | Call::RenameClusterGroup { group, .. } => (
+                if matches!(self, Call::DeleteClusterGroup { .. }) {
+                    "DELETE"
+                } else {
+                    "POST"
+                },
+                format!("/1.0/cluster/groups/{}", names.group_str(*group)),
+            ),
+            Call::GetClusterMember { member } => ("GET", format!("/1.0/cluster/members/{}", names.str(*member))),
+            Call::UpdateClusterMember { member, .. } => ("PUT", format!("/1.0/cluster/members/{}", names.str(*member))),
+            Call::RenameClusterMember { member, .. } => {
+                ("POST", format!("/1.0/cluster/members/{}", names.str(*member)))
+            }
+            Call::DeleteClusterMember { member, .. } => {
+                ("DELETE", format!("/1.0/cluster/members/{}", names.str(*member)))
+            }
+            Call::GetProject { project } => ("GET", format!("/1.0/projects/{}", names.str(*project))),
+            Call::UpdateProject { project, method, .. } => (
+                match method {
+                    ProjectMethod::Put => "PUT",
+                    ProjectMethod::Patch => "PATCH",
+                },
+                format!("/1.0/projects/{}", names.str(*project)),
+            ),
+            Call::CreateStoragePool { .. } => ("POST", "/1.0/storage-pools".to_string()),
+            Call::CreateNetwork { project, .. } => ("POST", format!("/1.0/networks?project={}", names.str(*project))),
+        }
     }
 
     /// The Incus API name, for traces.
     pub fn name(&self) -> &'static str {
         match self {
+            Call::IssueJoinToken { .. } => "cluster add",
             Call::SetupTrust { .. } => "SetupTrust",
             Call::UpdateTrust => "UpdateTrust",
             Call::GetClusterMembers => "GetClusterMembers",
@@ -189,6 +265,7 @@ impl Call {
             Call::GetNetworks { .. } => "GetNetworks",
             Call::ClusterAccept { .. } => "POST /internal/cluster/accept",
             Call::DeletePendingClusterMember { .. } => "DeletePendingClusterMember",
+            Call::Heartbeat => "PUT /internal/database (heartbeat)",
             Call::Rebalance => "POST /internal/cluster/rebalance",
             Call::CreateClusterGroup { .. } => "cluster group create",
             Call::DeleteClusterGroup { .. } => "cluster group delete",
@@ -217,18 +294,37 @@ impl Call {
 pub enum Tx {
     /// Any read: the answer is the database as of now.
     Read,
-    ConsumeJoinToken {
+    /// `clusterNodesPost`: a join token for `joiner`, refused while a
+    /// non-pending member has its name.
+    IssueJoinToken {
         joiner: NodeId,
     },
-    /// `clusterAcceptMember`'s check of the joiner's pools and networks.
-    CheckJoinerStorage {
+    /// `certificatesPost` with a join token (J1): the token is looked up
+    /// and cancelled (single use), then the certificate is stored unless it
+    /// is already trusted (a conflict, which `SetupTrust` ignores).
+    TrustCertificate {
+        joiner: NodeId,
+    },
+    /// `clusterCheckStoragePoolsMatch`: the joiner has every created pool.
+    CheckStoragePoolsMatch {
         local: Snapshot,
     },
-    /// `cluster.Accept`: check name and address, insert a pending member.
+    /// `clusterCheckNetworksMatch`: the joiner has every created network.
+    CheckNetworksMatch {
+        local: Snapshot,
+    },
+    /// `cluster.Accept`: check name and address against non-pending
+    /// members, then `INSERT OR REPLACE` the joiner as a pending member.
     Accept {
         joiner: NodeId,
     },
-    /// `cluster.Join`'s transaction: pool and network config, clear pending.
+    /// J9 `cowsqlClient.Add`: the joiner enters the raft configuration (a
+    /// raft change, not an SQL transaction; it bumps the log index).
+    RaftAdd {
+        joiner: NodeId,
+    },
+    /// J9 `ExitExclusive`'s transaction: find the pending row by address,
+    /// pool and network config, clear pending, heartbeat.
     JoinMember {
         joiner: NodeId,
         local: Snapshot,
@@ -243,7 +339,14 @@ pub enum Tx {
         group: GroupName,
         by_admin: bool,
     },
-    DeletePendingMember {
+    /// `cluster.Leave` for a pending member: look it up by name among
+    /// pending rows, and take it out of the raft configuration if it is in.
+    LeavePending {
+        joiner: NodeId,
+    },
+    /// `cluster.Purge` for a pending member: look it up again, delete its
+    /// row and its server certificate.
+    PurgePending {
         joiner: NodeId,
     },
     CreateGroup {
@@ -406,6 +509,15 @@ pub enum Timer {
     StartJoin,
     /// A scripted admin client runs its next command.
     AdminNext,
-    /// A request got no answer in time.
+    /// An admin's request got no answer in time.
     Timeout { id: RequestId },
+    /// The connection carrying request (or transaction) `id` failed.
+    ConnectionFailed {
+        id: RequestId,
+        failure: super::connection::Failure,
+    },
+    /// `query.Retry` runs transaction `id` again after a pause.
+    RetryTransaction { id: RequestId },
+    /// A heartbeat of the J9 round got no answer within its client's timeout.
+    HeartbeatTimeout { id: RequestId },
 }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_tx;
 pub mod choice;
+pub mod connection;
 pub mod db;
 pub mod joiner;
 pub mod member;
@@ -25,7 +26,7 @@ use admin::{Admin, AdminPlan};
 use db::Db;
 use joiner::Joiner;
 use member::Member;
-use message::{ApiError, Msg, Timer};
+use message::{ApiError, Call, Msg, Timer};
 use names::{GroupSet, Names};
 use note::Note;
 use observe::Observation;
@@ -48,25 +49,48 @@ pub struct JoinerPlan {
     pub target: NodeId,
     pub start_tick: u64,
     pub start_jitter_ticks: u64,
+    /// How many times the operator runs `incus cluster join` (a failed
+    /// attempt is followed by the next).
+    pub attempts: u8,
+    /// Ticks between a failed attempt and the next.
+    pub retry_after_ticks: u64,
+    /// Whether a retried attempt first gets a new join token (`incus
+    /// cluster add`); otherwise it reuses the first one.
+    pub retry_with_new_token: bool,
 }
 
 /// An injected error at a join step (FoundationDB's BUGGIFY): fixed ones,
 /// and a random one at any step with a given probability.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepFaults {
-    /// `(joiner or any, step)`: always fails there.
-    pub fixed: Vec<(Option<NodeId>, Step)>,
+    /// Always fails there.
+    pub fixed: Vec<FixedFault>,
     pub random: Ratio,
     /// Random step faults only before this tick: faults heal.
     pub random_until_tick: u64,
 }
 
+/// A step error that always fires: at `step` of `joiner` (any when `None`),
+/// in `attempt` (every one when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedFault {
+    pub joiner: Option<NodeId>,
+    pub step: Step,
+    pub attempt: Option<u8>,
+}
+
 impl StepFaults {
-    fn fires(&self, ctx: &mut Ctx<'_, World>, me: NodeId, (step, visit): (Step, u32), random_enabled: bool) -> bool {
+    fn fires(
+        &self,
+        ctx: &mut Ctx<'_, World>,
+        (me, attempt): (NodeId, u8),
+        (step, visit): (Step, u32),
+        random_enabled: bool,
+    ) -> bool {
         let fixed = self
             .fixed
             .iter()
-            .any(|&(node, s)| s == step && node.is_none_or(|n| n == me));
+            .any(|f| f.step == step && f.joiner.is_none_or(|n| n == me) && f.attempt.is_none_or(|a| a == attempt));
         let random = random_enabled && ctx.now() < self.random_until_tick;
         fixed || (random && ctx.flip(choice::step_fault(me, step, visit), self.random))
     }
@@ -81,8 +105,9 @@ pub struct Setup {
     pub leader: NodeId,
     pub db: Arc<Db>,
     pub variant: Variant,
-    /// A request unanswered after this long fails (only when messages can
-    /// be lost; otherwise every request is answered).
+    /// An admin's request unanswered after this long fails (only when
+    /// messages can be lost). Joiners have no such timeout: the Incus
+    /// client has none (see `connection`).
     pub request_timeout_ticks: Option<u64>,
     pub step_faults: StepFaults,
 }
@@ -104,6 +129,13 @@ impl Setup {
         (0..self.roles.len())
             .filter(move |&i| keep(&self.roles[i]))
             .map(|i| i as NodeId)
+    }
+
+    fn joiner_plan(&self, node: NodeId) -> &JoinerPlan {
+        match &self.roles[usize::from(node)] {
+            Role::Joiner(plan) => plan,
+            _ => unreachable!("node {node} is not a joiner"),
+        }
     }
 
     fn admin_plan(&self, node: NodeId) -> &AdminPlan {
@@ -139,6 +171,8 @@ pub struct World {
     pub observations: Vec<Observation>,
     /// Messages a member handler asks to send, reused from event to event.
     outbox: member::Outbox,
+    /// The requests and transactions in flight, each on its connection.
+    connections: Vec<connection::Connection>,
     /// Whether the scenario's random step errors may fire in this run (a
     /// run may switch them off: swarm testing).
     pub random_step_errors: bool,
@@ -173,6 +207,7 @@ impl World {
             nodes,
             observations: Vec::new(),
             outbox: Vec::new(),
+            connections: Vec::new(),
             random_step_errors: true,
             client_timing: true,
             setup,
@@ -223,15 +258,12 @@ impl World {
                 error: error.clone(),
             });
         }
-        ctx.send(
-            leader,
-            from,
-            Msg::TxResult {
-                id,
-                outcome,
-                on_behalf_of,
-            },
-        );
+        let result = Msg::TxResult {
+            id,
+            outcome,
+            on_behalf_of,
+        };
+        self.transmit(ctx, leader, from, result);
     }
 
     /// Probes the windows an admin's commit can fall in.
@@ -243,7 +275,7 @@ impl World {
         for node in &self.nodes {
             let Node::Joiner(joiner) = node else { continue };
             match joiner.status {
-                joiner::JoinStatus::Running(Step::AddToDefaultGroup | Step::ValidateDeferred) if joiner.joined => {
+                joiner::JoinStatus::Running(Step::AddToDefaultGroup | Step::ValidateDeferred) => {
                     probe::Probe::AdminCommitBetweenJ9AndJ10.hit(ctx)
                 }
                 joiner::JoinStatus::Running(Step::GetClusterGroups | Step::GetProjects | Step::GetNetworks) => {
@@ -262,7 +294,7 @@ impl World {
         let mut out = std::mem::take(&mut self.outbox);
         work(member, &mut out);
         for (to, msg) in out.drain(..) {
-            ctx.send(me, to, msg);
+            self.transmit(ctx, me, to, msg);
         }
         self.outbox = out;
     }
@@ -295,12 +327,28 @@ impl Model for World {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, from: NodeId, msg: Msg) {
         let leader = self.setup.leader;
         match msg {
+            Msg::Request {
+                id,
+                call: Call::Heartbeat,
+            } if !matches!(self.nodes[usize::from(to)], Node::Member(_)) => {
+                // A joiner's daemon serves `/internal/database` too, whatever
+                // became of its join.
+                let answer = Msg::Response {
+                    id,
+                    outcome: Ok(message::Answer::Done),
+                };
+                self.transmit(ctx, to, from, answer)
+            }
             Msg::Request { id, call } => {
                 self.member_do(ctx, to, |m, out| m.on_request(to, leader, from, id, call, out))
             }
             Msg::Tx { id, tx, on_behalf_of } if to == leader => self.run_transaction(ctx, from, (id, on_behalf_of), tx),
             Msg::Tx { .. } => {}
-            Msg::Response { id, outcome } | Msg::TxResult { id, outcome, .. } => self.answer(ctx, to, id, outcome),
+            Msg::Response { id, outcome } | Msg::TxResult { id, outcome, .. } => {
+                if self.close(ctx, to, id) {
+                    self.answer(ctx, to, id, outcome)
+                }
+            }
         }
     }
 
@@ -309,13 +357,24 @@ impl Model for World {
             Timer::StartJoin => self.start_join(ctx, node),
             Timer::AdminNext => self.admin_next(ctx, node),
             Timer::Timeout { id } => {
+                self.close(ctx, node, id);
                 let timeout = Err(ApiError::new("context deadline exceeded"));
                 self.answer(ctx, node, id, timeout)
             }
+            Timer::ConnectionFailed { id, failure } => self.connection_failed(ctx, node, id, failure),
+            Timer::RetryTransaction { id } => self.retry_transaction(ctx, node, id),
+            Timer::HeartbeatTimeout { id } => self.heartbeat_timed_out(ctx, node, id),
         }
     }
 
+    /// Every message of the model is an HTTP request or a database
+    /// transaction, and both travel on TCP connections.
+    fn on_connection(_msg: &Msg) -> bool {
+        true
+    }
+
     fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
+        self.connections_on_crash(ctx, node);
         match &mut self.nodes[usize::from(node)] {
             Node::Member(m) => m.crash(),
             Node::Joiner(_) => self.joiner_crashed(ctx, node),

@@ -2,6 +2,7 @@
 //! cannot read off the final state, such as which group view a validation
 //! used.
 
+use super::db::Snapshot;
 use super::names::{GroupSet, Sym};
 use super::step::Step;
 use crate::sim::NodeId;
@@ -37,7 +38,29 @@ pub struct Validation {
     pub passed: bool,
 }
 
+/// Which database a node's project config came from when it acted on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigSource {
+    /// The node's own local global database.
+    Local,
+    /// The replicated cluster database, read at this version.
+    Replicated(u64),
+}
+
+/// The project config a joiner enforces from now on, observed where it
+/// loads it: at J11, when the joined server reloads its configuration from
+/// the database it now uses (api_cluster.go:809-837 at be7afc5df3) and
+/// starts serving as a member.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Enforcement {
+    pub node: NodeId,
+    pub source: ConfigSource,
+    /// The database the config was read from.
+    pub read: Snapshot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
     Validation(Validation),
+    Enforced(Enforcement),
 }

@@ -23,6 +23,13 @@ impl Outstanding {
         id
     }
 
+    /// A new request id that is not the outstanding one (a joiner's
+    /// heartbeats run beside its step).
+    pub fn fresh_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        self.next_id
+    }
+
     /// Whether `id` answers the outstanding request. If it does, the request
     /// is settled and its timeout cancelled; a duplicate or late answer is
     /// not.

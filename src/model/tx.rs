@@ -18,7 +18,9 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
 pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
     match tx {
         Tx::Read => Ok(Answer::Snapshot(super::db::Snapshot(Arc::clone(db)))),
-        Tx::CheckJoinerStorage { local } => check_joiner_storage(db, &local.0, names).map(|()| Answer::Done),
+        Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
+        Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
+        Tx::LeavePending { joiner } => leave_pending(db, *joiner, names),
         tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
@@ -34,11 +36,13 @@ pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
 
 fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
-        Tx::ConsumeJoinToken { .. }
+        Tx::IssueJoinToken { .. }
+        | Tx::TrustCertificate { .. }
         | Tx::Accept { .. }
+        | Tx::RaftAdd { .. }
         | Tx::JoinMember { .. }
         | Tx::AddMemberToGroup { .. }
-        | Tx::DeletePendingMember { .. } => write_membership(db, tx, names)?,
+        | Tx::PurgePending { .. } => write_membership(db, tx, names)?,
         Tx::CreatePendingPool { pool } => create_pending(
             &mut db.pools,
             pool,
@@ -52,60 +56,118 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         }
         Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
         Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
-        Tx::Read | Tx::CheckJoinerStorage { .. } => unreachable!("read-only"),
+        Tx::Read | Tx::CheckStoragePoolsMatch { .. } | Tx::CheckNetworksMatch { .. } | Tx::LeavePending { .. } => {
+            unreachable!("read-only")
+        }
         _ => admin_tx::write(db, tx, names)?,
     }
     Ok(())
 }
 
-/// Join tokens, member rows and group membership. A joiner's rows are
-/// found by the name it joins with (`req.ServerName`), as Incus finds them.
+/// Join tokens, certificates, member rows, the raft configuration and
+/// group membership. A joiner's rows are found by the name it joins with
+/// (`req.ServerName`) where Incus looks members up by name, and by address
+/// where it does that.
 fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
     match *tx {
-        Tx::ConsumeJoinToken { joiner } => {
-            if !db.tokens.contains(joiner) {
-                return fail("No matching cluster join token found");
+        Tx::IssueJoinToken { joiner } => {
+            // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
+            // refused while a non-pending member has the name.
+            if db.full_member(joiner).is_some() {
+                return fail(name_taken(joiner, names));
             }
-            db.tokens.0 &= !(1 << joiner);
+            db.tokens.insert(joiner);
         }
-        Tx::Accept { joiner } => {
-            let name = names.server_name(joiner);
-            if db.member_named(name, false).is_some() || db.member(joiner).is_some_and(|m| !m.pending) {
-                return fail(format!(
-                    "The cluster already has a member with name: {}",
-                    names.node_str(joiner)
-                ));
-            }
-            if db.members.iter().any(|m| m.name == name || m.node == joiner) {
-                // A pending row holds the name or address (UNIQUE constraints).
-                return fail("UNIQUE constraint failed: nodes.name");
-            }
-            db.members.push(MemberRow {
-                node: joiner,
-                pending: true,
-                name,
-            });
-        }
+        Tx::TrustCertificate { joiner } => trust_certificate(db, joiner)?,
+        Tx::Accept { joiner } => accept(db, joiner, names)?,
+        // cowsqlClient.Add (membership.go:444-463).
+        Tx::RaftAdd { joiner } => db.raft.insert(joiner),
         Tx::JoinMember { joiner, ref local } => join_member(db, joiner, &local.0, names)?,
         Tx::AddMemberToGroup { member, group, .. } => {
             admin_tx::add_node_to_cluster_group(db, group, names.server_name(member))?
         }
-        Tx::DeletePendingMember { joiner } => {
-            // `cluster.Leave` and `cluster.Purge` with `pending`
-            // (internal/server/cluster/membership.go:980-984, 1138-1142 at
-            // be7afc5df3): the pending row of that name.
-            let name = names.server_name(joiner);
-            let Some(row) = db.member_named(name, true) else {
+        Tx::PurgePending { joiner } => {
+            // cluster.Purge with pending=true (membership.go:1131-1167): the
+            // pending row of the joiner's name, with what its foreign keys
+            // cascade to; wrapped by clusterNodeDelete (api_cluster.go:2414-2417).
+            let Some(row) = db.member_named(names.server_name(joiner), true) else {
                 return fail(format!(
-                    "Failed to get member \"{}\": Cluster member not found",
-                    names.str(name)
+                    "Failed to remove member from database: {}",
+                    member_not_found(joiner, names)
                 ));
             };
-            db.remove_member_row(row.node);
+            let node = row.node;
+            db.remove_member_row(node);
+            db.trusted.remove(joiner); // DeleteCertificates(name, TypeServer)
         }
         _ => unreachable!("not a membership transaction"),
     }
     Ok(())
+}
+
+/// `The cluster already has a member with name: X` (api_cluster.go:564,
+/// 1506; membership.go:1255).
+fn name_taken(node: NodeId, names: &Names) -> String {
+    format!("The cluster already has a member with name: {}", names.node_str(node))
+}
+
+/// `GetPendingNodeByName`'s not-found error wrapped by `cluster.Leave` and
+/// `cluster.Purge` (membership.go:983, 1141; node.go:302).
+fn member_not_found(node: NodeId, names: &Names) -> String {
+    format!(
+        "Failed to get member \"{}\": Cluster member not found",
+        names.node_str(node)
+    )
+}
+
+/// `certificatesPost` with a join token (certificates.go:583-594, 779-801):
+/// the token must match a running join operation, which is cancelled
+/// (single use, certificates.go:362-367); then the certificate is stored,
+/// or found already trusted, a 409 that `SetupTrust` ignores
+/// (connect.go:310-313).
+fn trust_certificate(db: &mut Db, joiner: NodeId) -> Result<(), ApiError> {
+    if !db.tokens.contains(joiner) {
+        return fail("No matching cluster join operation found");
+    }
+    db.tokens.remove(joiner);
+    db.trusted.insert(joiner);
+    Ok(())
+}
+
+/// `cluster.Accept` (membership.go:232-308): name and address checked
+/// against non-pending members (`membershipCheckClusterStateForAccept`,
+/// 1243-1272), then `CreateNodeWithArch`, an `INSERT OR REPLACE`
+/// (node.go:617-621, query/objects.go:74-77): a pending row of the same
+/// name or address is replaced, not a constraint error.
+fn accept(db: &mut Db, joiner: NodeId, names: &Names) -> Result<(), ApiError> {
+    let name = names.server_name(joiner);
+    if db.member_named(name, false).is_some() || db.full_member(joiner).is_some() {
+        return fail(name_taken(joiner, names));
+    }
+    db.members
+        .retain(|m| !(m.pending && (m.name == name || m.node == joiner)));
+    db.members.push(MemberRow {
+        node: joiner,
+        pending: true,
+        name,
+    });
+    Ok(())
+}
+
+/// `cluster.Leave` with pending=true (membership.go:971-1045): the member
+/// is looked up by name among *pending* rows only; if its address is in the
+/// raft configuration, it is removed from it (a raft change).
+fn leave_pending(db: &mut Arc<Db>, joiner: NodeId, names: &Names) -> Outcome {
+    if db.member_named(names.server_name(joiner), true).is_none() {
+        return fail(member_not_found(joiner, names));
+    }
+    if db.raft.contains(joiner) {
+        let mut next = Db::clone(db);
+        next.raft.remove(joiner);
+        next.version += 1;
+        *db = Arc::new(next);
+    }
+    Ok(Answer::Done)
 }
 
 fn create_pending(
@@ -138,14 +200,21 @@ fn mark_created(list: &mut [Resource], name: super::names::Sym, project: super::
     }
 }
 
-/// `clusterAcceptMember`: the joiner must have every created pool and
-/// network of the cluster.
-fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
+/// `clusterCheckStoragePoolsMatch` (api_cluster.go:2928-2971), its own
+/// transaction: the joiner must have every created pool.
+fn check_pools_match(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
     for pool in db.pools.iter().filter(|p| p.created) {
         if !local.pools.iter().any(|l| l.name == pool.name) {
             return fail(format!("Missing storage pool {}", names.str(pool.name)));
         }
     }
+    Ok(())
+}
+
+/// `clusterCheckNetworksMatch` (api_cluster.go:2973-3030), its own
+/// transaction: the joiner must have every created network of every
+/// project.
+fn check_networks_match(db: &Db, local: &Db, names: &Names) -> Result<(), ApiError> {
     for net in db.networks.iter().filter(|n| n.created) {
         if !local
             .networks
@@ -153,7 +222,7 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
             .any(|l| l.name == net.name && l.project == net.project)
         {
             return fail(format!(
-                "Mismatching config for network {} in project {}: missing",
+                "Missing network \"{}\" in project \"{}\"",
                 names.str(net.name),
                 names.str(net.project)
             ));
@@ -162,14 +231,16 @@ fn check_joiner_storage(db: &Db, local: &Db, names: &Names) -> Result<(), ApiErr
     Ok(())
 }
 
-/// `cluster.Join`'s transaction: find the pending row, add the joiner's
-/// config to every created pool (failing when it has none) and to the
-/// networks it has config for, then clear the pending flag.
+/// `cluster.Join`'s last transaction, run by `ExitExclusive`
+/// (membership.go:472-576): find the pending row by address, add the
+/// joiner's config to every non-pending pool (failing when it has none)
+/// and to the networks it has config for (skipping the others), clear the
+/// pending flag and set the heartbeat. The caller wraps a failure in
+/// `Cluster database initialization failed`.
 fn join_member(db: &mut Db, joiner: NodeId, local: &Db, names: &Names) -> Result<(), ApiError> {
-    // By address, not name (`GetPendingNodeByAddress`,
-    // internal/server/cluster/membership.go:473 at be7afc5df3).
-    if !db.members.iter().any(|m| m.node == joiner && m.pending) {
-        return fail("No pending cluster member found for the joining server");
+    // By address, not name (`GetPendingNodeByAddress`, membership.go:473).
+    if db.pending_member(joiner).is_none() {
+        return fail("Failed to get ID of joining node: Cluster member not found");
     }
     for pool in db.pools.iter_mut().filter(|p| p.created) {
         if !local.pools.iter().any(|l| l.name == pool.name) {

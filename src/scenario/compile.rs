@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::error::{ScenarioError, line_of};
 use super::expect::{Expect, Expectations};
-use super::file::{AdminFile, ClusterFile, CommandFile, ScenarioFile, Text};
+use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text};
 use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
@@ -17,13 +17,16 @@ use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource}
 use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
 use crate::model::step::Step;
-use crate::model::{JoinerPlan, Role, Setup, StepFaults, Variant};
+use crate::model::{FixedFault, JoinerPlan, Role, Setup, StepFaults, Variant};
 use crate::sim::{NetworkConfig, NodeId, Partition, Ratio};
 
 const DEFAULT_DELAY_MAX_TICKS: u64 = 10;
 const DEFAULT_REQUEST_TIMEOUT_TICKS: u64 = 300;
 const DEFAULT_MAX_EVENTS: u64 = 100_000;
 const DEFAULT_LIVENESS_TICKS: u64 = 5_000;
+const DEFAULT_RETRY_AFTER_TICKS: u64 = 100;
+/// The most attempts a joiner may make.
+const MAX_ATTEMPTS: u64 = 10;
 /// The largest tick value (or event budget) a scenario may give: far beyond
 /// any useful run, yet small enough that sums of a few such values fit in a
 /// `u64` and a jitter plus one fits in the `u32` a choice is drawn as.
@@ -256,11 +259,7 @@ fn declare_nodes(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<(NodeId,
     for (i, j) in parsed.joiners.iter().enumerate() {
         let key = format!("joiners[{i}]");
         let target = join_target(c, parsed, i)?;
-        let plan = JoinerPlan {
-            target,
-            start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
-            start_jitter_ticks: c.ticks(&j.start_jitter, &format!("{key}.start_jitter"), 0)?,
-        };
+        let plan = joiner_plan(c, j, &key, target)?;
         let joiner = c.add_node(&j.name, &format!("{key}.name"), Role::Joiner(plan))?;
         db.tokens.insert(joiner);
     }
@@ -269,6 +268,33 @@ fn declare_nodes(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<(NodeId,
         c.add_node(&a.name, &format!("admins[{i}].name"), Role::Admin(plan))?;
     }
     Ok((leader, db))
+}
+
+/// A joiner's start, jitter and attempts.
+fn joiner_plan(c: &Compiler<'_>, j: &JoinerFile, key: &str, target: NodeId) -> Result<JoinerPlan> {
+    let attempts = c.bounded(&j.attempts, &format!("{key}.attempts"), 1, "attempts")?;
+    if !(1..=MAX_ATTEMPTS).contains(&attempts) {
+        let span = j.attempts.as_ref().map(|v| v.span());
+        let message = format!("must be between 1 and {MAX_ATTEMPTS}, got {attempts}");
+        return Err(c.error(span, &format!("{key}.attempts"), message));
+    }
+    let retry_with_new_token = match &j.retry_token {
+        None => true,
+        Some(t) if t.get_ref() == "new" => true,
+        Some(t) if t.get_ref() == "same" => false,
+        Some(t) => {
+            let message = format!("expected \"new\" or \"same\", got \"{}\"", t.get_ref());
+            return Err(c.at(t, &format!("{key}.retry_token"), message));
+        }
+    };
+    Ok(JoinerPlan {
+        target,
+        start_tick: c.ticks(&j.start, &format!("{key}.start"), 0)?,
+        start_jitter_ticks: c.ticks(&j.start_jitter, &format!("{key}.start_jitter"), 0)?,
+        attempts: attempts as u8,
+        retry_after_ticks: c.ticks(&j.retry_after, &format!("{key}.retry_after"), DEFAULT_RETRY_AFTER_TICKS)?,
+        retry_with_new_token,
+    })
 }
 
 /// The member joiner `i` asks to join through. Joiners are declared after
@@ -313,6 +339,7 @@ fn cluster_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
         });
     }
     db.groups[0].members = all_members;
+    db.raft = all_members;
     declare_groups(c, &parsed.cluster, &mut db)?;
     declare_projects(c, &parsed.cluster, &mut db)?;
     declare_pools_and_networks(c, &parsed.cluster, &mut db)?;
@@ -808,7 +835,15 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
                 Some(node)
             }
         };
-        fixed.push((joiner, step));
+        let attempt = match &e.attempt {
+            None => None,
+            Some(a) if (1..=MAX_ATTEMPTS as i64).contains(a.get_ref()) => Some(*a.get_ref() as u8),
+            Some(a) => {
+                let message = format!("must be between 1 and {MAX_ATTEMPTS}, got {}", a.get_ref());
+                return Err(c.at(a, &format!("{key}.attempt"), message));
+            }
+        };
+        fixed.push(FixedFault { joiner, step, attempt });
     }
     Ok(StepFaults {
         fixed,
@@ -827,7 +862,7 @@ fn unknown_step(text: &str) -> String {
         .map(|s| format!("{:?} ({})", s, s.name()))
         .collect();
     if sharing.is_empty() {
-        format!("unknown join step \"{text}\" (use J1..J15 or a step name, e.g. AddToDefaultGroup)")
+        format!("unknown join step \"{text}\" (use J0..J15 or a step name, e.g. AddToDefaultGroup)")
     } else {
         format!(
             "join step code \"{text}\" is ambiguous: it names {}; give one of these names instead",

@@ -81,6 +81,13 @@ pub struct JoinerFile {
     pub target: Text,
     pub start: Option<Spanned<i64>>,
     pub start_jitter: Option<Spanned<i64>>,
+    /// How many times the operator runs `incus cluster join` (default 1).
+    pub attempts: Option<Spanned<i64>>,
+    /// Ticks between a failed attempt and the next (default 100).
+    pub retry_after: Option<Spanned<i64>>,
+    /// `"new"` (default): a retried attempt first gets a new join token
+    /// (`incus cluster add`); `"same"`: it reuses the first token.
+    pub retry_token: Option<Text>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -161,6 +168,8 @@ pub struct CrashFile {
 pub struct StepErrorFile {
     pub step: Text,
     pub joiner: Option<Text>,
+    /// Only in this attempt of the joiner (1-based); every attempt if unset.
+    pub attempt: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Debug, Default)]

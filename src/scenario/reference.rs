@@ -39,6 +39,11 @@ leader = "m1"                   the dqlite leader, a member (holds the cluster d
   target = "m2"                 the member its join token points at
   start = 0                     tick of the join (default 0)
   start_jitter = 0              the start is drawn up to this many ticks later
+  attempts = 1                  how often the operator runs the join (a failed
+                                attempt is followed by the next)
+  retry_after = 100             ticks between a failed attempt and the next
+  retry_token = "new"           "new": `incus cluster add` before a retry;
+                                "same": the retry reuses the first token
 
 [[admins]]                      a person running incus commands one after another
   name = "alice"
@@ -70,8 +75,9 @@ request_timeout = 300           ticks a client waits for an answer (only when
 [faults]
 random_step_error = "0/1"       probability that a join step fails with an injected error
 until = 1000                    random step errors happen only before this tick
-step_errors = [{ step = "J10", joiner = "j1" }]
-                                a step that always fails (joiner: all joiners if omitted)
+step_errors = [{ step = "J10", joiner = "j1", attempt = 1 }]
+                                a step that always fails (joiner: all joiners if
+                                omitted; attempt: every attempt if omitted)
 [[faults.crashes]]              a member or joiner crash
   node = "m1"
   at = 100                      tick of the crash

@@ -32,6 +32,15 @@ pub trait Model: Sized {
     /// The node lost its volatile state; it receives nothing until restart.
     fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId);
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId);
+
+    /// Whether `msg` travels on a TCP connection. The network then neither
+    /// drops nor duplicates it (TCP retransmits lost segments and discards
+    /// duplicates), and a partition holds it back until the partition heals
+    /// instead of losing it; how a connection *fails* (a crashed peer, a
+    /// partition outlasting keepalive) is the model's to say.
+    fn on_connection(_msg: &Self::Msg) -> bool {
+        false
+    }
 }
 
 /// Why a message never arrived.
@@ -386,7 +395,7 @@ impl<M: Model> Core<M> {
         link.sent += 1;
         let number = link.sent;
         let label = |kind| Label::new(kind, u32::from(from), u32::from(to), number);
-        let faulty = from != to && self.now < self.network.faults_until_tick;
+        let faulty = from != to && self.now < self.network.faults_until_tick && !M::on_connection(&msg);
         if faulty && self.choices.flip(label(ChoiceKind::DROP), self.network.drop) {
             let tick = self.now;
             self.record(|| TraceEvent::Lost {
@@ -611,6 +620,21 @@ impl<M: Model> Engine<M> {
         } else if core.incarnation[usize::from(to)] != incarnation {
             Some(Loss::ReceiverRestarted)
         } else if core.network.is_partitioned(from, to, tick) {
+            if M::on_connection(&msg) {
+                // TCP retransmits across the partition: the message arrives
+                // once it heals.
+                core.hasher.mix(&(6u8, from, to));
+                let heal = core.network.heal_tick(from, to, tick);
+                let kind = EventKind::Deliver {
+                    sent_tick,
+                    from,
+                    to,
+                    incarnation,
+                    msg,
+                };
+                core.push(heal, 0, kind);
+                return;
+            }
             Some(Loss::Partitioned)
         } else {
             None

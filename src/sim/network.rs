@@ -62,6 +62,16 @@ impl NetworkConfig {
         a != b && self.partitions.iter().any(|p| p.cuts(a, b, tick))
     }
 
+    /// The first tick from `tick` on at which no partition stands between
+    /// `a` and `b` (`tick` itself when none does now).
+    pub fn heal_tick(&self, a: NodeId, b: NodeId, tick: u64) -> u64 {
+        let mut at = tick;
+        while let Some(p) = self.partitions.iter().find(|p| p.cuts(a, b, at)) {
+            at = p.until_tick;
+        }
+        at
+    }
+
     /// Whether any message can be lost, so that senders need timeouts.
     pub fn can_lose_messages(&self) -> bool {
         !self.drop.is_never() || !self.partitions.is_empty()

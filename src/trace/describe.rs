@@ -2,6 +2,7 @@
 //! transaction names, node, group and project names instead of numbers.
 
 use crate::model::admin::Command;
+use crate::model::connection::Failure;
 use crate::model::db::Config;
 use crate::model::message::{Answer, Call, Etag, Msg, Outcome, Tx, ValidationRead};
 use crate::model::names::{GroupName, Names};
@@ -12,7 +13,7 @@ use crate::sim::Loss;
 pub fn call(names: &Names, call: &Call) -> String {
     let name = call.name();
     match call {
-        Call::SetupTrust { joiner } => format!("{name}({})", names.node_str(*joiner)),
+        Call::SetupTrust { joiner } | Call::IssueJoinToken { joiner } => format!("{name}({})", names.node_str(*joiner)),
         Call::GetNetworks { project } => format!("{name}(project {})", names.str(*project)),
         Call::ClusterAccept { joiner, local } => format!(
             "{name}({}, pools {}, networks {})",
@@ -106,11 +107,22 @@ pub fn config(names: &Names, config: &Config) -> String {
 pub fn tx(names: &Names, tx: &Tx) -> String {
     match tx {
         Tx::Read => "Read".to_string(),
-        Tx::ConsumeJoinToken { joiner } => format!("ConsumeJoinToken({})", names.node_str(*joiner)),
-        Tx::CheckJoinerStorage { .. } => "CheckJoinerStoragePoolsAndNetworks".to_string(),
+        Tx::IssueJoinToken { joiner } => format!("CreateJoinToken({})", names.node_str(*joiner)),
+        Tx::TrustCertificate { joiner } => {
+            format!(
+                "certificatesPost({}): consume the join token, trust",
+                names.node_str(*joiner)
+            )
+        }
+        Tx::CheckStoragePoolsMatch { .. } => "clusterCheckStoragePoolsMatch".to_string(),
+        Tx::CheckNetworksMatch { .. } => "clusterCheckNetworksMatch".to_string(),
         Tx::Accept { joiner } => format!("cluster.Accept({}) -> pending member", names.node_str(*joiner)),
+        Tx::RaftAdd { joiner } => format!("raft Add({})", names.node_str(*joiner)),
         Tx::JoinMember { joiner, .. } => {
-            format!("cluster.Join({}): pool config, clear pending", names.node_str(*joiner))
+            format!(
+                "cluster.Join({}): pending row, pool config, clear pending",
+                names.node_str(*joiner)
+            )
         }
         Tx::AddMemberToGroup { member, group, .. } => {
             format!(
@@ -119,7 +131,8 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 names.group_str(*group)
             )
         }
-        Tx::DeletePendingMember { joiner } => format!("DeletePendingMember({})", names.node_str(*joiner)),
+        Tx::LeavePending { joiner } => format!("cluster.Leave({}, pending)", names.node_str(*joiner)),
+        Tx::PurgePending { joiner } => format!("cluster.Purge({}, pending)", names.node_str(*joiner)),
         Tx::CreateGroup { group } => format!("CreateClusterGroup({})", names.group_str(*group)),
         Tx::DeleteGroup { group } => format!("DeleteClusterGroup({})", names.group_str(*group)),
         Tx::RenameGroup { group, to } => {
@@ -226,6 +239,17 @@ pub fn msg_label(names: &Names, msg: &Msg) -> String {
             Err(e) => format!("error: {e}"),
         },
         Msg::Tx { tx: t, .. } => tx(names, t),
+    }
+}
+
+pub fn failure(failure: Failure) -> &'static str {
+    match failure {
+        Failure::Refused => "connection refused (server down)",
+        Failure::DialTimeout => "dial timeout (partitioned)",
+        Failure::ServerGone => "the server crashed before it answered (EOF)",
+        Failure::Reset => "connection reset (network fault)",
+        Failure::KeepaliveTimeout => "keepalive timeout (partitioned)",
+        Failure::MissingEventConnection => "no event connection to the leader within 10 s",
     }
 }
 

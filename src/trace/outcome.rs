@@ -16,7 +16,10 @@ pub fn lines(scenario: &Scenario, result: &RunResult) -> Vec<String> {
         if let Some((step, error)) = &join.failure {
             out.push(format!("  failed at {step}: {error}"));
         }
-        let source = if join.joined { "replicated DB" } else { "local DB" };
+        let (source, _) = crate::model::joiner::projects_in_use(
+            result.world.joiner_state(join.joiner).expect("a joiner"),
+            &result.world.db,
+        );
         for project in effective_projects(result, join.joiner) {
             out.push(format!("  project config in effect on {name} ({source}): {project}"));
         }
@@ -44,7 +47,8 @@ pub fn effective_projects(result: &RunResult, joiner: crate::sim::NodeId) -> Vec
         return Vec::new();
     };
     let names = &result.world.setup.names;
-    crate::model::joiner::effective_projects(j, &result.world.db)
+    crate::model::joiner::projects_in_use(j, &result.world.db)
+        .1
         .iter()
         .map(|p| format!("{} {}", names.str(p.name), super::describe::config(names, &p.config)))
         .collect()

@@ -126,8 +126,15 @@ impl Context {
         match note {
             Note::Step(step) => {
                 self.joiners.insert(node, ());
-                if *step == Step::Revert {
-                    self.reverting.insert(node, ());
+                match step {
+                    Step::Revert => {
+                        self.reverting.insert(node, ());
+                    }
+                    // A new attempt: its own reverter, not yet run.
+                    Step::RequestJoinToken | Step::SetupTrust => {
+                        self.reverting.remove(&node);
+                    }
+                    _ => {}
                 }
                 self.current.insert(node, step.to_string());
             }
@@ -183,7 +190,10 @@ fn local_step(step: Step) -> &'static str {
         Step::ApplyServerPreseed => "ApplyServerPreseed on the local daemon: pools, networks, projects",
         Step::RegisterRevert => "register the revert (DeletePendingClusterMember on failure)",
         Step::StoreCertificates => "store the cluster and member certificates",
-        Step::ClusterJoin => "cluster.Join: drop the local DB, join raft, use the replicated DB",
+        Step::ReplaceRaftNodes => "set the raft node list in the node-local database",
+        Step::GetLocalConfig => "read the local pool and network config",
+        Step::EnterExclusive => "take the global database exclusively",
+        Step::RemoveGlobalDatabase => "shut the gateway down and remove the local global database",
         Step::Revert => "revert the join",
         Step::StartClusterTasks => "start cluster tasks, reload config, doAPI10UpdateTriggers",
         Step::NetworkStartup => "networkStartup (errors only logged)",
@@ -207,8 +217,7 @@ fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Op
         Note::JoinEnded(status) => {
             let text = match status {
                 JoinStatus::Failed if !ctx.reverting.contains_key(&node) => {
-                    "revert (in memory only: name and clustered flag; the reverter is registered at J6), join failed"
-                        .to_string()
+                    "join failed (DeletePendingClusterMember is registered only at J6)".to_string()
                 }
                 JoinStatus::Failed => "reverted, join failed".to_string(),
                 JoinStatus::Completed => "join completed".to_string(),
@@ -304,8 +313,18 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
                 Timer::StartJoin => "$ incus cluster join".to_string(),
                 Timer::AdminNext => "admin: next command".to_string(),
                 Timer::Timeout { id } => format!("timeout: no answer to #{id}"),
+                Timer::ConnectionFailed { id, failure } => {
+                    format!("connection of #{id} failed: {}", describe::failure(*failure))
+                }
+                Timer::RetryTransaction { id } => format!("query.Retry: transaction #{id} again"),
+                Timer::HeartbeatTimeout { id } => format!("heartbeat #{id}: client timeout (2 s)"),
             };
-            simple(*tick, *n, ctx.current(*n), text, RowKind::Timer)
+            // A new attempt belongs to no step yet.
+            let step = match timer {
+                Timer::StartJoin => String::new(),
+                _ => ctx.current(*n),
+            };
+            simple(*tick, *n, step, text, RowKind::Timer)
         }
         TraceEvent::Crash { tick, node: n } => simple(*tick, *n, ctx.current(*n), "CRASH".to_string(), RowKind::Crash),
         TraceEvent::Restart { tick, node: n } => {

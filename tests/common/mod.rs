@@ -129,3 +129,22 @@ pub fn first_seed(name: &str, wanted: impl Fn(&joinsim::run::RunResult) -> bool)
         .find(|&seed| wanted(&run(&scenario, &Source::Seed(seed), RunOptions::default())))
         .unwrap_or_else(|| panic!("no seed of {name} in 1..=100000 shows it"))
 }
+
+/// A two-member cluster (`m1` the leader) that `j1` joins through `m2`:
+/// `joiner` continues the joiner's table, `rest` follows it (more tables).
+pub fn two_member_join(variant: &str, joiner: &str, rest: &str) -> Scenario {
+    let source = format!(
+        r#"
+variant = "{variant}"
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+[[joiners]]
+name = "j1"
+target = "m2"
+{joiner}
+{rest}
+"#
+    );
+    Scenario::parse("inline", "inline.toml", &source).expect("valid scenario")
+}

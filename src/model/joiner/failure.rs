@@ -1,0 +1,203 @@
+//! How an attempt fails: the error chain Incus builds around a step's
+//! error, the reverter, the end of the attempt, and the next attempt.
+
+use std::sync::Arc;
+
+use super::super::World;
+use super::super::message::{Answer, ApiError, Outcome, Timer};
+use super::super::names::Names;
+use super::super::note::Note;
+use super::super::step::Step;
+use super::{JoinFailure, JoinStatus, Rejection};
+use crate::sim::{Ctx, NodeId};
+
+/// The context Incus wraps around an error at `step` (each with its line in
+/// cmd/incusd/api_cluster.go, internal/server/cluster/connect.go or
+/// membership.go at be7afc5df3), inside the CLI's own `Failed to join
+/// cluster: %w` (cmd/incus/cluster.go:1977). `project` names the project
+/// whose networks J5 was fetching.
+pub fn error_chain(step: Step, cause: &str, project: Option<&str>) -> String {
+    let inner = match step {
+        // `incus cluster add` is its own command: its error is printed as is.
+        Step::RequestJoinToken => return cause.to_string(),
+        // api_cluster.go:538, connect.go:312.
+        Step::SetupTrust => format!("Failed to setup cluster trust: Failed to add server cert to cluster: {cause}"),
+        // api_cluster.go:546, connect.go:353.
+        Step::UpdateTrust => format!("Failed to update cluster trust: Failed getting existing certificate: {cause}"),
+        // api_cluster.go:599.
+        Step::GetServer => format!("Failed to retrieve cluster configuration: {cause}"),
+        // api_cluster.go:645, then 1004, 1051, 1081, 1132.
+        Step::GetStoragePools => {
+            format!("Failed to initialize member: Failed to fetch information about cluster storage pools: {cause}")
+        }
+        // groups-first only (a proposed fix, not in the source).
+        Step::GetClusterGroups => {
+            format!("Failed to initialize member: Failed to fetch information about cluster groups: {cause}")
+        }
+        Step::GetProjects => {
+            format!("Failed to initialize member: Failed to fetch project information about cluster networks: {cause}")
+        }
+        Step::GetNetworks => format!(
+            "Failed to initialize member: Failed to fetch network information about cluster networks in project \"{}\": {cause}",
+            project.unwrap_or("default")
+        ),
+        Step::ApplyServerPreseed => {
+            format!("Failed to initialize member: Failed to initialize storage pools and networks: {cause}")
+        }
+        // api_cluster.go:716.
+        Step::ClusterAccept => format!("Failed request to add member: {cause}"),
+        // api_cluster.go:722.
+        Step::StoreCertificates => format!("Failed to save cluster certificate: {cause}"),
+        // cluster.Join's own wrapping, returned as is (api_cluster.go:787-790):
+        // membership.go:342, 388, 401, 458, 575.
+        Step::ReplaceRaftNodes if cause.starts_with("The member is already") => cause.to_string(),
+        Step::ReplaceRaftNodes => format!("Failed to set raft nodes: {cause}"),
+        Step::EnterExclusive => format!("Failed to acquire cluster database lock: {cause}"),
+        Step::RemoveGlobalDatabase => format!("Failed to remove existing raft data: {cause}"),
+        Step::RaftAdd => format!("Failed to join cluster: {cause}"),
+        Step::ExitExclusive => format!("Cluster database initialization failed: {cause}"),
+        // deferred-validation only (a proposed fix, not in the source).
+        Step::ValidateDeferred => format!("Failed to validate project configuration after join: {cause}"),
+        // api_cluster.go:796.
+        Step::AddToDefaultGroup => format!("Failed to add new member to the default cluster group: {cause}"),
+        // Returned as is: GetClusterMembers (556-559), the local listing at
+        // J6 (702-704), GetLocalConfig (380-382), StartClusterTasks (816-832).
+        _ => cause.to_string(),
+    };
+    format!("Failed to join cluster: {inner}")
+}
+
+impl World {
+    /// A step failed: before J12 (and but for the heartbeat round) the
+    /// attempt fails and the reverter runs; later steps only log.
+    pub(super) fn fail(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        me: NodeId,
+        step: Step,
+        cause: String,
+        rejection: Option<Rejection>,
+    ) {
+        if !step.fails_join() {
+            let error = ApiError::new(cause);
+            ctx.note(me, || Note::Warning(step, error));
+            return self.after(ctx, me, step, Ok(Answer::Done));
+        }
+        let project = self.fetching_project(me);
+        let error = error_chain(step, &cause, project.as_deref());
+        ctx.note(me, || Note::JoinError(step, error.clone()));
+        let joiner = self.joiner(me);
+        joiner.failure = Some(JoinFailure { step, error, rejection });
+        if step.revert_registered() {
+            // The reverter runs its functions last-registered first
+            // (shared/revert): DeletePendingClusterMember (registered at
+            // J6) before the in-memory name and clustered flag (after J3).
+            if joiner.joined() {
+                crate::model::probe::Probe::RevertAfterJ9.hit(ctx);
+            }
+            joiner.status = JoinStatus::Reverting;
+            ctx.note(me, || Note::Step(Step::Revert));
+            let call = self.call_for(me, Step::Revert);
+            let target = self.joiner(me).target;
+            self.request(ctx, me, target, call);
+        } else {
+            self.revert_in_memory(me, step);
+            self.end(ctx, me, JoinStatus::Failed);
+        }
+    }
+
+    /// The name of the project whose networks J5 is fetching, if it is.
+    fn fetching_project(&mut self, me: NodeId) -> Option<String> {
+        let setup = Arc::clone(&self.setup);
+        let names: &Names = &setup.names;
+        let project = *self.joiner(me).reads.networks_to_fetch.last()?;
+        Some(names.str(project).to_string())
+    }
+
+    /// The reverter's first function: the in-memory server name and
+    /// clustered flag back (api_cluster.go:585-592).
+    fn revert_in_memory(&mut self, me: NodeId, step: Step) {
+        if step.reverts_in_memory() {
+            let server = &mut self.joiner(me).server;
+            server.renamed = false;
+            server.clustered = false;
+        }
+    }
+
+    /// The reverter's `DeletePendingClusterMember` came back; a failure is
+    /// only logged (api_cluster.go:707-710).
+    pub(super) fn reverted(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, outcome: Outcome) {
+        let logged = outcome
+            .err()
+            .map(|e| format!("Failed request to delete cluster member: {e}"));
+        let joiner = self.joiner(me);
+        joiner.revert_ran = true;
+        joiner.revert_error = logged;
+        let step = joiner.failure.as_ref().map_or(Step::Revert, |f| f.step);
+        self.revert_in_memory(me, step);
+        self.end(ctx, me, JoinStatus::Failed)
+    }
+
+    /// The attempt ended: a failed one is followed by the next attempt, if
+    /// the scenario gives the joiner one.
+    pub(super) fn end(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, status: JoinStatus) {
+        match status {
+            JoinStatus::Completed => crate::model::probe::Probe::JoinCompleted.hit(ctx),
+            JoinStatus::Failed => crate::model::probe::Probe::JoinFailed.hit(ctx),
+            _ => {}
+        }
+        let plan = *self.setup.joiner_plan(me);
+        let joiner = self.joiner(me);
+        joiner.status = status;
+        joiner.ended_tick = Some(ctx.now());
+        joiner.request.abandon(ctx);
+        ctx.note(me, || Note::JoinEnded(status));
+        if status == JoinStatus::Failed && joiner.attempt < plan.attempts {
+            joiner.status = JoinStatus::NotStarted;
+            ctx.set_timer(me, plan.retry_after_ticks, Timer::StartJoin);
+        }
+    }
+
+    /// The joiner crashed: a join under way is lost (no revert runs); one
+    /// not yet begun is lost too, unless the joiner comes back before its
+    /// start (see `joiner_restarted`). What J9 did to its server stays.
+    pub(in crate::model) fn joiner_crashed(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let joiner = self.joiner(me);
+        let status = joiner.status;
+        if !status.ended() {
+            joiner.crashed_before_start = status == JoinStatus::NotStarted && joiner.attempt == 0;
+            // In memory only: a restarted daemon has its configured name
+            // and is clustered only if it has raft nodes.
+            joiner.server.renamed = false;
+            joiner.server.clustered = false;
+            joiner.reads.heartbeats = super::HeartbeatRound::default();
+            self.end(ctx, me, JoinStatus::Crashed);
+        }
+    }
+
+    /// A joiner that crashed before its join began runs it after all, at
+    /// the tick it was to start (or now, if that has passed).
+    pub(in crate::model) fn joiner_restarted(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let joiner = self.joiner(me);
+        if joiner.status == JoinStatus::Crashed && joiner.crashed_before_start {
+            joiner.status = JoinStatus::NotStarted;
+            joiner.ended_tick = None;
+            joiner.crashed_before_start = false;
+            let after = joiner.start_at_tick.saturating_sub(ctx.now());
+            ctx.set_timer(me, after, Timer::StartJoin);
+        }
+    }
+
+    /// When the join starts: its earliest tick plus a drawn jitter.
+    pub(in crate::model) fn schedule_join(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        me: NodeId,
+        start_tick: u64,
+        jitter_ticks: u64,
+    ) {
+        let jitter = self.client_delay(ctx, crate::model::choice::client_start(me), jitter_ticks);
+        self.joiner(me).start_at_tick = start_tick + jitter;
+        ctx.set_timer(me, start_tick + jitter, Timer::StartJoin);
+    }
+}

@@ -1,0 +1,259 @@
+//! J5 `clusterInitMember` (api_cluster.go:998-1136 at be7afc5df3): the
+//! joiner fetches the cluster's pools, projects and networks from its
+//! target, then applies them to its own daemon with `ApplyServerPreseed`
+//! (client/incus_server.go:199-413), which validates each project against
+//! the database the joiner uses now: its local one.
+
+use std::sync::Arc;
+
+use super::super::World;
+use super::super::db::{Db, Group, NodeSet, Project, Resource, Snapshot};
+use super::super::message::Answer;
+use super::super::names::{Names, Sym};
+use super::super::note::Note;
+use super::super::observe::{GroupView, Observation, Site, Validation};
+use super::super::step::Step;
+use super::super::validate::{KeysChecked, referenced_groups, validate_project_config};
+use super::Rejection;
+use super::flow::following;
+use crate::sim::{Ctx, NodeId};
+
+impl World {
+    /// J5: keeps what one of its reads returned and says which step comes
+    /// next.
+    pub(super) fn member_init_read(&mut self, me: NodeId, step: Step, db: Snapshot) -> Step {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let joiner = self.joiner(me);
+        match step {
+            Step::GetStoragePools => joiner.reads.pools_read = Some(db),
+            Step::GetClusterGroups => {
+                // groups-first: the groups are created locally at once.
+                if let Some(local) = &mut joiner.server.database {
+                    let groups = db.0.groups.iter().map(|g| Group {
+                        name: g.name,
+                        members: NodeSet::default(),
+                    });
+                    Arc::make_mut(local).groups = groups.collect();
+                }
+                joiner.reads.groups_synced_at = Some(db.0.version);
+            }
+            Step::GetProjects => {
+                // One network fetch per carried project, in the order the
+                // projects came (by name: projects.mapper.go ORDER BY);
+                // fetched from the back of the list.
+                let mut fetch: Vec<Sym> = carried_projects(&db.0, names).map(|p| p.name).collect();
+                fetch.reverse();
+                joiner.reads.networks_to_fetch = fetch;
+                joiner.reads.projects = Some(db);
+            }
+            Step::GetNetworks => {
+                let project = joiner.reads.networks_to_fetch.pop().expect("fetching");
+                joiner.reads.network_reads.push((project, db));
+                if !joiner.reads.networks_to_fetch.is_empty() {
+                    return Step::GetNetworks;
+                }
+            }
+            _ => unreachable!("{step:?} is not a clusterInitMember read"),
+        }
+        following(step, setup.variant)
+    }
+
+    /// J5 `ApplyServerPreseed` on the joiner's local daemon: pools, the
+    /// networks of `default`, projects (each created, or updated if it
+    /// exists, and validated against the local database), then the
+    /// networks of other projects (incus_server.go:219-413).
+    pub(super) fn apply_server_preseed(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let cluster = Arc::clone(&self.db);
+        let joiner = self.joiner(me);
+        let projects = joiner.reads.projects.clone().expect("J5 read projects");
+        let pools = joiner.reads.pools_read.clone().expect("J5 read pools");
+        let reads = std::mem::take(&mut joiner.reads.network_reads);
+        let synced_at = joiner.reads.groups_synced_at;
+        let view = match &mut joiner.server.database {
+            Some(local) => {
+                let local = Arc::make_mut(local);
+                create_pools(local, &pools.0, me);
+                create_networks(local, &reads, |p| p == names.keys.default_project);
+                GroupView {
+                    groups: local.group_set(),
+                    synced_at,
+                }
+            }
+            // An earlier attempt's J9 removed the local database: the
+            // daemon's database handle reaches the cluster's (simplified:
+            // what the preseed then writes there is not modelled).
+            None => GroupView {
+                groups: cluster.group_set(),
+                synced_at: Some(cluster.version),
+            },
+        };
+        for project in carried_projects(&projects.0, names) {
+            if let Err((cause, rejection)) = self.apply_project(ctx, me, project, projects.0.version, view) {
+                return self.fail(ctx, me, Step::ApplyServerPreseed, cause, Some(rejection));
+            }
+        }
+        if let Some(local) = &mut self.joiner(me).server.database {
+            create_networks(Arc::make_mut(local), &reads, |p| p != names.keys.default_project);
+        }
+        self.after(ctx, me, Step::ApplyServerPreseed, Ok(Answer::Done))
+    }
+
+    /// Creates or updates one project on the local daemon, validating its
+    /// config (`projectValidateConfig`) against the groups in `view`.
+    fn apply_project(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        me: NodeId,
+        project: &Project,
+        config_version: u64,
+        view: GroupView,
+    ) -> Result<(), (String, Rejection)> {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let config = setup.variant.config_at_member_init(&project.config, names);
+        let keys = setup.variant.keys_checked_at_member_init();
+        let result = validate_project_config(&config, view.groups, names, keys);
+        let referenced = referenced_groups(&config, names);
+        let validation = Validation {
+            node: me,
+            site: Site::Join(Step::ApplyServerPreseed),
+            project: project.name,
+            config_version,
+            view,
+            referenced,
+            passed: result.is_ok(),
+        };
+        if keys == KeysChecked::All && !referenced.is_empty() {
+            let stale = view.synced_at.is_none_or(|at| at < config_version);
+            if stale && view.groups != self.groups_at(config_version) {
+                crate::model::probe::Probe::ValidationAgainstStaleGroups.hit(ctx);
+            }
+            self.observations.push(Observation::Validation(validation));
+            ctx.note(me, || Note::Validation(validation));
+        }
+        let local = self.joiner(me).server.database.as_mut().map(Arc::make_mut);
+        let exists = local.as_ref().is_none_or(|db| db.project(project.name).is_some());
+        if let Err(cause) = result {
+            // createProject / updateProject (incus_server.go:347-382).
+            let verb = if exists { "update" } else { "create" };
+            let cause = format!(
+                "Failed to {verb} local member project \"{}\": {cause}",
+                names.str(project.name)
+            );
+            let rejection = Rejection {
+                project: project.name,
+                config_version,
+                referenced,
+            };
+            return Err((cause, rejection));
+        }
+        if let Some(local) = local {
+            match local.projects.iter_mut().find(|p| p.name == project.name) {
+                Some(p) => p.config = config,
+                None => local.projects.push(Project {
+                    name: project.name,
+                    config,
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// `deferred-validation`: validate the config J5 applied against the
+    /// groups of the replicated database.
+    pub(super) fn validate_deferred(
+        &mut self,
+        ctx: &mut Ctx<'_, World>,
+        me: NodeId,
+        db: &Snapshot,
+    ) -> Result<(), (String, Rejection)> {
+        let setup = Arc::clone(&self.setup);
+        let names = &setup.names;
+        let projects = self.joiner(me).reads.projects.clone().expect("J5 read projects");
+        let view = GroupView {
+            groups: db.0.group_set(),
+            synced_at: Some(db.0.version),
+        };
+        for project in carried_projects(&projects.0, names) {
+            let referenced = referenced_groups(&project.config, names);
+            if referenced.is_empty() {
+                continue;
+            }
+            let result = validate_project_config(&project.config, view.groups, names, KeysChecked::All);
+            let validation = Validation {
+                node: me,
+                site: Site::Join(Step::ValidateDeferred),
+                project: project.name,
+                config_version: projects.0.version,
+                view,
+                referenced,
+                passed: result.is_ok(),
+            };
+            self.observations.push(Observation::Validation(validation));
+            ctx.note(me, || Note::Validation(validation));
+            if let Err(cause) = result {
+                let cause = format!("Failed to validate project \"{}\": {cause}", names.str(project.name));
+                let rejection = Rejection {
+                    project: project.name,
+                    config_version: projects.0.version,
+                    referenced,
+                };
+                return Err((cause, rejection));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The projects `clusterInitMember` carries to the joiner, by name:
+/// `default`, and those with their own networks (`features.networks`,
+/// api_cluster.go:1054-1059); the others exist only in the cluster
+/// database, which the joiner gets at J9.
+fn carried_projects<'a>(db: &'a Db, names: &'a Names) -> impl Iterator<Item = &'a Project> + 'a {
+    let mut carried: Vec<&Project> = db
+        .projects
+        .iter()
+        .filter(|p| p.name == names.keys.default_project || p.config.is_true(names.keys.features_networks, names))
+        .collect();
+    carried.sort_by(|a, b| names.str(a.name).cmp(names.str(b.name)));
+    carried.into_iter()
+}
+
+/// The created pools of the cluster, created (or updated) locally; pending
+/// ones are skipped (api_cluster.go:1009-1013).
+fn create_pools(local: &mut Db, cluster: &Db, me: NodeId) {
+    for pool in cluster.pools.iter().filter(|p| p.created) {
+        if local.pools.iter().any(|l| l.name == pool.name) {
+            continue; // updateStoragePool: already there
+        }
+        let mut members = NodeSet::default();
+        members.insert(me);
+        local.pools.push(Resource {
+            members,
+            ..pool.clone()
+        });
+    }
+}
+
+/// The created networks fetched for the projects `which` selects, created
+/// locally (skipping pending ones, api_cluster.go:1086-1089).
+fn create_networks(local: &mut Db, reads: &[(Sym, Snapshot)], which: impl Fn(Sym) -> bool) {
+    for (project, db) in reads.iter().filter(|(p, _)| which(*p)) {
+        for net in db.0.networks.iter().filter(|n| n.created && n.project == *project) {
+            if local
+                .networks
+                .iter()
+                .any(|l| l.name == net.name && l.project == net.project)
+            {
+                continue; // UpdateNetwork: already there
+            }
+            local.networks.push(Resource {
+                members: NodeSet::default(),
+                ..net.clone()
+            });
+        }
+    }
+}
