@@ -22,6 +22,9 @@ pub struct SwarmPicks {
     pub random_step_errors: bool,
     /// Random client timing (start jitter, admin pauses).
     pub client_timing: bool,
+    /// The cluster's own faults: busy transactions, lost answers, leader
+    /// changes.
+    pub cluster_faults: bool,
 }
 
 impl SwarmPicks {
@@ -34,10 +37,11 @@ impl SwarmPicks {
         crashes: true,
         random_step_errors: true,
         client_timing: true,
+        cluster_faults: true,
     };
 
     /// The fault kinds, in the order of their labels' numbers.
-    pub const KIND_NAMES: [&'static str; 7] = [
+    pub const KIND_NAMES: [&'static str; 8] = [
         "delays",
         "drops",
         "duplicates",
@@ -45,6 +49,7 @@ impl SwarmPicks {
         "crashes",
         "random-step-errors",
         "client-timing",
+        "cluster-faults",
     ];
 
     /// Draws one pick per fault kind, each at its own label.
@@ -58,6 +63,7 @@ impl SwarmPicks {
             crashes: on(4),
             random_step_errors: on(5),
             client_timing: on(6),
+            cluster_faults: on(7),
         }
     }
 
@@ -81,5 +87,6 @@ impl SwarmPicks {
     pub fn apply_to_model(self, world: &mut World) {
         world.random_step_errors = self.random_step_errors;
         world.client_timing = self.client_timing;
+        world.cluster_faults = self.cluster_faults;
     }
 }

@@ -25,14 +25,14 @@ fn traced() -> RunOptions {
 }
 
 #[test]
-fn a_swarm_run_draws_its_seven_fault_kinds_first() {
+fn a_swarm_run_draws_its_eight_fault_kinds_first() {
     let result = run(&lossy(), &Source::Seed(3), traced());
     let points = result.points.unwrap();
     let kinds: Vec<ChoiceKind> = points.iter().map(|p| p.label.kind).collect();
-    assert_eq!(&kinds[..7], &[SWARM; 7]);
-    assert!(kinds[7..].iter().all(|&k| k != SWARM));
-    let numbers: Vec<u32> = points[..7].iter().map(|p| p.label.a).collect();
-    assert_eq!(numbers, (0..7).collect::<Vec<_>>(), "one label per fault kind");
+    assert_eq!(&kinds[..8], &[SWARM; 8]);
+    assert!(kinds[8..].iter().all(|&k| k != SWARM));
+    let numbers: Vec<u32> = points[..8].iter().map(|p| p.label.a).collect();
+    assert_eq!(numbers, (0..8).collect::<Vec<_>>(), "one label per fault kind");
 }
 
 #[test]

@@ -16,12 +16,53 @@ pub const STEP_FAULT: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 1);
 /// its way to the server or on the answer's way back.
 pub const CONNECTION_BREAK: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 2);
 
+/// Whether the leader finds the database busy for a transaction attempt
+/// (it is not applied; `query.Retry` tries again).
+pub const TRANSACTION_BUSY: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 3);
+/// Whether a transaction attempt commits but its answer is lost (the
+/// driver reports `bad connection`; `query.Retry` tries again, and the new
+/// attempt sees the first one's commit).
+pub const TRANSACTION_ANSWER_LOST: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 4);
+/// Whether leadership moves after a commit.
+pub const LEADER_CHANGE: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 5);
+/// How long a joiner's local step takes, in ticks.
+pub const LOCAL_WORK: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 6);
+/// Which waiter a released `clusterMembershipMutex` goes to (0: the
+/// first to wait).
+pub const MUTEX_HANDOFF: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 7);
+
 /// The model's kinds and their names.
-pub const KINDS: [(ChoiceKind, &str); 3] = [
+pub const KINDS: [(ChoiceKind, &str); 8] = [
     (CLIENT_TIMING, "client-timing"),
     (STEP_FAULT, "step-fault"),
     (CONNECTION_BREAK, "connection-break"),
+    (TRANSACTION_BUSY, "transaction-busy"),
+    (TRANSACTION_ANSWER_LOST, "transaction-answer-lost"),
+    (LEADER_CHANGE, "leader-change"),
+    (LOCAL_WORK, "local-work"),
+    (MUTEX_HANDOFF, "mutex-handoff"),
 ];
+
+/// A fault of `client`'s transaction `id` at its `attempt`-th attempt.
+pub fn transaction_fault(kind: ChoiceKind, client: NodeId, id: u32, attempt: u16) -> Label {
+    Label::new(kind, u32::from(client), id, u32::from(attempt))
+}
+
+/// Whether leadership moves after the commit of DB version `version`; the
+/// value, from 1, picks the new leader among the other live members.
+pub fn leader_change(version: u64) -> Label {
+    Label::new(LEADER_CHANGE, 0, 0, version as u32)
+}
+
+/// The duration of `joiner`'s `visit`-th run of local `step`.
+pub fn local_work(joiner: NodeId, step: Step, visit: u32) -> Label {
+    Label::new(LOCAL_WORK, u32::from(joiner), step_number(step), visit)
+}
+
+/// Which waiter gets `member`'s mutex when its `release`-th holder lets go.
+pub fn mutex_handoff(member: NodeId, release: u32) -> Label {
+    Label::new(MUTEX_HANDOFF, u32::from(member), 0, release)
+}
 
 /// Whether the connection of `client`'s request `id` breaks on the
 /// request's way (`leg` 0) or the answer's (`leg` 1).
@@ -67,6 +108,13 @@ pub fn describe(label: Label, node_name: &dyn Fn(u32) -> String) -> Option<Strin
             let leg = if label.c == 0 { "request" } else { "answer" };
             format!("{node} request #{} ({leg})", label.b)
         }
+        TRANSACTION_BUSY | TRANSACTION_ANSWER_LOST => format!("{node} tx #{} attempt {}", label.b, label.c),
+        LEADER_CHANGE => format!("after commit v{}", label.c),
+        LOCAL_WORK => {
+            let step = step_of(label.b)?;
+            format!("{node} at {step} (visit {})", label.c + 1)
+        }
+        MUTEX_HANDOFF => format!("{node} release {}", label.c + 1),
         STEP_FAULT => {
             let step = step_of(label.b)?;
             format!("{node} at {step} (visit {})", label.c + 1)

@@ -286,17 +286,39 @@ impl World {
         self.answer(ctx, client, id, Err(ApiError::new(error)));
     }
 
-    /// `query.Retry` sends transaction `(client, id)` again.
+    /// `query.Retry` sends transaction `(client, id)` again, to the leader
+    /// of the moment.
     pub(super) fn retry_transaction(&mut self, ctx: &mut Ctx<'_, World>, client: NodeId, id: RequestId) {
         let Some(at) = self.connection_at(client, id) else {
             return;
         };
+        let leader = self.leader;
         let connection = &mut self.connections[at];
         if let Carries::Database { attempt, .. } = &mut connection.carries {
             *attempt += 1;
+            connection.server = leader;
         }
         let server = connection.server;
         self.send_on(ctx, client, server, id);
+    }
+
+    /// The attempt number of transaction `(client, id)` (1 for the first;
+    /// 1 as well when it is not a transaction in flight).
+    pub(super) fn transaction_attempt(&self, client: NodeId, id: RequestId) -> u16 {
+        match self.connection_at(client, id).map(|at| &self.connections[at].carries) {
+            Some(Carries::Database { attempt, .. }) => *attempt,
+            _ => 1,
+        }
+    }
+
+    /// The leader's side of transaction `(client, id)` failed without an
+    /// answer (busy, answer lost, not the leader any more): the client's
+    /// driver reports a bad connection one hop later, and `query.Retry`
+    /// retries.
+    pub(super) fn break_transaction(&mut self, ctx: &mut Ctx<'_, World>, client: NodeId, id: RequestId) {
+        if self.connection_at(client, id).is_some() {
+            self.fail_soon(ctx, client, id, Failure::Reset);
+        }
     }
 
     /// Node `node` crashed: its own connections are gone; those it served

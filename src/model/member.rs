@@ -44,6 +44,11 @@ pub struct Member {
     next_id: RequestId,
     mutex_holder: Option<RequestId>,
     mutex_waiters: VecDeque<RequestId>,
+    /// How often the mutex was released (numbers the hand-off choices).
+    releases: u32,
+    /// The mutex was released while handlers waited: who gets it is the
+    /// caller's to draw ([`Member::hand_off`]).
+    handoff_due: bool,
 }
 
 /// What a member asks its caller to send.
@@ -182,7 +187,7 @@ impl Member {
             Err(_) => None,
         };
         let Some(work) = next else {
-            return self.reply(leader, id, previous, out);
+            return self.reply(id, previous, out);
         };
         let work_id = self.fresh_id();
         let handler = &mut self.handlers[at];
@@ -199,8 +204,9 @@ impl Member {
     }
 
     /// Answers the handler's client with `outcome`, retires the handler and
-    /// hands the membership mutex to the next waiter if it held it.
-    fn reply(&mut self, leader: NodeId, id: RequestId, outcome: Outcome, out: &mut Outbox) {
+    /// releases the membership mutex if it held it (the caller hands it on:
+    /// [`Member::pending_handoff`]).
+    fn reply(&mut self, id: RequestId, outcome: Outcome, out: &mut Outbox) {
         let at = self.handlers.iter().position(|h| h.id == id).expect("live handler");
         let handler = self.handlers.remove(at);
         let response = Msg::Response {
@@ -210,11 +216,26 @@ impl Member {
         out.push((handler.client, response));
         if self.mutex_holder == Some(id) {
             self.mutex_holder = None;
-            if let Some(next) = self.mutex_waiters.pop_front() {
-                self.mutex_holder = Some(next);
-                self.advance(leader, next, Ok(Answer::Done), out);
-            }
+            self.releases += 1;
+            self.handoff_due = !self.mutex_waiters.is_empty();
         }
+    }
+
+    /// The mutex was released while handlers wait: the release's number
+    /// and how many wait.
+    pub fn pending_handoff(&self) -> Option<(u32, usize)> {
+        self.handoff_due.then(|| (self.releases, self.mutex_waiters.len()))
+    }
+
+    /// Gives the released mutex to the `pick`-th waiter (0: the first to
+    /// wait) and runs its handler on.
+    pub fn hand_off(&mut self, leader: NodeId, pick: usize, out: &mut Outbox) {
+        self.handoff_due = false;
+        let Some(next) = self.mutex_waiters.remove(pick) else {
+            return;
+        };
+        self.mutex_holder = Some(next);
+        self.advance(leader, next, Ok(Answer::Done), out);
     }
 
     /// A crash: every handler and the mutex are gone.

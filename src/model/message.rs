@@ -518,6 +518,8 @@ pub enum Timer {
     },
     /// `query.Retry` runs transaction `id` again after a pause.
     RetryTransaction { id: RequestId },
+    /// A joiner's local step, which took time, goes on.
+    LocalWorkDone { step: super::step::Step },
     /// A heartbeat of the J9 round got no answer within its client's timeout.
     HeartbeatTimeout { id: RequestId },
 }

@@ -66,8 +66,21 @@ pub struct StepFaults {
     /// Always fails there.
     pub fixed: Vec<FixedFault>,
     pub random: Ratio,
-    /// Random step faults only before this tick: faults heal.
+    /// Random faults (step errors, transaction faults, leader changes)
+    /// only before this tick: faults heal.
     pub random_until_tick: u64,
+    /// Per transaction attempt: the database is busy (the attempt is not
+    /// applied), and, independently, the attempt commits but its answer is
+    /// lost; `query.Retry` retries both (internal/server/db/query/retry.go:
+    /// 20-58, 74-97 at be7afc5df3).
+    pub transaction: Ratio,
+    /// Per commit: leadership moves to another live member.
+    pub leader_change: Ratio,
+    /// A joiner's local step takes up to this many ticks (0: no time).
+    pub local_work_max_ticks: u64,
+    /// A released `clusterMembershipMutex` goes to any waiter (Go's
+    /// `sync.Mutex` is not FIFO), not only the first.
+    pub mutex_handoff_any: bool,
 }
 
 /// A step error that always fires: at `step` of `joiner` (any when `None`),
@@ -179,6 +192,14 @@ pub struct World {
     /// Whether clients draw their start jitter and pauses (off: every
     /// client acts at its earliest tick).
     pub client_timing: bool,
+    /// Whether the cluster's own faults (transaction faults, leader
+    /// changes) may happen in this run (swarm testing).
+    pub cluster_faults: bool,
+    /// The database leader now (leadership can move: `leader_change`).
+    pub leader: NodeId,
+    /// Transactions whose commit went through but whose answer was lost
+    /// (for the probe of a retry meeting its own commit).
+    lost_commits: Vec<(NodeId, message::RequestId)>,
 }
 
 impl World {
@@ -210,6 +231,9 @@ impl World {
             connections: Vec::new(),
             random_step_errors: true,
             client_timing: true,
+            cluster_faults: true,
+            leader: setup.leader,
+            lost_commits: Vec::new(),
             setup,
         }
     }
@@ -238,9 +262,25 @@ impl World {
         (id, on_behalf_of): (message::RequestId, Option<(NodeId, message::RequestId)>),
         tx: message::Tx,
     ) {
-        let leader = self.setup.leader;
+        let leader = self.leader;
+        let fault = |kind| choice::transaction_fault(kind, from, id, self.transaction_attempt(from, id));
+        let (busy, answer_lost) = (fault(choice::TRANSACTION_BUSY), fault(choice::TRANSACTION_ANSWER_LOST));
+        let ratio = self.cluster_fault_ratio(ctx, self.setup.step_faults.transaction);
+        if ctx.flip(busy, ratio) {
+            ctx.note(leader, || {
+                Note::Cluster("database busy: the attempt is not applied; query.Retry retries".into())
+            });
+            return self.break_transaction(ctx, from, id);
+        }
+        let attempt = self.transaction_attempt(from, id);
+        if attempt > 1 {
+            probe::Probe::TransactionRetried.hit(ctx);
+        }
         let before = self.db.version;
         let outcome = tx::execute(&mut self.db, &tx, from, &self.setup.names, &mut self.observations);
+        if attempt > 1 && outcome.is_err() && self.committed_before(from, id) {
+            probe::Probe::RetryMetItsOwnCommit.hit(ctx);
+        }
         if self.db.version != before {
             let groups = self.db.group_set();
             if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
@@ -258,12 +298,66 @@ impl World {
                 error: error.clone(),
             });
         }
+        if self.db.version != before {
+            self.maybe_change_leader(ctx);
+        }
+        if ctx.flip(answer_lost, ratio) {
+            if self.db.version != before {
+                self.lost_commits.push((from, id));
+            }
+            ctx.note(leader, || {
+                Note::Cluster("answer lost (driver: bad connection); query.Retry retries".into())
+            });
+            return self.break_transaction(ctx, from, id);
+        }
         let result = Msg::TxResult {
             id,
             outcome,
             on_behalf_of,
         };
         self.transmit(ctx, leader, from, result);
+    }
+
+    /// Whether an earlier attempt of transaction `(client, id)` committed
+    /// and lost its answer.
+    fn committed_before(&self, client: NodeId, id: message::RequestId) -> bool {
+        self.lost_commits.contains(&(client, id))
+    }
+
+    /// `ratio` while the cluster's faults are on and not yet healed.
+    fn cluster_fault_ratio(&self, ctx: &Ctx<'_, World>, ratio: Ratio) -> Ratio {
+        let live = self.cluster_faults && ctx.now() < self.setup.step_faults.random_until_tick;
+        if live { ratio } else { Ratio::NEVER }
+    }
+
+    /// After a commit, leadership may move to another live member (raft
+    /// elects a new leader; the old one's in-flight handlers keep their own
+    /// daemon's `clusterMembershipMutex`, cmd/incusd/daemon.go:128-130 at
+    /// be7afc5df3, which serialises nothing on the new leader).
+    fn maybe_change_leader(&mut self, ctx: &mut Ctx<'_, World>) {
+        let ratio = self.cluster_fault_ratio(ctx, self.setup.step_faults.leader_change);
+        let version = self.db.version;
+        if !ctx.flip(choice::leader_change(version), ratio) {
+            return;
+        }
+        let others: Vec<NodeId> = self
+            .setup
+            .members()
+            .filter(|&m| m != self.leader && ctx.is_up(m))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let pick = ctx.choose(
+            Label::new(choice::LEADER_CHANGE, 1, 0, version as u32),
+            others.len() as u32,
+        );
+        let (old, new) = (self.leader, others[pick as usize]);
+        self.leader = new;
+        probe::Probe::LeaderChanged.hit(ctx);
+        let names = &self.setup.names;
+        let text = format!("leader change: {} -> {}", names.node_str(old), names.node_str(new));
+        ctx.note(new, || Note::Cluster(text));
     }
 
     /// Probes the windows an admin's commit can fall in.
@@ -293,14 +387,36 @@ impl World {
         // One outbox for the whole run: a member event allocates nothing.
         let mut out = std::mem::take(&mut self.outbox);
         work(member, &mut out);
+        self.hand_off_mutex(ctx, me, &mut out);
         for (to, msg) in out.drain(..) {
             self.transmit(ctx, me, to, msg);
         }
         self.outbox = out;
     }
 
+    /// A released `clusterMembershipMutex` with waiters goes to one of
+    /// them: the first to wait, or, when the scenario says Go's mutex may
+    /// hand it to any (`sync.Mutex` is not FIFO), a drawn one.
+    fn hand_off_mutex(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, out: &mut member::Outbox) {
+        let (leader, any) = (self.leader, self.setup.step_faults.mutex_handoff_any);
+        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
+            return;
+        };
+        while let Some((release, waiters)) = member.pending_handoff() {
+            let pick = if any {
+                ctx.choose(choice::mutex_handoff(me, release), waiters as u32)
+            } else {
+                0
+            };
+            if pick > 0 {
+                probe::Probe::MutexHandedOutOfOrder.hit(ctx);
+            }
+            member.hand_off(leader, pick as usize, out);
+        }
+    }
+
     fn answer(&mut self, ctx: &mut Ctx<'_, World>, to: NodeId, id: message::RequestId, outcome: message::Outcome) {
-        let leader = self.setup.leader;
+        let leader = self.leader;
         match &self.nodes[usize::from(to)] {
             Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
             Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
@@ -325,7 +441,7 @@ impl Model for World {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, from: NodeId, msg: Msg) {
-        let leader = self.setup.leader;
+        let leader = self.leader;
         match msg {
             Msg::Request {
                 id,
@@ -343,7 +459,10 @@ impl Model for World {
                 self.member_do(ctx, to, |m, out| m.on_request(to, leader, from, id, call, out))
             }
             Msg::Tx { id, tx, on_behalf_of } if to == leader => self.run_transaction(ctx, from, (id, on_behalf_of), tx),
-            Msg::Tx { .. } => {}
+            // A transaction sent to a member that lost leadership on the
+            // way: the driver sees a bad connection, and query.Retry sends it
+            // again, to the leader it finds (retry.go:92).
+            Msg::Tx { id, .. } => self.break_transaction(ctx, from, id),
             Msg::Response { id, outcome } | Msg::TxResult { id, outcome, .. } => {
                 if self.close(ctx, to, id) {
                     self.answer(ctx, to, id, outcome)
@@ -363,6 +482,7 @@ impl Model for World {
             }
             Timer::ConnectionFailed { id, failure } => self.connection_failed(ctx, node, id, failure),
             Timer::RetryTransaction { id } => self.retry_transaction(ctx, node, id),
+            Timer::LocalWorkDone { step } => self.local_work_done(ctx, node, step),
             Timer::HeartbeatTimeout { id } => self.heartbeat_timed_out(ctx, node, id),
         }
     }

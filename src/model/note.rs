@@ -34,4 +34,7 @@ pub enum Note {
     AdminCommand(Command),
     /// An admin command ended.
     AdminResult(Command, Result<(), ApiError>),
+    /// Something the cluster itself did: a busy database, a lost answer, a
+    /// new leader, a mutex hand-off, a local step that takes time.
+    Cluster(String),
 }

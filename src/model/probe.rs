@@ -28,10 +28,20 @@ pub enum Probe {
     JoinFailed,
     /// The reverter ran after J9 had made the joiner a full member.
     RevertAfterJ9,
+    /// Leadership moved to another member.
+    LeaderChanged,
+    /// A transaction attempt was retried (busy, or its answer lost).
+    TransactionRetried,
+    /// A retried transaction met the commit of its own earlier attempt.
+    RetryMetItsOwnCommit,
+    /// A released membership mutex went to a waiter other than the first.
+    MutexHandedOutOfOrder,
+    /// A joiner's local step took time.
+    LocalWorkTookTime,
 }
 
 impl Probe {
-    pub const ALL: [Probe; 8] = [
+    pub const ALL: [Probe; 13] = [
         Probe::AdminCommandSucceeded,
         Probe::AdminCommandFailed,
         Probe::AdminCommitBetweenJ9AndJ10,
@@ -40,6 +50,11 @@ impl Probe {
         Probe::JoinCompleted,
         Probe::JoinFailed,
         Probe::RevertAfterJ9,
+        Probe::LeaderChanged,
+        Probe::TransactionRetried,
+        Probe::RetryMetItsOwnCommit,
+        Probe::MutexHandedOutOfOrder,
+        Probe::LocalWorkTookTime,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +67,11 @@ impl Probe {
             Probe::JoinCompleted => "join completed",
             Probe::JoinFailed => "join failed",
             Probe::RevertAfterJ9 => "revert ran after J9",
+            Probe::LeaderChanged => "leader changed",
+            Probe::TransactionRetried => "transaction retried",
+            Probe::RetryMetItsOwnCommit => "retry met its own commit",
+            Probe::MutexHandedOutOfOrder => "mutex handed out of order",
+            Probe::LocalWorkTookTime => "local work took time",
         }
     }
 

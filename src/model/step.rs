@@ -89,6 +89,26 @@ impl Step {
 
     /// Whether this is a sub-step of J9 `cluster.Join` (membership.go
     /// :317-584).
+    /// Whether the step is work on the joiner's own daemon (no request, no
+    /// cluster transaction), which takes time in Incus: applying the
+    /// preseed, listing local storage, writing certificates, J9's local
+    /// sub-steps, network start-up, image sync, the lifecycle event.
+    pub fn is_local_work(self) -> bool {
+        matches!(
+            self,
+            Step::ApplyServerPreseed
+                | Step::RegisterRevert
+                | Step::StoreCertificates
+                | Step::ReplaceRaftNodes
+                | Step::GetLocalConfig
+                | Step::EnterExclusive
+                | Step::RemoveGlobalDatabase
+                | Step::NetworkStartup
+                | Step::ImageSync
+                | Step::LifecycleEvent
+        )
+    }
+
     pub fn in_cluster_join(self) -> bool {
         matches!(
             self,

@@ -845,10 +845,23 @@ fn step_faults(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<StepFaults
         };
         fixed.push(FixedFault { joiner, step, attempt });
     }
+    let mutex_handoff_any = match f.mutex_handoff.as_ref().map(|t| t.get_ref().as_str()) {
+        None | Some("fifo") => false,
+        Some("any") => true,
+        Some(other) => {
+            let text = f.mutex_handoff.as_ref().expect("set");
+            let message = format!("expected \"fifo\" or \"any\", got \"{other}\"");
+            return Err(c.at(text, "faults.mutex_handoff", message));
+        }
+    };
     Ok(StepFaults {
         fixed,
         random: c.ratio(&f.random_step_error, "faults.random_step_error")?,
         random_until_tick: c.ticks(&f.until, "faults.until", 1_000)?,
+        transaction: c.ratio(&f.transaction_retry, "faults.transaction_retry")?,
+        leader_change: c.ratio(&f.leader_change, "faults.leader_change")?,
+        local_work_max_ticks: c.ticks(&f.local_work_max, "faults.local_work_max", 0)?,
+        mutex_handoff_any,
     })
 }
 
@@ -905,7 +918,7 @@ fn limits(
         let restart = crash.restart_after_ticks.unwrap_or(0);
         heal = heal.max(crash.at_tick.saturating_add(crash.jitter_ticks).saturating_add(restart));
     }
-    if !faults.random.is_never() {
+    if !faults.random.is_never() || !faults.transaction.is_never() || !faults.leader_change.is_never() {
         heal = heal.max(faults.random_until_tick);
     }
     for role in &c.roles {

@@ -152,6 +152,10 @@ pub struct FaultsFile {
     pub step_errors: Vec<StepErrorFile>,
     pub random_step_error: Option<Text>,
     pub until: Option<Spanned<i64>>,
+    pub transaction_retry: Option<Text>,
+    pub leader_change: Option<Text>,
+    pub local_work_max: Option<Spanned<i64>>,
+    pub mutex_handoff: Option<Text>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -75,6 +75,12 @@ request_timeout = 300           ticks a client waits for an answer (only when
 [faults]
 random_step_error = "0/1"       probability that a join step fails with an injected error
 until = 1000                    random step errors happen only before this tick
+transaction_retry = "0/1"       per transaction attempt: the database is busy (not
+                                applied), and, apart, the attempt commits but its
+                                answer is lost; query.Retry retries both (until)
+leader_change = "0/1"           per commit: leadership moves to another live member (until)
+local_work_max = 0              a joiner's local step takes up to this many ticks
+mutex_handoff = "fifo"          "any": a released clusterMembershipMutex goes to any waiter
 step_errors = [{ step = "J10", joiner = "j1", attempt = 1 }]
                                 a step that always fails (joiner: all joiners if
                                 omitted; attempt: every attempt if omitted)

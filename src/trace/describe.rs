@@ -296,5 +296,6 @@ pub fn note(names: &Names, note: &Note) -> String {
             Ok(()) => format!("$ incus {}: ok", command(names, c)),
             Err(e) => format!("$ incus {}: Error: {e}", command(names, c)),
         },
+        Note::Cluster(what) => what.clone(),
     }
 }

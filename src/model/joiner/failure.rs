@@ -188,6 +188,14 @@ impl World {
         }
     }
 
+    /// A local step's time elapsed: its work runs, if the join is still
+    /// at that step (a crash in between ended it).
+    pub(in crate::model) fn local_work_done(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) {
+        if self.joiner(me).status == JoinStatus::Running(step) {
+            self.begin(ctx, me, step);
+        }
+    }
+
     /// When the join starts: its earliest tick plus a drawn jitter.
     pub(in crate::model) fn schedule_join(
         &mut self,

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::super::World;
+use super::super::choice;
 use super::super::db::Snapshot;
-use super::super::message::{Answer, Call, Msg, Outcome, RequestId, Tx};
+use super::super::message::{Answer, Call, Msg, Outcome, RequestId, Timer, Tx};
 use super::super::names::DEFAULT_GROUP;
 use super::super::note::Note;
 use super::super::observe::{ConfigSource, Enforcement, Observation};
@@ -55,6 +56,24 @@ impl World {
             ctx.note(me, || Note::InjectedFault(step));
             return self.fail(ctx, me, step, cause, None);
         }
+        let max = self.setup.step_faults.local_work_max_ticks;
+        if max > 0 && step.is_local_work() {
+            let ticks = ctx.choose(choice::local_work(me, step, visit), max as u32 + 1);
+            if ticks > 0 {
+                crate::model::probe::Probe::LocalWorkTookTime.hit(ctx);
+                let names = &self.setup.names;
+                let text = format!("{} works locally for {ticks} ticks", names.node_str(me));
+                ctx.note(me, || Note::Cluster(text));
+                ctx.set_timer(me, u64::from(ticks), Timer::LocalWorkDone { step });
+                return;
+            }
+        }
+        self.begin(ctx, me, step)
+    }
+
+    /// The work of `step`, once its fault point passed and its local time,
+    /// if any, elapsed.
+    pub(in crate::model) fn begin(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, step: Step) {
         match step {
             Step::ApplyServerPreseed => self.apply_server_preseed(ctx, me),
             Step::RegisterRevert => self.list_local_storage(ctx, me),
@@ -136,7 +155,7 @@ impl World {
     pub(super) fn transaction(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, tx: Tx) {
         let id = self.joiner(me).request.start(ctx, me, None);
         let on_behalf_of = None;
-        let leader = self.setup.leader;
+        let leader = self.leader;
         self.transmit(ctx, me, leader, Msg::Tx { id, tx, on_behalf_of });
     }
 
