@@ -191,3 +191,25 @@ fn the_determinism_check_names_the_event_where_two_runs_part() {
     assert!(parting.contains("part at event"), "{parting}");
     assert_eq!(campaign.tally.nondeterministic.count(), 1);
 }
+
+#[test]
+fn a_campaign_keeps_the_smallest_seeds_only_however_many_runs_fail() {
+    use joinsim::explore::tally::{FAILING_SEEDS_KEPT, GROUP_SEEDS_KEPT};
+    // deferred-validation-race fails in about 59% of runs: some 3,000 of 5,000.
+    let scenario = common::bundled("deferred-validation-race");
+    let campaign = run_campaign(&scenario, &common::campaign(1, 5000, 2), &joinsim::explore::campaign::Quiet);
+    let failing = &campaign.tally.failing_seeds;
+    assert!(failing.count() > 2 * FAILING_SEEDS_KEPT as u64, "{}", failing.count());
+    let kept: Vec<u64> = failing.seeds().collect();
+    assert_eq!(kept.len(), FAILING_SEEDS_KEPT);
+    let smallest: Vec<u64> = (1..=5000)
+        .filter(|&seed| !run(&scenario, &Schedule::Seed(seed), RunOptions::default()).violations.is_empty())
+        .take(FAILING_SEEDS_KEPT)
+        .collect();
+    assert_eq!(kept, smallest, "the kept seeds are the smallest failing ones");
+    for group in campaign.tally.groups.values() {
+        assert_eq!(group.seeds.seeds().count(), GROUP_SEEDS_KEPT);
+        assert_eq!(group.first_seed(), smallest[0]);
+        assert!(group.count() > 2000);
+    }
+}
