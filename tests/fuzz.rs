@@ -54,27 +54,33 @@ fn scenario_with_expect(dir: &tempfile::TempDir, base: &str, expect: &str) -> St
     path.to_str().unwrap().to_string()
 }
 
+/// Runs `joinsim args`, checks its exit code and that its output holds
+/// `needle`; the output.
+fn fuzz_says(args: &[&str], code: i32, needle: &str) -> String {
+    let o = joinsim(args);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {out}");
+    assert!(out.contains(needle), "{args:?}: no {needle:?} in {out}");
+    out
+}
+
 #[test]
 fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
     let dir = tempfile::tempdir().unwrap();
     let unexpected = scenario_with_expect(&dir, "issue-1390", "spurious-join-failure = \"always\"");
     let out = dir.path().join("failures");
     let out = out.to_str().unwrap();
-    let o = joinsim(&["fuzz", &unexpected, "--seeds", "50", "--out", out]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)"),
-        "{}",
-        text(&o)
+    fuzz_says(
+        &["fuzz", &unexpected, "--seeds", "50", "--out", out],
+        1,
+        "unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)",
     );
 
     let missing = scenario_with_expect(&dir, "issue-1390-features-only", "join-leftovers = \"40%..60%\"");
-    let o = joinsim(&["fuzz", &missing, "--seeds", "500", "--out", out]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("join-leftovers: 0 of 500 runs (0.00%), outside its band 40%..60%"),
-        "{}",
-        text(&o)
+    fuzz_says(
+        &["fuzz", &missing, "--seeds", "500", "--out", out],
+        1,
+        "join-leftovers: 0 of 500 runs (0.00%), outside its band 40%..60%",
     );
 }
 
@@ -103,27 +109,27 @@ fn a_rate_moved_out_of_its_band_fails_the_campaign_with_the_reason() {
         "groups-first-race",
         "unsynced-group-validation = \"15%..25%\"\nspurious-join-failure = \"0%..2%\"",
     );
-    let o = joinsim(&["fuzz", &banded, "--seeds", "3000", "--out", out]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(
-        text(&o).contains("rate groups-first-race-edited unsynced-group-validation: 6"),
-        "{}",
-        text(&o)
+    let passed = fuzz_says(
+        &["fuzz", &banded, "--seeds", "3000", "--out", out],
+        0,
+        "rate groups-first-race-edited unsynced-group-validation: 6",
     );
-    assert!(text(&o).contains("within its band 15%..25%"), "{}", text(&o));
+    assert!(passed.contains("within its band 15%..25%"), "{passed}");
 
-    let o = joinsim(&[
-        "fuzz",
-        &banded,
-        "--seeds",
-        "3000",
-        "--variant",
-        "features-only",
-        "--out",
-        out,
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out_text = text(&o);
+    let out_text = fuzz_says(
+        &[
+            "fuzz",
+            &banded,
+            "--seeds",
+            "3000",
+            "--variant",
+            "features-only",
+            "--out",
+            out,
+        ],
+        1,
+        "FAILED groups-first-race-edited",
+    );
     assert_eq!(
         reason(&out_text, "groups-first-race-edited", "unsynced-group-validation").trim(),
         "unsynced-group-validation: 0 of 3000 runs (0.00%), outside its band 15%..25% \
@@ -135,19 +141,22 @@ fn a_rate_moved_out_of_its_band_fails_the_campaign_with_the_reason() {
 fn a_bundled_band_too_narrow_for_a_short_campaign_still_catches_a_race_that_stopped() {
     // 2000 runs cannot check the pinned 19.84%..20.25% exactly; widened for
     // 2000 runs it still refuses a rate of 0.
-    let o = joinsim(&[
+    let race = [
         "fuzz",
         "scenarios/groups-first-race.toml",
         "--seeds",
         "2000",
-        "--variant",
-        "features-only",
         "--no-shrink",
-        "--out",
-        tempfile::tempdir().unwrap().path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = text(&o);
+    ];
+    let out = fuzz_says(
+        &[
+            &race[..],
+            &["--variant", "features-only", "--out", "target/tmp/stopped-race"],
+        ]
+        .concat(),
+        1,
+        "FAILED groups-first-race",
+    );
     let line = reason(&out, "groups-first-race", "unsynced-group-validation");
     assert!(
         line.contains("0 of 2000 runs (0.00%), outside 16.14%..23.98%: "),
@@ -157,14 +166,7 @@ fn a_bundled_band_too_narrow_for_a_short_campaign_still_catches_a_race_that_stop
         line.contains("its band 19.84%..20.25% widened for this few runs (an exact check needs 610189 runs)"),
         "{line}"
     );
-    let o = joinsim(&[
-        "fuzz",
-        "scenarios/groups-first-race.toml",
-        "--seeds",
-        "2000",
-        "--no-shrink",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    fuzz_says(&race, 0, "rate groups-first-race unsynced-group-validation: ");
 }
 
 fn failures(summary: &Value) -> Vec<(String, String, u64, u64)> {
