@@ -84,15 +84,16 @@ fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
     );
 }
 
-/// The line of the summary that says why `scenario` failed, for `invariant`.
-fn reason<'a>(out: &'a str, scenario: &str, invariant: &str) -> &'a str {
+/// The line of the summary that says why `scenario` failed, starting with
+/// `subject` (an invariant or a failure group) and a colon.
+fn reason<'a>(out: &'a str, scenario: &str, subject: &str) -> &'a str {
     let failed = out
         .find(&format!("FAILED {scenario} "))
         .unwrap_or_else(|| panic!("{scenario} failed: {out}"));
     out[failed..]
         .lines()
-        .find(|l| l.trim_start().starts_with(&format!("{invariant}:")))
-        .unwrap_or_else(|| panic!("a reason for {invariant}: {out}"))
+        .find(|l| l.trim_start().starts_with(&format!("{subject}:")))
+        .unwrap_or_else(|| panic!("a reason for {subject}: {out}"))
 }
 
 #[test]
@@ -134,6 +135,35 @@ fn a_rate_moved_out_of_its_band_fails_the_campaign_with_the_reason() {
         reason(&out_text, "groups-first-race-edited", "unsynced-group-validation").trim(),
         "unsynced-group-validation: 0 of 3000 runs (0.00%), outside its band 15%..25% \
          (measured here: 0%..0% at +-5 standard errors)"
+    );
+}
+
+#[test]
+fn a_failure_group_out_of_its_band_fails_the_campaign_though_its_invariant_is_in_band() {
+    // revert-overtakes-accept's join-leftovers has two groups; pinning the
+    // rarer one (J10, about 0.03%) at 1%..2% (an exact check over 9456 runs
+    // or more) fails it alone.
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = scenario_with_expect(
+        &dir,
+        "revert-overtakes-accept",
+        "join-leftovers = \"0%..5%\"\n\"join-leftovers on joiner at J10 AddNodeToClusterGroup(default)\" = \"1%..2%\"",
+    );
+    let out = fuzz_says(
+        &["fuzz", &pinned, "--seeds", "10000", "--no-shrink"],
+        1,
+        "rate revert-overtakes-accept-edited join-leftovers: ",
+    );
+    let line = reason(
+        &out,
+        "revert-overtakes-accept-edited",
+        "join-leftovers on joiner at J10 AddNodeToClusterGroup(default)",
+    );
+    assert!(line.contains(" of 10000 runs (0.0"), "{line}");
+    assert!(line.contains("outside its band 1%..2% (measured here: "), "{line}");
+    assert!(
+        !out.contains("  join-leftovers: "),
+        "the invariant's own band held: {out}"
     );
 }
 

@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use super::ScenarioOutcome;
 use crate::check::Invariant;
-use crate::explore::{BandReport, FailureGroup, FailureKey};
+use crate::explore::{BandReport, FailureGroup, FailureKey, concerns};
 use crate::run::{RunOptions, Schedule, run};
 use crate::scenario::{Expect, Scenario, percent};
 use crate::shrink::{Budget, shrink};
@@ -196,8 +196,8 @@ fn expectations(out: &mut String, o: &ScenarioOutcome) {
     for invariant in Invariant::ALL {
         let violating = tally.violating(invariant);
         let expect = o.scenario.expect.of(invariant);
-        let band = o.bands.iter().find(|b| b.invariant == invariant);
-        let failed = o.problems.iter().any(|p| p.starts_with(&format!("{invariant}:")));
+        let band = o.bands.iter().find(|b| b.invariant == invariant && b.group.is_none());
+        let failed = o.problems.iter().any(|p| concerns(p, invariant));
         let _ = writeln!(
             out,
             "<tr><td>{invariant}</td><td>{}</td><td class=\"num\">{violating}</td><td class=\"num\">{}</td>\
@@ -290,6 +290,22 @@ fn group_article(
         group.count(),
         percent(group.count(), o.campaign.tally.runs),
     );
+    if let Some(band) = o
+        .bands
+        .iter()
+        .find(|b| b.group.as_deref() == Some(key.label().as_str()))
+    {
+        let _ = writeln!(
+            out,
+            "<p>band: {} {}</p>",
+            escape(&band.describe()),
+            if band.check.met() {
+                "<span class=\"pass\">met</span>"
+            } else {
+                "<span class=\"fail\">not met</span>"
+            }
+        );
+    }
     let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
     let _ = writeln!(
         out,
