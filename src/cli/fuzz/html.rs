@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use super::ScenarioOutcome;
 use crate::check::Invariant;
-use crate::explore::{BandReport, FailureGroup, FailureKey, concerns};
+use crate::explore::{BandReport, FailureGroup, FailureKey};
 use crate::run::{RunOptions, Schedule, run};
 use crate::scenario::{Expect, Scenario, percent};
 use crate::shrink::{Budget, shrink};
@@ -197,7 +197,8 @@ fn expectations(out: &mut String, o: &ScenarioOutcome) {
         let violating = tally.violating(invariant);
         let expect = o.scenario.expect.of(invariant);
         let band = o.bands.iter().find(|b| b.invariant == invariant && b.group.is_none());
-        let failed = o.problems.iter().any(|p| concerns(p, invariant));
+        // The invariant's own expectation; its groups' bands show with them.
+        let failed = o.problems.iter().any(|p| p.starts_with(&format!("{invariant}:")));
         let _ = writeln!(
             out,
             "<tr><td>{invariant}</td><td>{}</td><td class=\"num\">{violating}</td><td class=\"num\">{}</td>\
@@ -272,39 +273,31 @@ fn group_article(
 ) {
     let scenario = o.scenario.with_swarm(o.swarm);
     let expected = o.scenario.expect.of(key.invariant).allows_violations();
+    let band = o
+        .bands
+        .iter()
+        .find(|b| b.group.as_deref() == Some(key.label().as_str()));
+    let band_met = band.is_none_or(|b| b.check.met());
     let seed = group.first_seed();
     let drawn = group_run(&scenario, key, seed, page.shrink);
+    let status = match (expected, band_met) {
+        (false, _) => "<span class=\"fail\">UNEXPECTED</span>",
+        (true, false) => "<span class=\"fail\">outside its band</span>",
+        (true, true) => "<span class=\"pass\">expected</span>",
+    };
     let _ = writeln!(
         out,
-        "<article class=\"group{}\" id=\"{id}\" data-group=\"{}\">\n<details{}>\n<summary><b>{}</b> · {} · \
+        "<article class=\"group{}\" id=\"{id}\" data-group=\"{}\">\n<details{}>\n<summary><b>{}</b> · {status} · \
          {} run(s) ({}) · first seed {seed}</summary>",
-        if expected { "" } else { " unexpected" },
+        if expected && band_met { "" } else { " unexpected" },
         escape(&key.label()),
-        if expected { "" } else { " open" },
+        if expected && band_met { "" } else { " open" },
         escape(&key.label()),
-        if expected {
-            "<span class=\"pass\">expected</span>"
-        } else {
-            "<span class=\"fail\">UNEXPECTED</span>"
-        },
         group.count(),
         percent(group.count(), o.campaign.tally.runs),
     );
-    if let Some(band) = o
-        .bands
-        .iter()
-        .find(|b| b.group.as_deref() == Some(key.label().as_str()))
-    {
-        let _ = writeln!(
-            out,
-            "<p>band: {} {}</p>",
-            escape(&band.describe()),
-            if band.check.met() {
-                "<span class=\"pass\">met</span>"
-            } else {
-                "<span class=\"fail\">not met</span>"
-            }
-        );
+    if let Some(band) = band {
+        let _ = writeln!(out, "<p>band: {}</p>", escape(&band.describe()));
     }
     let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
     let _ = writeln!(
