@@ -236,13 +236,11 @@ fn help_scenario_describes_the_format_and_scenario_checks_files() {
 fn run_prints_the_answer_of_each_admin_command() {
     // A run where bob deletes the group alice created: both answers show.
     let both_ok = |r: &joinsim::run::RunResult| {
-        let admins = r.world.nodes.iter().filter_map(|n| match n {
+        let mut admins = r.world.nodes.iter().filter_map(|n| match n {
             joinsim::model::Node::Admin(a) => Some(a),
             _ => None,
         });
-        admins
-            .map(|a| a.results.first().is_some_and(|x| x.is_ok()))
-            .all(|ok| ok)
+        admins.all(|a| a.results.first().is_some_and(|x| x.is_ok()))
     };
     let seed = common::first_seed("lossy-admin", both_ok).to_string();
     let o = joinsim(&["run", "scenarios/lossy-admin.toml", "--seed", &seed]);

@@ -50,10 +50,20 @@ fn bundled_scenarios_meet_their_expectations() {
 
 fn scenario_with_expect(dir: &tempfile::TempDir, base: &str, expect: &str) -> String {
     let source = std::fs::read_to_string(format!("scenarios/{base}.toml")).unwrap();
-    let body = source.split("[expect]").next().unwrap();
+    let body = source.split("\n[expect]\n").next().unwrap();
     let path = dir.path().join(format!("{base}-edited.toml"));
     std::fs::write(&path, format!("{body}\n[expect]\n{expect}\n")).unwrap();
     path.to_str().unwrap().to_string()
+}
+
+/// Runs `joinsim args`, checks its exit code and that its output holds
+/// `needle`; the output.
+fn fuzz_says(args: &[&str], code: i32, needle: &str) -> String {
+    let o = joinsim(args);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {out}");
+    assert!(out.contains(needle), "{args:?}: no {needle:?} in {out}");
+    out
 }
 
 #[test]
@@ -62,33 +72,30 @@ fn an_unexpected_violation_or_a_missing_one_fails_the_campaign() {
     let unexpected = scenario_with_expect(&dir, "issue-1390", "spurious-join-failure = \"always\"");
     let out = dir.path().join("failures");
     let out = out.to_str().unwrap();
-    let o = joinsim(&["fuzz", &unexpected, "--seeds", "50", "--out", out]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)"),
-        "{}",
-        text(&o)
+    fuzz_says(
+        &["fuzz", &unexpected, "--seeds", "50", "--out", out],
+        1,
+        "unsynced-group-validation: unexpected violation in 50 of 50 runs (first seed 1)",
     );
 
     let missing = scenario_with_expect(&dir, "issue-1390-features-only", "join-leftovers = \"40%..60%\"");
-    let o = joinsim(&["fuzz", &missing, "--seeds", "500", "--out", out]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("join-leftovers: 0 of 500 runs (0.00%), outside its band 40%..60%"),
-        "{}",
-        text(&o)
+    fuzz_says(
+        &["fuzz", &missing, "--seeds", "500", "--out", out],
+        1,
+        "join-leftovers: 0 of 500 runs (0.00%), outside its band 40%..60%",
     );
 }
 
-/// The line of the summary that says why `scenario` failed, for `invariant`.
-fn reason<'a>(out: &'a str, scenario: &str, invariant: &str) -> &'a str {
+/// The line of the summary that says why `scenario` failed, starting with
+/// `subject` (an invariant or a failure group) and a colon.
+fn reason<'a>(out: &'a str, scenario: &str, subject: &str) -> &'a str {
     let failed = out
         .find(&format!("FAILED {scenario} "))
         .unwrap_or_else(|| panic!("{scenario} failed: {out}"));
     out[failed..]
         .lines()
-        .find(|l| l.trim_start().starts_with(&format!("{invariant}:")))
-        .unwrap_or_else(|| panic!("a reason for {invariant}: {out}"))
+        .find(|l| l.trim_start().starts_with(&format!("{subject}:")))
+        .unwrap_or_else(|| panic!("a reason for {subject}: {out}"))
 }
 
 #[test]
@@ -105,29 +112,27 @@ fn a_rate_moved_out_of_its_band_fails_the_campaign_with_the_reason() {
         "groups-first-race",
         "unsynced-group-validation = \"15%..25%\"\nspurious-join-failure = \"0%..2%\"",
     );
-    let o = joinsim(&["fuzz", &banded, "--seeds", "3000", "--out", out]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(
-        text(&o).contains("rate groups-first-race-edited unsynced-group-validation: ")
-            && text(&o).contains("of 3000 runs (")
-            && text(&o).contains("within its band 15%..25%"),
-        "{}",
-        text(&o)
+    let passed = fuzz_says(
+        &["fuzz", &banded, "--seeds", "3000", "--out", out],
+        0,
+        "rate groups-first-race-edited unsynced-group-validation: ",
     );
-    assert!(text(&o).contains("within its band 15%..25%"), "{}", text(&o));
+    assert!(passed.contains("within its band 15%..25%"), "{passed}");
 
-    let o = joinsim(&[
-        "fuzz",
-        &banded,
-        "--seeds",
-        "3000",
-        "--variant",
-        "features-only",
-        "--out",
-        out,
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out_text = text(&o);
+    let out_text = fuzz_says(
+        &[
+            "fuzz",
+            &banded,
+            "--seeds",
+            "3000",
+            "--variant",
+            "features-only",
+            "--out",
+            out,
+        ],
+        1,
+        "FAILED groups-first-race-edited",
+    );
     assert_eq!(
         reason(&out_text, "groups-first-race-edited", "unsynced-group-validation").trim(),
         "unsynced-group-validation: 0 of 3000 runs (0.00%), outside its band 15%..25% \
@@ -136,39 +141,62 @@ fn a_rate_moved_out_of_its_band_fails_the_campaign_with_the_reason() {
 }
 
 #[test]
+fn a_failure_group_out_of_its_band_fails_the_campaign_though_its_invariant_is_in_band() {
+    // lossy-admin's join-leftovers has several groups; the J10 one breaks in
+    // a few percent of runs. Pinning it at 50%..60% (an exact check over
+    // 1584 runs or more) fails it alone, while the invariant's own band
+    // holds.
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = scenario_with_expect(
+        &dir,
+        "lossy-admin",
+        "join-leftovers = \"0%..20%\"\njoiner-not-standalone = \"0%..40%\"\ndangling-group-reference = \"0%..20%\"\n\"join-leftovers on joiner at J10 AddNodeToClusterGroup(default)\" = \"50%..60%\"",
+    );
+    let out = fuzz_says(
+        &["fuzz", &pinned, "--seeds", "10000", "--no-shrink"],
+        1,
+        "rate lossy-admin-edited join-leftovers: ",
+    );
+    let line = reason(
+        &out,
+        "lossy-admin-edited",
+        "join-leftovers on joiner at J10 AddNodeToClusterGroup(default)",
+    );
+    assert!(line.contains(" of 10000 runs ("), "{line}");
+    assert!(line.contains("outside its band 50%..60% (measured here: "), "{line}");
+    assert!(
+        !out.contains("  join-leftovers: "),
+        "the invariant's own band held: {out}"
+    );
+}
+
+#[test]
 fn a_bundled_band_too_narrow_for_a_short_campaign_still_catches_a_race_that_stopped() {
     // 2000 runs cannot check the pinned 19.84%..20.25% exactly; widened for
     // 2000 runs it still refuses a rate of 0.
-    let o = joinsim(&[
+    let race = [
         "fuzz",
         "scenarios/groups-first-race.toml",
         "--seeds",
         "2000",
-        "--variant",
-        "features-only",
         "--no-shrink",
-        "--out",
-        tempfile::tempdir().unwrap().path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = text(&o);
+    ];
+    let out = fuzz_says(
+        &[
+            &race[..],
+            &["--variant", "features-only", "--out", "target/tmp/stopped-race"],
+        ]
+        .concat(),
+        1,
+        "FAILED groups-first-race",
+    );
     let line = reason(&out, "groups-first-race", "unsynced-group-validation");
+    assert!(line.contains("0 of 2000 runs (0.00%), outside "), "{line}");
     assert!(
-        line.contains("0 of 2000 runs (0.00%), outside 16.14%..23.98%: "),
+        line.contains("widened for this few runs (an exact check needs "),
         "{line}"
     );
-    assert!(
-        line.contains("its band 19.84%..20.25% widened for this few runs (an exact check needs 610189 runs)"),
-        "{line}"
-    );
-    let o = joinsim(&[
-        "fuzz",
-        "scenarios/groups-first-race.toml",
-        "--seeds",
-        "2000",
-        "--no-shrink",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    fuzz_says(&race, 0, "rate groups-first-race unsynced-group-validation: ");
 }
 
 fn failures(summary: &Value) -> Vec<(String, String, u64, u64)> {

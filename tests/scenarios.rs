@@ -185,6 +185,18 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("expect.spurious-join-failure"),
             "the low end is above the high end",
         ),
+        (
+            "group-band-on-never.toml",
+            Some(12),
+            Some("expect.join-leftovers on joiner at J10 AddNodeToClusterGroup(default)"),
+            "a band for a failure group of join-leftovers needs join-leftovers itself to allow violations",
+        ),
+        (
+            "group-band-unknown-role.toml",
+            Some(13),
+            Some("expect.join-leftovers on worker at J10 AddNodeToClusterGroup(default)"),
+            "unknown role \"worker\" (known: joiner, member, leader, admin, cluster)",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);

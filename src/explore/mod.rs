@@ -10,4 +10,4 @@ pub mod verdict;
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
 pub use seeds::{SeedRange, Shard};
 pub use tally::{FailureGroup, FailureKey, SmallestSeeds, Tally};
-pub use verdict::{BandCheck, BandReport, bands, check_band, judge, warnings};
+pub use verdict::{BandCheck, BandReport, bands, check_band, concerns, judge, warnings};

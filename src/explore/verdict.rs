@@ -37,6 +37,8 @@ impl BandCheck {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BandReport {
     pub invariant: Invariant,
+    /// The failure group's label, when the band is pinned for one group.
+    pub group: Option<String>,
     pub band: Band,
     pub violating: u64,
     pub runs: u64,
@@ -44,11 +46,16 @@ pub struct BandReport {
 }
 
 impl BandReport {
+    /// What the band is about: the invariant, or the failure group.
+    pub fn subject(&self) -> String {
+        self.group.clone().unwrap_or_else(|| self.invariant.name().to_string())
+    }
+
     /// One line for summaries: rate, band, how it was checked.
     pub fn describe(&self) -> String {
         let observed = format!(
             "{}: {} of {} runs ({})",
-            self.invariant,
+            self.subject(),
             self.violating,
             self.runs,
             percent(self.violating, self.runs)
@@ -103,22 +110,40 @@ pub fn check_band(band: Band, violating: u64, runs: u64) -> BandCheck {
     }
 }
 
-/// Every rate band of the scenario, checked against the campaign.
+/// Every rate band of the scenario, checked against the campaign: the
+/// invariants' first, then the failure groups'.
 pub fn bands(scenario: &Scenario, campaign: &Campaign) -> Vec<BandReport> {
     let tally = &campaign.tally;
-    Invariant::ALL
+    let report = |invariant, group, band, violating| BandReport {
+        invariant,
+        group,
+        band,
+        violating,
+        runs: tally.runs,
+        check: check_band(band, violating, tally.runs),
+    };
+    let mut out: Vec<BandReport> = Invariant::ALL
         .into_iter()
         .filter_map(|invariant| match scenario.expect.of(invariant) {
-            Expect::Rate(band) => Some(BandReport {
-                invariant,
-                band,
-                violating: tally.violating(invariant),
-                runs: tally.runs,
-                check: check_band(band, tally.violating(invariant), tally.runs),
-            }),
+            Expect::Rate(band) => Some(report(invariant, None, band, tally.violating(invariant))),
             _ => None,
         })
-        .collect()
+        .collect();
+    for g in &scenario.expect.groups {
+        let violating = tally
+            .groups
+            .iter()
+            .find(|(key, _)| key.label() == g.label)
+            .map_or(0, |(_, group)| group.count());
+        out.push(report(g.invariant, Some(g.label.clone()), g.band, violating));
+    }
+    out
+}
+
+/// Whether a problem line of [`judge`] is about `invariant` (itself, or
+/// one of its failure groups).
+pub fn concerns(problem: &str, invariant: Invariant) -> bool {
+    problem.starts_with(&format!("{invariant}:")) || problem.starts_with(&format!("{invariant} on "))
 }
 
 /// Checks a campaign against its scenario's expectations: why it failed,

@@ -224,7 +224,7 @@ impl Member {
     /// The mutex was released while handlers wait: the release's number
     /// and how many wait.
     pub fn pending_handoff(&self) -> Option<(u32, usize)> {
-        self.handoff_due.then(|| (self.releases, self.mutex_waiters.len()))
+        self.handoff_due.then_some((self.releases, self.mutex_waiters.len()))
     }
 
     /// Gives the released mutex to the `pick`-th waiter (0: the first to

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::error::{ScenarioError, line_of};
-use super::expect::{Expect, Expectations};
+use super::expect::{Expect, Expectations, GroupBand};
 use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text};
 use super::warn;
 use super::{CrashPlan, Limits, Scenario};
@@ -884,10 +884,23 @@ fn unknown_step(text: &str) -> String {
     }
 }
 
+/// `[expect]`: per invariant `always`, `never` or a band; per failure group
+/// (`"INVARIANT on ROLE at STEP"`) a band, whose invariant must allow
+/// violations.
 fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations> {
     let mut expect = Expectations::default();
+    let mut groups = Vec::new();
     for (k, v) in &parsed.expect {
         let key = format!("expect.{}", k.get_ref());
+        if let Some(group) = GroupBand::parse_key(k.get_ref()) {
+            let (invariant, label) = group.map_err(|message| c.at(k, &key, message))?;
+            let band = match Expect::parse(v.get_ref()).map_err(|message| c.at(v, &key, message))? {
+                Expect::Rate(band) => band,
+                _ => return Err(c.at(v, &key, "a failure group takes a rate band, e.g. \"0.4%..0.7%\"")),
+            };
+            groups.push((k, GroupBand { label, invariant, band }));
+            continue;
+        }
         let invariant = Invariant::parse(k.get_ref()).ok_or_else(|| {
             let known: Vec<&str> = Invariant::ALL.iter().map(|i| i.name()).collect();
             c.at(
@@ -896,7 +909,20 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
                 format!("unknown invariant \"{}\" (known: {})", k.get_ref(), known.join(", ")),
             )
         })?;
-        expect.0[invariant.index()] = Expect::parse(v.get_ref()).map_err(|message| c.at(v, &key, message))?;
+        expect.invariants[invariant.index()] = Expect::parse(v.get_ref()).map_err(|message| c.at(v, &key, message))?;
+    }
+    for (k, group) in groups {
+        if !expect.of(group.invariant).allows_violations() {
+            return Err(c.at(
+                k,
+                &format!("expect.{}", k.get_ref()),
+                format!(
+                    "a band for a failure group of {0} needs {0} itself to allow violations (a band or always)",
+                    group.invariant
+                ),
+            ));
+        }
+        expect.groups.push(group);
     }
     Ok(expect)
 }

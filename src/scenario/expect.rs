@@ -192,13 +192,52 @@ fn parse_percent(text: &str) -> Option<u64> {
     (ppm <= PPM_PER_WHOLE).then_some(ppm)
 }
 
-/// One expectation per invariant (`never` unless the scenario says).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Expectations(pub [Expect; Invariant::ALL.len()]);
+/// The roles a failure group names (see `explore::campaign::role_of`).
+pub const GROUP_ROLES: [&str; 5] = ["joiner", "member", "leader", "admin", "cluster"];
+
+/// A band pinned for one failure group rather than a whole invariant, so
+/// that one finding vanishing among several of an invariant still shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupBand {
+    /// The group as summaries name it: `join-leftovers on joiner at J7
+    /// clusterAcceptMember` (`... at the end of the run` for no step).
+    pub label: String,
+    pub invariant: Invariant,
+    pub band: Band,
+}
+
+impl GroupBand {
+    /// Reads a group key `INVARIANT on ROLE at STEP`; `None` when `key` is
+    /// not of that form, an error when it is but names no group.
+    pub fn parse_key(key: &str) -> Option<Result<(Invariant, String), String>> {
+        let (invariant, rest) = key.split_once(" on ")?;
+        Some((|| {
+            let invariant = Invariant::parse(invariant).ok_or_else(|| format!("unknown invariant \"{invariant}\""))?;
+            let (role, step) = rest
+                .split_once(" at ")
+                .ok_or_else(|| format!("a failure group reads \"INVARIANT on ROLE at STEP\", got \"{key}\""))?;
+            if !GROUP_ROLES.contains(&role) {
+                return Err(format!("unknown role \"{role}\" (known: {})", GROUP_ROLES.join(", ")));
+            }
+            if step.trim().is_empty() {
+                return Err("the failure group names no step".to_string());
+            }
+            Ok((invariant, key.to_string()))
+        })())
+    }
+}
+
+/// One expectation per invariant (`never` unless the scenario says), and
+/// bands pinned for single failure groups.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Expectations {
+    pub invariants: [Expect; Invariant::ALL.len()],
+    pub groups: Vec<GroupBand>,
+}
 
 impl Expectations {
     pub fn of(&self, invariant: Invariant) -> Expect {
-        self.0[invariant.index()]
+        self.invariants[invariant.index()]
     }
 }
 

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 pub use error::ScenarioError;
 pub use expect::{
-    BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, fraction_percent, percent,
+    BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, GroupBand, fraction_percent,
+    percent,
 };
 pub use reference::reference;
 pub use warn::ScenarioWarning;

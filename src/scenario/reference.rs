@@ -105,6 +105,10 @@ spurious-join-failure = "0.479%..0.552%" a rate band: the fraction of a campaign
                                 runs only against the band widened by a
                                 Bernstein margin (the summary says which)
 join-liveness = "never"                  no run breaks it
+"join-leftovers on joiner at J7 clusterAcceptMember" = "0.038%..0.061%"
+                                a band for one failure group, named as the summary
+                                names it (INVARIANT on ROLE at STEP); its invariant
+                                must allow violations
 "#;
 
 /// The whole reference: the format, then the names it accepts.

@@ -196,7 +196,8 @@ fn expectations(out: &mut String, o: &ScenarioOutcome) {
     for invariant in Invariant::ALL {
         let violating = tally.violating(invariant);
         let expect = o.scenario.expect.of(invariant);
-        let band = o.bands.iter().find(|b| b.invariant == invariant);
+        let band = o.bands.iter().find(|b| b.invariant == invariant && b.group.is_none());
+        // The invariant's own expectation; its groups' bands show with them.
         let failed = o.problems.iter().any(|p| p.starts_with(&format!("{invariant}:")));
         let _ = writeln!(
             out,
@@ -272,24 +273,32 @@ fn group_article(
 ) {
     let scenario = o.scenario.with_swarm(o.swarm);
     let expected = o.scenario.expect.of(key.invariant).allows_violations();
+    let band = o
+        .bands
+        .iter()
+        .find(|b| b.group.as_deref() == Some(key.label().as_str()));
+    let band_met = band.is_none_or(|b| b.check.met());
     let seed = group.first_seed();
     let drawn = group_run(&scenario, key, seed, page.shrink);
+    let status = match (expected, band_met) {
+        (false, _) => "<span class=\"fail\">UNEXPECTED</span>",
+        (true, false) => "<span class=\"fail\">outside its band</span>",
+        (true, true) => "<span class=\"pass\">expected</span>",
+    };
     let _ = writeln!(
         out,
-        "<article class=\"group{}\" id=\"{id}\" data-group=\"{}\">\n<details{}>\n<summary><b>{}</b> · {} · \
+        "<article class=\"group{}\" id=\"{id}\" data-group=\"{}\">\n<details{}>\n<summary><b>{}</b> · {status} · \
          {} run(s) ({}) · first seed {seed}</summary>",
-        if expected { "" } else { " unexpected" },
+        if expected && band_met { "" } else { " unexpected" },
         escape(&key.label()),
-        if expected { "" } else { " open" },
+        if expected && band_met { "" } else { " open" },
         escape(&key.label()),
-        if expected {
-            "<span class=\"pass\">expected</span>"
-        } else {
-            "<span class=\"fail\">UNEXPECTED</span>"
-        },
         group.count(),
         percent(group.count(), o.campaign.tally.runs),
     );
+    if let Some(band) = band {
+        let _ = writeln!(out, "<p>band: {}</p>", escape(&band.describe()));
+    }
     let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
     let _ = writeln!(
         out,

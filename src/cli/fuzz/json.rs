@@ -79,6 +79,7 @@ fn band(b: &BandReport) -> Value {
     };
     json!({
         "invariant": b.invariant.name(),
+        "group": b.group,
         "band": b.band.to_string(),
         "violating_runs": b.violating,
         "runs": b.runs,

@@ -5,6 +5,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::ScenarioOutcome;
 use crate::check::Invariant;
+use crate::explore::concerns;
 
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let mut report = Report::new("joinsim fuzz");
@@ -12,16 +13,20 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         let mut suite = TestSuite::new(format!("{} [{}]", o.scenario.name, o.scenario.variant()));
         suite.set_time(o.campaign.elapsed);
         for invariant in Invariant::ALL {
-            let problem = o.problems.iter().find(|p| p.starts_with(&format!("{invariant}:")));
+            let problems: Vec<&str> = o
+                .problems
+                .iter()
+                .filter(|p| concerns(p, invariant))
+                .map(|p| p.as_str())
+                .collect();
             let expect = o.scenario.expect.of(invariant).name();
             let violating = o.campaign.tally.violating(invariant);
-            let status = match problem {
-                None => TestCaseStatus::success(),
-                Some(p) => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(p.clone());
-                    s
-                }
+            let status = if problems.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(problems.join("\n"));
+                s
             };
             let mut case = TestCase::new(invariant.name(), status);
             case.set_classname(o.scenario.name.clone());
