@@ -87,7 +87,13 @@ impl Cluster {
     }
 
     fn run(&mut self, tx: Tx) -> Outcome {
-        execute(&mut self.db, &tx, 0, &self.names, &mut Vec::new())
+        execute(
+            &mut self.db,
+            &tx,
+            (0, &joinsim::model::Variant::FEATURES_ONLY.differences),
+            &self.names,
+            &mut Vec::new(),
+        )
     }
 
     fn error(&mut self, tx: Tx) -> String {

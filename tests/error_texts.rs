@@ -272,7 +272,13 @@ fn cluster() -> (Scenario, Db) {
 
 fn execute(s: &Scenario, db: &mut Db, tx: Tx) -> Result<(), String> {
     let mut shared = Arc::new(db.clone());
-    let outcome = tx::execute(&mut shared, &tx, 2, &s.setup.names, &mut Vec::new());
+    let outcome = tx::execute(
+        &mut shared,
+        &tx,
+        (2, &s.setup.variant.differences),
+        &s.setup.names,
+        &mut Vec::new(),
+    );
     *db = Db::clone(&shared);
     outcome.map(|_: Answer| ()).map_err(|e| e.to_string())
 }

@@ -89,7 +89,12 @@ pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
 
 /// Runs one of the operator's writing transactions on a copy of the
 /// database; the caller commits it only on success.
-pub(super) fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+pub(super) fn write(
+    db: &mut Db,
+    tx: &Tx,
+    names: &Names,
+    differences: &super::variant::Differences,
+) -> Result<(), ApiError> {
     match *tx {
         Tx::CreateGroup { group } => create_group(db, group),
         Tx::DeleteGroup { group } => delete_group(db, group, names),
@@ -109,6 +114,10 @@ pub(super) fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError>
             Ok(())
         }
         Tx::WriteProject { project, ref config } => {
+            if differences.project_write_rechecks_groups {
+                // The fix: the groups are checked again where they are written.
+                validate_project_config(config, db.group_set(), names, KeysChecked::All).map_err(ApiError::new)?;
+            }
             // api_project.go:865-868; projects.go:186-189.
             let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
                 return fail(format!(

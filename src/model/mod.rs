@@ -277,7 +277,14 @@ impl World {
             probe::Probe::TransactionRetried.hit(ctx);
         }
         let before = self.db.version;
-        let outcome = tx::execute(&mut self.db, &tx, from, &self.setup.names, &mut self.observations);
+        let differences = self.setup.variant.differences;
+        let outcome = tx::execute(
+            &mut self.db,
+            &tx,
+            (from, &differences),
+            &self.setup.names,
+            &mut self.observations,
+        );
         if attempt > 1 && outcome.is_err() && self.committed_before(from, id) {
             probe::Probe::RetryMetItsOwnCommit.hit(ctx);
         }

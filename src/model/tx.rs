@@ -6,8 +6,10 @@ use std::sync::Arc;
 use super::admin_tx;
 use super::db::{Db, MemberRow, Resource};
 use super::message::{Answer, ApiError, Outcome, Tx};
+use super::names::DEFAULT_GROUP;
 use super::names::Names;
 use super::observe::Observation;
+use super::variant::Differences;
 use crate::sim::NodeId;
 
 fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
@@ -15,18 +17,24 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
 }
 
 /// Runs `tx` for `from` against the cluster database `db`.
-pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
+pub fn execute(
+    db: &mut Arc<Db>,
+    tx: &Tx,
+    (from, differences): (NodeId, &Differences),
+    names: &Names,
+    observations: &mut Vec<Observation>,
+) -> Outcome {
     match tx {
         Tx::Read => Ok(Answer::Snapshot(super::db::Snapshot(Arc::clone(db)))),
         Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
-        Tx::LeavePending { joiner } => leave_pending(db, *joiner, names),
+        Tx::LeavePending { joiner } => leave_pending(db, *joiner, names, differences),
         tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.
             let mut next = Db::clone(db);
-            write(&mut next, tx, names)?;
+            write(&mut next, tx, names, differences)?;
             next.version += 1;
             *db = Arc::new(next);
             Ok(Answer::Done)
@@ -34,7 +42,7 @@ pub fn execute(db: &mut Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
     }
 }
 
-fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Result<(), ApiError> {
     match *tx {
         Tx::IssueJoinToken { .. }
         | Tx::TrustCertificate { .. }
@@ -42,7 +50,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         | Tx::RaftAdd { .. }
         | Tx::JoinMember { .. }
         | Tx::AddMemberToGroup { .. }
-        | Tx::PurgePending { .. } => write_membership(db, tx, names)?,
+        | Tx::PurgePending { .. } => write_membership(db, tx, names, differences)?,
         Tx::CreatePendingPool { pool } => create_pending(
             &mut db.pools,
             pool,
@@ -59,7 +67,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
         Tx::Read | Tx::CheckStoragePoolsMatch { .. } | Tx::CheckNetworksMatch { .. } | Tx::LeavePending { .. } => {
             unreachable!("read-only")
         }
-        _ => admin_tx::write(db, tx, names)?,
+        _ => admin_tx::write(db, tx, names, differences)?,
     }
     Ok(())
 }
@@ -68,7 +76,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
 /// group membership. A joiner's rows are found by the name it joins with
 /// (`req.ServerName`) where Incus looks members up by name, and by address
 /// where it does that.
-fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError> {
+fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Result<(), ApiError> {
     match *tx {
         Tx::IssueJoinToken { joiner } => {
             // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
@@ -82,7 +90,15 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError>
         Tx::Accept { joiner } => accept(db, joiner, names)?,
         // cowsqlClient.Add (membership.go:444-463).
         Tx::RaftAdd { joiner } => db.raft.insert(joiner),
-        Tx::JoinMember { joiner, ref local } => join_member(db, joiner, &local.0, names)?,
+        Tx::JoinMember { joiner, ref local } => {
+            join_member(db, joiner, &local.0, names)?;
+            if differences.default_group_in_join_transaction {
+                // The fix: J10's pair, inserted here, ignoring one that exists.
+                if let Some(g) = db.group_mut(DEFAULT_GROUP) {
+                    g.members.insert(joiner);
+                }
+            }
+        }
         Tx::AddMemberToGroup { member, group, .. } => {
             admin_tx::add_node_to_cluster_group(db, group, names.server_name(member))?
         }
@@ -90,7 +106,7 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names) -> Result<(), ApiError>
             // cluster.Purge with pending=true (membership.go:1131-1167): the
             // pending row of the joiner's name, with what its foreign keys
             // cascade to; wrapped by clusterNodeDelete (api_cluster.go:2414-2417).
-            let Some(row) = db.member_named(names.server_name(joiner), true) else {
+            let Some(row) = own_row(db, joiner, names, differences) else {
                 return fail(format!(
                     "Failed to remove member from database: {}",
                     member_not_found(joiner, names)
@@ -154,11 +170,25 @@ fn accept(db: &mut Db, joiner: NodeId, names: &Names) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The row the reverter's delete looks up: the joiner's name among pending
+/// rows; with the `revert_deletes_own_full_row` fix, among full rows of
+/// the joiner's own address too.
+fn own_row<'d>(db: &'d Db, joiner: NodeId, names: &Names, differences: &Differences) -> Option<&'d MemberRow> {
+    let name = names.server_name(joiner);
+    db.member_named(name, true).or_else(|| {
+        let own_full = |m: &&MemberRow| m.node == joiner && !m.pending && m.name == name;
+        differences
+            .revert_deletes_own_full_row
+            .then(|| db.members.iter().find(own_full))
+            .flatten()
+    })
+}
+
 /// `cluster.Leave` with pending=true (membership.go:971-1045): the member
 /// is looked up by name among *pending* rows only; if its address is in the
 /// raft configuration, it is removed from it (a raft change).
-fn leave_pending(db: &mut Arc<Db>, joiner: NodeId, names: &Names) -> Outcome {
-    if db.member_named(names.server_name(joiner), true).is_none() {
+fn leave_pending(db: &mut Arc<Db>, joiner: NodeId, names: &Names, differences: &Differences) -> Outcome {
+    if own_row(db, joiner, names, differences).is_none() {
         return fail(member_not_found(joiner, names));
     }
     if db.raft.contains(joiner) {

@@ -30,6 +30,16 @@ pub struct Differences {
     /// Validation postponed at J5 runs after J9, against the replicated
     /// database, on the config J5 applied.
     pub validates_after_join: bool,
+    /// The reverter's delete also removes the joiner's own *full* row (one
+    /// its failed join made full at J9), not only a pending one.
+    pub revert_deletes_own_full_row: bool,
+    /// J10's insert of (joiner, default) runs inside J9's final
+    /// transaction, as an insert that ignores an existing pair, and J10 is
+    /// gone.
+    pub default_group_in_join_transaction: bool,
+    /// A project update's write transaction checks again that every group
+    /// of `restricted.cluster.groups` exists, as its validator did.
+    pub project_write_rechecks_groups: bool,
 }
 
 /// The join exactly as Incus 6.7 ran it.
@@ -38,6 +48,15 @@ const INCUS_6_7: Differences = Differences {
     config_at_member_init: ConfigAtMemberInit::Full,
     keys_checked_at_member_init: KeysChecked::All,
     validates_after_join: false,
+    revert_deletes_own_full_row: false,
+    default_group_in_join_transaction: false,
+    project_write_rechecks_groups: false,
+};
+
+/// Today's Incus (6.8+): J5 passes only `features.*` keys.
+const TODAY: Differences = Differences {
+    config_at_member_init: ConfigAtMemberInit::FeaturesOnly,
+    ..INCUS_6_7
 };
 
 /// A protocol variant: a name and its differences. Cheap to copy and
@@ -90,9 +109,47 @@ impl Variant {
     pub const FEATURES_ONLY: Variant = Variant {
         name: "features-only",
         description: "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)",
+        differences: TODAY,
+    };
+
+    /// A fix for the revert-path findings (revert-after-join,
+    /// default-group-assign-race, transaction-retry): the reverter's
+    /// `DeletePendingClusterMember` (cmd/incusd/api_cluster.go:706-711 at
+    /// be7afc5df3) deletes the joiner's row whether pending or full, since
+    /// the failed join made it; `cluster.Leave`/`Purge` with `pending`
+    /// (internal/server/cluster/membership.go:980-984, 1138-1142) are the
+    /// lookups it would change.
+    pub const REVERT_CLEANS_UP: Variant = Variant {
+        name: "revert-cleans-up",
+        description: "today's Incus, but the reverter deletes the joiner's row pending or full (fix for the revert-path findings)",
         differences: Differences {
-            config_at_member_init: ConfigAtMemberInit::FeaturesOnly,
-            ..INCUS_6_7
+            revert_deletes_own_full_row: true,
+            ..TODAY
+        },
+    };
+
+    /// A fix for default-group-assign-race and the retried J10: the
+    /// (joiner, default) pair is inserted in J9's final transaction
+    /// (membership.go:472-576) as `INSERT OR IGNORE`, and J10
+    /// (api_cluster.go:793-797) is gone.
+    pub const ATOMIC_DEFAULT_GROUP: Variant = Variant {
+        name: "atomic-default-group",
+        description: "today's Incus, but J10's default-group insert runs in J9's transaction and ignores an existing pair (fix for default-group-assign-race)",
+        differences: Differences {
+            default_group_in_join_transaction: true,
+            ..TODAY
+        },
+    };
+
+    /// A fix for project-update-toctou: `projectChange`'s write transaction
+    /// (cmd/incusd/api_project.go:844-893) re-validates
+    /// `restricted.cluster.groups` against the groups it sees.
+    pub const PROJECT_WRITE_RECHECK: Variant = Variant {
+        name: "project-write-recheck",
+        description: "today's Incus, but a project update's write transaction re-checks its cluster groups (fix for project-update-toctou)",
+        differences: Differences {
+            project_write_rechecks_groups: true,
+            ..TODAY
         },
     };
 
@@ -122,11 +179,14 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 4] = [
+    pub const ALL: [Variant; 7] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::GROUPS_FIRST,
         Variant::DEFERRED_VALIDATION,
+        Variant::REVERT_CLEANS_UP,
+        Variant::ATOMIC_DEFAULT_GROUP,
+        Variant::PROJECT_WRITE_RECHECK,
     ];
 
     pub fn name(self) -> &'static str {

@@ -291,6 +291,9 @@ pub(super) fn following(step: Step, variant: super::super::Variant) -> Step {
         Step::RaftAdd => Step::ExitExclusive,
         Step::ExitExclusive => Step::NotifyHeartbeat,
         Step::NotifyHeartbeat if variant.validates_after_join() => Step::ValidateDeferred,
+        Step::NotifyHeartbeat | Step::ValidateDeferred if variant.differences.default_group_in_join_transaction => {
+            Step::StartClusterTasks
+        }
         Step::NotifyHeartbeat | Step::ValidateDeferred => Step::AddToDefaultGroup,
         Step::AddToDefaultGroup => Step::StartClusterTasks,
         Step::StartClusterTasks => Step::NetworkStartup,
