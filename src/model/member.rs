@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::message::{Answer, Call, Msg, Outcome, RequestId, Tx};
+use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Tx};
 use crate::sim::NodeId;
 
 /// What a handler does next: a transaction on the leader, or the client
@@ -49,6 +49,8 @@ pub struct Member {
     /// The mutex was released while handlers waited: who gets it is the
     /// caller's to draw ([`Member::hand_off`]).
     handoff_due: bool,
+    /// This member's own node number.
+    me: NodeId,
 }
 
 /// What a member asks its caller to send.
@@ -109,6 +111,13 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
 }
 
 impl Member {
+    pub fn new(me: NodeId) -> Member {
+        Member {
+            me,
+            ..Member::default()
+        }
+    }
+
     /// A client's API request arrives at member `me`. Accept and rebalance
     /// on a member that is not the leader answer with a redirect to it
     /// (`SyncResponseRedirect`), which the client follows; member delete is
@@ -187,6 +196,7 @@ impl Member {
             Err(_) => None,
         };
         let Some(work) = next else {
+            let previous = self.accepted_on_deposed_leader(leader, id, previous);
             return self.reply(id, previous, out);
         };
         let work_id = self.fresh_id();
@@ -201,6 +211,19 @@ impl Member {
             Work::Forward(call) => Msg::Request { id: work_id, call },
         };
         out.push((leader, msg));
+    }
+
+    /// `cluster.Accept` on a member that lost leadership while it ran: the
+    /// pending row committed, then `currentRaftNodes` fails (membership.go:
+    /// 271-275; gateway.go:915, 924-935 at be7afc5df3), and the accept
+    /// answers with that error (api_cluster.go:2516-2518).
+    fn accepted_on_deposed_leader(&self, leader: NodeId, id: RequestId, outcome: Outcome) -> Outcome {
+        let handler = self.handlers.iter().find(|h| h.id == id).expect("live handler");
+        let accept = matches!(handler.call, Call::ClusterAccept { .. }) && !handler.forwarding;
+        if accept && outcome.is_ok() && leader != self.me {
+            return Err(ApiError::new("Failed to get raft nodes from the log: Not leader"));
+        }
+        outcome
     }
 
     /// Answers the handler's client with `outcome`, retires the handler and
@@ -242,6 +265,7 @@ impl Member {
     pub fn crash(&mut self) {
         *self = Member {
             next_id: self.next_id,
+            me: self.me,
             ..Member::default()
         };
     }

@@ -216,8 +216,9 @@ impl World {
         let nodes = setup
             .roles
             .iter()
-            .map(|role| match role {
-                Role::Member => Node::Member(Member::default()),
+            .enumerate()
+            .map(|(i, role)| match role {
+                Role::Member => Node::Member(Member::new(i as NodeId)),
                 Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::new(Db::standalone(&setup.names)))),
                 Role::Admin(_) => Node::Admin(Admin::default()),
             })
@@ -265,7 +266,16 @@ impl World {
         let leader = self.leader;
         let fault = |kind| choice::transaction_fault(kind, from, id, self.transaction_attempt(from, id));
         let (busy, answer_lost) = (fault(choice::TRANSACTION_BUSY), fault(choice::TRANSACTION_ANSWER_LOST));
-        let ratio = self.cluster_fault_ratio(ctx, self.setup.step_faults.transaction);
+        // Raft's Add is no SQL transaction (membership.go:444-458 retries it
+        // only on "cluster busy"), and J1's token and certificate writes are
+        // modelled as one transaction whose retry Incus would not see:
+        // neither takes the transaction faults.
+        let faultless = matches!(tx, message::Tx::RaftAdd { .. } | message::Tx::TrustCertificate { .. });
+        let ratio = if faultless {
+            Ratio::NEVER
+        } else {
+            self.cluster_fault_ratio(ctx, self.setup.step_faults.transaction)
+        };
         if ctx.flip(busy, ratio) {
             ctx.note(leader, || {
                 Note::Cluster("database busy: the attempt is not applied; query.Retry retries".into())
@@ -337,6 +347,28 @@ impl World {
         if live { ratio } else { Ratio::NEVER }
     }
 
+    /// The leader crashed: when leadership can move in this scenario, raft
+    /// elects another live member (drawn); otherwise the leader stays and
+    /// resumes after its restart, as before.
+    fn elect_after_crash(&mut self, ctx: &mut Ctx<'_, World>) {
+        if self.setup.step_faults.leader_change.is_never() || !self.cluster_faults {
+            return;
+        }
+        let others: Vec<NodeId> = self
+            .setup
+            .members()
+            .filter(|&m| m != self.leader && ctx.is_up(m))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let pick = ctx.choose(
+            Label::new(choice::LEADER_CHANGE, 2, 0, ctx.now() as u32),
+            others.len() as u32,
+        );
+        self.move_leadership(ctx, others[pick as usize]);
+    }
+
     /// After a commit, leadership may move to another live member (raft
     /// elects a new leader; the old one's in-flight handlers keep their own
     /// daemon's `clusterMembershipMutex`, cmd/incusd/daemon.go:128-130 at
@@ -359,7 +391,11 @@ impl World {
             Label::new(choice::LEADER_CHANGE, 1, 0, version as u32),
             others.len() as u32,
         );
-        let (old, new) = (self.leader, others[pick as usize]);
+        self.move_leadership(ctx, others[pick as usize]);
+    }
+
+    fn move_leadership(&mut self, ctx: &mut Ctx<'_, World>, new: NodeId) {
+        let old = self.leader;
         self.leader = new;
         probe::Probe::LeaderChanged.hit(ctx);
         let names = &self.setup.names;
@@ -502,6 +538,9 @@ impl Model for World {
 
     fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {
         self.connections_on_crash(ctx, node);
+        if node == self.leader {
+            self.elect_after_crash(ctx);
+        }
         match &mut self.nodes[usize::from(node)] {
             Node::Member(m) => m.crash(),
             Node::Joiner(_) => self.joiner_crashed(ctx, node),
