@@ -89,6 +89,12 @@ impl Checker {
         self.violations.len()
     }
 
+    /// Folds into `hasher` what of the checker decides its future reports:
+    /// which invariants it has reported (each is reported once per run).
+    pub fn hash_state(&self, hasher: &mut crate::sim::hash::TraceHasher) {
+        hasher.mix(&(self.reported, self.checked_version));
+    }
+
     /// Call after every event, before the world's observations are cleared.
     pub fn after_event(&mut self, world: &World, tick: u64) {
         if world.db.version != self.checked_version {
