@@ -119,7 +119,7 @@ fn every_strategy_saves_artifacts_that_replay() {
     for (strategy, extra) in [
         ("random", vec!["--runs", "1000"]),
         ("swarm", vec!["--runs", "1000"]),
-        ("pct", vec!["--runs", "300"]),
+        ("pct", vec!["--runs", "1500"]),
         ("coverage", vec!["--runs", "1000"]),
         ("exhaustive", vec!["--bound", "3"]),
     ] {

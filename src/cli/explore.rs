@@ -168,7 +168,7 @@ fn explore_scenario(args: &ExploreArgs, settings: Settings, scenario: Scenario, 
     };
     let saved = failures::with_saved_failures(&run_scenario, &args.common.keep, ids.as_ref(), &progress, runs);
     progress.finish();
-    let mut outcome = outcome(scenario, saved, kind.seeded(), ids, kind == Kind::Swarm);
+    let mut outcome = outcome(scenario, saved, kind.samples(), ids, kind == Kind::Swarm);
     let (complete, mut report) = ended;
     let clean = outcome.campaign.tally.violating.iter().all(|&n| n == 0);
     if kind == Kind::Exhaustive && complete && clean {

@@ -180,9 +180,7 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
             }
         }
     }
-    tally.record(seed, result.events, &result.violations, |node| role_of(scenario, node));
-    tally.record_admin_results(seed, &result.world);
-    tally.record_probes(result.probes);
+    record_run(tally, scenario, seed, &result);
     if !result.violations.is_empty() {
         shared.failures.fetch_add(1, Ordering::Relaxed);
         notice_new_groups(shared, seed, &result);
@@ -215,6 +213,14 @@ fn notice_new_groups(shared: &Shared<'_>, seed: u64, result: &RunResult) {
     if new {
         shared.observer.new_failure(seed, result);
     }
+}
+
+/// Counts the run of `seed` (a seed, or a search's run number) in
+/// `tally`: its events, violations, admin answers and probes.
+pub fn record_run(tally: &mut Tally, scenario: &Scenario, seed: u64, result: &RunResult) {
+    tally.record(seed, result.events, &result.violations, |node| role_of(scenario, node));
+    tally.record_admin_results(seed, &result.world);
+    tally.record_probes(result.probes);
 }
 
 /// The failure group of `violation`: its invariant, node role and step.

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::campaign::{Campaign, Observer, failure_key, panic_message};
+use super::campaign::{Campaign, Observer, failure_key, panic_message, record_run};
 use super::strategy::{Plan, Report, Strategy};
 use super::tally::{FailureKey, Tally};
 use crate::run::{RunResult, run};
@@ -124,11 +124,7 @@ impl Ledger {
                 return None;
             }
         };
-        let tally = &mut self.tally;
-        tally.record(id, result.events, &result.violations, |node| {
-            super::campaign::role_of(scenario, node)
-        });
-        tally.record_probes(result.probes);
+        record_run(&mut self.tally, scenario, id, &result);
         if !result.violations.is_empty() {
             self.failures += 1;
             let mut new = false;

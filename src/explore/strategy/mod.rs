@@ -92,10 +92,17 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// Whether the strategy's runs are seeds (a random sample of the
-    /// scenario's runs, whose violation rates mean what fuzz's do).
+    /// Whether the strategy's runs are seeds (replayed with `run --seed`).
     pub fn seeded(self) -> bool {
         matches!(self, Kind::Random | Kind::Swarm)
+    }
+
+    /// Whether the strategy's runs sample the scenario's runs as fuzz does,
+    /// so that its violation rates can be held to the scenario's bands.
+    /// (Swarm samples another distribution: each seed switches fault kinds
+    /// off.)
+    pub fn samples(self) -> bool {
+        self == Kind::Random
     }
 }
 
