@@ -223,6 +223,7 @@ impl<S: Strategy> Strategy for Visited<S> {
         let mut plans = self.inner.next(feedback, max);
         for plan in &mut plans {
             plan.options.state_trail = true;
+            plan.feedback = true;
         }
         plans
     }

@@ -33,11 +33,14 @@ pub struct BenchArgs {
     /// Search: campaigns per seeded strategy (strategy seeds 0..N).
     #[arg(long, default_value_t = 20, requires = "search")]
     pub campaigns: u64,
-    /// Search: the most runs of one campaign (of one bound, exhaustive).
+    /// Search: the most runs of one campaign of a seeded strategy.
     #[arg(long, default_value_t = 20_000, requires = "search")]
     pub campaign_runs: u64,
+    /// Search: the most runs of exhaustive search, over all its bounds.
+    #[arg(long, default_value_t = 1_000_000, requires = "search")]
+    pub exhaustive_runs: u64,
     /// Search: exhaustive search deepens up to this bound.
-    #[arg(long, default_value_t = 3, requires = "search")]
+    #[arg(long, default_value_t = 5, requires = "search")]
     pub max_bound: u32,
     /// Search: campaigns run side by side (default: all cores).
     #[arg(long, requires = "search")]
@@ -122,15 +125,16 @@ fn dir_scenarios(args: &BenchArgs) -> Result<Vec<Scenario>, Failure> {
 /// Runs and time to a first hit, per scenario, failure group and strategy.
 fn search_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     use crate::explore::search_bench::{BenchSettings, bench, table};
-    if args.campaigns == 0 || args.campaign_runs == 0 {
+    if args.campaigns == 0 || args.campaign_runs == 0 || args.exhaustive_runs == 0 {
         return Err(Failure::Input(
-            "--campaigns and --campaign-runs must be at least 1".to_string(),
+            "--campaigns, --campaign-runs and --exhaustive-runs must be at least 1".to_string(),
         ));
     }
     let scenarios = dir_scenarios(args)?;
     let settings = BenchSettings {
         campaigns: args.campaigns,
         max_runs: args.campaign_runs,
+        exhaustive_runs: args.exhaustive_runs,
         max_bound: args.max_bound,
         reference_runs: 20_000,
         jobs: super::fuzz::jobs(args.jobs)?,

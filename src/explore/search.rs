@@ -67,7 +67,11 @@ pub fn search(
         let results = run_batch(scenario, &plans, options.jobs);
         feedback = results
             .into_iter()
-            .map(|(ran, finished)| ledger.record(scenario, observer, ran, finished - started))
+            .zip(&plans)
+            .map(|((ran, finished), plan)| {
+                let result = ledger.record(scenario, observer, ran, finished - started);
+                result.filter(|_| plan.feedback)
+            })
             .collect();
     }
     let complete = done && strategy.complete();

@@ -5,10 +5,10 @@
 //! (random seeds 1..=`reference_runs`, fuzz's own seeds). Each seeded
 //! strategy then runs `campaigns` campaigns (strategy seeds 0, 1, ...), each
 //! on one thread, until it has hit every group or made `max_runs` runs;
-//! exhaustive search, deterministic, runs one campaign with the budget of
-//! all of them (`campaigns * max_runs` runs), deepening its bound from 1 to
-//! `max_bound` until it has hit every group (its runs to a first hit count
-//! the complete shallower bounds before it). Campaigns run side by
+//! exhaustive search, deterministic, runs one campaign of at most
+//! `exhaustive_runs` runs, deepening its bound from 1 to `max_bound` until
+//! it has hit every group (its runs to a first hit count the complete
+//! shallower bounds before it). Campaigns run side by
 //! side on `jobs` threads; each is timed alone, so its seconds are one
 //! core's (on a loaded machine, a busy core's).
 
@@ -28,8 +28,10 @@ use crate::scenario::Scenario;
 pub struct BenchSettings {
     /// Campaigns per seeded strategy (different strategy seeds).
     pub campaigns: u64,
-    /// The most runs of one campaign (exhaustive: of all `campaigns`).
+    /// The most runs of one campaign of a seeded strategy.
     pub max_runs: u64,
+    /// The most runs of exhaustive search, over all its bounds.
+    pub exhaustive_runs: u64,
     /// Exhaustive search deepens up to this bound.
     pub max_bound: u32,
     /// Runs of the reference campaign that names the failure groups.
@@ -157,7 +159,7 @@ fn campaign(
         stop: AtomicBool::new(false),
     };
     let (bounds, budget) = if kind == Kind::Exhaustive {
-        (1..=settings.max_bound, settings.max_runs * settings.campaigns)
+        (1..=settings.max_bound, settings.exhaustive_runs)
     } else {
         (0..=0, settings.max_runs)
     };

@@ -68,6 +68,7 @@ impl Coverage {
                 coverage: true,
                 ..RunOptions::default()
             },
+            feedback: true,
         }
     }
 

@@ -127,6 +127,7 @@ impl Exhaustive {
                 state_after_draw: node.last.filter(|_| has_children && self.pruning),
                 ..RunOptions::default()
             },
+            feedback: has_children,
         }
     }
 

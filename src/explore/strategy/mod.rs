@@ -26,14 +26,21 @@ use crate::scenario::Scenario;
 pub struct Plan {
     pub source: Source,
     pub options: RunOptions,
+    /// Whether the strategy wants the run's result back. When not, the
+    /// search drops it as soon as it is counted rather than holding a
+    /// whole batch of results (which costs random search a quarter of its
+    /// speed).
+    pub feedback: bool,
 }
 
 impl Plan {
-    /// A plain run of `source` (nothing recorded beyond the verdict).
+    /// A plain run of `source`: nothing recorded beyond the verdict, no
+    /// result wanted back.
     pub fn of(source: Source) -> Plan {
         Plan {
             source,
             options: RunOptions::default(),
+            feedback: false,
         }
     }
 }
@@ -51,7 +58,8 @@ pub struct Report {
 pub trait Strategy: Send {
     /// The next runs to make, at most `max`, given the results of the
     /// previous batch in the order they were proposed (`None`: that run
-    /// panicked; empty on the first call). Empty when nothing is left.
+    /// panicked, or its plan asked for no feedback; empty on the first
+    /// call). Empty when nothing is left.
     fn next(&mut self, feedback: &[Option<RunResult>], max: usize) -> Vec<Plan>;
 
     /// Whether the strategy has run all it meant to. Only exhaustive search
