@@ -240,26 +240,35 @@ fn row(scenario: &Scenario, key: &FailureKey, kind: Kind, found: &[&CampaignHits
     }
 }
 
-/// The rows as a Markdown table, then the fastest strategy per group.
+/// The rows as a Markdown table: a line per failure group, a column per
+/// strategy (median runs / median ms to a first hit; the campaigns that
+/// hit it, when not all did; exhaustive's bound), and the fastest; then
+/// exhaustive search's rate per scenario.
 pub fn table(rows: &[FirstHits]) -> String {
     use std::fmt::Write;
-    let mut out = String::from(
-        "| scenario | failure group | strategy | hits | median runs to first hit | median ms to first hit |\n|---|---|---|---|---|---|\n",
-    );
+    let mut out = String::from("| scenario | failure group |");
+    for kind in Kind::ALL {
+        let _ = write!(out, " {} |", kind.name());
+    }
+    out.push_str(" fastest |\n|---|---|");
+    out.push_str(&"---|".repeat(Kind::ALL.len() + 1));
+    out.push('\n');
+    let mut groups: Vec<(&str, &str)> = Vec::new();
     for r in rows {
-        let runs = r.median_runs_to_first_hit.map_or("-".to_string(), |n| n.to_string());
-        let ms = r
-            .median_seconds_to_first_hit
-            .map_or("-".to_string(), |s| format!("{:.1}", s * 1000.0));
-        let strategy = match r.bound {
-            Some(bound) => format!("{} (bound {bound})", r.strategy),
-            None => r.strategy.to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {strategy} | {}/{} | {runs} | {ms} |",
-            r.scenario, r.group, r.hits, r.campaigns
-        );
+        if !groups.contains(&(r.scenario.as_str(), r.group.as_str())) {
+            groups.push((&r.scenario, &r.group));
+        }
+    }
+    for (scenario, group) in groups {
+        let of_group: Vec<&FirstHits> = rows
+            .iter()
+            .filter(|r| r.scenario == scenario && r.group == group)
+            .collect();
+        let _ = write!(out, "| {scenario} | {group} |");
+        for r in &of_group {
+            let _ = write!(out, " {} |", cell(r));
+        }
+        let _ = writeln!(out, " {} |", fastest(&of_group));
     }
     let _ = writeln!(out);
     let mut rated = BTreeSet::new();
@@ -274,26 +283,34 @@ pub fn table(rows: &[FirstHits]) -> String {
             );
         }
     }
-    for (scenario, group, strategy) in fastest(rows) {
-        let _ = writeln!(out, "fastest on {scenario}, {group}: {strategy}");
-    }
     out
 }
 
-/// Per (scenario, group), the strategy with the smallest median seconds to
-/// a first hit.
-pub fn fastest(rows: &[FirstHits]) -> Vec<(String, String, &'static str)> {
-    let mut best: BTreeMap<(String, String), (f64, &'static str)> = BTreeMap::new();
-    for r in rows {
-        let Some(seconds) = r.median_seconds_to_first_hit else {
-            continue;
-        };
-        let entry = best
-            .entry((r.scenario.clone(), r.group.clone()))
-            .or_insert((f64::INFINITY, ""));
-        if seconds < entry.0 {
-            *entry = (seconds, r.strategy);
-        }
+/// `runs / ms`, the hits when some campaign missed, exhaustive's bound;
+/// `-` when most campaigns missed.
+fn cell(r: &FirstHits) -> String {
+    let (Some(runs), Some(seconds)) = (r.median_runs_to_first_hit, r.median_seconds_to_first_hit) else {
+        return format!("- ({}/{})", r.hits, r.campaigns);
+    };
+    let mut text = format!("{runs} / {:.1} ms", seconds * 1000.0);
+    if r.hits < r.campaigns {
+        text.push_str(&format!(" ({}/{})", r.hits, r.campaigns));
     }
-    best.into_iter().map(|((s, g), (_, k))| (s, g, k)).collect()
+    if let Some(bound) = r.bound {
+        text.push_str(&format!(", bound {bound}"));
+    }
+    text
+}
+
+/// The strategy with the smallest median time to a first hit of one
+/// group; `all` when every strategy hit it in its first run.
+pub fn fastest(of_group: &[&FirstHits]) -> String {
+    if of_group.iter().all(|r| r.median_runs_to_first_hit == Some(1)) {
+        return "all (first run)".to_string();
+    }
+    of_group
+        .iter()
+        .filter_map(|r| r.median_seconds_to_first_hit.map(|s| (s, r.strategy)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or("none".to_string(), |(_, strategy)| strategy.to_string())
 }
