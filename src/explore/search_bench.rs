@@ -62,6 +62,11 @@ pub struct FirstHits {
     pub events_per_sec: Option<f64>,
 }
 
+/// Exhaustive search's rate is reported only over at least this many
+/// schedules (a search that hits everything in its first run says nothing
+/// about speed).
+const RATE_MIN_RUNS: u64 = 10_000;
+
 /// One campaign's first hit of each group: runs and seconds.
 type Hits = BTreeMap<FailureKey, (u64, Duration)>;
 
@@ -217,11 +222,12 @@ fn row(scenario: &Scenario, key: &FailureKey, kind: Kind, found: &[&CampaignHits
     };
     let runs = median(hits.iter().map(|&(r, _)| r as f64).collect());
     let seconds = median(hits.iter().map(|&(_, t)| t.as_secs_f64()).collect());
-    let exhaustive = kind == Kind::Exhaustive;
     let seconds_run: f64 = found.iter().map(|c| c.elapsed.as_secs_f64()).sum();
+    let schedules_run: u64 = found.iter().map(|c| c.runs).sum();
+    let rated = kind == Kind::Exhaustive && schedules_run >= RATE_MIN_RUNS;
     let rate = |count: fn(&CampaignHits) -> u64| {
         let all: u64 = found.iter().map(|c| count(c)).sum();
-        (exhaustive && seconds_run > 0.0).then(|| all as f64 / seconds_run)
+        rated.then(|| all as f64 / seconds_run)
     };
     FirstHits {
         scenario: scenario.name.clone(),
@@ -234,7 +240,7 @@ fn row(scenario: &Scenario, key: &FailureKey, kind: Kind, found: &[&CampaignHits
         bound: found
             .iter()
             .find_map(|c| c.bound_of.get(key).copied())
-            .filter(|_| exhaustive),
+            .filter(|_| kind == Kind::Exhaustive),
         schedules_per_sec: rate(|c| c.runs),
         events_per_sec: rate(|c| c.events),
     }
