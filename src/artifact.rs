@@ -254,9 +254,21 @@ pub fn failure_file_name(scenario: &Scenario, seed: u64) -> String {
 /// [`failure_file_name`], before anything else (shrinking) happens to it.
 /// For the fuzz campaign: call it as soon as a seed fails.
 pub fn save_failure(dir: &Path, scenario: &Scenario, seed: u64, result: &RunResult) -> Result<PathBuf, ArtifactError> {
+    save_failure_named(dir, &failure_file_name(scenario, seed), scenario, seed, result)
+}
+
+/// [`save_failure`] under the file name `name` (for runs that are not
+/// named by a seed: a search strategy's).
+pub fn save_failure_named(
+    dir: &Path,
+    name: &str,
+    scenario: &Scenario,
+    seed: u64,
+    result: &RunResult,
+) -> Result<PathBuf, ArtifactError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| error(dir, ArtifactProblem::Io, format!("cannot create the directory: {e}")))?;
-    let path = dir.join(failure_file_name(scenario, seed));
+    let path = dir.join(name);
     Artifact::from_run(scenario, seed, result).save(&path)?;
     Ok(path)
 }

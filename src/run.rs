@@ -4,8 +4,10 @@
 use crate::check::{Checker, LimitHit, Violation};
 use crate::labels::CRASH_TIME;
 use crate::model::joiner::JoinStatus;
+use crate::model::step::Step;
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
+use crate::sim::hash::{TraceHasher, hash_debug};
 use crate::sim::{Choices, Deviation, Engine, EngineOptions, Label, NodeId, Point, Schedule, TraceEvent};
 use crate::swarm::SwarmPicks;
 
@@ -39,6 +41,27 @@ pub struct RunOptions {
     pub event_hashes: bool,
     /// Record every choice point reached (exploration).
     pub points: bool,
+    /// Fingerprint the whole state at the end of the event in which the
+    /// choice numbered this (from 0, in draw order) was drawn (exhaustive
+    /// search prunes on it; see [`StateMark`]).
+    pub state_after_draw: Option<u32>,
+    /// Collect the coverage signal (see [`RunResult::coverage`]).
+    pub coverage: bool,
+    /// Fingerprint the state after every event (slow: to check that
+    /// exhaustive search's pruning loses no state).
+    pub state_trail: bool,
+}
+
+/// A fingerprint of the complete state of a run (engine, model, checker)
+/// at the end of one event, and how many choices had been drawn by then.
+/// Two runs with the same fingerprint go on the same way under the same
+/// later choices, provided every deviation of their schedules was drawn
+/// by then and no label is drawn twice in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateMark {
+    pub hash: u64,
+    /// Draws made up to the end of that event.
+    pub draws: u32,
 }
 
 /// How one join ended.
@@ -72,6 +95,17 @@ pub struct RunResult {
     pub drawn: u32,
     /// The probes the run hit (bit `i`: probe `i` of `model::probe`).
     pub probes: u64,
+    /// The state fingerprint asked for with `state_after_draw`, if the run
+    /// drew that many choices.
+    pub state: Option<StateMark>,
+    /// When asked for: every (joiner, join status, cluster DB version)
+    /// that held after some event, packed by [`coverage_point`], sorted
+    /// and without repeats. Cheap feedback for coverage-guided search: an
+    /// admin commit landing in a new step of a join shows as a new pair.
+    pub coverage: Option<Vec<u64>>,
+    /// When asked for: the state fingerprint after the start and after
+    /// every event, in order.
+    pub state_trail: Option<Vec<u64>>,
     pub trace: Option<Vec<TraceEvent<World>>>,
     pub event_hashes: Option<Vec<u64>>,
     /// The system as the run left it, for reports.
@@ -120,7 +154,9 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
     picks.apply_to_model(&mut world);
     engine.start(&mut world);
     let mut checker = Checker::new(&world);
-    let limit = drive(&mut engine, &mut world, &mut checker, scenario);
+    let mut watch = Watch::new(options);
+    watch.after_event(&engine, &world, &checker);
+    let limit = drive(&mut engine, &mut world, &mut checker, scenario, &mut watch);
     let violations = checker.at_end(&world, engine.now(), limit.as_ref());
     let joins = join_reports(&world);
     let record = engine.finish();
@@ -135,6 +171,13 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
         points: record.choices.points,
         drawn: record.choices.drawn,
         probes: record.probes,
+        state: watch.state,
+        coverage: watch.coverage.map(|mut c| {
+            c.sort_unstable();
+            c.dedup();
+            c
+        }),
+        state_trail: watch.trail,
         trace: record.trace,
         event_hashes: record.event_hashes,
         world,
@@ -161,6 +204,7 @@ fn drive(
     world: &mut World,
     checker: &mut Checker,
     scenario: &Scenario,
+    watch: &mut Watch,
 ) -> Option<LimitHit> {
     let limits = scenario.limits;
     loop {
@@ -180,7 +224,73 @@ fn drive(
             engine.mark(index as u32);
         }
         world.observations.clear();
+        watch.after_event(engine, world, checker);
     }
+}
+
+/// What exploration asked to watch during a run: the state fingerprint
+/// at one draw (or at every event), and the coverage signal.
+struct Watch {
+    state_after_draw: Option<u32>,
+    state: Option<StateMark>,
+    trail: Option<Vec<u64>>,
+    coverage: Option<Vec<u64>>,
+}
+
+impl Watch {
+    fn new(options: RunOptions) -> Watch {
+        Watch {
+            state_after_draw: options.state_after_draw,
+            state: None,
+            trail: options.state_trail.then(Vec::new),
+            coverage: options.coverage.then(Vec::new),
+        }
+    }
+
+    fn after_event(&mut self, engine: &Engine<World>, world: &World, checker: &Checker) {
+        let draws = engine.choices().drawn();
+        if self.state.is_none() && self.state_after_draw.is_some_and(|n| draws > n) {
+            let hash = fingerprint(engine, world, checker);
+            self.state = Some(StateMark { hash, draws });
+        }
+        if let Some(trail) = &mut self.trail {
+            trail.push(fingerprint(engine, world, checker));
+        }
+        if let Some(coverage) = &mut self.coverage {
+            for (node, state) in world.nodes.iter().enumerate() {
+                if let Node::Joiner(j) = state {
+                    coverage.push(coverage_point(node as NodeId, j.status, world.db.version));
+                }
+            }
+        }
+    }
+}
+
+/// The state fingerprint of [`StateMark`]: engine, checker and the whole
+/// model world, through its derived `Debug` text, so that a field the
+/// world gains is in the fingerprint without anyone remembering to add it.
+fn fingerprint(engine: &Engine<World>, world: &World, checker: &Checker) -> u64 {
+    let mut hasher = TraceHasher::new();
+    engine.hash_state(&mut hasher);
+    checker.hash_state(&mut hasher);
+    hash_debug(&mut hasher, world);
+    std::hash::Hasher::finish(&hasher)
+}
+
+/// One coverage pair packed in a word: the joiner, its join status (0 not
+/// started, 1 + the step's index while running, then reverting, completed,
+/// failed, crashed) and the cluster DB version.
+pub fn coverage_point(joiner: NodeId, status: JoinStatus, version: u64) -> u64 {
+    let steps = Step::ALL.len() as u64;
+    let status = match status {
+        JoinStatus::NotStarted => 0,
+        JoinStatus::Running(step) => 1 + Step::ALL.iter().position(|&s| s == step).unwrap_or(0) as u64,
+        JoinStatus::Reverting => steps + 1,
+        JoinStatus::Completed => steps + 2,
+        JoinStatus::Failed => steps + 3,
+        JoinStatus::Crashed => steps + 4,
+    };
+    (u64::from(joiner) << 48) | (status << 32) | (version & 0xffff_ffff)
 }
 
 fn join_reports(world: &World) -> Vec<JoinReport> {

@@ -50,6 +50,7 @@ pub enum LimitHit {
 
 /// Checks every invariant; each is reported at most once per run (its
 /// first occurrence), so that a run's verdict is small and shrinkable.
+#[derive(Debug)]
 pub struct Checker {
     reported: [bool; Invariant::ALL.len()],
     checked_version: u64,
@@ -87,6 +88,14 @@ impl Checker {
     /// final list are `0..reported()`).
     pub fn reported(&self) -> usize {
         self.violations.len()
+    }
+
+    /// Folds the checker's whole state into `hasher` (for exhaustive
+    /// search's state fingerprint): what it has reported (each invariant is
+    /// reported once per run) and what it remembers, through its derived
+    /// `Debug` text, so that a field it gains is covered too.
+    pub fn hash_state(&self, hasher: &mut crate::sim::hash::TraceHasher) {
+        crate::sim::hash::hash_debug(hasher, self);
     }
 
     /// Call after every event, before the world's observations are cleared.

@@ -6,6 +6,10 @@
 //! shrinking of the same deviations, and prints a table per shrinker.
 //! Exit 1 if joinsim's result has more deviations than proptest's on any
 //! case, or a shrunk case left its failure group.
+//!
+//! `joinsim bench --search [--campaigns N]`: runs and wall time to the
+//! first hit of each failure group of each bundled scenario, per search
+//! strategy (`explore::search_bench`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,6 +27,24 @@ pub struct BenchArgs {
     /// Benchmark shrinking instead of throughput.
     #[arg(long)]
     pub shrink: bool,
+    /// Benchmark the search strategies: runs and time to a first hit.
+    #[arg(long, conflicts_with = "shrink")]
+    pub search: bool,
+    /// Search: campaigns per seeded strategy (strategy seeds 0..N).
+    #[arg(long, default_value_t = 20, requires = "search")]
+    pub campaigns: u64,
+    /// Search: the most runs of one campaign of a seeded strategy.
+    #[arg(long, default_value_t = 20_000, requires = "search")]
+    pub campaign_runs: u64,
+    /// Search: the most runs of exhaustive search, over all its bounds.
+    #[arg(long, default_value_t = 1_000_000, requires = "search")]
+    pub exhaustive_runs: u64,
+    /// Search: exhaustive search deepens up to this bound.
+    #[arg(long, default_value_t = 5, requires = "search")]
+    pub max_bound: u32,
+    /// Search: campaigns run side by side (default: all cores).
+    #[arg(long, requires = "search")]
+    pub jobs: Option<usize>,
     /// Print JSON instead of the table: throughput, a list of {scenario,
     /// variant, runs_per_sec, events_per_sec}; shrinking, an object with
     /// cases, median_runs, max_runs and same_group.
@@ -31,8 +53,8 @@ pub struct BenchArgs {
     /// Throughput: seconds to measure each scenario and variant.
     #[arg(long, default_value_t = 1.0, conflicts_with = "shrink")]
     pub seconds: f64,
-    /// Throughput: where the scenarios are (default: scenarios/ here or in
-    /// the repository around the current folder).
+    /// Throughput and search: where the scenarios are (default: scenarios/
+    /// here or in the repository around the current folder).
     #[arg(long, conflicts_with = "shrink")]
     pub dir: Option<PathBuf>,
     /// Seeds 1..=N are run; each failing one is shrunk.
@@ -48,6 +70,9 @@ pub struct BenchArgs {
 }
 
 pub fn bench(args: &BenchArgs) -> Result<Verdict, Failure> {
+    if args.search {
+        return search_bench(args);
+    }
     if !args.shrink {
         return throughput(args);
     }
@@ -65,10 +90,7 @@ fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
     if cfg!(debug_assertions) && !args.json {
         eprintln!("note: a debug build; figures mean something only from `cargo run --release -- bench`");
     }
-    let scenarios = super::bundled_scenarios(&super::scenarios_dir(args.dir.as_deref())?)?
-        .iter()
-        .map(|p| crate::scenario::Scenario::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let scenarios = dir_scenarios(args)?;
     let rows = crate::explore::bench::measure_all(&scenarios, Duration::from_secs_f64(args.seconds), 1_000);
     if args.json {
         let list: Vec<serde_json::Value> = rows
@@ -88,6 +110,40 @@ fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
         println!("{}", serde_json::to_string_pretty(&list).expect("JSON serialises"));
     } else {
         print!("{}", crate::explore::bench::table(&rows));
+    }
+    Ok(Verdict::Clean)
+}
+
+/// Every scenario of `--dir` (or of the bundled scenarios/).
+fn dir_scenarios(args: &BenchArgs) -> Result<Vec<Scenario>, Failure> {
+    super::bundled_scenarios(&super::scenarios_dir(args.dir.as_deref())?)?
+        .iter()
+        .map(|p| Scenario::load(p).map_err(Failure::from))
+        .collect()
+}
+
+/// Runs and time to a first hit, per scenario, failure group and strategy.
+fn search_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
+    use crate::explore::search_bench::{BenchSettings, bench, table};
+    if args.campaigns == 0 || args.campaign_runs == 0 || args.exhaustive_runs == 0 {
+        return Err(Failure::Input(
+            "--campaigns, --campaign-runs and --exhaustive-runs must be at least 1".to_string(),
+        ));
+    }
+    let scenarios = dir_scenarios(args)?;
+    let settings = BenchSettings {
+        campaigns: args.campaigns,
+        max_runs: args.campaign_runs,
+        exhaustive_runs: args.exhaustive_runs,
+        max_bound: args.max_bound,
+        reference_runs: 20_000,
+        jobs: super::fuzz::jobs(args.jobs)?,
+    };
+    let rows = bench(&scenarios, settings);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("JSON serialises"));
+    } else {
+        print!("{}", table(&rows));
     }
     Ok(Verdict::Clean)
 }

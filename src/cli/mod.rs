@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod diff;
+mod explore;
 mod fuzz;
 mod list;
 mod replay;
@@ -34,6 +35,9 @@ enum Command {
     Run(run::RunArgs),
     /// Fuzz scenarios over many seeds and check their expectations.
     Fuzz(fuzz::FuzzArgs),
+    /// Search scenarios with a strategy (random, swarm, pct, exhaustive,
+    /// coverage) and check their expectations, as fuzz does.
+    Explore(explore::ExploreArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
     /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
@@ -87,6 +91,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
+        Command::Explore(args) => explore::explore(&args),
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Diff(args) => diff::diff(&args),

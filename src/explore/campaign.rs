@@ -180,8 +180,7 @@ fn run_seed(shared: &Shared<'_>, tally: &mut Tally, seed: u64) {
             }
         }
     }
-    tally.record(seed, result.events, &result.violations, |node| role_of(scenario, node));
-    tally.record_admin_results(seed, &result.world);
+    record_run(tally, scenario, seed, &result);
     if !result.violations.is_empty() {
         shared.failures.fetch_add(1, Ordering::Relaxed);
         notice_new_groups(shared, seed, &result);
@@ -199,8 +198,7 @@ fn guarded_run(shared: &Shared<'_>, seed: u64, options: RunOptions) -> Result<Ru
 
 fn report_panic(shared: &Shared<'_>, tally: &mut Tally, seed: u64, message: String) {
     shared.observer.panicked(seed, &message);
-    tally.runs += 1;
-    tally.panics.insert(seed, message);
+    tally.record_panic(seed, message);
     shared.failures.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -209,19 +207,31 @@ fn notice_new_groups(shared: &Shared<'_>, seed: u64, result: &RunResult) {
     let mut seen = shared.seen_groups.lock().expect("no panics while held");
     let mut new = false;
     for v in &result.violations {
-        let key = FailureKey {
-            invariant: v.invariant,
-            role: v
-                .node
-                .as_deref()
-                .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n)),
-            step: v.step.clone().unwrap_or_default(),
-        };
-        new |= seen.insert(key);
+        new |= seen.insert(failure_key(scenario, v));
     }
     drop(seen);
     if new {
         shared.observer.new_failure(seed, result);
+    }
+}
+
+/// Counts the run of `seed` (a seed, or a search's run number) in
+/// `tally`: its events, violations, admin answers and probes.
+pub fn record_run(tally: &mut Tally, scenario: &Scenario, seed: u64, result: &RunResult) {
+    tally.record(seed, result.events, &result.violations, |node| role_of(scenario, node));
+    tally.record_admin_results(seed, &result.world);
+    tally.record_probes(result.probes);
+}
+
+/// The failure group of `violation`: its invariant, node role and step.
+pub fn failure_key(scenario: &Scenario, violation: &crate::check::Violation) -> FailureKey {
+    FailureKey {
+        invariant: violation.invariant,
+        role: violation
+            .node
+            .as_deref()
+            .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n)),
+        step: violation.step.clone().unwrap_or_default(),
     }
 }
 
@@ -264,7 +274,7 @@ pub fn first_difference(a: &RunResult, b: &RunResult) -> Option<String> {
     ))
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

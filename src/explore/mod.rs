@@ -1,13 +1,17 @@
-//! Exploration: many runs of a scenario over a seed space, on many
-//! threads, with results that do not depend on the number of threads.
+//! Exploration: many runs of a scenario over a seed space, or chosen by a
+//! search strategy, on many threads, with results that do not depend on
+//! the number of threads.
 
 pub mod bench;
 pub mod campaign;
+pub mod search;
+pub mod search_bench;
 pub mod seeds;
+pub mod strategy;
 pub mod tally;
 pub mod verdict;
 
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
 pub use seeds::{SeedRange, Shard};
 pub use tally::{FailureGroup, FailureKey, SmallestSeeds, Tally};
-pub use verdict::{BandCheck, BandReport, bands, check_band, concerns, judge, warnings};
+pub use verdict::{BandCheck, BandReport, bands, check_band, concerns, judge, judge_search, warnings};

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::check::{Invariant, Violation};
+use crate::model::probe::Probe;
 use crate::model::{Node, World};
 use crate::sim::NodeId;
 
@@ -190,6 +191,8 @@ pub struct Tally {
     pub panics: SmallestSeeds<String, BROKEN_SEEDS_KEPT>,
     /// Seeds whose two runs gave different trace hashes.
     pub nondeterministic: SmallestSeeds<String, BROKEN_SEEDS_KEPT>,
+    /// Runs that hit each probe (indexed as [`Probe::ALL`]).
+    pub probes: [u64; Probe::ALL.len()],
 }
 
 impl Tally {
@@ -232,10 +235,31 @@ impl Tally {
         }
     }
 
+    /// Counts a run that panicked, with the panic message.
+    pub fn record_panic(&mut self, seed: u64, message: String) {
+        self.runs += 1;
+        self.panics.insert(seed, message);
+    }
+
+    /// Counts the probes one run hit (its probe set).
+    pub fn record_probes(&mut self, set: u64) {
+        for probe in Probe::in_set(set) {
+            self.probes[probe as usize] += 1;
+        }
+    }
+
+    /// Each probe with the number of runs that hit it.
+    pub fn probe_counts(&self) -> impl Iterator<Item = (Probe, u64)> + '_ {
+        Probe::ALL.into_iter().map(|p| (p, self.probes[p as usize]))
+    }
+
     /// Folds another thread's tally in; the result does not depend on the
     /// order of merging.
     pub fn merge(&mut self, other: Tally) {
         self.runs += other.runs;
+        for (mine, theirs) in self.probes.iter_mut().zip(other.probes) {
+            *mine += theirs;
+        }
         self.events += other.events;
         for (mine, theirs) in self.violating.iter_mut().zip(other.violating) {
             *mine += theirs;

@@ -154,19 +154,7 @@ pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
     for invariant in Invariant::ALL {
         let violating = tally.violating(invariant);
         match scenario.expect.of(invariant) {
-            Expect::Never if violating > 0 => {
-                let first = tally
-                    .groups
-                    .iter()
-                    .filter(|(k, _)| k.invariant == invariant)
-                    .map(|(_, g)| g.first_seed())
-                    .min();
-                problems.push(format!(
-                    "{invariant}: unexpected violation in {violating} of {} runs (first seed {})",
-                    tally.runs,
-                    first.map_or("?".to_string(), |s| s.to_string())
-                ));
-            }
+            Expect::Never if violating > 0 => problems.push(unexpected(campaign, invariant, "seed")),
             Expect::Always if violating < tally.runs => problems.push(format!(
                 "{invariant}: expected in every run, held in {} of {} runs",
                 tally.runs - violating,
@@ -183,6 +171,56 @@ pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
     broken_seeds(&mut problems, &tally.panics, "panicked");
     broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
     problems
+}
+
+/// Checks a search (exhaustive, PCT, coverage, swarm) against the
+/// expectations. Its runs are not a random sample of the scenario's runs,
+/// so a rate (or "every run") means nothing there: an invariant (or a
+/// failure group) the scenario expects to break, always or at a rate, must
+/// break in some run; one it expects to hold, in none.
+pub fn judge_search(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
+    let tally = &campaign.tally;
+    let mut problems = Vec::new();
+    for invariant in Invariant::ALL {
+        let violating = tally.violating(invariant);
+        match scenario.expect.of(invariant) {
+            Expect::Never if violating > 0 => problems.push(unexpected(campaign, invariant, "run")),
+            Expect::Always | Expect::Rate(_) if violating == 0 => problems.push(format!(
+                "{invariant}: expected some run to violate it; none of {} did",
+                tally.runs
+            )),
+            _ => {}
+        }
+    }
+    for g in &scenario.expect.groups {
+        if !tally.groups.keys().any(|key| key.label() == g.label) {
+            problems.push(format!(
+                "{}: expected in some run; none of {} showed it",
+                g.label, tally.runs
+            ));
+        }
+    }
+    broken_seeds(&mut problems, &tally.panics, "panicked");
+    broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
+    problems
+}
+
+/// `invariant` broke though the scenario expects it never to; `run_name`
+/// is what the campaign's run numbers are (`seed`, or a search's `run`).
+fn unexpected(campaign: &Campaign, invariant: Invariant, run_name: &str) -> String {
+    let tally = &campaign.tally;
+    let first = tally
+        .groups
+        .iter()
+        .filter(|(k, _)| k.invariant == invariant)
+        .map(|(_, g)| g.first_seed())
+        .min();
+    format!(
+        "{invariant}: unexpected violation in {} of {} runs (first {run_name} {})",
+        tally.violating(invariant),
+        tally.runs,
+        first.map_or("?".to_string(), |s| s.to_string())
+    )
 }
 
 /// One line per kept seed whose run panicked (or was not deterministic),

@@ -170,7 +170,9 @@ pub enum Node {
     Admin(Admin),
 }
 
-/// The whole simulated system of one run.
+/// The whole simulated system of one run. (`Debug` so that exhaustive
+/// search can fingerprint all of it, whatever fields it gains.)
+#[derive(Debug)]
 pub struct World {
     pub setup: Arc<Setup>,
     /// The replicated cluster database (lives with the leader; survives

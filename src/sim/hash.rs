@@ -65,6 +65,21 @@ impl Hasher for TraceHasher {
     }
 }
 
+/// Folds `value`'s `Debug` text into `hasher`, without allocating: for
+/// state that has no `Hash` (a whole model world), where a slower but
+/// complete fingerprint is wanted.
+pub fn hash_debug<T: std::fmt::Debug + ?Sized>(hasher: &mut TraceHasher, value: &T) {
+    use std::fmt::Write;
+    struct Feed<'a>(&'a mut TraceHasher);
+    impl Write for Feed<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let _ = write!(Feed(hasher), "{value:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -679,6 +679,59 @@ impl<M: Model> Engine<M> {
     pub fn choices(&self) -> &Choices {
         &self.core.choices
     }
+
+    /// Folds into `hasher` everything of the engine that decides how the
+    /// run goes on from here (for exhaustive search, which prunes a
+    /// schedule that reaches a state already explored): the time, the
+    /// event count (the event limit reads it), the network (swarm changes
+    /// it), node liveness, the links' counters (which name future choice
+    /// points) and the pending events in the order they will run. Left
+    /// out: what only reports the past (trace, trace hash, probes, draws)
+    /// and the raw sequence numbers, whose relative order is kept.
+    pub fn hash_state(&self, hasher: &mut TraceHasher) {
+        let core = &self.core;
+        hasher.mix(&(core.now, core.events, &core.up, &core.incarnation));
+        hash::hash_debug(hasher, &core.network);
+        for link in &core.links {
+            hasher.mix(&(link.from, link.to, link.sent, link.last_tick));
+        }
+        let mut pending: Vec<&Key> = core
+            .queue
+            .heap
+            .iter()
+            .filter(|key| {
+                core.queue.slots[key.slot as usize]
+                    .as_ref()
+                    .is_some_and(|(seq, _)| *seq == key.seq)
+            })
+            .collect();
+        pending.sort_by_key(|key| (key.tick, key.rank, key.seq));
+        for key in pending {
+            hasher.mix(&(key.tick, key.rank));
+            if let Some((_, kind)) = &core.queue.slots[key.slot as usize] {
+                hash_event(hasher, kind);
+            }
+        }
+    }
+}
+
+fn hash_event<M: Model>(hasher: &mut TraceHasher, kind: &EventKind<M>) {
+    match kind {
+        EventKind::Deliver {
+            sent_tick,
+            from,
+            to,
+            incarnation,
+            msg,
+        } => hasher.mix(&(0u8, sent_tick, from, to, incarnation, msg)),
+        EventKind::Timer {
+            node,
+            incarnation,
+            timer,
+        } => hasher.mix(&(1u8, node, incarnation, timer)),
+        EventKind::Crash { node } => hasher.mix(&(2u8, node)),
+        EventKind::Restart { node } => hasher.mix(&(3u8, node)),
+    }
 }
 
 /// What an engine run leaves behind.

@@ -7,21 +7,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::artifact::{Artifact, save_failure};
-use crate::explore::FailureKey;
+use crate::artifact::{Artifact, failure_file_name, save_failure_named};
 use crate::explore::campaign::Observer;
 use crate::explore::campaign::role_of;
+use crate::explore::{Campaign, FailureKey};
 use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
 use crate::shrink::{Budget, Target, shrink};
 
-/// What to keep of a campaign's failures.
-#[derive(Clone, Debug)]
+/// What to keep of a campaign's failures: the `--out`, `--no-shrink` and
+/// `--keep-expected` flags of `fuzz` and `explore`.
+#[derive(clap::Args, Clone, Debug)]
 pub struct Keep {
+    /// Where failure artifacts are saved.
+    #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
     pub out: PathBuf,
-    /// Also save failures the scenario expects.
+    /// Save failures without shrinking them.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Also save (and shrink) the failures a scenario expects.
+    #[arg(long = "keep-expected")]
     pub expected: bool,
-    pub shrink: bool,
 }
 
 impl Keep {
@@ -34,10 +40,56 @@ impl Keep {
     }
 }
 
+/// How a campaign names its runs and runs one again: `fuzz` by seed,
+/// `explore` by strategy and run number. It watches the campaign too, to
+/// remember what it needs to run a run again.
+pub trait RunIds: Observer {
+    /// The seed an artifact of run `id` records (informative).
+    fn seed(&self, id: u64) -> u64;
+    /// The file name of run `id`'s artifact.
+    fn file_name(&self, scenario: &Scenario, id: u64) -> String;
+    /// Where run `id`'s choices come from, to run it again.
+    fn source(&self, id: u64) -> Source;
+    /// The command that replays run `id` and prints its trace.
+    fn replay(&self, scenario: &Scenario, id: u64) -> String;
+}
+
+/// A fuzz campaign's runs: each is its seed.
+pub struct Seeds {
+    /// The runs were swarm runs (their replay needs `--swarm`).
+    pub swarm: bool,
+}
+
+impl Observer for Seeds {}
+
+impl RunIds for Seeds {
+    fn seed(&self, id: u64) -> u64 {
+        id
+    }
+
+    fn file_name(&self, scenario: &Scenario, id: u64) -> String {
+        failure_file_name(scenario, id)
+    }
+
+    fn source(&self, id: u64) -> Source {
+        Source::Seed(id)
+    }
+
+    fn replay(&self, scenario: &Scenario, id: u64) -> String {
+        format!(
+            "joinsim run {} --seed {id} --variant {}{} --trace",
+            scenario.path,
+            scenario.variant(),
+            if self.swarm { " --swarm" } else { "" }
+        )
+    }
+}
+
 /// Saves the first run of each new failure group as it is found.
 pub struct Saver<'a> {
     pub scenario: &'a Scenario,
     pub keep: &'a Keep,
+    pub ids: &'a dyn RunIds,
     /// Artifacts written, by seed.
     pub saved: Mutex<BTreeMap<u64, PathBuf>>,
     pub errors: Mutex<Vec<String>>,
@@ -48,13 +100,19 @@ impl Observer for Saver<'_> {
         if !self.keep.wants(self.scenario, result) {
             return;
         }
-        match save_failure(&self.keep.out, self.scenario, seed, result) {
+        match save(self.scenario, self.keep, self.ids, seed, result) {
             Ok(path) => {
                 self.saved.lock().expect("not poisoned").insert(seed, path);
             }
             Err(e) => self.errors.lock().expect("not poisoned").push(e.to_string()),
         }
     }
+}
+
+/// Saves run `id`'s artifact under `keep.out`, named as `ids` names it.
+fn save(scenario: &Scenario, keep: &Keep, ids: &dyn RunIds, id: u64, result: &RunResult) -> Result<PathBuf, String> {
+    let name = ids.file_name(scenario, id);
+    save_failure_named(&keep.out, &name, scenario, ids.seed(id), result).map_err(|e| e.to_string())
 }
 
 /// Two observers as one.
@@ -75,6 +133,46 @@ impl Observer for Both<'_> {
     }
 }
 
+/// A campaign whose failures were saved.
+pub struct Saved {
+    pub campaign: Campaign,
+    /// What went wrong while saving or shrinking.
+    pub problems: Vec<String>,
+    /// The artifact shown for each kept failure group.
+    pub artifacts: BTreeMap<FailureKey, PathBuf>,
+}
+
+/// Runs `campaign` with its failures saved the moment they are found
+/// (told to `progress` and `ids` too), then each kept group's first run
+/// saved and shrunk: `fuzz`'s and `explore`'s campaigns alike.
+pub fn with_saved_failures(
+    run_scenario: &Scenario,
+    keep: &Keep,
+    ids: &dyn RunIds,
+    progress: &dyn Observer,
+    campaign: impl FnOnce(&dyn Observer) -> Campaign,
+) -> Saved {
+    let saver = Saver {
+        scenario: run_scenario,
+        keep,
+        ids,
+        saved: Default::default(),
+        errors: Default::default(),
+    };
+    let campaign = campaign(&Both(&Both(progress, &saver), ids));
+    let mut problems = saver.errors.into_inner().expect("not poisoned");
+    let saved = saver.saved.into_inner().expect("not poisoned");
+    let artifacts = finish_groups(run_scenario, keep, &campaign.tally.groups, &saved, ids).unwrap_or_else(|e| {
+        problems.push(e);
+        BTreeMap::new()
+    });
+    Saved {
+        campaign,
+        problems,
+        artifacts,
+    }
+}
+
 /// For each kept failure group: the artifact of its first seed (saved now
 /// if the campaign saved another seed of it), shrunk when asked. Returns
 /// the artifact to show per group. Early saves of seeds that are no kept
@@ -85,6 +183,7 @@ pub fn finish_groups(
     keep: &Keep,
     groups: &BTreeMap<FailureKey, crate::explore::tally::FailureGroup>,
     saved: &BTreeMap<u64, PathBuf>,
+    ids: &dyn RunIds,
 ) -> Result<BTreeMap<FailureKey, PathBuf>, String> {
     let mut shown = BTreeMap::new();
     let mut shrunk: BTreeMap<(u64, FailureKey), PathBuf> = BTreeMap::new();
@@ -96,12 +195,12 @@ pub fn finish_groups(
         }
         let seed = group.first_seed();
         first_seeds.insert(seed);
-        let result = run(scenario, &Source::Seed(seed), RunOptions::default());
+        let result = run(scenario, &ids.source(seed), RunOptions::default());
         let path = match saved.get(&seed) {
             Some(path) => path.clone(),
-            None => save_failure(&keep.out, scenario, seed, &result).map_err(|e| e.to_string())?,
+            None => save(scenario, keep, ids, seed, &result)?,
         };
-        let path = if keep.shrink {
+        let path = if !keep.no_shrink {
             match shrunk.get(&(seed, key.clone())) {
                 Some(done) => done.clone(),
                 None => {

@@ -36,13 +36,7 @@ fn scenario(o: &ScenarioOutcome) -> Value {
                 "first_seed": group.first_seed(),
                 "seeds": group.seeds.seeds().collect::<Vec<_>>(),
                 "message": group.example.message,
-                "replay": format!(
-                    "joinsim run {} --seed {} --variant {}{} --trace",
-                    o.scenario.path,
-                    group.first_seed(),
-                    o.scenario.variant(),
-                    if o.swarm { " --swarm" } else { "" }
-                ),
+                "replay": o.ids.replay(&o.scenario, group.first_seed()),
                 "artifact": o.artifacts.get(key).map(|p| p.display().to_string()),
             })
         })
@@ -57,6 +51,10 @@ fn scenario(o: &ScenarioOutcome) -> Value {
         "elapsed_secs": o.campaign.elapsed.as_secs_f64(),
         "runs_per_sec": t.runs as f64 / o.campaign.elapsed.as_secs_f64().max(1e-9),
         "events": t.events,
+        "probes": t
+            .probe_counts()
+            .map(|(probe, count)| (probe.name().to_string(), Value::from(count)))
+            .collect::<serde_json::Map<String, Value>>(),
         "invariants": invariants,
         "failures": failures,
         "panics": t.panics.iter().map(|(s, m)| json!({"seed": s, "message": m})).collect::<Vec<_>>(),
@@ -64,6 +62,13 @@ fn scenario(o: &ScenarioOutcome) -> Value {
         "warnings": o.warnings,
         "problems": o.problems,
         "passed": o.problems.is_empty(),
+        "search": o.search.as_ref().map(|(strategy, report)| {
+            let mut details = report.json.clone();
+            if let Some(object) = details.as_object_mut() {
+                object.insert("strategy".to_string(), Value::from(*strategy));
+            }
+            details
+        }),
     })
 }
 

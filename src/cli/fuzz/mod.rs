@@ -1,11 +1,11 @@
 //! `joinsim fuzz [SCENARIO|DIR ...]`: a seed campaign per scenario, checked
 //! against each scenario's expectations.
 
-mod failures;
+pub(crate) mod failures;
 mod html;
 mod json;
 mod junit;
-mod progress;
+pub(crate) mod progress;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,17 +16,39 @@ use clap::Args;
 
 use super::{Failure, Verdict, bundled_scenarios, load_scenario, scenarios_dir};
 use crate::check::Invariant;
+use crate::explore::campaign::Observer;
 use crate::explore::{
-    BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, run_campaign,
-    warnings,
+    BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, judge_search,
+    run_campaign, warnings,
 };
 use crate::scenario::Scenario;
 
+/// The arguments every campaign command (`fuzz`, `explore`) takes.
 #[derive(Args, Debug)]
-pub struct FuzzArgs {
+pub struct CampaignFlags {
     /// Scenario files or folders of them (default: scenarios/ here or in
     /// the repository around the current folder).
     pub scenarios: Vec<PathBuf>,
+    /// Stop each scenario's campaign after this long (e.g. 30s, 5m).
+    #[arg(long, value_parser = parse_duration)]
+    pub time: Option<Duration>,
+    /// Worker threads (default: all cores); the results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Override every scenario's protocol variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Write a machine-readable summary here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub keep: failures::Keep,
+}
+
+#[derive(Args, Debug)]
+pub struct FuzzArgs {
+    #[command(flatten)]
+    pub common: CampaignFlags,
     /// Run seeds 1..=N per scenario.
     #[arg(long, conflicts_with_all = ["from", "to"])]
     pub seeds: Option<u64>,
@@ -36,27 +58,15 @@ pub struct FuzzArgs {
     /// Last seed of the range (with --from).
     #[arg(long, requires = "from")]
     pub to: Option<u64>,
-    /// Stop each scenario's campaign after this long (e.g. 30s, 5m).
-    #[arg(long, value_parser = parse_duration)]
-    pub time: Option<Duration>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
     /// Run only shard I of N of the seed space (e.g. 2/3).
     #[arg(long, value_parser = Shard::parse)]
     pub shard: Option<Shard>,
-    /// Override every scenario's protocol variant.
-    #[arg(long)]
-    pub variant: Option<String>,
     /// Swarm testing: each seed also picks which fault kinds it enables.
     #[arg(long)]
     pub swarm: bool,
     /// Run each seed twice and fail on any trace-hash difference.
     #[arg(long)]
     pub check_determinism: bool,
-    /// Write a machine-readable summary here.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
     /// Write JUnit XML here (a test case per scenario and invariant).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -65,15 +75,6 @@ pub struct FuzzArgs {
     /// sequence diagram and the commands that reproduce it.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Where failure artifacts are saved.
-    #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
-    pub out: PathBuf,
-    /// Save failures without shrinking them.
-    #[arg(long)]
-    pub no_shrink: bool,
-    /// Also save (and shrink) the failures a scenario expects.
-    #[arg(long)]
-    pub keep_expected: bool,
 }
 
 /// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
@@ -110,7 +111,7 @@ impl FuzzArgs {
         let range = match (self.seeds, self.from, self.to) {
             (Some(n), _, _) => SeedRange { from: 1, to: n },
             (None, Some(from), Some(to)) => SeedRange { from, to },
-            _ if self.time.is_some() => SeedRange {
+            _ if self.common.time.is_some() => SeedRange {
                 from: 1,
                 to: u64::MAX - 1,
             },
@@ -124,23 +125,34 @@ impl FuzzArgs {
         }
         Ok(range)
     }
+}
 
-    fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
-        let inputs = if self.scenarios.is_empty() {
-            vec![scenarios_dir(None)?]
+/// The scenarios named on the command line (files, or folders of them;
+/// `scenarios/` when none), loaded, with a `--variant` override.
+pub(crate) fn load_scenarios(inputs: &[PathBuf], variant: Option<&str>) -> Result<Vec<Scenario>, Failure> {
+    let inputs = if inputs.is_empty() {
+        vec![scenarios_dir(None)?]
+    } else {
+        inputs.to_vec()
+    };
+    let mut paths = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            paths.extend(bundled_scenarios(&input)?);
         } else {
-            self.scenarios.clone()
-        };
-        let mut paths = Vec::new();
-        for input in inputs {
-            if input.is_dir() {
-                paths.extend(bundled_scenarios(&input)?);
-            } else {
-                paths.push(input);
-            }
+            paths.push(input);
         }
-        Ok(paths)
     }
+    paths.iter().map(|p| load_scenario(p, variant)).collect()
+}
+
+/// `--jobs`, or every core.
+pub(crate) fn jobs(jobs: Option<usize>) -> Result<usize, Failure> {
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(Failure::Input("--jobs must be at least 1".to_string()));
+    }
+    Ok(jobs)
 }
 
 /// One scenario's campaign and what it says about the expectations.
@@ -158,27 +170,93 @@ pub struct ScenarioOutcome {
     /// The scenario's warnings and the campaign's (e.g. an admin command
     /// that failed in every run).
     pub warnings: Vec<String>,
+    /// How the campaign names its runs (seeds, or a strategy's run
+    /// numbers) and how each is replayed.
+    pub ids: Box<dyn failures::RunIds>,
+    /// What a search strategy reported about its own search (`explore`).
+    pub search: Option<(&'static str, crate::explore::strategy::Report)>,
+}
+
+/// One scenario's campaign as [`failures::with_saved_failures`] left it,
+/// judged: as a random sample of the scenario's runs (fuzz, and explore's
+/// seeded strategies: rate bands checked) or as a search (expected
+/// violations found at all, unexpected ones not).
+pub(crate) fn outcome(
+    scenario: Scenario,
+    saved: failures::Saved,
+    sample: bool,
+    ids: Box<dyn failures::RunIds>,
+    swarm: bool,
+) -> ScenarioOutcome {
+    let campaign = saved.campaign;
+    let mut problems = if sample {
+        judge(&scenario, &campaign)
+    } else {
+        judge_search(&scenario, &campaign)
+    };
+    problems.extend(saved.problems);
+    ScenarioOutcome {
+        bands: if sample {
+            bands(&scenario, &campaign)
+        } else {
+            Vec::new()
+        },
+        warnings: warnings(&scenario, &campaign),
+        scenario,
+        campaign,
+        problems,
+        artifacts: saved.artifacts,
+        swarm,
+        ids,
+        search: None,
+    }
+}
+
+/// Where a command's campaigns write their reports.
+pub(crate) struct Reports<'a> {
+    pub json: Option<&'a PathBuf>,
+    pub junit: Option<&'a PathBuf>,
+    pub html: Option<&'a PathBuf>,
+    /// The effective settings, for the JSON summary.
+    pub settings: serde_json::Value,
+    /// The same as one line, for the HTML report.
+    pub settings_line: String,
+    /// Whether failures were shrunk (the HTML report says so).
+    pub shrink: bool,
 }
 
 /// Set by Ctrl-C: campaigns stop claiming seeds, the summary still prints.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
     let range = args.range()?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if jobs == 0 {
-        return Err(Failure::Input("--jobs must be at least 1".to_string()));
-    }
+    let jobs = jobs(args.common.jobs)?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let scenarios = args
-        .scenario_paths()?
-        .iter()
-        .map(|p| load_scenario(p, args.variant.as_deref()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let scenarios = load_scenarios(&args.common.scenarios, args.common.variant.as_deref())?;
     let settings = settings(args, range, shard, jobs, scenarios.len());
-    println!("fuzz: {}", settings_line(&settings));
+    let settings_line = settings_line(&settings);
+    println!("fuzz: {settings_line}");
+    let reports = Reports {
+        json: args.common.json.as_ref(),
+        junit: args.junit.as_ref(),
+        html: args.html.as_ref(),
+        settings,
+        settings_line,
+        shrink: !args.common.keep.no_shrink,
+    };
+    run_campaigns(scenarios, reports, &mut |scenario| {
+        fuzz_scenario(args, scenario, range, shard, jobs)
+    })
+}
+
+/// Runs `campaign` on each scenario in turn (until Ctrl-C), prints the
+/// summary and writes the reports: the verdict of them all. Shared by
+/// `fuzz` and `explore`.
+pub(crate) fn run_campaigns(
+    scenarios: Vec<Scenario>,
+    reports: Reports<'_>,
+    campaign: &mut dyn FnMut(Scenario) -> ScenarioOutcome,
+) -> Result<Verdict, Failure> {
     // A second Ctrl-C (or a failure to install the handler) falls back to
     // the default: the process ends at once.
     let _ = ctrlc::set_handler(|| {
@@ -194,14 +272,14 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
         if INTERRUPTED.load(Ordering::SeqCst) {
             break;
         }
-        outcomes.push(fuzz_scenario(args, scenario, range, shard, jobs));
+        outcomes.push(campaign(scenario));
     }
     let _ = std::panic::take_hook();
     print!("{}", summary(&outcomes));
     if INTERRUPTED.load(Ordering::SeqCst) {
         println!("interrupted: the summary covers the seeds that ran");
     }
-    write_reports(args, &outcomes, settings)?;
+    write_reports(&reports, &outcomes)?;
     let failed = INTERRUPTED.load(Ordering::SeqCst) || outcomes.iter().any(|o| !o.problems.is_empty());
     Ok(if failed { Verdict::Violated } else { Verdict::Clean })
 }
@@ -211,44 +289,20 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
         range,
         shard,
         jobs,
-        deadline: args.time.map(|t| Instant::now() + t),
+        deadline: args.common.time.map(|t| Instant::now() + t),
         swarm: args.swarm,
         check_determinism: args.check_determinism,
         interrupted: &INTERRUPTED,
     };
-    let bounded_by_seeds = args.time.is_none() || args.seeds.is_some() || args.to.is_some();
+    let bounded_by_seeds = args.common.time.is_none() || args.seeds.is_some() || args.to.is_some();
     let planned = bounded_by_seeds.then(|| shard.len(range));
-    let progress = progress::Progress::new(&scenario.name, planned, args.time);
-    let keep = failures::Keep {
-        out: args.out.clone(),
-        expected: args.keep_expected,
-        shrink: !args.no_shrink,
-    };
+    let progress = progress::Progress::new(&scenario.name, planned, args.common.time);
     let run_scenario = scenario.with_swarm(args.swarm);
-    let saver = failures::Saver {
-        scenario: &run_scenario,
-        keep: &keep,
-        saved: Default::default(),
-        errors: Default::default(),
-    };
-    let campaign = run_campaign(&scenario, &options, &failures::Both(&progress, &saver));
+    let ids = Box::new(failures::Seeds { swarm: args.swarm });
+    let runs = |observer: &dyn Observer| run_campaign(&scenario, &options, observer);
+    let saved = failures::with_saved_failures(&run_scenario, &args.common.keep, ids.as_ref(), &progress, runs);
     progress.finish();
-    let mut problems = judge(&scenario, &campaign);
-    problems.extend(saver.errors.into_inner().expect("not poisoned"));
-    let saved = saver.saved.into_inner().expect("not poisoned");
-    let artifacts = failures::finish_groups(&run_scenario, &keep, &campaign.tally.groups, &saved).unwrap_or_else(|e| {
-        problems.push(e);
-        BTreeMap::new()
-    });
-    ScenarioOutcome {
-        bands: bands(&scenario, &campaign),
-        warnings: warnings(&scenario, &campaign),
-        scenario,
-        campaign,
-        problems,
-        artifacts,
-        swarm: args.swarm,
-    }
+    outcome(scenario, saved, true, ids, args.swarm)
 }
 
 fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenarios: usize) -> serde_json::Value {
@@ -256,12 +310,12 @@ fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenar
         "scenarios": scenarios,
         "from": range.from,
         "to": range.to,
-        "time_secs": args.time.map(|t| t.as_secs()),
+        "time_secs": args.common.time.map(|t| t.as_secs()),
         "shard": format!("{}/{}", shard.index, shard.count),
         "jobs": jobs,
         "swarm": args.swarm,
         "check_determinism": args.check_determinism,
-        "variant_override": args.variant,
+        "variant_override": args.common.variant,
     })
 }
 
@@ -281,20 +335,20 @@ fn settings_line(s: &serde_json::Value) -> String {
     )
 }
 
-fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_json::Value) -> Result<(), Failure> {
+fn write_reports(reports: &Reports<'_>, outcomes: &[ScenarioOutcome]) -> Result<(), Failure> {
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
     };
-    if let Some(path) = &args.json {
-        write(path, json::render(outcomes, settings.clone()))?;
+    if let Some(path) = reports.json {
+        write(path, json::render(outcomes, reports.settings.clone()))?;
     }
-    if let Some(path) = &args.junit {
+    if let Some(path) = reports.junit {
         write(path, junit::render(outcomes))?;
     }
-    if let Some(path) = &args.html {
+    if let Some(path) = reports.html {
         let page = html::Page {
-            settings_line: &settings_line(&settings),
-            shrink: !args.no_shrink,
+            settings_line: &reports.settings_line,
+            shrink: reports.shrink,
         };
         write(path, html::render(outcomes, &page))?;
     }
@@ -348,6 +402,12 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
         );
     }
     for o in outcomes {
+        let _ = writeln!(out, "probes {}: {}", o.scenario.name, probe_line(&o.campaign.tally));
+        if let Some((strategy, report)) = &o.search {
+            let _ = writeln!(out, "{strategy} {}: {}", o.scenario.name, report.line);
+        }
+    }
+    for o in outcomes {
         for warning in &o.warnings {
             let _ = writeln!(out, "warning: {warning}");
         }
@@ -365,21 +425,12 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
             let expected = o.scenario.expect.of(key.invariant).allows_violations();
             let _ = writeln!(
                 out,
-                "{} {} {} on {} at {}: {} run(s); replay: joinsim run {} --seed {} --variant {}{} --trace{}",
+                "{} {} {}: {} run(s); replay: {}{}",
                 if expected { "expected" } else { "UNEXPECTED" },
                 o.scenario.name,
-                key.invariant,
-                key.role,
-                if key.step.is_empty() {
-                    "the end of the run"
-                } else {
-                    &key.step
-                },
+                key.label(),
                 group.count(),
-                o.scenario.path,
-                group.first_seed(),
-                o.scenario.variant(),
-                if o.swarm { " --swarm" } else { "" },
+                o.ids.replay(&o.scenario, group.first_seed()),
                 o.artifacts.get(key).map_or(String::new(), |p| format!(
                     "; artifact: joinsim replay {} --trace",
                     p.display()
@@ -394,6 +445,15 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
         outcomes.len()
     );
     out
+}
+
+/// How many runs hit each probe, as `name=count, ...`.
+fn probe_line(tally: &crate::explore::Tally) -> String {
+    let counts: Vec<String> = tally
+        .probe_counts()
+        .map(|(probe, count)| format!("{}={count}", probe.name()))
+        .collect();
+    counts.join(", ")
 }
 
 #[cfg(test)]

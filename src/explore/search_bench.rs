@@ -1,0 +1,322 @@
+//! The search benchmark: how many runs, and how much wall time, each
+//! strategy needs to first hit each failure group of a scenario.
+//!
+//! The failure groups of a scenario are those a reference campaign finds
+//! (random seeds 1..=`reference_runs`, fuzz's own seeds). Each seeded
+//! strategy then runs `campaigns` campaigns (strategy seeds 0, 1, ...), each
+//! on one thread, until it has hit every group or made `max_runs` runs;
+//! exhaustive search, deterministic, runs one campaign of at most
+//! `exhaustive_runs` runs, deepening its bound from 1 to `max_bound` until
+//! it has hit every group (its runs to a first hit count the complete
+//! shallower bounds before it). Campaigns run side by
+//! side on `jobs` threads; each is timed alone, so its seconds are one
+//! core's (on a loaded machine, a busy core's).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::campaign::{Observer, failure_key};
+use super::search::{SearchOptions, parallel_map, search};
+use super::strategy::{self, Kind, Settings};
+use super::tally::FailureKey;
+use crate::run::RunResult;
+use crate::scenario::Scenario;
+
+#[derive(Clone, Copy, Debug)]
+pub struct BenchSettings {
+    /// Campaigns per seeded strategy (different strategy seeds).
+    pub campaigns: u64,
+    /// The most runs of one campaign of a seeded strategy.
+    pub max_runs: u64,
+    /// The most runs of exhaustive search, over all its bounds.
+    pub exhaustive_runs: u64,
+    /// Exhaustive search deepens up to this bound.
+    pub max_bound: u32,
+    /// Runs of the reference campaign that names the failure groups.
+    pub reference_runs: u64,
+    /// Campaigns run side by side.
+    pub jobs: usize,
+}
+
+/// One strategy on one failure group of one scenario.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FirstHits {
+    pub scenario: String,
+    pub group: String,
+    pub strategy: &'static str,
+    pub campaigns: u64,
+    /// Campaigns that hit the group within their runs.
+    pub hits: u64,
+    /// The median over campaigns (a miss counts as infinitely many runs;
+    /// `None` when more than half missed).
+    pub median_runs_to_first_hit: Option<u64>,
+    pub median_seconds_to_first_hit: Option<f64>,
+    /// Exhaustive: the bound at which the group was first hit.
+    pub bound: Option<u32>,
+    /// Exhaustive: schedules run per second on one core, over its bounds.
+    pub schedules_per_sec: Option<f64>,
+    /// Exhaustive: simulated events per second on one core (each event a
+    /// state the search passed through).
+    pub events_per_sec: Option<f64>,
+}
+
+/// Exhaustive search's rate is reported only over at least this many
+/// schedules (a search that hits everything in its first run says nothing
+/// about speed).
+const RATE_MIN_RUNS: u64 = 10_000;
+
+/// One campaign's first hit of each group: runs and seconds.
+type Hits = BTreeMap<FailureKey, (u64, Duration)>;
+
+/// What one campaign found, and (exhaustive) how fast it ran.
+struct CampaignHits {
+    hits: Hits,
+    bound_of: BTreeMap<FailureKey, u32>,
+    runs: u64,
+    events: u64,
+    elapsed: Duration,
+}
+
+/// The benchmark over `scenarios`: a row per (scenario, group, strategy).
+pub fn bench(scenarios: &[Scenario], settings: BenchSettings) -> Vec<FirstHits> {
+    let targets: Vec<BTreeSet<FailureKey>> = scenarios.iter().map(|s| reference_groups(s, settings)).collect();
+    let mut tasks = Vec::new();
+    for (index, target) in targets.iter().enumerate() {
+        if target.is_empty() {
+            continue;
+        }
+        for kind in Kind::ALL {
+            let campaigns = if kind == Kind::Exhaustive {
+                1
+            } else {
+                settings.campaigns
+            };
+            tasks.extend((0..campaigns).map(|seed| (index, kind, seed)));
+        }
+    }
+    let done = parallel_map(&tasks, settings.jobs, |&(index, kind, seed)| {
+        campaign(&scenarios[index], &targets[index], kind, seed, settings)
+    });
+    let mut rows = Vec::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        for kind in Kind::ALL {
+            let found: Vec<&CampaignHits> = tasks
+                .iter()
+                .zip(&done)
+                .filter(|((i, k, _), _)| *i == index && *k == kind)
+                .map(|(_, d)| d)
+                .collect();
+            for key in &targets[index] {
+                rows.push(row(scenario, key, kind, &found));
+            }
+        }
+    }
+    rows
+}
+
+/// The failure groups that fuzz's first `reference_runs` seeds find.
+fn reference_groups(scenario: &Scenario, settings: BenchSettings) -> BTreeSet<FailureKey> {
+    let never = AtomicBool::new(false);
+    let options = SearchOptions {
+        jobs: settings.jobs,
+        max_runs: Some(settings.reference_runs),
+        deadline: None,
+        interrupted: &never,
+    };
+    let mut random = strategy::Random::new(0);
+    let found = search(scenario, &mut random, &options, &super::campaign::Quiet);
+    found.first_hits.into_keys().collect()
+}
+
+/// Stops a campaign once every target group has been hit.
+struct UntilAllHit<'a> {
+    scenario: &'a Scenario,
+    missing: Mutex<BTreeSet<FailureKey>>,
+    stop: AtomicBool,
+}
+
+impl Observer for UntilAllHit<'_> {
+    fn new_failure(&self, _id: u64, result: &RunResult) {
+        let mut missing = self.missing.lock().expect("no panics while held");
+        for v in &result.violations {
+            missing.remove(&failure_key(self.scenario, v));
+        }
+        if missing.is_empty() {
+            self.stop.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One campaign of `kind` (strategy seed `seed`) until every target is hit.
+fn campaign(
+    scenario: &Scenario,
+    targets: &BTreeSet<FailureKey>,
+    kind: Kind,
+    seed: u64,
+    settings: BenchSettings,
+) -> CampaignHits {
+    let run_scenario = strategy::scenario_for(kind, scenario);
+    let watch = UntilAllHit {
+        scenario: &run_scenario,
+        missing: Mutex::new(targets.clone()),
+        stop: AtomicBool::new(false),
+    };
+    let (bounds, budget) = if kind == Kind::Exhaustive {
+        (1..=settings.max_bound, settings.exhaustive_runs)
+    } else {
+        (0..=0, settings.max_runs)
+    };
+    let mut total = CampaignHits {
+        hits: BTreeMap::new(),
+        bound_of: BTreeMap::new(),
+        runs: 0,
+        events: 0,
+        elapsed: Duration::ZERO,
+    };
+    for bound in bounds {
+        let started = Instant::now();
+        let mut strategy = strategy::make(
+            kind,
+            &run_scenario,
+            Settings {
+                seed,
+                bound,
+                ..Settings::default()
+            },
+        );
+        let setup = started.elapsed();
+        let options = SearchOptions {
+            jobs: 1,
+            max_runs: Some(budget - total.runs),
+            deadline: None,
+            interrupted: &watch.stop,
+        };
+        let found = search(&run_scenario, strategy.as_mut(), &options, &watch);
+        for (key, (run, at)) in found.first_hits {
+            if !total.hits.contains_key(&key) {
+                total
+                    .hits
+                    .insert(key.clone(), (total.runs + run, total.elapsed + setup + at));
+                total.bound_of.insert(key, bound);
+            }
+        }
+        total.runs += found.campaign.tally.runs;
+        total.events += found.campaign.tally.events;
+        total.elapsed += setup + found.campaign.elapsed;
+        if watch.stop.load(Ordering::Relaxed) || total.runs >= budget {
+            break;
+        }
+    }
+    total
+}
+
+fn row(scenario: &Scenario, key: &FailureKey, kind: Kind, found: &[&CampaignHits]) -> FirstHits {
+    let hits: Vec<(u64, Duration)> = found.iter().filter_map(|c| c.hits.get(key).copied()).collect();
+    let campaigns = found.len() as u64;
+    let median = |mut values: Vec<f64>| -> Option<f64> {
+        values.sort_by(f64::total_cmp);
+        let middle = (found.len().max(1) - 1) / 2;
+        values.get(middle).copied()
+    };
+    let runs = median(hits.iter().map(|&(r, _)| r as f64).collect());
+    let seconds = median(hits.iter().map(|&(_, t)| t.as_secs_f64()).collect());
+    let seconds_run: f64 = found.iter().map(|c| c.elapsed.as_secs_f64()).sum();
+    let schedules_run: u64 = found.iter().map(|c| c.runs).sum();
+    let rated = kind == Kind::Exhaustive && schedules_run >= RATE_MIN_RUNS;
+    let rate = |count: fn(&CampaignHits) -> u64| {
+        let all: u64 = found.iter().map(|c| count(c)).sum();
+        rated.then(|| all as f64 / seconds_run)
+    };
+    FirstHits {
+        scenario: scenario.name.clone(),
+        group: key.label(),
+        strategy: kind.name(),
+        campaigns,
+        hits: hits.len() as u64,
+        median_runs_to_first_hit: runs.map(|r| r as u64),
+        median_seconds_to_first_hit: seconds,
+        bound: found
+            .iter()
+            .find_map(|c| c.bound_of.get(key).copied())
+            .filter(|_| kind == Kind::Exhaustive),
+        schedules_per_sec: rate(|c| c.runs),
+        events_per_sec: rate(|c| c.events),
+    }
+}
+
+/// The rows as a Markdown table: a line per failure group, a column per
+/// strategy (median runs / median ms to a first hit; the campaigns that
+/// hit it, when not all did; exhaustive's bound), and the fastest; then
+/// exhaustive search's rate per scenario.
+pub fn table(rows: &[FirstHits]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("| scenario | failure group |");
+    for kind in Kind::ALL {
+        let _ = write!(out, " {} |", kind.name());
+    }
+    out.push_str(" fastest |\n|---|---|");
+    out.push_str(&"---|".repeat(Kind::ALL.len() + 1));
+    out.push('\n');
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for r in rows {
+        if !groups.contains(&(r.scenario.as_str(), r.group.as_str())) {
+            groups.push((&r.scenario, &r.group));
+        }
+    }
+    for (scenario, group) in groups {
+        let of_group: Vec<&FirstHits> = rows
+            .iter()
+            .filter(|r| r.scenario == scenario && r.group == group)
+            .collect();
+        let _ = write!(out, "| {scenario} | {group} |");
+        for r in &of_group {
+            let _ = write!(out, " {} |", cell(r));
+        }
+        let _ = writeln!(out, " {} |", fastest(&of_group));
+    }
+    let _ = writeln!(out);
+    let mut rated = BTreeSet::new();
+    for r in rows {
+        if let (Some(schedules), Some(events)) = (r.schedules_per_sec, r.events_per_sec)
+            && rated.insert(&r.scenario)
+        {
+            let _ = writeln!(
+                out,
+                "exhaustive on {}: {schedules:.0} schedules/s/core, {events:.0} events/s/core",
+                r.scenario
+            );
+        }
+    }
+    out
+}
+
+/// `runs / ms`, the hits when some campaign missed, exhaustive's bound;
+/// `-` when most campaigns missed.
+fn cell(r: &FirstHits) -> String {
+    let (Some(runs), Some(seconds)) = (r.median_runs_to_first_hit, r.median_seconds_to_first_hit) else {
+        return format!("- ({}/{})", r.hits, r.campaigns);
+    };
+    let mut text = format!("{runs} / {:.1} ms", seconds * 1000.0);
+    if r.hits < r.campaigns {
+        text.push_str(&format!(" ({}/{})", r.hits, r.campaigns));
+    }
+    if let Some(bound) = r.bound {
+        text.push_str(&format!(", bound {bound}"));
+    }
+    text
+}
+
+/// The strategy with the smallest median time to a first hit of one
+/// group; `all` when every strategy hit it in its first run.
+pub fn fastest(of_group: &[&FirstHits]) -> String {
+    if of_group.iter().all(|r| r.median_runs_to_first_hit == Some(1)) {
+        return "all (first run)".to_string();
+    }
+    of_group
+        .iter()
+        .filter_map(|r| r.median_seconds_to_first_hit.map(|s| (s, r.strategy)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or("none".to_string(), |(_, strategy)| strategy.to_string())
+}

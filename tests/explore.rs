@@ -1,0 +1,473 @@
+//! `joinsim explore`: each search strategy finds what it should, reports
+//! like `fuzz`, saves artifacts that replay, and gives the same results
+//! with any `--jobs`; exhaustive search's pruning loses no outcome; probes
+//! are counted and merged; `bench --search` prints its JSON rows.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
+
+use common::{bundled, joinsim, output_text};
+use joinsim::explore::search::{SearchOptions, search};
+use joinsim::explore::strategy::{Exhaustive, Plan, Report, Strategy};
+use joinsim::explore::{Tally, campaign::Quiet};
+use joinsim::model::probe::Probe;
+use joinsim::run::{RunOptions, RunResult, Source, run};
+use joinsim::sim::Schedule;
+use serde_json::Value;
+
+/// `joinsim explore ARGS --json FILE`: the output and the JSON summary.
+fn explore(args: &[&str]) -> (std::process::Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("summary.json");
+    let mut all = vec!["explore"];
+    all.extend_from_slice(args);
+    let json = path.to_str().unwrap().to_string();
+    all.extend(["--json", &json]);
+    let output = joinsim(&all);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no summary: {}", output_text(&output)));
+    (output, serde_json::from_str(&text).expect("valid JSON"))
+}
+
+/// `joinsim explore SCENARIO --strategy exhaustive --bound BOUND ...`.
+fn exhaustive(scenario: &str, bound: &str, extra: &[&str]) -> (std::process::Output, Value) {
+    let mut args = vec![scenario, "--strategy", "exhaustive", "--bound", bound];
+    args.extend_from_slice(extra);
+    explore(&args)
+}
+
+/// (invariant, role, step, message) of each failure group of the first
+/// scenario of a summary.
+fn failures(summary: &Value) -> Vec<(String, String, String, String)> {
+    summary["scenarios"][0]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let field = |k: &str| f[k].as_str().unwrap().to_string();
+            (field("invariant"), field("role"), field("step"), field("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn exhaustive_search_within_3_deviations_finds_the_groups_first_race() {
+    let (o, summary) = exhaustive("scenarios/groups-first-race.toml", "3", &[]);
+    let out = output_text(&o);
+    assert_eq!(o.status.code(), Some(0), "both expected findings are found: {out}");
+    let found = failures(&summary);
+    let stale = found
+        .iter()
+        .find(|f| f.0 == "unsynced-group-validation")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(stale.1, "joiner");
+    assert_eq!(stale.2, "J5 clusterInitMember/ApplyServerPreseed");
+    assert!(stale.3.contains("missing {gpu2}"), "{}", stale.3);
+    assert!(stale.3.contains("a false rejection"), "{}", stale.3);
+    let search = &summary["scenarios"][0]["search"];
+    assert_eq!(search["strategy"], "exhaustive");
+    assert_eq!(search["complete"], true);
+    assert!(search["pruned_subtrees"].as_u64().unwrap() > 0, "{search}");
+    assert!(
+        out.contains("replay: joinsim trace scenarios/groups-first-race.toml --variant groups-first --deviation"),
+        "{out}"
+    );
+}
+
+#[test]
+fn no_schedule_within_2_deviations_finds_the_groups_first_race() {
+    // So 3 is the smallest bound that finds it (the README says so).
+    let (o, summary) = exhaustive("scenarios/groups-first-race.toml", "2", &[]);
+    let out = output_text(&o);
+    assert_eq!(o.status.code(), Some(1), "its expected findings are missing: {out}");
+    assert!(out.contains("no violation within 2 deviation(s)"), "{out}");
+    assert!(failures(&summary).is_empty());
+}
+
+#[test]
+fn race_features_only_has_no_violation_within_2_deviations() {
+    let (o, summary) = exhaustive("scenarios/race-features-only.toml", "2", &[]);
+    let out = output_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let scenario = &summary["scenarios"][0];
+    let search = &scenario["search"];
+    assert_eq!(search["complete"], true);
+    assert_eq!(search["no_violation_within"], 2);
+    let schedules = search["schedules"].as_u64().unwrap();
+    assert_eq!(scenario["runs"].as_u64(), Some(schedules));
+    assert!(schedules > 1000, "{schedules}");
+    assert!(
+        out.contains(&format!("bound 2: {schedules} schedule(s), complete")),
+        "{out}"
+    );
+    assert!(out.contains("no violation within 2 deviation(s)"), "{out}");
+}
+
+#[test]
+fn a_run_limit_stops_exhaustive_search_without_a_claim() {
+    let (o, summary) = exhaustive("scenarios/race-features-only.toml", "2", &["--runs", "300"]);
+    let out = output_text(&o);
+    assert_eq!(summary["scenarios"][0]["runs"], 300);
+    assert_eq!(summary["scenarios"][0]["search"]["complete"], false);
+    assert!(!out.contains("no violation within"), "{out}");
+    assert!(out.contains("stopped before the end"), "{out}");
+}
+
+#[test]
+fn every_strategy_saves_artifacts_that_replay() {
+    for (strategy, extra) in [
+        ("random", vec!["--runs", "1000"]),
+        ("swarm", vec!["--runs", "1000"]),
+        ("pct", vec!["--runs", "1500"]),
+        ("coverage", vec!["--runs", "1000"]),
+        ("exhaustive", vec!["--bound", "3"]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("failures");
+        let mut args = vec![
+            "scenarios/groups-first-race.toml",
+            "--strategy",
+            strategy,
+            "--keep-expected",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(&extra);
+        let (o, summary) = explore(&args);
+        assert_eq!(o.status.code(), Some(0), "{strategy}: {}", output_text(&o));
+        let artifacts: Vec<String> = summary["scenarios"][0]["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["artifact"].as_str().expect("kept and saved").to_string())
+            .collect();
+        assert_eq!(artifacts.len(), 2, "{strategy}: {artifacts:?}");
+        for artifact in artifacts {
+            assert!(artifact.ends_with(".shrunk.json"), "{artifact}");
+            let replay = joinsim(&["replay", &artifact]);
+            assert_eq!(replay.status.code(), Some(0), "{strategy}: {}", output_text(&replay));
+        }
+        let saved = std::fs::read_dir(&out).unwrap().count();
+        assert!(saved >= 2, "{strategy}: raw and shrunk artifacts");
+    }
+}
+
+/// A summary without what depends on timing.
+fn timeless(mut summary: Value) -> Value {
+    summary["settings"]["jobs"] = Value::Null;
+    for scenario in summary["scenarios"].as_array_mut().unwrap() {
+        scenario["elapsed_secs"] = Value::Null;
+        scenario["runs_per_sec"] = Value::Null;
+    }
+    summary
+}
+
+#[test]
+fn a_strategy_seed_gives_the_same_summary_with_any_jobs() {
+    for (strategy, extra) in [
+        ("pct", vec!["--runs", "1500", "--seed", "7"]),
+        ("coverage", vec!["--runs", "1500", "--seed", "7"]),
+        ("exhaustive", vec!["--bound", "2"]),
+    ] {
+        let summaries: Vec<Value> = ["1", "2", "3"]
+            .iter()
+            .map(|jobs| {
+                let mut args = vec![
+                    "scenarios/groups-first-race.toml",
+                    "--strategy",
+                    strategy,
+                    "--jobs",
+                    jobs,
+                ];
+                args.extend(&extra);
+                timeless(explore(&args).1)
+            })
+            .collect();
+        assert_eq!(summaries[0], summaries[1], "{strategy}");
+        assert_eq!(summaries[0], summaries[2], "{strategy}");
+    }
+}
+
+#[test]
+fn different_strategy_seeds_make_different_runs() {
+    let runs = |seed: &str| {
+        let (_, summary) = explore(&[
+            "scenarios/groups-first-race.toml",
+            "--strategy",
+            "pct",
+            "--runs",
+            "500",
+            "--seed",
+            seed,
+        ]);
+        summary["scenarios"][0]["events"].clone()
+    };
+    assert_ne!(runs("1"), runs("2"));
+}
+
+/// Records every state the runs of a strategy pass through (and how they
+/// end), then lets the strategy carry on.
+struct Visited<S> {
+    inner: S,
+    states: BTreeSet<u64>,
+    outcomes: BTreeSet<String>,
+}
+
+impl<S: Strategy> Strategy for Visited<S> {
+    fn next(&mut self, feedback: &[Option<RunResult>], max: usize) -> Vec<Plan> {
+        for result in feedback.iter().flatten() {
+            self.states.extend(result.state_trail.iter().flatten());
+            self.outcomes.insert(outcome(result));
+        }
+        let mut plans = self.inner.next(feedback, max);
+        for plan in &mut plans {
+            plan.options.state_trail = true;
+            plan.feedback = true;
+        }
+        plans
+    }
+
+    fn complete(&self) -> bool {
+        self.inner.complete()
+    }
+
+    fn report(&self, complete: bool) -> Report {
+        self.inner.report(complete)
+    }
+}
+
+/// How a run ended, as far as its state at a pruning point and the rest of
+/// its schedule decide it: the whole final world, the end tick, the event
+/// count and which invariants broke. (Not the details of a violation that
+/// happened before the pruning point: the pruned schedule itself ran, and
+/// its descendants share that part.)
+fn outcome(result: &RunResult) -> String {
+    let world = &result.world;
+    let broken: BTreeSet<_> = result.violations.iter().map(|v| v.invariant).collect();
+    format!(
+        "{:?} {:?} {:?} {} {} {broken:?}",
+        world.nodes, world.db, world.group_history, result.end_tick, result.events
+    )
+}
+
+/// A small scenario on which pruning has work to do: one joiner through
+/// the leader (which fails at J5, as #1390 does: a short run), an admin
+/// who may commit in the middle, delays of 1 or 2.
+const SMALL: &str = r#"
+description = "pruning check"
+variant = "incus-6.7"
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+[[cluster.groups]]
+name = "gpu"
+members = ["m1"]
+[[cluster.projects]]
+name = "default"
+config = { "restricted" = "true", "restricted.cluster.groups" = "gpu" }
+[[joiners]]
+name = "j1"
+target = "m1"
+[[admins]]
+name = "admin"
+via = "m1"
+start = 10
+start_jitter = 2
+commands = [{ op = "create-group", group = "gpu2" }]
+[network]
+delay_min = 1
+delay_max = 2
+"#;
+
+/// The states and outcomes every run of `strategy` reached, the number of
+/// runs, and whether the search completed.
+fn every_state(strategy: Exhaustive) -> (Visited<Exhaustive>, u64, bool) {
+    let scenario = joinsim::scenario::Scenario::parse("small", "small.toml", SMALL).expect("parses");
+    let never = AtomicBool::new(false);
+    let options = SearchOptions {
+        jobs: 2,
+        max_runs: None,
+        deadline: None,
+        interrupted: &never,
+    };
+    let mut recording = Visited {
+        inner: strategy,
+        states: BTreeSet::new(),
+        outcomes: BTreeSet::new(),
+    };
+    let found = search(&scenario, &mut recording, &options, &Quiet);
+    (recording, found.campaign.tally.runs, found.complete)
+}
+
+#[test]
+fn pruning_skips_schedules_but_no_state_and_no_outcome() {
+    let (pruned, pruned_runs, complete) = every_state(Exhaustive::new(3));
+    let (all, all_runs, all_complete) = every_state(Exhaustive::new(3).without_pruning());
+    eprintln!(
+        "pruned: {pruned_runs} runs, {} states, {} outcomes; all: {all_runs} runs, {} states, {} outcomes",
+        pruned.states.len(),
+        pruned.outcomes.len(),
+        all.states.len(),
+        all.outcomes.len()
+    );
+    assert!(complete && all_complete);
+    assert!(
+        pruned_runs * 2 < all_runs,
+        "pruning saved little: {pruned_runs} of {all_runs}"
+    );
+    let missed: Vec<&u64> = all.states.difference(&pruned.states).take(3).collect();
+    assert!(missed.is_empty(), "states reached only without pruning: {missed:?}");
+    assert_eq!(pruned.states, all.states);
+    assert_eq!(pruned.outcomes, all.outcomes);
+}
+
+#[test]
+fn no_label_is_drawn_twice_in_a_run() {
+    // Exhaustive pruning relies on it (and switches itself off otherwise).
+    for scenario in common::bundled_all() {
+        for seed in 1..=50 {
+            let options = RunOptions {
+                points: true,
+                ..RunOptions::default()
+            };
+            let points = run(&scenario, &Source::Seed(seed), options).points.unwrap();
+            let mut labels: Vec<_> = points.iter().map(|p| p.label).collect();
+            labels.sort();
+            let before = labels.len();
+            labels.dedup();
+            assert_eq!(labels.len(), before, "{} seed {seed}", scenario.name);
+        }
+    }
+}
+
+#[test]
+fn a_state_fingerprint_is_taken_after_the_asked_draw_and_repeats() {
+    let scenario = bundled("groups-first-race");
+    let options = RunOptions {
+        points: true,
+        state_after_draw: Some(10),
+        ..RunOptions::default()
+    };
+    let a = run(&scenario, &Source::Schedule(Schedule::default()), options);
+    let b = run(&scenario, &Source::Schedule(Schedule::default()), options);
+    let mark = a.state.expect("the run drew more than 10 choices");
+    assert!(mark.draws > 10);
+    assert_eq!(a.state, b.state);
+    let later = RunOptions {
+        state_after_draw: Some(40),
+        ..options
+    };
+    let c = run(&scenario, &Source::Schedule(Schedule::default()), later);
+    assert_ne!(c.state.unwrap().hash, mark.hash);
+}
+
+#[test]
+fn probes_are_counted_in_summaries_and_merge_in_any_order() {
+    let (o, summary) = explore(&["scenarios/issue-1390.toml", "--strategy", "random", "--runs", "40"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let probes = &summary["scenarios"][0]["probes"];
+    assert_eq!(probes["join failed"], 40, "{probes}");
+    assert_eq!(probes["join completed"], 0, "{probes}");
+    assert!(
+        output_text(&o).contains("probes issue-1390: admin command succeeded=0"),
+        "{}",
+        output_text(&o)
+    );
+    let mut a = Tally::default();
+    let mut b = Tally::default();
+    a.record_probes(Probe::JoinFailed.bit() | Probe::RevertAfterJ9.bit());
+    b.record_probes(Probe::JoinFailed.bit());
+    let mut ab = a.clone();
+    ab.merge(b.clone());
+    let mut ba = b;
+    ba.merge(a);
+    assert_eq!(ab, ba);
+    let counts: Vec<(Probe, u64)> = ab.probe_counts().filter(|&(_, n)| n > 0).collect();
+    assert_eq!(counts, vec![(Probe::JoinFailed, 2), (Probe::RevertAfterJ9, 1)]);
+}
+
+#[test]
+fn fuzz_summaries_count_probes_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("fuzz.json");
+    let o = joinsim(&[
+        "fuzz",
+        "scenarios/groups-first-race.toml",
+        "--seeds",
+        "400",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let probes = &summary["scenarios"][0]["probes"];
+    let stale = probes["validation against stale groups"].as_u64().unwrap();
+    let violating = summary["scenarios"][0]["invariants"][0]["violating_runs"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(stale, violating, "{probes}");
+    assert!(probes["admin commit during J5 reads"].as_u64().unwrap() >= stale);
+}
+
+#[test]
+fn bad_explore_flags_exit_2() {
+    for args in [
+        vec!["scenarios/issue-1390.toml", "--strategy", "dfs"],
+        vec!["scenarios/issue-1390.toml", "--strategy", "pct", "--bound", "2"],
+        vec!["scenarios/issue-1390.toml", "--strategy", "random", "--depth", "2"],
+        vec!["scenarios/issue-1390.toml", "--strategy", "exhaustive", "--seed", "2"],
+        vec!["scenarios/issue-1390.toml", "--strategy", "pct", "--depth", "0"],
+        vec!["scenarios/issue-1390.toml", "--runs", "0"],
+        vec!["scenarios/no-such-scenario.toml"],
+    ] {
+        let mut all = vec!["explore"];
+        all.extend(&args);
+        let o = joinsim(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", output_text(&o));
+    }
+}
+
+#[test]
+fn the_search_benchmark_prints_a_row_per_group_and_strategy() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["issue-1390", "race-features-only"] {
+        std::fs::copy(
+            format!("scenarios/{name}.toml"),
+            dir.path().join(format!("{name}.toml")),
+        )
+        .unwrap();
+    }
+    let o = joinsim(&[
+        "bench",
+        "--search",
+        "--json",
+        "--campaigns",
+        "2",
+        "--campaign-runs",
+        "50",
+        "--max-bound",
+        "1",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let rows: Value = serde_json::from_slice(&o.stdout).expect("JSON rows");
+    let rows = rows.as_array().unwrap();
+    // issue-1390's two groups, five strategies; race-features-only finds nothing.
+    assert_eq!(rows.len(), 10, "{rows:?}");
+    for row in rows {
+        assert_eq!(row["scenario"], "issue-1390");
+        assert_eq!(row["median_runs_to_first_hit"], 1, "every run fails: {row}");
+        assert!(row["median_seconds_to_first_hit"].is_number());
+        let campaigns = if row["strategy"] == "exhaustive" { 1 } else { 2 };
+        assert_eq!(row["campaigns"], campaigns, "{row}");
+        assert_eq!(row["hits"], campaigns, "{row}");
+        assert!(
+            row["group"]
+                .as_str()
+                .unwrap()
+                .ends_with("at J5 clusterInitMember/ApplyServerPreseed")
+        );
+    }
+}
