@@ -308,15 +308,24 @@ fn cell(r: &FirstHits) -> String {
     text
 }
 
-/// The strategy with the smallest median time to a first hit of one
-/// group; `all` when every strategy hit it in its first run.
+/// The strategies with the smallest median time to a first hit of one
+/// group (times within the same 0.1 ms count as equal, and then fewer runs
+/// win); `all` when every strategy hit it in its first run.
 pub fn fastest(of_group: &[&FirstHits]) -> String {
     if of_group.iter().all(|r| r.median_runs_to_first_hit == Some(1)) {
         return "all (first run)".to_string();
     }
-    of_group
+    let key = |r: &&&FirstHits| {
+        let tenths_of_ms = r.median_seconds_to_first_hit.map(|s| (s * 10_000.0).round() as u64);
+        (tenths_of_ms, r.median_runs_to_first_hit)
+    };
+    let found: Vec<&&FirstHits> = of_group
         .iter()
-        .filter_map(|r| r.median_seconds_to_first_hit.map(|s| (s, r.strategy)))
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map_or("none".to_string(), |(_, strategy)| strategy.to_string())
+        .filter(|r| r.median_runs_to_first_hit.is_some())
+        .collect();
+    let Some(best) = found.iter().map(key).min() else {
+        return "none".to_string();
+    };
+    let names: Vec<&str> = found.iter().filter(|r| key(r) == best).map(|r| r.strategy).collect();
+    names.join(", ")
 }

@@ -26,8 +26,8 @@
 //! **Pruning** (stateright's state hashing, adapted to stateless search).
 //! Each schedule that will have children is run with a fingerprint of the
 //! complete state (engine: time, event count, network, node liveness, link
-//! counters, pending events in order; model: cluster DB, group history,
-//! every node's state; checker: what it has reported) at the end of the
+//! counters, pending events in order; the whole model world and the whole
+//! checker: what it has reported and what it remembers) at the end of the
 //! event in which its last deviation was drawn. Its children deviating in
 //! *later* events continue from exactly that state with all-nominal
 //! choices until their own deviation; so if the same fingerprint was seen
@@ -38,9 +38,10 @@
 //! conditions, both checked as the search goes: every deviation of the
 //! schedule was drawn by the fingerprint, and no label is drawn twice in a
 //! run; if either fails, pruning stops for the rest of the search. The
-//! model state has no `Hash`, so it is fingerprinted through its `Debug`
-//! text, which derives every field: slower than a hash, which is why only
-//! schedules with children pay for it.
+//! world and the checker have no `Hash`, so they are fingerprinted through
+//! their derived `Debug` text, which covers every field, present and
+//! future: slower than a hash, which is why only schedules with children
+//! pay for it.
 
 use std::collections::BTreeMap;
 
