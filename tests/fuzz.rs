@@ -499,3 +499,23 @@ fn ctrl_c_stops_the_campaign_and_still_prints_the_summary() {
         "the campaign stopped before the next scenario: {rest}"
     );
 }
+
+#[test]
+fn a_required_probe_that_never_fires_fails_the_campaign_with_the_reason() {
+    // issue-1390 has no leader changes: a scenario that requires one is
+    // a scenario whose window is never reached.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = scenario_with_expect(
+        &dir,
+        "issue-1390",
+        "unsynced-group-validation = \"always\"\nspurious-join-failure = \"always\"\n\"probe: leader changed\" = \"reached\"",
+    );
+    let out = fuzz_says(
+        &["fuzz", &edited, "--seeds", "200", "--no-shrink"],
+        1,
+        "required probe \"leader changed\" never fired in 200 runs",
+    );
+    assert!(out.contains("FAILED issue-1390-edited"), "{out}");
+    let unknown = scenario_with_expect(&dir, "issue-1390", "\"probe: telepathy\" = \"reached\"");
+    fuzz_says(&["fuzz", &unknown, "--seeds", "1"], 2, "unknown probe \"telepathy\"");
+}

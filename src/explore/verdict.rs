@@ -168,9 +168,23 @@ pub fn judge(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
             problems.push(report.describe());
         }
     }
+    unreached_probes(&mut problems, scenario, campaign);
     broken_seeds(&mut problems, &tally.panics, "panicked");
     broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
     problems
+}
+
+/// A probe the scenario requires that no run of the campaign hit.
+fn unreached_probes(problems: &mut Vec<String>, scenario: &Scenario, campaign: &Campaign) {
+    for &probe in &scenario.expect.probes {
+        if campaign.tally.probes[probe as usize] == 0 {
+            problems.push(format!(
+                "required probe \"{}\" never fired in {} runs: the scenario's window was not reached",
+                probe.name(),
+                campaign.tally.runs
+            ));
+        }
+    }
 }
 
 /// Checks a search (exhaustive, PCT, coverage, swarm) against the
@@ -200,6 +214,7 @@ pub fn judge_search(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
             ));
         }
     }
+    unreached_probes(&mut problems, scenario, campaign);
     broken_seeds(&mut problems, &tally.panics, "panicked");
     broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
     problems

@@ -892,6 +892,21 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
     let mut groups = Vec::new();
     for (k, v) in &parsed.expect {
         let key = format!("expect.{}", k.get_ref());
+        if let Some(name) = k.get_ref().strip_prefix("probe: ") {
+            let probe = crate::model::probe::Probe::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = crate::model::probe::Probe::ALL.iter().map(|p| p.name()).collect();
+                c.at(
+                    k,
+                    &key,
+                    format!("unknown probe \"{name}\" (known: {})", known.join(", ")),
+                )
+            })?;
+            if v.get_ref() != "reached" {
+                return Err(c.at(v, &key, "a required probe takes \"reached\""));
+            }
+            expect.probes.push(probe);
+            continue;
+        }
         if let Some(group) = GroupBand::parse_key(k.get_ref()) {
             let (invariant, label) = group.map_err(|message| c.at(k, &key, message))?;
             let band = match Expect::parse(v.get_ref()).map_err(|message| c.at(v, &key, message))? {

@@ -233,6 +233,10 @@ impl GroupBand {
 pub struct Expectations {
     pub invariants: [Expect; Invariant::ALL.len()],
     pub groups: Vec<GroupBand>,
+    /// Probes some run of a campaign must hit (`"probe: NAME" =
+    /// "reached"`): a scenario whose window is never reached fails instead
+    /// of passing silently.
+    pub probes: Vec<crate::model::probe::Probe>,
 }
 
 impl Expectations {

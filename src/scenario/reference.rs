@@ -109,6 +109,9 @@ join-liveness = "never"                  no run breaks it
                                 a band for one failure group, named as the summary
                                 names it (INVARIANT on ROLE at STEP); its invariant
                                 must allow violations
+"probe: leader changed" = "reached"   a probe some run of the campaign must hit
+                                (`joinsim list` names the probes); a window
+                                never reached fails the campaign
 "#;
 
 /// The whole reference: the format, then the names it accepts.
