@@ -4,27 +4,12 @@
 
 use std::sync::Arc;
 
+use super::bits::BitSet;
 use super::names::{DEFAULT_GROUP, GroupName, GroupSet, Names, Sym};
 use crate::sim::NodeId;
 
-/// A set of nodes as a bit mask (at most 64 nodes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub struct NodeSet(pub u64);
-
-impl NodeSet {
-    pub fn contains(self, node: NodeId) -> bool {
-        self.0 & (1 << node) != 0
-    }
-    pub fn insert(&mut self, node: NodeId) {
-        self.0 |= 1 << node;
-    }
-    pub fn remove(&mut self, node: NodeId) {
-        self.0 &= !(1 << node);
-    }
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
+/// A set of nodes (at most [`super::bits::CAPACITY`] in a scenario).
+pub type NodeSet = BitSet<NodeId>;
 
 /// Project config: `(key, value)` pairs sorted by key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]

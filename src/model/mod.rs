@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_tx;
+pub mod bits;
 pub mod choice;
 pub mod connection;
 pub mod db;

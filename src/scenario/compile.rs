@@ -13,6 +13,7 @@ use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::{AdminPlan, Command};
+use crate::model::bits::CAPACITY;
 use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
 use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
@@ -118,8 +119,9 @@ impl Compiler<'_> {
             };
             return Err(self.at(name, key, format!("\"{}\" is {what}", name.get_ref())));
         }
-        if self.roles.len() >= 64 {
-            return Err(self.at(name, key, "too many nodes (at most 64)"));
+        if self.roles.len() >= CAPACITY {
+            let limit = format!("too many nodes (at most {CAPACITY}: members, joiners and admin clients together)");
+            return Err(self.at(name, key, limit));
         }
         let id = self.roles.len() as NodeId;
         self.names

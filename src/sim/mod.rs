@@ -16,7 +16,7 @@ use hash::TraceHasher;
 pub use network::{NetworkConfig, Partition};
 
 /// A node of the simulated system, numbered from 0.
-pub type NodeId = u8;
+pub type NodeId = u16;
 
 /// A system under test: node handlers that take an event and act through
 /// [`Ctx`], which is the only way to send, set timers or draw choices.
