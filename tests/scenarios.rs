@@ -210,6 +210,12 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some("cluster.projects[0].config.\"restricted.cluster.groups\""),
             "too many cluster group names (at most 256, `default` included)",
         ),
+        (
+            "zero-campaign-seeds.toml",
+            Some(8),
+            Some("campaign.seeds"),
+            "must be at least 1",
+        ),
     ];
     for (file, line, key, text) in cases {
         let e = load_error(file);

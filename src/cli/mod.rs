@@ -4,6 +4,7 @@
 mod bench;
 pub mod diff;
 mod fuzz;
+mod gen_scale;
 mod list;
 mod replay;
 mod report;
@@ -52,6 +53,9 @@ enum Command {
     /// files, check them and print their warnings.
     #[command(long_about = crate::scenario::reference())]
     Scenario(scenario::ScenarioArgs),
+    /// Print a generated scale scenario: N members, J concurrent joiners,
+    /// admins, drops, a partition and a crash.
+    GenScale(gen_scale::GenScaleArgs),
 }
 
 /// What went wrong, by exit code.
@@ -94,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Scenario(args) => scenario::scenario(&args),
+        Command::GenScale(args) => gen_scale::gen_scale(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,

@@ -199,6 +199,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         ));
     }
     let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+    let campaign_seeds = campaign_seeds(&c, &parsed)?;
     let warnings = warn::warnings(
         &parsed,
         &warn::Facts {
@@ -229,6 +230,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         crashes,
         expect,
         limits,
+        campaign_seeds,
         swarm: false,
         warnings,
     })
@@ -927,6 +929,17 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
         expect.groups.push(group);
     }
     Ok(expect)
+}
+
+/// `[campaign] seeds`: at least one, at most [`MAX_TICKS`].
+fn campaign_seeds(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Option<u64>> {
+    let Some(seeds) = &parsed.campaign.seeds else {
+        return Ok(None);
+    };
+    match c.bounded(&parsed.campaign.seeds, "campaign.seeds", 0, "seeds")? {
+        0 => Err(c.at(seeds, "campaign.seeds", "must be at least 1")),
+        n => Ok(Some(n)),
+    }
 }
 
 /// The run's bounds: faults heal at the last fault tick; every join must end

@@ -125,6 +125,21 @@ impl FuzzArgs {
         Ok(range)
     }
 
+    /// The seeds to run of `scenario`: the command line's `range`, unless
+    /// it named no seeds (no `--seeds`, `--from/--to` or `--time`) and the
+    /// scenario sets `[campaign] seeds = N`, then 1..=N.
+    fn scenario_range(&self, range: SeedRange, scenario: &Scenario) -> SeedRange {
+        match scenario.campaign_seeds {
+            Some(to) if self.default_range() => SeedRange { from: 1, to },
+            _ => range,
+        }
+    }
+
+    /// Whether the command line left the seed range to its default.
+    fn default_range(&self) -> bool {
+        self.seeds.is_none() && self.from.is_none() && self.time.is_none()
+    }
+
     fn scenario_paths(&self) -> Result<Vec<PathBuf>, Failure> {
         let inputs = if self.scenarios.is_empty() {
             vec![scenarios_dir(None)?]
@@ -207,6 +222,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
 }
 
 fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: Shard, jobs: usize) -> ScenarioOutcome {
+    let range = args.scenario_range(range, &scenario);
     let options = CampaignOptions {
         range,
         shard,
@@ -257,6 +273,8 @@ fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenar
         "from": range.from,
         "to": range.to,
         "time_secs": args.time.map(|t| t.as_secs()),
+        // Whether a scenario's `[campaign] seeds` replaces the default range.
+        "scenario_seeds": args.default_range(),
         "shard": format!("{}/{}", shard.index, shard.count),
         "jobs": jobs,
         "swarm": args.swarm,
@@ -269,8 +287,12 @@ fn settings_line(s: &serde_json::Value) -> String {
     let time = s["time_secs"]
         .as_u64()
         .map_or(String::new(), |t| format!(" (or {t}s per scenario)"));
+    let own = match s["scenario_seeds"].as_bool() {
+        Some(true) => " (or a scenario's own [campaign] seeds)",
+        _ => "",
+    };
     format!(
-        "{} scenario(s), seeds {}..{}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
+        "{} scenario(s), seeds {}..{}{own}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
         s["scenarios"],
         s["from"],
         s["to"],
