@@ -105,3 +105,26 @@ fn a_scenarios_campaign_seeds_set_its_default_campaign_and_the_command_line_wins
     assert_eq!(fuzz_runs(&["fuzz", path, "--seeds", "12"]), 12);
     assert_eq!(fuzz_runs(&["fuzz", path, "--from", "5", "--to", "9"]), 5);
 }
+
+#[test]
+fn bench_scale_json_lists_every_size_with_its_rates() {
+    let o = joinsim(&["bench", "--scale", "--json", "--seconds", "0.01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("a JSON list");
+    let sizes: Vec<(u64, u64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r["events_per_sec"].as_f64().unwrap() > 0.0, "{r}");
+            assert!(r["runs_per_sec"].as_f64().unwrap() > 0.0, "{r}");
+            assert_eq!(r["scenario"], format!("scale-{}x{}", r["members"], r["joiners"]), "{r}");
+            (r["members"].as_u64().unwrap(), r["joiners"].as_u64().unwrap())
+        })
+        .collect();
+    let expected: Vec<(u64, u64)> = [3, 10, 30, 100]
+        .into_iter()
+        .flat_map(|m| [1, 5, 20].map(|j| (m, j)))
+        .collect();
+    assert_eq!(sizes, expected);
+}

@@ -47,7 +47,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Shrink a saved failure to a minimal schedule that fails the same way.
     Shrink(shrink::ShrinkArgs),
-    /// Benchmarks (`--shrink`: joinsim's shrinker against proptest's).
+    /// Benchmarks (`--scale`: cost growth with the cluster's size; `--shrink`:
+    /// joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
     /// The scenario file format, every key (`joinsim help scenario`); with
     /// files, check them and print their warnings.

@@ -186,7 +186,7 @@ pub struct World {
     /// Messages a member handler asks to send, reused from event to event.
     outbox: member::Outbox,
     /// The requests and transactions in flight, each on its connection.
-    connections: Vec<connection::Connection>,
+    connections: connection::Connections,
     /// Whether the scenario's random step errors may fire in this run (a
     /// run may switch them off: swarm testing).
     pub random_step_errors: bool,
@@ -229,7 +229,7 @@ impl World {
             nodes,
             observations: Vec::new(),
             outbox: Vec::new(),
-            connections: Vec::new(),
+            connections: connection::Connections::default(),
             random_step_errors: true,
             client_timing: true,
             cluster_faults: true,
@@ -278,14 +278,15 @@ impl World {
             probe::Probe::TransactionRetried.hit(ctx);
         }
         let before = self.db.version;
+        let groups_before = self.db.groups.clone();
         let outcome = tx::execute(&mut self.db, &tx, from, &self.setup.names, &mut self.observations);
         if attempt > 1 && outcome.is_err() && self.committed_before(from, id) {
             probe::Probe::RetryMetItsOwnCommit.hit(ctx);
         }
         if self.db.version != before {
-            let groups = self.db.group_set();
-            if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
-                self.group_history.push((self.db.version, groups));
+            // The group table is copy-on-write: the same table, the same groups.
+            if !db::Table::same(&groups_before, &self.db.groups) {
+                self.record_group_history();
             }
             self.probe_admin_commit(ctx, on_behalf_of);
             let version = self.db.version;
@@ -317,6 +318,14 @@ impl World {
             on_behalf_of,
         };
         self.transmit(ctx, leader, from, result);
+    }
+
+    /// Notes the committed group set if the last commit changed it.
+    fn record_group_history(&mut self) {
+        let groups = self.db.group_set();
+        if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
+            self.group_history.push((self.db.version, groups));
+        }
     }
 
     /// Whether an earlier attempt of transaction `(client, id)` committed
