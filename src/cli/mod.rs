@@ -35,6 +35,9 @@ enum Command {
     Run(run::RunArgs),
     /// Fuzz scenarios over many seeds and check their expectations.
     Fuzz(fuzz::FuzzArgs),
+    /// Merge the `fuzz --json` summaries of N shards (`--shard I/N`) into
+    /// the summary and reports of one unsharded run.
+    Merge(fuzz::merge::MergeArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
     /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
+        Command::Merge(args) => fuzz::merge::merge(&args),
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Diff(args) => diff::diff(&args),

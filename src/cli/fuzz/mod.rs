@@ -5,6 +5,7 @@ mod failures;
 mod html;
 mod json;
 mod junit;
+pub mod merge;
 mod progress;
 
 use std::collections::BTreeMap;
@@ -304,19 +305,42 @@ fn settings_line(s: &serde_json::Value) -> String {
 }
 
 fn write_reports(args: &FuzzArgs, outcomes: &[ScenarioOutcome], settings: serde_json::Value) -> Result<(), Failure> {
+    let paths = ReportPaths {
+        json: args.json.as_ref(),
+        junit: args.junit.as_ref(),
+        html: args.html.as_ref(),
+    };
+    write_report_files(&paths, outcomes, settings, !args.no_shrink)
+}
+
+/// Where a campaign's reports go (`--json`, `--junit`, `--html`).
+pub(super) struct ReportPaths<'a> {
+    pub json: Option<&'a PathBuf>,
+    pub junit: Option<&'a PathBuf>,
+    pub html: Option<&'a PathBuf>,
+}
+
+/// Writes the reports asked for; `shrink`: the HTML report draws each
+/// group's run shrunk.
+fn write_report_files(
+    paths: &ReportPaths<'_>,
+    outcomes: &[ScenarioOutcome],
+    settings: serde_json::Value,
+    shrink: bool,
+) -> Result<(), Failure> {
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: cannot write: {e}", path.display())))
     };
-    if let Some(path) = &args.json {
+    if let Some(path) = paths.json {
         write(path, json::render(outcomes, settings.clone()))?;
     }
-    if let Some(path) = &args.junit {
+    if let Some(path) = paths.junit {
         write(path, junit::render(outcomes))?;
     }
-    if let Some(path) = &args.html {
+    if let Some(path) = paths.html {
         let page = html::Page {
             settings_line: &settings_line(&settings),
-            shrink: !args.no_shrink,
+            shrink,
         };
         write(path, html::render(outcomes, &page))?;
     }
