@@ -3,7 +3,7 @@
 //! `delay j1>m2 #3 = 7`.
 
 use crate::model::Setup;
-use crate::sim::{ChoiceKind, Deviation, Label};
+use crate::sim::{ChoiceKind, Deviation, Label, NodeId};
 
 /// Which fault kinds a swarm run enables (see `swarm`).
 pub const SWARM: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 32);
@@ -30,7 +30,7 @@ pub fn kind_named(name: &str) -> Option<ChoiceKind> {
 /// A label in words, e.g. `delay j1>m2 #3`, `client-timing admin start`.
 pub fn describe(label: Label, setup: &Setup) -> String {
     let node = |n: u32| {
-        u8::try_from(n)
+        NodeId::try_from(n)
             .ok()
             .filter(|&n| usize::from(n) < setup.node_count())
             .map_or_else(|| format!("node{n}"), |n| setup.node_name(n).to_string())

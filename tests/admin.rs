@@ -14,6 +14,7 @@ use joinsim::model::names::{GroupName, GroupSet, Names, Sym};
 use joinsim::model::tx::execute;
 use joinsim::model::{Node, World};
 use joinsim::scenario::Scenario;
+use joinsim::sim::NodeId;
 
 /// Three members: m1 and m2 in `default`, m3 in `gpu` only; an empty group
 /// `spare`; project `p` listing `spare` while unrestricted; a joiner j1.
@@ -82,8 +83,8 @@ impl Cluster {
             .unwrap_or_else(|| panic!("{g} is a group name"))
     }
 
-    fn node(&self, name: &str) -> u8 {
-        self.names.nodes.iter().position(|n| n == name).expect("a node") as u8
+    fn node(&self, name: &str) -> NodeId {
+        self.names.nodes.iter().position(|n| n == name).expect("a node") as NodeId
     }
 
     fn run(&mut self, tx: Tx) -> Outcome {
@@ -478,7 +479,7 @@ fn client_side_group_commands_refuse_what_incus_refuses_before_any_put() {
         Err("Cluster members need to belong to at least one group".into())
     );
     assert_eq!(results[3], Ok(()));
-    let m2 = world.setup.names.nodes.iter().position(|n| n == "m2").unwrap() as u8;
+    let m2 = world.setup.names.nodes.iter().position(|n| n == "m2").unwrap() as NodeId;
     let spare = world.setup.names.lookup_group("spare").unwrap();
     assert_eq!(
         world.db.groups_of(m2),

@@ -12,12 +12,13 @@ use joinsim::model::db::{MemberRow, Snapshot};
 use joinsim::model::joiner::JoinStatus;
 use joinsim::model::observe::{ConfigSource, Enforcement, Observation};
 use joinsim::model::{Node, World};
+use joinsim::sim::NodeId;
 
 fn world() -> World {
     World::new(Arc::clone(&common::bundled("issue-1390").setup))
 }
 
-fn joiner_id(world: &World) -> u8 {
+fn joiner_id(world: &World) -> NodeId {
     world.setup.joiners().next().expect("a joiner")
 }
 

@@ -82,7 +82,7 @@ fn run_twice_prints_the_same_trace() {
 
 #[test]
 fn bad_input_exits_2_naming_the_problem() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["run", "tests/malformed/unknown-key.toml"],
             "tests/malformed/unknown-key.toml:7",
@@ -90,6 +90,10 @@ fn bad_input_exits_2_naming_the_problem() {
         (
             &["run", "tests/malformed/negative-delay.toml"],
             "key `network.delay_min`: must not be negative",
+        ),
+        (
+            &["run", "tests/malformed/too-many-nodes.toml"],
+            "tests/malformed/too-many-nodes.toml:6: key `cluster.members[256]`: too many nodes (at most 256",
         ),
         (
             &["run", "scenarios/issue-1390.toml", "--variant", "incus-99"],

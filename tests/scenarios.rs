@@ -7,6 +7,7 @@ use std::path::Path;
 
 use joinsim::explore::{judge, run_campaign};
 use joinsim::scenario::{Scenario, ScenarioError};
+use joinsim::sim::NodeId;
 
 #[test]
 fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
@@ -35,7 +36,7 @@ fn configurations_incus_accepts_are_accepted() {
     let db = &scenario.setup.db;
     let names = &scenario.setup.names;
     let group = |g: &str| db.group(names.lookup_group(g).unwrap()).unwrap();
-    let node = |n: &str| names.nodes.iter().position(|x| x == n).unwrap() as u8;
+    let node = |n: &str| names.nodes.iter().position(|x| x == n).unwrap() as NodeId;
     assert!(group("default").members.contains(node("m1")));
     assert!(!group("default").members.contains(node("m2")));
     assert!(db.groups_of(node("m3")).is_empty(), "m3 is in no group");
@@ -196,6 +197,24 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some(13),
             Some("expect.join-leftovers on worker at J10 AddNodeToClusterGroup(default)"),
             "unknown role \"worker\" (known: joiner, member, leader, admin, cluster)",
+        ),
+        (
+            "too-many-nodes.toml",
+            Some(6),
+            Some("cluster.members[256]"),
+            "too many nodes (at most 256: members, joiners and admin clients together)",
+        ),
+        (
+            "too-many-groups.toml",
+            Some(10),
+            Some("cluster.projects[0].config.\"restricted.cluster.groups\""),
+            "too many cluster group names (at most 256, `default` included)",
+        ),
+        (
+            "zero-campaign-seeds.toml",
+            Some(8),
+            Some("campaign.seeds"),
+            "must be at least 1",
         ),
     ];
     for (file, line, key, text) in cases {

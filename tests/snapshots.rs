@@ -21,6 +21,9 @@ const SEEDS: std::ops::RangeInclusive<u64> = 1..=200;
 const SHRINK_BUDGET: Budget = Budget { max_runs: 5_000 };
 /// The seed of an `always` or a passing scenario.
 const FIXED_SEED: u64 = 1;
+/// A shrunk trace longer than this (a scale scenario's thousands of
+/// heartbeats) is cut to the lines of the node the violation is on.
+const TRACE_LINES_KEPT: usize = 1_000;
 
 fn bundled_scenarios() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -121,7 +124,32 @@ fn snapshot_of(scenario: &Scenario) -> (String, String) {
         ..RunOptions::default()
     };
     let result = run(scenario, &Source::Schedule(shrunk.schedule), options);
-    (description, text_document(&title, scenario, &result))
+    let document = text_document(&title, scenario, &result);
+    match &target.node {
+        Some(node) if document.lines().count() > TRACE_LINES_KEPT => {
+            let cut = format!("{description}; the trace cut to {node}'s lines");
+            (cut, lines_of_node(&document, node))
+        }
+        _ => (description, document),
+    }
+}
+
+/// The trace lines of `node` (the violations and the outcome included):
+/// a trace line is its tick, then its node.
+fn lines_of_node(document: &str, node: &str) -> String {
+    let mut out = String::new();
+    for line in document.lines() {
+        let mut words = line.split_whitespace();
+        let keep = match words.next() {
+            Some(tick) if tick.parse::<u64>().is_ok() => words.next() == Some(node),
+            _ => true,
+        };
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn assert_scenario_snapshot(path: &Path) {

@@ -10,7 +10,7 @@ use joinsim::model::joiner::JoinStatus;
 use joinsim::model::message::Timer;
 use joinsim::run::{RunOptions, Source, run};
 use joinsim::scenario::Scenario;
-use joinsim::sim::{ChoiceKind, Deviation, Label, Schedule, TraceEvent};
+use joinsim::sim::{ChoiceKind, Deviation, Label, NodeId, Schedule, TraceEvent};
 
 fn lossy() -> Scenario {
     common::bundled("lossy-admin").with_swarm(true)
@@ -69,7 +69,7 @@ fn turning_on_only_drops_breaks_connections_but_never_crashes_a_node() {
         value: 1,
     };
     let scenario = lossy();
-    let j1 = (0..scenario.setup.node_count() as u8)
+    let j1 = (0..scenario.setup.node_count() as NodeId)
         .find(|&n| scenario.setup.node_name(n) == "j1")
         .unwrap();
     let broken = Deviation {

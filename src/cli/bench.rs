@@ -1,6 +1,9 @@
 //! `joinsim bench`: runs/s and events/s per core for every bundled scenario
 //! and variant, tracing off (`--json` for a machine-readable list).
 //!
+//! `joinsim bench --scale`: the same for generated scale scenarios of 3 to
+//! 100 members and 1 to 20 joiners, and how the cost of an event grows.
+//!
 //! `joinsim bench --shrink [--seeds N]`: shrinks the failures of a
 //! scenario's seeds 1..=N with joinsim's shrinker and with proptest's own
 //! shrinking of the same deviations, and prints a table per shrinker.
@@ -45,6 +48,11 @@ pub struct BenchArgs {
     /// Search: campaigns run side by side (default: all cores).
     #[arg(long, requires = "search")]
     pub jobs: Option<usize>,
+    /// Throughput of generated scale scenarios (`joinsim gen-scale`) of 3,
+    /// 10, 30 and 100 members with 1, 5 and 20 joiners, instead of the
+    /// bundled scenarios: how the cost of an event grows with the cluster.
+    #[arg(long, conflicts_with_all = ["shrink", "dir"])]
+    pub scale: bool,
     /// Print JSON instead of the table: throughput, a list of {scenario,
     /// variant, runs_per_sec, events_per_sec}; shrinking, an object with
     /// cases, median_runs, max_runs and same_group.
@@ -73,14 +81,17 @@ pub fn bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     if args.search {
         return search_bench(args);
     }
+    if args.scale {
+        return scale(args);
+    }
     if !args.shrink {
         return throughput(args);
     }
     shrink_bench(args)
 }
 
-/// Runs/s and events/s on one core (the calling thread), tracing off.
-fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
+/// `--seconds` as a budget per row, checked; warns on a debug build.
+fn measuring_budget(args: &BenchArgs) -> Result<Duration, Failure> {
     if !(args.seconds > 0.0 && args.seconds <= 3600.0) {
         return Err(Failure::Input(format!(
             "--seconds: expected 0 < s <= 3600, got {}",
@@ -90,8 +101,34 @@ fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
     if cfg!(debug_assertions) && !args.json {
         eprintln!("note: a debug build; figures mean something only from `cargo run --release -- bench`");
     }
+    Ok(Duration::from_secs_f64(args.seconds))
+}
+
+/// `--scale`: one row per generated cluster size, then how much more an
+/// event costs at the largest than at the smallest.
+fn scale(args: &BenchArgs) -> Result<Verdict, Failure> {
+    use crate::explore::bench::{cost_growth, measure_scale, table};
+    let rows = measure_scale(measuring_budget(args)?, 100).map_err(|e| Failure::Input(e.to_string()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("JSON serialises"));
+        return Ok(Verdict::Clean);
+    }
+    let throughputs: Vec<_> = rows.iter().map(|r| r.throughput.clone()).collect();
+    print!("{}", table(&throughputs));
+    if let (Some(first), Some(last), Some(growth)) = (rows.first(), rows.last(), cost_growth(&rows)) {
+        println!(
+            "an event costs {growth:.2}x as much with {} members and {} joiners as with {} and {}",
+            last.members, last.joiners, first.members, first.joiners
+        );
+    }
+    Ok(Verdict::Clean)
+}
+
+/// Runs/s and events/s on one core (the calling thread), tracing off.
+fn throughput(args: &BenchArgs) -> Result<Verdict, Failure> {
+    let budget = measuring_budget(args)?;
     let scenarios = dir_scenarios(args)?;
-    let rows = crate::explore::bench::measure_all(&scenarios, Duration::from_secs_f64(args.seconds), 1_000);
+    let rows = crate::explore::bench::measure_all(&scenarios, budget, 1_000);
     if args.json {
         let list: Vec<serde_json::Value> = rows
             .iter()

@@ -5,6 +5,7 @@ mod bench;
 pub mod diff;
 mod explore;
 mod fuzz;
+mod gen_scale;
 mod list;
 mod replay;
 mod report;
@@ -38,6 +39,9 @@ enum Command {
     /// Search scenarios with a strategy (random, swarm, pct, exhaustive,
     /// coverage) and check their expectations, as fuzz does.
     Explore(explore::ExploreArgs),
+    /// Merge the `fuzz --json` summaries of N shards (`--shard I/N`) into
+    /// the summary and reports of one unsharded run.
+    Merge(fuzz::merge::MergeArgs),
     /// List the variants, invariants and bundled scenarios.
     List(list::ListArgs),
     /// Print one run's trace as text, JSON, a Mermaid or an SVG sequence
@@ -50,12 +54,16 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Shrink a saved failure to a minimal schedule that fails the same way.
     Shrink(shrink::ShrinkArgs),
-    /// Benchmarks (`--shrink`: joinsim's shrinker against proptest's).
+    /// Benchmarks (`--scale`: cost growth with the cluster's size; `--shrink`:
+    /// joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
     /// The scenario file format, every key (`joinsim help scenario`); with
     /// files, check them and print their warnings.
     #[command(long_about = crate::scenario::reference())]
     Scenario(scenario::ScenarioArgs),
+    /// Print a generated scale scenario: N members, J concurrent joiners,
+    /// admins, drops, a partition and a crash.
+    GenScale(gen_scale::GenScaleArgs),
 }
 
 /// What went wrong, by exit code.
@@ -92,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Explore(args) => explore::explore(&args),
+        Command::Merge(args) => fuzz::merge::merge(&args),
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Diff(args) => diff::diff(&args),
@@ -99,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Scenario(args) => scenario::scenario(&args),
+        Command::GenScale(args) => gen_scale::gen_scale(&args),
     };
     match result {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use crate::model::{Node, Role};
 use crate::run::RunResult;
 use crate::scenario::Scenario;
+use crate::sim::NodeId;
 use crate::trace::text;
 
 /// The effective settings of a run, printed before it.
@@ -76,7 +77,7 @@ fn admin_results(scenario: &Scenario, result: &RunResult) -> Vec<String> {
             };
             out.push(format!(
                 "admin {} $ incus {}: {answer}",
-                setup.node_name(node as u8),
+                setup.node_name(node as NodeId),
                 crate::trace::describe::command(&setup.names, call)
             ));
         }

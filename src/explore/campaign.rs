@@ -14,6 +14,7 @@ use crate::check::Invariant;
 use crate::model::Role;
 use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
+use crate::sim::NodeId;
 
 /// Seeds are claimed in chunks, so that threads rarely contend and a
 /// deadline stops the campaign on a whole prefix of the shard's seeds.
@@ -238,11 +239,11 @@ pub fn failure_key(scenario: &Scenario, violation: &crate::check::Violation) -> 
 /// `joiner`, `member`, `leader` or `admin`, for grouping failures.
 pub fn role_of(scenario: &Scenario, node: &str) -> String {
     let setup = &scenario.setup;
-    let Some(id) = (0..setup.node_count()).find(|&i| setup.node_name(i as u8) == node) else {
+    let Some(id) = (0..setup.node_count()).find(|&i| setup.node_name(i as NodeId) == node) else {
         return "cluster".to_string();
     };
     match setup.roles[id] {
-        Role::Member if id as u8 == setup.leader => "leader",
+        Role::Member if id as NodeId == setup.leader => "leader",
         Role::Member => "member",
         Role::Joiner(_) => "joiner",
         Role::Admin(_) => "admin",

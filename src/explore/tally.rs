@@ -43,6 +43,17 @@ impl<T, const N: usize> Default for SmallestSeeds<T, N> {
 }
 
 impl<T, const N: usize> SmallestSeeds<T, N> {
+    /// A set of `count` seeds of which `kept` are the smallest (as a
+    /// summary lists them), to merge with others.
+    pub fn from_parts(count: u64, kept: impl IntoIterator<Item = (u64, T)>) -> Self {
+        let mut set = SmallestSeeds::default();
+        for (seed, value) in kept {
+            set.keep(seed, value);
+        }
+        set.count = count.max(set.kept.len() as u64);
+        set
+    }
+
     /// Counts `seed` and keeps it if it is among the `N` smallest.
     pub fn insert(&mut self, seed: u64, value: T) {
         self.count += 1;

@@ -6,6 +6,7 @@ use super::tally::SmallestSeeds;
 use crate::check::Invariant;
 use crate::model::Role;
 use crate::scenario::{Band, Expect, Scenario, fraction_percent, percent};
+use crate::sim::NodeId;
 
 /// How a campaign checked one rate band.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -214,7 +215,6 @@ pub fn judge_search(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
             ));
         }
     }
-    unreached_probes(&mut problems, scenario, campaign);
     broken_seeds(&mut problems, &tally.panics, "panicked");
     broken_seeds(&mut problems, &tally.nondeterministic, "is not deterministic");
     problems
@@ -276,7 +276,7 @@ fn admin_warnings(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
         for (index, call) in plan.commands.iter().enumerate() {
             let command = tally
                 .admin_commands
-                .get(&(node as u8, index))
+                .get(&(node as NodeId, index))
                 .cloned()
                 .unwrap_or_default();
             if command.answered > command.failed {
@@ -294,7 +294,7 @@ fn admin_warnings(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
             out.push(format!(
                 "{}: admin {} command {} `incus {text}` {what}",
                 scenario.path,
-                setup.node_name(node as u8),
+                setup.node_name(node as NodeId),
                 index + 1
             ));
         }

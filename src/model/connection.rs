@@ -92,6 +92,54 @@ pub struct Connection {
     deadline: Option<TimerId>,
 }
 
+/// The connections in flight. Each is found by its client and request id;
+/// the keys are kept apart, in the same order, so that finding one scans a
+/// few bytes per connection, not whole requests: a heartbeat round has one
+/// connection per member open at once.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    keys: Vec<(NodeId, RequestId)>,
+    open: Vec<Connection>,
+}
+
+impl Connections {
+    fn push(&mut self, connection: Connection) {
+        self.keys.push((connection.client, connection.id));
+        self.open.push(connection);
+    }
+
+    fn position(&self, client: NodeId, id: RequestId) -> Option<usize> {
+        self.keys.iter().position(|&key| key == (client, id))
+    }
+
+    fn swap_remove(&mut self, at: usize) -> Connection {
+        self.keys.swap_remove(at);
+        self.open.swap_remove(at)
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Connection) -> bool) {
+        self.open.retain(keep);
+        self.keys = self.open.iter().map(|c| (c.client, c.id)).collect();
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Connection> {
+        self.open.iter()
+    }
+}
+
+impl std::ops::Index<usize> for Connections {
+    type Output = Connection;
+    fn index(&self, at: usize) -> &Connection {
+        &self.open[at]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Connections {
+    fn index_mut(&mut self, at: usize) -> &mut Connection {
+        &mut self.open[at]
+    }
+}
+
 /// When a partition between `client` and `server` fails a connection opened
 /// at `now`, if one does: a partition standing at `now` must outlast the
 /// dial timeout, one that starts later must outlast keepalive.
@@ -244,7 +292,7 @@ impl World {
     }
 
     fn connection_at(&self, client: NodeId, id: RequestId) -> Option<usize> {
-        self.connections.iter().position(|c| c.client == client && c.id == id)
+        self.connections.position(client, id)
     }
 
     /// The answer to `(client, id)` arrived: the connection closes. False

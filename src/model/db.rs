@@ -4,27 +4,12 @@
 
 use std::sync::Arc;
 
+use super::bits::BitSet;
 use super::names::{DEFAULT_GROUP, GroupName, GroupSet, Names, Sym};
 use crate::sim::NodeId;
 
-/// A set of nodes as a bit mask (at most 64 nodes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub struct NodeSet(pub u64);
-
-impl NodeSet {
-    pub fn contains(self, node: NodeId) -> bool {
-        self.0 & (1 << node) != 0
-    }
-    pub fn insert(&mut self, node: NodeId) {
-        self.0 |= 1 << node;
-    }
-    pub fn remove(&mut self, node: NodeId) {
-        self.0 &= !(1 << node);
-    }
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
+/// A set of nodes (at most [`super::bits::CAPACITY`] in a scenario).
+pub type NodeSet = BitSet<NodeId>;
 
 /// Project config: `(key, value)` pairs sorted by key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -106,15 +91,74 @@ pub struct MemberRow {
     pub name: Sym,
 }
 
+/// A table of the database, copy-on-write: cloning a database shares its
+/// tables, and a transaction copies a table only when it writes to it
+/// (`DerefMut` is `Arc::make_mut`), so a commit costs what it changes, not
+/// the size of the cluster. Reading derefs to the rows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Table<T>(Arc<Vec<T>>);
+
+// Derived `Clone`/`Default` would demand them of `T` too.
+impl<T> Clone for Table<T> {
+    fn clone(&self) -> Self {
+        Table(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table(Arc::new(Vec::new()))
+    }
+}
+
+impl<T> FromIterator<T> for Table<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(rows: I) -> Self {
+        Table::new(rows.into_iter().collect())
+    }
+}
+
+impl<T> Table<T> {
+    pub fn new(rows: Vec<T>) -> Table<T> {
+        Table(Arc::new(rows))
+    }
+
+    /// Whether two tables are one and the same, unchanged since one was
+    /// cloned from the other (a written table is a new copy).
+    pub fn same(a: &Table<T>, b: &Table<T>) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T> std::ops::Deref for Table<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Table<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Table<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Db {
     /// Bumped by every committed transaction (the raft log index).
     pub version: u64,
-    pub groups: Vec<Group>,
-    pub projects: Vec<Project>,
-    pub pools: Vec<Resource>,
-    pub networks: Vec<Resource>,
-    pub members: Vec<MemberRow>,
+    pub groups: Table<Group>,
+    pub projects: Table<Project>,
+    pub pools: Table<Resource>,
+    pub networks: Table<Resource>,
+    pub members: Table<MemberRow>,
     /// Joiners holding an unused join token (a `ClusterJoinToken`
     /// operation; tokens are single use, certificates.go:330-399).
     pub tokens: NodeSet,
@@ -158,17 +202,17 @@ impl Db {
     pub fn standalone(names: &Names) -> Db {
         Db {
             version: 0,
-            groups: vec![Group {
+            groups: Table::new(vec![Group {
                 name: DEFAULT_GROUP,
                 members: NodeSet::default(),
-            }],
-            projects: vec![Project {
+            }]),
+            projects: Table::new(vec![Project {
                 name: names.keys.default_project,
                 config: Config::default(),
-            }],
-            pools: Vec::new(),
-            networks: Vec::new(),
-            members: Vec::new(),
+            }]),
+            pools: Table::default(),
+            networks: Table::default(),
+            members: Table::default(),
             tokens: NodeSet::default(),
             trusted: NodeSet::default(),
             raft: NodeSet::default(),
@@ -220,10 +264,10 @@ impl Db {
     /// 547-555): the node's group pairs and its pool and network rows.
     pub fn remove_member_row(&mut self, node: NodeId) {
         self.members.retain(|m| m.node != node);
-        for g in &mut self.groups {
+        for g in self.groups.iter_mut() {
             g.members.remove(node);
         }
-        for r in self.pools.iter_mut().chain(&mut self.networks) {
+        for r in self.pools.iter_mut().chain(self.networks.iter_mut()) {
             r.members.remove(node);
         }
     }

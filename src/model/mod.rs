@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_tx;
+pub mod bits;
 pub mod choice;
 pub mod connection;
 pub mod db;
@@ -187,7 +188,7 @@ pub struct World {
     /// Messages a member handler asks to send, reused from event to event.
     outbox: member::Outbox,
     /// The requests and transactions in flight, each on its connection.
-    connections: Vec<connection::Connection>,
+    connections: connection::Connections,
     /// Whether the scenario's random step errors may fire in this run (a
     /// run may switch them off: swarm testing).
     pub random_step_errors: bool,
@@ -231,7 +232,7 @@ impl World {
             nodes,
             observations: Vec::new(),
             outbox: Vec::new(),
-            connections: Vec::new(),
+            connections: connection::Connections::default(),
             random_step_errors: true,
             client_timing: true,
             cluster_faults: true,
@@ -290,6 +291,7 @@ impl World {
         }
         let before = self.db.version;
         let differences = self.setup.variant.differences;
+        let groups_before = self.db.groups.clone();
         let outcome = tx::execute(
             &mut self.db,
             &tx,
@@ -301,9 +303,9 @@ impl World {
             probe::Probe::RetryMetItsOwnCommit.hit(ctx);
         }
         if self.db.version != before {
-            let groups = self.db.group_set();
-            if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
-                self.group_history.push((self.db.version, groups));
+            // The group table is copy-on-write: the same table, the same groups.
+            if !db::Table::same(&groups_before, &self.db.groups) {
+                self.record_group_history();
             }
             self.probe_admin_commit(ctx, on_behalf_of);
             let version = self.db.version;
@@ -335,6 +337,14 @@ impl World {
             on_behalf_of,
         };
         self.transmit(ctx, leader, from, result);
+    }
+
+    /// Notes the committed group set if the last commit changed it.
+    fn record_group_history(&mut self) {
+        let groups = self.db.group_set();
+        if self.group_history.last().is_none_or(|&(_, g)| g != groups) {
+            self.group_history.push((self.db.version, groups));
+        }
     }
 
     /// Whether an earlier attempt of transaction `(client, id)` committed

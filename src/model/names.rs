@@ -1,8 +1,10 @@
 //! Interned names. A run never allocates a string: group, project, pool,
 //! network and config names are small numbers into one table built when the
-//! scenario is loaded, and a set of cluster groups is a 64-bit mask.
+//! scenario is loaded, and a set of cluster groups is a bit mask.
 
 use std::collections::BTreeMap;
+
+use super::bits::{BitSet, CAPACITY, Element};
 
 /// An interned string (a project, pool or network name, a config key or
 /// value).
@@ -10,42 +12,24 @@ use std::collections::BTreeMap;
 pub struct Sym(pub u16);
 
 /// A cluster group name, numbered among all group names a scenario can ever
-/// mention (at most 64).
+/// mention (at most [`CAPACITY`], `default` included).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GroupName(pub u8);
 
 /// The slot of the always-present `default` group.
 pub const DEFAULT_GROUP: GroupName = GroupName(0);
 
-/// A set of cluster group names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct GroupSet(pub u64);
-
-impl GroupSet {
-    pub const EMPTY: GroupSet = GroupSet(0);
-
-    pub fn only(group: GroupName) -> GroupSet {
-        GroupSet(1 << group.0)
+impl Element for GroupName {
+    fn index(self) -> usize {
+        usize::from(self.0)
     }
-    pub fn contains(self, group: GroupName) -> bool {
-        self.0 & (1 << group.0) != 0
-    }
-    pub fn insert(&mut self, group: GroupName) {
-        self.0 |= 1 << group.0;
-    }
-    pub fn remove(&mut self, group: GroupName) {
-        self.0 &= !(1 << group.0);
-    }
-    pub fn minus(self, other: GroupSet) -> GroupSet {
-        GroupSet(self.0 & !other.0)
-    }
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    pub fn iter(self) -> impl Iterator<Item = GroupName> {
-        (0..64u8).filter(move |i| self.0 & (1 << i) != 0).map(GroupName)
+    fn from_index(index: usize) -> GroupName {
+        GroupName(u8::try_from(index).expect("an index below CAPACITY"))
     }
 }
+
+/// A set of cluster group names.
+pub type GroupSet = BitSet<GroupName>;
 
 /// The well-known config keys the model interprets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +61,7 @@ pub struct Names {
 
 /// Names cannot be interned any more: the scenario has too many.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TooManyNames(pub &'static str);
+pub struct TooManyNames(pub String);
 
 impl Default for Names {
     fn default() -> Names {
@@ -124,7 +108,8 @@ impl Names {
         if let Some(&sym) = self.index.get(s) {
             return Ok(sym);
         }
-        let sym = Sym(u16::try_from(self.strings.len()).map_err(|_| TooManyNames("names"))?);
+        let sym = Sym(u16::try_from(self.strings.len())
+            .map_err(|_| TooManyNames(format!("names (at most {})", usize::from(u16::MAX) + 1)))?);
         self.strings.push(s.to_string());
         self.index.insert(s.to_string(), sym);
         Ok(sym)
@@ -166,10 +151,11 @@ impl Names {
         if let Some(&g) = self.group_index.get(name) {
             return Ok(g);
         }
-        if self.groups.len() >= 64 {
-            return Err(TooManyNames("cluster group names (at most 64)"));
+        if self.groups.len() >= CAPACITY {
+            let limit = format!("cluster group names (at most {CAPACITY}, `default` included)");
+            return Err(TooManyNames(limit));
         }
-        let g = GroupName(self.groups.len() as u8);
+        let g = GroupName::from_index(self.groups.len());
         self.groups.push(name.to_string());
         self.group_index.insert(name.to_string(), g);
         Ok(g)

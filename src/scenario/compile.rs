@@ -13,6 +13,7 @@ use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::{AdminPlan, Command};
+use crate::model::bits::CAPACITY;
 use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
 use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
@@ -118,8 +119,9 @@ impl Compiler<'_> {
             };
             return Err(self.at(name, key, format!("\"{}\" is {what}", name.get_ref())));
         }
-        if self.roles.len() >= 64 {
-            return Err(self.at(name, key, "too many nodes (at most 64)"));
+        if self.roles.len() >= CAPACITY {
+            let limit = format!("too many nodes (at most {CAPACITY}: members, joiners and admin clients together)");
+            return Err(self.at(name, key, limit));
         }
         let id = self.roles.len() as NodeId;
         self.names
@@ -197,6 +199,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         ));
     }
     let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+    let campaign_seeds = campaign_seeds(&c, &parsed)?;
     let warnings = warn::warnings(
         &parsed,
         &warn::Facts {
@@ -227,6 +230,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         crashes,
         expect,
         limits,
+        campaign_seeds,
         swarm: false,
         warnings,
     })
@@ -940,6 +944,17 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
         expect.groups.push(group);
     }
     Ok(expect)
+}
+
+/// `[campaign] seeds`: at least one, at most [`MAX_TICKS`].
+fn campaign_seeds(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Option<u64>> {
+    let Some(seeds) = &parsed.campaign.seeds else {
+        return Ok(None);
+    };
+    match c.bounded(&parsed.campaign.seeds, "campaign.seeds", 0, "seeds")? {
+        0 => Err(c.at(seeds, "campaign.seeds", "must be at least 1")),
+        n => Ok(Some(n)),
+    }
 }
 
 /// The run's bounds: faults heal at the last fault tick; every join must end

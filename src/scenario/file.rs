@@ -27,6 +27,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub limits: LimitsFile,
     #[serde(default)]
+    pub campaign: CampaignFile,
+    #[serde(default)]
     pub expect: BTreeMap<Text, Text>,
 }
 
@@ -181,4 +183,10 @@ pub struct StepErrorFile {
 pub struct LimitsFile {
     pub max_events: Option<Spanned<i64>>,
     pub liveness_ticks: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignFile {
+    pub seeds: Option<Spanned<i64>>,
 }

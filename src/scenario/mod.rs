@@ -6,6 +6,7 @@ mod compile;
 mod error;
 mod expect;
 mod file;
+pub mod generate;
 mod reference;
 mod warn;
 
@@ -57,6 +58,10 @@ pub struct Scenario {
     pub crashes: Vec<CrashPlan>,
     pub expect: Expectations,
     pub limits: Limits,
+    /// `[campaign] seeds`: how many seeds `joinsim fuzz` runs of this
+    /// scenario when the command line says neither `--seeds`, `--from/--to`
+    /// nor `--time` (a costly scenario keeps the default campaign short).
+    pub campaign_seeds: Option<u64>,
     /// Swarm testing: each run first draws which fault kinds it enables.
     /// Part of the scenario (not of a run's options) so that an artifact
     /// of a swarm run replays as one.

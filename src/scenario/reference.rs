@@ -95,6 +95,11 @@ max_events = 100000             events per run
 liveness_ticks = 5000           once the last fault heals and the last client has
                                 started, every join must end within this many ticks
 
+[campaign]
+seeds = 20000                   seeds `joinsim fuzz` runs of this scenario when the
+                                command line gives no --seeds, --from/--to or --time
+                                (default 1000000; for scenarios whose runs cost more)
+
 [expect]                        per invariant; invariants not named are "never"
 unsynced-group-validation = "always"     every run breaks it
 spurious-join-failure = "0.479%..0.552%" a rate band: the fraction of a campaign's

@@ -16,7 +16,7 @@ use hash::TraceHasher;
 pub use network::{NetworkConfig, Partition};
 
 /// A node of the simulated system, numbered from 0.
-pub type NodeId = u8;
+pub type NodeId = u16;
 
 /// A system under test: node handlers that take an event and act through
 /// [`Ctx`], which is the only way to send, set timers or draw choices.
@@ -179,6 +179,11 @@ struct Queue<M: Model> {
     /// this event from a cancel of an earlier one in the same slot).
     slots: Vec<Option<(u64, EventKind<M>)>>,
     free: Vec<u32>,
+    /// Keys still in the heap whose event was cancelled. A run with many
+    /// clients cancels many timeouts (a heartbeat round: one per member);
+    /// they are swept out once they are most of the heap, so that it does
+    /// not grow with cancelled events and every push and pop stays cheap.
+    cancelled: usize,
 }
 
 impl<M: Model> Queue<M> {
@@ -188,6 +193,7 @@ impl<M: Model> Queue<M> {
             heap: BinaryHeap::with_capacity(32),
             slots: Vec::with_capacity(32),
             free: Vec::with_capacity(32),
+            cancelled: 0,
         }
     }
 
@@ -214,8 +220,9 @@ impl<M: Model> Queue<M> {
             let key = self.heap.pop()?;
             let queued = self.slots[key.slot as usize].take();
             self.free.push(key.slot);
-            if let Some((_, kind)) = queued {
-                return Some((key.tick, kind));
+            match queued {
+                Some((_, kind)) => return Some((key.tick, kind)),
+                None => self.cancelled -= 1,
             }
         }
     }
@@ -225,7 +232,28 @@ impl<M: Model> Queue<M> {
         let slot = &mut self.slots[id.slot as usize];
         if slot.as_ref().is_some_and(|(seq, _)| *seq == id.seq) {
             *slot = None;
+            self.cancelled += 1;
+            if self.cancelled > 64 && self.cancelled * 2 > self.heap.len() {
+                self.sweep_cancelled();
+            }
         }
+    }
+
+    /// Drops the keys of cancelled events from the heap and frees their
+    /// slots. Which event runs next depends only on the keys' order, never
+    /// on the heap's layout, so a run is the same with or without sweeps;
+    /// a stale [`TimerId`] cannot cancel the slot's next event (the
+    /// sequence numbers differ).
+    fn sweep_cancelled(&mut self) {
+        let (slots, free) = (&self.slots, &mut self.free);
+        self.heap.retain(|key| {
+            let live = slots[key.slot as usize].is_some();
+            if !live {
+                free.push(key.slot);
+            }
+            live
+        });
+        self.cancelled = 0;
     }
 
     /// The tick of the earliest event that will run.
@@ -237,6 +265,7 @@ impl<M: Model> Queue<M> {
             let slot = key.slot;
             self.heap.pop();
             self.free.push(slot);
+            self.cancelled -= 1;
         }
         None
     }
@@ -267,9 +296,12 @@ pub struct Core<M: Model> {
     queue: Queue<M>,
     choices: Choices,
     network: NetworkConfig,
-    /// The links used so far, sorted by (from, to): a run uses few of the
-    /// n² possible ones.
+    /// The links used so far, in the order of their first message: a run
+    /// uses few of the n² possible ones.
     links: Vec<Link>,
+    /// Where link `from → to` is in `links`, plus one (0: not used yet), at
+    /// `from * n + to`: found at once in a cluster of 3 or of 250 nodes.
+    link_at: Vec<u32>,
     up: Vec<bool>,
     incarnation: Vec<u32>,
     /// The probes this run hit, as a bit set (see [`Ctx::probe`]).
@@ -371,18 +403,19 @@ impl<M: Model> Core<M> {
 
     /// The link `from → to`, created on first use.
     fn link(&mut self, from: NodeId, to: NodeId) -> &mut Link {
-        let at = match self.links.binary_search_by_key(&(from, to), |l| (l.from, l.to)) {
-            Ok(at) => at,
-            Err(at) => {
-                let link = Link {
+        let cell = usize::from(from) * self.up.len() + usize::from(to);
+        let at = match self.link_at[cell] {
+            0 => {
+                self.links.push(Link {
                     from,
                     to,
                     sent: 0,
                     last_tick: 0,
-                };
-                self.links.insert(at, link);
-                at
+                });
+                self.link_at[cell] = u32::try_from(self.links.len()).expect("fewer than 2^32 links");
+                self.links.len() - 1
             }
+            n => n as usize - 1,
         };
         &mut self.links[at]
     }
@@ -491,6 +524,7 @@ impl<M: Model> Engine<M> {
                 choices,
                 network,
                 links: Vec::with_capacity(16),
+                link_at: vec![0; node_count * node_count],
                 up: vec![true; node_count],
                 incarnation: vec![0; node_count],
                 probes: 0,
@@ -744,4 +778,102 @@ pub struct EngineRecord<M: Model> {
     pub probes: u64,
     pub trace: Option<Vec<TraceEvent<M>>>,
     pub event_hashes: Option<Vec<u64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model whose events carry a number, for the queue alone.
+    struct Numbers;
+
+    impl Model for Numbers {
+        type Msg = u32;
+        type Timer = u32;
+        type Note = ();
+        fn on_start(&mut self, _: &mut Ctx<'_, Self>) {}
+        fn on_message(&mut self, _: &mut Ctx<'_, Self>, _: NodeId, _: NodeId, _: u32) {}
+        fn on_timer(&mut self, _: &mut Ctx<'_, Self>, _: NodeId, _: u32) {}
+        fn on_crash(&mut self, _: &mut Ctx<'_, Self>, _: NodeId) {}
+        fn on_restart(&mut self, _: &mut Ctx<'_, Self>, _: NodeId) {}
+    }
+
+    fn timer(number: u32) -> EventKind<Numbers> {
+        EventKind::Timer {
+            node: 0,
+            incarnation: 0,
+            timer: number,
+        }
+    }
+
+    fn number(kind: EventKind<Numbers>) -> u32 {
+        match kind {
+            EventKind::Timer { timer, .. } => timer,
+            _ => unreachable!("only timers are queued here"),
+        }
+    }
+
+    fn drain(queue: &mut Queue<Numbers>) -> Vec<(u64, u32)> {
+        let mut out = Vec::new();
+        while let Some((tick, kind)) = queue.pop() {
+            out.push((tick, number(kind)));
+        }
+        out
+    }
+
+    #[test]
+    fn sweeping_cancelled_events_frees_the_heap_and_stale_ids_cancel_nothing() {
+        let mut queue = Queue::<Numbers>::new();
+        let tick = |n: u32| u64::from((n * 7919) % 500);
+        let ids: Vec<TimerId> = (0..1000u32)
+            .map(|n| queue.push(tick(n), 0, u64::from(n), timer(n)))
+            .collect();
+        for (n, id) in ids.iter().enumerate() {
+            if n % 10 != 0 {
+                queue.cancel(*id);
+            }
+        }
+        assert!(
+            queue.heap.len() < 300,
+            "the cancelled keys were swept: {}",
+            queue.heap.len()
+        );
+        // A new event takes a swept slot; the stale ids must not cancel it.
+        queue.push(250, 0, 5000, timer(5000));
+        for (n, id) in ids.iter().enumerate() {
+            if n % 10 != 0 {
+                queue.cancel(*id);
+            }
+        }
+        let mut expected: Vec<(u64, u64, u32)> = (0..1000u32)
+            .filter(|n| n % 10 == 0)
+            .map(|n| (tick(n), u64::from(n), n))
+            .chain([(250, 5000, 5000)])
+            .collect();
+        expected.sort();
+        let expected: Vec<(u64, u32)> = expected.into_iter().map(|(t, _, n)| (t, n)).collect();
+        assert_eq!(drain(&mut queue), expected);
+        assert_eq!(queue.cancelled, 0);
+    }
+
+    #[test]
+    fn a_swept_queue_pops_the_live_events_in_key_order() {
+        let mut swept = Queue::<Numbers>::new();
+        let mut kept = Queue::<Numbers>::new();
+        for n in 0..600u32 {
+            let tick = u64::from((n * 31) % 97);
+            let a = swept.push(tick, n % 3, u64::from(n), timer(n));
+            let b = kept.push(tick, n % 3, u64::from(n), timer(n));
+            if n % 4 != 0 {
+                swept.cancel(a);
+                // The same cancels, left in the heap as if never swept.
+                kept.slots[b.slot as usize] = None;
+                kept.cancelled += 1;
+            }
+        }
+        assert!(swept.heap.len() < kept.heap.len() / 2, "the swept queue swept");
+        let order = drain(&mut kept);
+        assert_eq!(order.len(), 150);
+        assert_eq!(drain(&mut swept), order);
+    }
 }

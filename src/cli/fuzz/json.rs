@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::ScenarioOutcome;
 use crate::check::Invariant;
-use crate::explore::{BandCheck, BandReport};
+use crate::explore::{BandCheck, BandReport, SmallestSeeds};
 
 pub fn render(outcomes: &[ScenarioOutcome], settings: Value) -> String {
     let scenarios: Vec<Value> = outcomes.iter().map(scenario).collect();
@@ -35,6 +35,8 @@ fn scenario(o: &ScenarioOutcome) -> Value {
                 "count": group.count(),
                 "first_seed": group.first_seed(),
                 "seeds": group.seeds.seeds().collect::<Vec<_>>(),
+                "node": group.example.node,
+                "tick": group.example.tick,
                 "message": group.example.message,
                 "replay": o.ids.replay(&o.scenario, group.first_seed()),
                 "artifact": o.artifacts.get(key).map(|p| p.display().to_string()),
@@ -57,7 +59,11 @@ fn scenario(o: &ScenarioOutcome) -> Value {
             .collect::<serde_json::Map<String, Value>>(),
         "invariants": invariants,
         "failures": failures,
-        "panics": t.panics.iter().map(|(s, m)| json!({"seed": s, "message": m})).collect::<Vec<_>>(),
+        "panics": seed_messages(&t.panics),
+        "panic_runs": t.panics.count(),
+        "nondeterministic": seed_messages(&t.nondeterministic),
+        "nondeterministic_runs": t.nondeterministic.count(),
+        "admin_commands": admin_commands(o),
         "bands": o.bands.iter().map(band).collect::<Vec<_>>(),
         "warnings": o.warnings,
         "problems": o.problems,
@@ -69,7 +75,34 @@ fn scenario(o: &ScenarioOutcome) -> Value {
             }
             details
         }),
+        // What `joinsim merge` needs to judge shards as one campaign.
+        "swarm": o.swarm,
+        "scenario_source": o.scenario.source,
     })
+}
+
+/// The kept seeds of a set, each with its message.
+fn seed_messages<const N: usize>(seeds: &SmallestSeeds<String, N>) -> Vec<Value> {
+    seeds.iter().map(|(s, m)| json!({"seed": s, "message": m})).collect()
+}
+
+/// Each scripted admin command: how often it was answered, and failed.
+fn admin_commands(o: &ScenarioOutcome) -> Vec<Value> {
+    let setup = &o.scenario.setup;
+    o.campaign
+        .tally
+        .admin_commands
+        .iter()
+        .map(|(&(node, index), c)| {
+            json!({
+                "admin": setup.node_name(node),
+                "command": index,
+                "answered": c.answered,
+                "failed": c.failed,
+                "first_error": c.first_error.as_ref().map(|(seed, e)| json!({"seed": seed, "message": &**e})),
+            })
+        })
+        .collect()
 }
 
 /// One rate band: the band, the rate observed, how it was checked.

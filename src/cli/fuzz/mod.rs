@@ -5,6 +5,7 @@ pub(crate) mod failures;
 mod html;
 mod json;
 mod junit;
+pub mod merge;
 pub(crate) mod progress;
 
 use std::collections::BTreeMap;
@@ -107,6 +108,21 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl FuzzArgs {
+    /// The seeds to run of `scenario`: the command line's `range`, unless
+    /// it named no seeds (no `--seeds`, `--from/--to` or `--time`) and the
+    /// scenario sets `[campaign] seeds = N`, then 1..=N.
+    fn scenario_range(&self, range: SeedRange, scenario: &Scenario) -> SeedRange {
+        match scenario.campaign_seeds {
+            Some(to) if self.default_range() => SeedRange { from: 1, to },
+            _ => range,
+        }
+    }
+
+    /// Whether the command line left the seed range to its default.
+    fn default_range(&self) -> bool {
+        self.seeds.is_none() && self.from.is_none() && self.common.time.is_none()
+    }
+
     fn range(&self) -> Result<SeedRange, Failure> {
         let range = match (self.seeds, self.from, self.to) {
             (Some(n), _, _) => SeedRange { from: 1, to: n },
@@ -285,6 +301,7 @@ pub(crate) fn run_campaigns(
 }
 
 fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: Shard, jobs: usize) -> ScenarioOutcome {
+    let range = args.scenario_range(range, &scenario);
     let options = CampaignOptions {
         range,
         shard,
@@ -311,6 +328,8 @@ fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenar
         "from": range.from,
         "to": range.to,
         "time_secs": args.common.time.map(|t| t.as_secs()),
+        // Whether a scenario's `[campaign] seeds` replaces the default range.
+        "scenario_seeds": args.default_range(),
         "shard": format!("{}/{}", shard.index, shard.count),
         "jobs": jobs,
         "swarm": args.swarm,
@@ -323,8 +342,12 @@ fn settings_line(s: &serde_json::Value) -> String {
     let time = s["time_secs"]
         .as_u64()
         .map_or(String::new(), |t| format!(" (or {t}s per scenario)"));
+    let own = match s["scenario_seeds"].as_bool() {
+        Some(true) => " (or a scenario's own [campaign] seeds)",
+        _ => "",
+    };
     format!(
-        "{} scenario(s), seeds {}..{}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
+        "{} scenario(s), seeds {}..{}{own}{time}, shard {}, {} job(s), swarm {}, determinism check {}",
         s["scenarios"],
         s["from"],
         s["to"],
@@ -333,6 +356,33 @@ fn settings_line(s: &serde_json::Value) -> String {
         s["swarm"],
         s["check_determinism"]
     )
+}
+
+/// Where a campaign's reports go (`--json`, `--junit`, `--html`), for
+/// `joinsim merge`.
+pub(super) struct ReportPaths<'a> {
+    pub json: Option<&'a PathBuf>,
+    pub junit: Option<&'a PathBuf>,
+    pub html: Option<&'a PathBuf>,
+}
+
+/// Writes the reports asked for; `shrink`: the HTML report draws each
+/// group's run shrunk.
+fn write_report_files(
+    paths: &ReportPaths<'_>,
+    outcomes: &[ScenarioOutcome],
+    settings: serde_json::Value,
+    shrink: bool,
+) -> Result<(), Failure> {
+    let reports = Reports {
+        json: paths.json,
+        junit: paths.junit,
+        html: paths.html,
+        settings_line: settings_line(&settings),
+        settings,
+        shrink,
+    };
+    write_reports(&reports, outcomes)
 }
 
 fn write_reports(reports: &Reports<'_>, outcomes: &[ScenarioOutcome]) -> Result<(), Failure> {

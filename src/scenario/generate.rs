@@ -1,0 +1,286 @@
+//! Generated scale scenarios: `members` cluster members, `joiners` joins at
+//! once through different members, and admins creating groups and
+//! restricting projects meanwhile, on `features-only` (today's Incus) with
+//! connection resets, a partition and a member crash. One function serves
+//! `joinsim gen-scale`, `joinsim bench --scale` and the tests; the bundled
+//! `scenarios/scale-100x20.toml` is its output.
+
+use std::fmt::Write;
+
+use super::{Scenario, ScenarioError};
+use crate::model::bits::CAPACITY;
+
+/// The size of a generated scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScaleShape {
+    pub members: usize,
+    pub joiners: usize,
+    /// Admin clients, each creating a group, assigning a member to it and
+    /// restricting a project to it.
+    pub admins: usize,
+    /// Cluster groups declared besides `default` and `gpu`, each a "rack"
+    /// of members.
+    pub racks: usize,
+    /// The scenario's own `[campaign] seeds`, if any.
+    pub campaign_seeds: Option<u64>,
+}
+
+impl ScaleShape {
+    /// `members` and `joiners` with one admin per five joiners (at least
+    /// one) and one rack per ten members.
+    pub fn new(members: usize, joiners: usize) -> ScaleShape {
+        ScaleShape {
+            members,
+            joiners,
+            admins: joiners.div_ceil(5).max(1),
+            racks: members.div_ceil(10),
+            campaign_seeds: None,
+        }
+    }
+
+    /// The shape of the bundled `scenarios/scale-100x20.toml`.
+    pub fn bundled() -> ScaleShape {
+        ScaleShape {
+            campaign_seeds: Some(20_000),
+            ..ScaleShape::new(100, 20)
+        }
+    }
+
+    /// Whether two shapes have the same nodes and groups (their campaign
+    /// sizes aside).
+    pub fn same_size(&self, other: &ScaleShape) -> bool {
+        ScaleShape {
+            campaign_seeds: None,
+            ..*self
+        } == ScaleShape {
+            campaign_seeds: None,
+            ..*other
+        }
+    }
+
+    /// `scale-100x20` for 100 members and 20 joiners.
+    pub fn name(&self) -> String {
+        format!("scale-{}x{}", self.members, self.joiners)
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.members + self.joiners + self.admins
+    }
+
+    /// Every group name the scenario mentions: `default`, `gpu`, the racks
+    /// and one per admin.
+    pub fn group_names(&self) -> usize {
+        2 + self.racks + self.admins
+    }
+
+    /// Whether the scenario can be generated, and why not.
+    pub fn check(&self) -> Result<(), String> {
+        if self.members < 2 {
+            return Err(format!(
+                "a scale scenario needs at least 2 members (a leader and one to crash), got {}",
+                self.members
+            ));
+        }
+        if self.joiners < 1 {
+            return Err("a scale scenario needs at least 1 joiner".to_string());
+        }
+        if self.nodes() > CAPACITY {
+            return Err(format!(
+                "{} nodes ({} members, {} joiners, {} admins): a scenario holds at most {CAPACITY}",
+                self.nodes(),
+                self.members,
+                self.joiners,
+                self.admins
+            ));
+        }
+        if self.group_names() > CAPACITY {
+            return Err(format!(
+                "{} cluster group names (default, gpu, {} racks, {} admin groups): a scenario holds at most {CAPACITY}",
+                self.group_names(),
+                self.racks,
+                self.admins
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Member `i` (1-based).
+fn member(i: usize) -> String {
+    format!("m{i}")
+}
+
+/// The member joiner or admin `k` (1-based) goes through: the members
+/// other than the leader in turn, so that concurrent joins use different
+/// members.
+fn through(shape: &ScaleShape, k: usize) -> String {
+    member(2 + (k - 1) % (shape.members - 1))
+}
+
+/// A TOML array of quoted names, ten to a line.
+fn name_list(names: impl Iterator<Item = String>) -> String {
+    let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
+    if quoted.len() <= 10 {
+        return format!("[{}]", quoted.join(", "));
+    }
+    let lines: Vec<String> = quoted.chunks(10).map(|c| format!("    {},", c.join(", "))).collect();
+    format!("[\n{}\n]", lines.join("\n"))
+}
+
+/// The scenario's TOML text. Panics if `shape.check()` fails.
+pub fn scale_toml(shape: &ScaleShape) -> String {
+    shape.check().expect("a checked shape");
+    let mut out = header(shape);
+    cluster(&mut out, shape);
+    joiners_and_admins(&mut out, shape);
+    faults(&mut out, shape);
+    out.push_str(EXPECT);
+    out
+}
+
+/// The scenario, parsed from [`scale_toml`]; `path` names it in messages.
+pub fn scale_scenario(shape: &ScaleShape) -> Result<Scenario, ScenarioError> {
+    let name = shape.name();
+    Scenario::parse(&name, &format!("<generated {name}>"), &scale_toml(shape))
+}
+
+fn header(shape: &ScaleShape) -> String {
+    let mut out = format!(
+        "# Generated by `joinsim gen-scale --members {} --joiners {} --admins {} --racks {}{}`\n\
+         # (src/scenario/generate.rs): regenerate it rather than edit it.\n",
+        shape.members,
+        shape.joiners,
+        shape.admins,
+        shape.racks,
+        shape.campaign_seeds.map_or(String::new(), |s| format!(" --seeds {s}")),
+    );
+    let _ = write!(
+        out,
+        "description = \"\"\"\n\
+         A {m}-member cluster with {j} concurrent joins through different members,\n\
+         while {a} admin(s) create groups, assign members and restrict projects,\n\
+         on features-only (today's Incus) with connection resets, a partition and a\n\
+         member crash. What breaks here is a finding about today's Incus (see the\n\
+         comments under [expect]).\n\"\"\"\nvariant = \"features-only\"\n",
+        m = shape.members,
+        j = shape.joiners,
+        a = shape.admins
+    );
+    if !shape.same_size(&ScaleShape::bundled()) {
+        out.push_str(
+            "\n# The [expect] table was measured on scale-100x20: measure this shape\n\
+             # with `joinsim fuzz FILE --no-shrink` and pin its own rates.\n",
+        );
+    }
+    if let Some(seeds) = shape.campaign_seeds {
+        let _ = write!(
+            out,
+            "\n# A run here costs far more than one of the small scenarios: the default\n\
+             # campaign runs this many seeds of it (an explicit --seeds still wins).\n\
+             [campaign]\nseeds = {seeds}\n"
+        );
+    }
+    out
+}
+
+/// Members, groups (`gpu`, racks), projects, a pool and networks.
+fn cluster(out: &mut String, shape: &ScaleShape) {
+    let _ = write!(
+        out,
+        "\n[cluster]\nmembers = {}\nleader = \"m1\"\n",
+        name_list((1..=shape.members).map(member))
+    );
+    let gpu = name_list((2..=shape.members.min(3)).map(member));
+    let _ = write!(out, "\n[[cluster.groups]]\nname = \"gpu\"\nmembers = {gpu}\n");
+    for r in 1..=shape.racks {
+        // Rack r holds every member whose number is r modulo the racks.
+        let members = (1..=shape.members)
+            .filter(|m| (m - 1) % shape.racks == r - 1)
+            .map(member);
+        let _ = write!(
+            out,
+            "\n[[cluster.groups]]\nname = \"rack{r}\"\nmembers = {}\n",
+            name_list(members)
+        );
+    }
+    out.push_str(
+        "\n[[cluster.projects]]\nname = \"default\"\n\
+         config = { \"restricted\" = \"true\", \"restricted.cluster.groups\" = \"gpu\" }\n\
+         \n[[cluster.projects]]\nname = \"tenant\"\n\
+         config = { \"features.networks\" = \"true\", \"restricted\" = \"true\", \"restricted.cluster.groups\" = \"gpu,default\" }\n\
+         \n[[cluster.pools]]\nname = \"local\"\n\
+         \n[[cluster.networks]]\nname = \"incusbr0\"\n\
+         \n[[cluster.networks]]\nname = \"tenantnet\"\nproject = \"tenant\"\n",
+    );
+}
+
+/// Joiner k goes through the k-th non-leader member; admin k creates
+/// `team{k}`, puts a member in it and restricts `default` (odd k) or
+/// `tenant` (even k) to `gpu,team{k}`.
+fn joiners_and_admins(out: &mut String, shape: &ScaleShape) {
+    for k in 1..=shape.joiners {
+        let _ = write!(
+            out,
+            "\n[[joiners]]\nname = \"j{k}\"\ntarget = \"{}\"\nstart_jitter = 100\n",
+            through(shape, k)
+        );
+    }
+    for k in 1..=shape.admins {
+        let project = if k % 2 == 1 { "default" } else { "tenant" };
+        let _ = write!(
+            out,
+            "\n[[admins]]\nname = \"admin{k}\"\nvia = \"{via}\"\nstart = 20\nstart_jitter = 200\npause = 30\n\
+             commands = [\n\
+             \x20   {{ op = \"create-group\", group = \"team{k}\" }},\n\
+             \x20   {{ op = \"add-member-to-group\", member = \"{assigned}\", group = \"team{k}\" }},\n\
+             \x20   {{ op = \"set-project-key\", project = \"{project}\", key = \"restricted.cluster.groups\", value = \"gpu,team{k}\" }},\n\
+             ]\n",
+            via = through(shape, shape.joiners + k),
+            assigned = through(shape, k + 1),
+        );
+    }
+}
+
+/// Drops until t=800, the leader cut from a member and the last joiner
+/// for 100 ticks, and the member the first joiner goes through crashing
+/// (and restarting) early on.
+fn faults(out: &mut String, shape: &ScaleShape) {
+    let _ = write!(
+        out,
+        "\n[network]\ndelay_min = 1\ndelay_max = 20\ndrop = \"1/100\"\nfaults_until = 800\nrequest_timeout = 400\n\
+         \n[[network.partitions]]\nside_a = [\"m1\"]\nside_b = [\"{cut}\", \"j{last}\"]\nfrom = 150\nuntil = 250\n\
+         \n[[faults.crashes]]\nnode = \"{crashed}\"\nat = 100\njitter = 300\nrestart_after = 100\n",
+        cut = member(shape.members.min(3)),
+        last = shape.joiners,
+        crashed = through(shape, 1),
+    );
+}
+
+/// What campaigns of the generated scenarios find, measured on the
+/// bundled `scale-100x20` over its own campaign (seeds 1..20000) with
+/// `joinsim fuzz scenarios/scale-100x20.toml --no-shrink`; another shape
+/// behaves otherwise and must be measured anew (its header says so).
+const EXPECT: &str = "
+[expect]
+# Measured on scale-100x20 over its campaign, seeds 1..20000
+# (`joinsim fuzz scenarios/scale-100x20.toml --no-shrink`).
+# The mission's invariant holds: features-only validates no restrictions
+# at J5.
+unsynced-group-validation = \"never\"
+spurious-join-failure = \"never\"
+restrictions-lost = \"never\"
+# 33 of 20000 runs: 0.165%. Finding (today's Incus): a join fails at J7
+# (its accept request reset after waiting behind the other accepts on
+# clusterMembershipMutex, cmd/incusd/api_cluster.go:2500-2501 at
+# be7afc5df3); the reverter's one DeletePendingClusterMember request is
+# reset too, and Incus only logs that error (api_cluster.go:706-711), so
+# the pending member row stays. The lossy-admin finding, at scale.
+join-leftovers = \"0.02%..0.31%\"
+# 0 of 20000 runs: no join here fails after J8 (connection resets are
+# retried by query.Retry inside J9's transaction; no step error is injected).
+joiner-not-standalone = \"never\"
+# The admins create groups and never delete one.
+dangling-group-reference = \"never\"
+# Twenty accepts queue on clusterMembershipMutex; every join still ends.
+join-liveness = \"never\"
+";
