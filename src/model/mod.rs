@@ -118,6 +118,9 @@ pub struct Setup {
     pub roles: Vec<Role>,
     pub leader: NodeId,
     pub db: Arc<Db>,
+    /// A standalone server's local database, which every joiner starts
+    /// with: shared (copy-on-write), so that a run allocates none.
+    pub standalone: Arc<Db>,
     pub variant: Variant,
     /// An admin's request unanswered after this long fails (only when
     /// messages can be lost). Joiners have no such timeout: the Incus
@@ -222,7 +225,7 @@ impl World {
             .enumerate()
             .map(|(i, role)| match role {
                 Role::Member => Node::Member(Member::new(i as NodeId)),
-                Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::new(Db::standalone(&setup.names)))),
+                Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone))),
                 Role::Admin(_) => Node::Admin(Admin::default()),
             })
             .collect();
@@ -291,7 +294,6 @@ impl World {
         }
         let before = self.db.version;
         let differences = self.setup.variant.differences;
-        let groups_before = self.db.groups.clone();
         let outcome = tx::execute(
             &mut self.db,
             &tx,
@@ -303,10 +305,7 @@ impl World {
             probe::Probe::RetryMetItsOwnCommit.hit(ctx);
         }
         if self.db.version != before {
-            // The group table is copy-on-write: the same table, the same groups.
-            if !db::Table::same(&groups_before, &self.db.groups) {
-                self.record_group_history();
-            }
+            self.record_group_history();
             self.probe_admin_commit(ctx, on_behalf_of);
             let version = self.db.version;
             ctx.note(leader, || Note::Committed {

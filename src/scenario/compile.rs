@@ -212,6 +212,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
     );
 
     let setup = Setup {
+        standalone: Arc::new(Db::standalone(&c.names)),
         names: c.names,
         roles: c.roles,
         leader,
