@@ -11,16 +11,7 @@ use joinsim::check::Invariant;
 use joinsim::model::probe::Probe;
 use joinsim::run::{RunOptions, Source, run};
 
-fn probes_of(name: &str, seeds: u64) -> u64 {
-    let scenario = bundled(name);
-    (1..=seeds).fold(0, |set, seed| {
-        set | run(&scenario, &Source::Seed(seed), RunOptions::default()).probes
-    })
-}
-
-fn hit(set: u64, probe: Probe) -> bool {
-    set & probe.bit() != 0
-}
+use common::{hit, probes_of};
 
 #[test]
 fn the_leader_change_scenario_moves_leadership_hands_the_mutex_on_and_takes_local_time() {

@@ -3,21 +3,9 @@
 
 mod common;
 
-use common::bundled;
 use joinsim::model::probe::Probe;
-use joinsim::run::{RunOptions, Source, run};
 
-/// The union of the probes hit by seeds `1..=seeds` of a bundled scenario.
-fn probes_of(name: &str, seeds: u64) -> u64 {
-    let scenario = bundled(name);
-    (1..=seeds).fold(0, |set, seed| {
-        set | run(&scenario, &Source::Seed(seed), RunOptions::default()).probes
-    })
-}
-
-fn hit(set: u64, probe: Probe) -> bool {
-    set & probe.bit() != 0
-}
+use common::{hit, probes_of};
 
 #[test]
 fn a_clean_join_hits_join_completed_only() {

@@ -365,6 +365,13 @@ impl World {
         if self.setup.step_faults.leader_change.is_never() || !self.cluster_faults {
             return;
         }
+        let label = Label::new(choice::LEADER_CHANGE, 2, 0, ctx.now() as u32);
+        self.elect(ctx, label);
+    }
+
+    /// Moves leadership to a live member other than the leader, drawn at
+    /// `label` (none when no other member is up).
+    fn elect(&mut self, ctx: &mut Ctx<'_, World>, label: Label) {
         let others: Vec<NodeId> = self
             .setup
             .members()
@@ -373,10 +380,7 @@ impl World {
         if others.is_empty() {
             return;
         }
-        let pick = ctx.choose(
-            Label::new(choice::LEADER_CHANGE, 2, 0, ctx.now() as u32),
-            others.len() as u32,
-        );
+        let pick = ctx.choose(label, others.len() as u32);
         self.move_leadership(ctx, others[pick as usize]);
     }
 
@@ -390,19 +394,7 @@ impl World {
         if !ctx.flip(choice::leader_change(version), ratio) {
             return;
         }
-        let others: Vec<NodeId> = self
-            .setup
-            .members()
-            .filter(|&m| m != self.leader && ctx.is_up(m))
-            .collect();
-        if others.is_empty() {
-            return;
-        }
-        let pick = ctx.choose(
-            Label::new(choice::LEADER_CHANGE, 1, 0, version as u32),
-            others.len() as u32,
-        );
-        self.move_leadership(ctx, others[pick as usize]);
+        self.elect(ctx, Label::new(choice::LEADER_CHANGE, 1, 0, version as u32));
     }
 
     fn move_leadership(&mut self, ctx: &mut Ctx<'_, World>, new: NodeId) {

@@ -148,3 +148,17 @@ target = "m2"
     );
     Scenario::parse("inline", "inline.toml", &source).expect("valid scenario")
 }
+
+/// The probes hit by any of seeds `1..=seeds` of the bundled scenario `name`.
+pub fn probes_of(name: &str, seeds: u64) -> u64 {
+    use joinsim::run::{RunOptions, Source, run};
+    let scenario = bundled(name);
+    (1..=seeds).fold(0, |set, seed| {
+        set | run(&scenario, &Source::Seed(seed), RunOptions::default()).probes
+    })
+}
+
+/// Whether `probe` is in the probe set `set`.
+pub fn hit(set: u64, probe: joinsim::model::probe::Probe) -> bool {
+    set & probe.bit() != 0
+}
