@@ -13,7 +13,7 @@ mod warn;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use error::ScenarioError;
+pub use error::{ScenarioError, line_of};
 pub use expect::{
     BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, GroupBand, fraction_percent,
     percent,
