@@ -9,14 +9,62 @@ pub mod measure;
 pub mod registry;
 pub mod render;
 
-pub use measure::{FixVerdict, Measurements, Outcome, SEEDS, Shortest};
+pub use measure::{Depth, EXHAUSTIVE_MAX_BOUND, FixVerdict, Measurements, Origin, Outcome, SEEDS, Shortest};
 pub use registry::{FINDINGS_DIR, Finding, SourceLines, load_all};
 
-/// What the reports say of bounded exhaustive search while
-/// `joinsim explore --strategy exhaustive` is not in this tree.
-pub const EXHAUSTIVE_PENDING: &str = "Pending: bounded exhaustive exploration (`joinsim explore --strategy exhaustive`) \
-     is not in this tree yet; once it is, this section gives the smallest deviation bound that finds the finding in \
-     today's Incus and whether the fix is clean within it.";
+use crate::check::Invariant;
+use crate::run::Source;
+
+/// What bounded exhaustive search says of a finding and its fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exhaustive {
+    /// Today's Incus, deepened up to [`EXHAUSTIVE_MAX_BOUND`].
+    pub today: Depth,
+    /// The bound the fix is searched within: the one that finds the
+    /// finding today (at least 1, so that the fix faces more than the
+    /// nominal run), or the deepest searched when none does.
+    pub fix_bound: u32,
+    pub fix: Depth,
+    /// Invariants the fix breaks within `fix_bound` that today's Incus
+    /// does not within it.
+    pub new_invariants: Vec<Invariant>,
+}
+
+impl Exhaustive {
+    pub fn measure(finding: &Finding, measurements: &mut Measurements) -> Exhaustive {
+        let today_variant = finding.scenario.variant();
+        let today = measurements.depth(finding, today_variant, EXHAUSTIVE_MAX_BOUND);
+        let fix_bound = match today {
+            Depth::Found { bound, .. } => bound.max(1),
+            _ => EXHAUSTIVE_MAX_BOUND,
+        };
+        let fix = measurements.depth(finding, finding.fix, fix_bound);
+        let broken = |m: &mut Measurements, variant| {
+            let tally = &m.search(&finding.scenario, variant, fix_bound).tally;
+            Invariant::ALL
+                .into_iter()
+                .filter(|i| tally.violating(*i) > 0)
+                .collect::<Vec<_>>()
+        };
+        let before = broken(measurements, today_variant);
+        let new_invariants = broken(measurements, finding.fix)
+            .into_iter()
+            .filter(|i| !before.contains(i))
+            .collect();
+        Exhaustive {
+            today,
+            fix_bound,
+            fix,
+            new_invariants,
+        }
+    }
+
+    /// The fix is clean within its bound: every schedule ran, none in the
+    /// group, nothing new broken.
+    pub fn fix_clean(&self) -> bool {
+        matches!(self.fix, Depth::NoneWithin { .. }) && self.new_invariants.is_empty()
+    }
+}
 
 /// Everything a finding's report says, measured.
 pub struct Report<'f> {
@@ -28,6 +76,7 @@ pub struct Report<'f> {
     pub verdict: FixVerdict,
     /// The first failing seed of the group, shrunk.
     pub shortest: Option<Shortest>,
+    pub exhaustive: Exhaustive,
 }
 
 impl<'f> Report<'f> {
@@ -37,13 +86,24 @@ impl<'f> Report<'f> {
         let today = measurements.outcome(finding, finding.scenario.variant());
         let fix = measurements.outcome(finding, finding.fix);
         let verdict = FixVerdict::of(finding, &today, &fix);
-        let shortest = today.first_seed.and_then(|seed| measure::shortest(finding, seed));
+        let exhaustive = Exhaustive::measure(finding, measurements);
+        let shortest = match exhaustive.today {
+            Depth::Found { bound, .. } => {
+                let searched = measurements.search(&finding.scenario, finding.scenario.variant(), bound);
+                let schedule = searched.first_schedules.get(&finding.group).cloned();
+                schedule.and_then(|s| measure::shortest(finding, Origin::Exhaustive { bound }, &Source::Schedule(s)))
+            }
+            _ => today
+                .first_seed
+                .and_then(|seed| measure::shortest(finding, Origin::Seed(seed), &Source::Seed(seed))),
+        };
         Report {
             finding,
             today,
             fix,
             verdict,
             shortest,
+            exhaustive,
         }
     }
 
@@ -51,7 +111,11 @@ impl<'f> Report<'f> {
     /// schedule exists), the fix removes it without breaking anything new,
     /// and no run panicked or was nondeterministic.
     pub fn holds(&self) -> bool {
-        self.shortest.is_some() && self.verdict.clean() && self.today.broken_runs == 0 && self.fix.broken_runs == 0
+        self.shortest.is_some()
+            && self.verdict.clean()
+            && self.exhaustive.fix_clean()
+            && self.today.broken_runs == 0
+            && self.fix.broken_runs == 0
     }
 
     /// Why the report does not hold, one reason a line.
@@ -74,6 +138,18 @@ impl<'f> Report<'f> {
             out.push(format!(
                 "{name}: the fix {} breaks {i}, which today's Incus does not",
                 self.finding.fix
+            ));
+        }
+        if !matches!(self.exhaustive.fix, Depth::NoneWithin { .. }) {
+            out.push(format!(
+                "{name}: exhaustive search of the fix {} within bound {}: {:?}",
+                self.finding.fix, self.exhaustive.fix_bound, self.exhaustive.fix
+            ));
+        }
+        for i in &self.exhaustive.new_invariants {
+            out.push(format!(
+                "{name}: within bound {} the fix {} breaks {i}, which today's Incus does not",
+                self.exhaustive.fix_bound, self.finding.fix
             ));
         }
         if self.today.broken_runs + self.fix.broken_runs > 0 {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::explore::FailureKey;
-use crate::explore::campaign::role_of;
+use crate::explore::campaign::failure_key;
 use crate::model::Variant;
 use crate::scenario::{GroupBand, Scenario, ScenarioError, line_of};
 
@@ -300,13 +300,7 @@ impl Finding {
     /// Whether `violation`, in a run of `scenario` (the finding's, under
     /// any variant), is in the finding's failure group.
     pub fn in_group(&self, scenario: &Scenario, violation: &crate::check::Violation) -> bool {
-        let role = violation
-            .node
-            .as_deref()
-            .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n));
-        violation.invariant == self.group.invariant
-            && role == self.group.role
-            && violation.step.as_deref().unwrap_or("") == self.group.step
+        failure_key(scenario, violation) == self.group
     }
 
     /// The scenario's path as a command line names it, from the
