@@ -177,14 +177,8 @@ pub fn scenarios_dir(dir: Option<&Path>) -> Result<PathBuf, Failure> {
 
 /// The bundled scenarios: every `.toml` in `scenarios/`, sorted.
 pub fn bundled_scenarios(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Failure::Input(format!("{}: cannot list scenarios: {e}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    Ok(paths)
+    crate::scenario::toml_files(dir)
+        .map_err(|e| Failure::Input(format!("{}: cannot list scenarios: {e}", dir.display())))
 }
 
 /// A fresh seed for a run the user did not seed. Taken outside any run

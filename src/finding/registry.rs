@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::explore::FailureKey;
 use crate::explore::campaign::failure_key;
 use crate::model::Variant;
-use crate::scenario::{GroupBand, Scenario, ScenarioError, line_of};
+use crate::scenario::{GroupBand, Scenario, ScenarioError, line_of, parse_toml, read_input, toml_files};
 
 type Text = Spanned<String>;
 
@@ -245,27 +245,13 @@ impl Loader<'_> {
 impl Finding {
     /// Loads `path`, resolving its scenario in `scenarios_dir`.
     pub fn load(path: &Path, scenarios_dir: &Path) -> Result<Finding> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: shown.clone(),
-            line: None,
-            key: None,
-            message: format!("cannot read the finding: {e}"),
-        })?;
-        let name = path
-            .file_stem()
-            .map_or_else(|| shown.clone(), |s| s.to_string_lossy().into_owned());
+        let (name, shown, text) = read_input(path, "finding")?;
         Finding::parse(&name, &shown, &text, scenarios_dir)
     }
 
     /// Parses finding text; `path` is only used in messages.
     pub fn parse(name: &str, path: &str, text: &str, scenarios_dir: &Path) -> Result<Finding> {
-        let parsed: FindingFile = toml::from_str(text).map_err(|e| ScenarioError {
-            file: path.to_string(),
-            line: e.span().map(|s| line_of(text, s.start)),
-            key: None,
-            message: e.message().trim().to_string(),
-        })?;
+        let parsed: FindingFile = parse_toml(path, text)?;
         let l = Loader { file: path, text };
         let scenario = l.scenario(&parsed.scenario, scenarios_dir)?;
         let group = l.group(&parsed.group, &scenario)?;
@@ -320,16 +306,10 @@ pub fn load_all(dir: &Path, scenarios_dir: &Path) -> Result<Vec<Finding>> {
 
 /// The `.toml` files of the registry folder, sorted.
 pub fn registry_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ScenarioError {
+    toml_files(dir).map_err(|e| ScenarioError {
         file: dir.display().to_string(),
         line: None,
         key: None,
         message: format!("cannot list the findings registry: {e}"),
-    })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    Ok(paths)
+    })
 }

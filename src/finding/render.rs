@@ -206,18 +206,7 @@ fn shortest(out: &mut String, r: &Report<'_>) {
 /// The commands that reproduce the finding and show the fix on it.
 fn reproduce(out: &mut String, r: &Report<'_>, s: &super::Shortest) {
     let f = r.finding;
-    let tokens: Vec<String> = s
-        .run
-        .schedule()
-        .deviations()
-        .iter()
-        .map(|d| format!("--deviation {}", crate::labels::token(*d)))
-        .collect();
-    let schedule = if tokens.is_empty() {
-        "--nominal".to_string()
-    } else {
-        tokens.join(" ")
-    };
+    let schedule = crate::labels::trace_arguments(&s.run.schedule());
     let path = f.scenario_path();
     let _ = writeln!(out, "Reproduce it:\n\n```sh");
     let _ = writeln!(out, "joinsim trace {path} {schedule}");
