@@ -59,6 +59,20 @@ pub fn token(deviation: Deviation) -> String {
     format!("{kind}:{}:{}:{}={}", l.a, l.b, l.c, deviation.value)
 }
 
+/// A schedule as `joinsim trace` arguments: `--deviation TOKEN` for each
+/// deviation, or `--nominal` when it has none.
+pub fn trace_arguments(schedule: &crate::sim::Schedule) -> String {
+    if schedule.is_empty() {
+        return "--nominal".to_string();
+    }
+    let tokens: Vec<String> = schedule
+        .deviations()
+        .iter()
+        .map(|d| format!("--deviation {}", token(*d)))
+        .collect();
+    tokens.join(" ")
+}
+
 /// Parses [`token`]'s form.
 pub fn parse_token(text: &str) -> Result<Deviation, String> {
     let bad = || format!("\"{text}\" is not KIND:A:B:C=VALUE (e.g. delay:4:1:3=7)");

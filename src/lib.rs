@@ -6,12 +6,14 @@
 //! Incus); [`check`] reads what happens; [`run`] ties one run together.
 //! A failing run is saved as an [`artifact`], replayed with [`replay`] and
 //! minimised with [`shrink`]; [`strategy`] hands choice sequences to
-//! proptest.
+//! proptest. [`finding`] turns a finding about today's Incus into a
+//! report with its shortest schedule and its fix's verdict.
 
 pub mod artifact;
 pub mod check;
 pub mod cli;
 pub mod explore;
+pub mod finding;
 pub mod labels;
 pub mod model;
 pub mod replay;

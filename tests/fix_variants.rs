@@ -76,9 +76,19 @@ fn project_write_recheck_commits_no_dangling_group() {
 }
 
 #[test]
+fn revert_retries_leaves_no_row_when_the_first_delete_is_lost() {
+    for scenario in ["revert-target-down", "lossy-admin"] {
+        assert_fixes(Variant::REVERT_RETRIES, scenario, Invariant::JoinLeftovers);
+    }
+}
+
+#[test]
 fn a_fix_that_is_not_for_a_finding_leaves_it_there() {
     // The revert fix cannot find a renamed row by the joiner's name: the
     // rename finding stays, as the harness should say.
     let fixed = broken("member-rename-during-join", Variant::REVERT_CLEANS_UP);
+    assert!(fixed.iter().any(|(i, _)| *i == Invariant::JoinLeftovers), "{fixed:?}");
+    // Nor can it reach a target that is down: only retrying does.
+    let fixed = broken("revert-target-down", Variant::REVERT_CLEANS_UP);
     assert!(fixed.iter().any(|(i, _)| *i == Invariant::JoinLeftovers), "{fixed:?}");
 }

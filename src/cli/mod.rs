@@ -9,6 +9,7 @@ mod gen_scale;
 mod list;
 mod replay;
 mod report;
+mod report_finding;
 mod run;
 mod scenario;
 mod shrink;
@@ -54,6 +55,10 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Shrink a saved failure to a minimal schedule that fails the same way.
     Shrink(shrink::ShrinkArgs),
+    /// A finding about today's Incus as a report (`docs/findings/NAME.md`):
+    /// its source lines, shortest schedule, rate and its fix's verdict;
+    /// `--table` for the README's table of findings against fixes.
+    Report(report_finding::ReportArgs),
     /// Benchmarks (`--scale`: cost growth with the cluster's size; `--shrink`:
     /// joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
@@ -107,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(&args),
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Report(args) => report_finding::report(&args),
         Command::Scenario(args) => scenario::scenario(&args),
         Command::GenScale(args) => gen_scale::gen_scale(&args),
     };
@@ -171,14 +177,8 @@ pub fn scenarios_dir(dir: Option<&Path>) -> Result<PathBuf, Failure> {
 
 /// The bundled scenarios: every `.toml` in `scenarios/`, sorted.
 pub fn bundled_scenarios(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Failure::Input(format!("{}: cannot list scenarios: {e}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    Ok(paths)
+    crate::scenario::toml_files(dir)
+        .map_err(|e| Failure::Input(format!("{}: cannot list scenarios: {e}", dir.display())))
 }
 
 /// A fresh seed for a run the user did not seed. Taken outside any run

@@ -21,6 +21,14 @@ impl ApiError {
     pub fn text(&self) -> &str {
         &self.0
     }
+
+    /// An HTTP 404: Incus words every such error `... not found`
+    /// (`api.StatusErrorf(http.StatusNotFound, ...)`, and
+    /// `response.SmartError` on `api.StatusErrorCheck(err,
+    /// http.StatusNotFound)`, shared/api/error.go).
+    pub fn is_not_found(&self) -> bool {
+        self.0.ends_with("not found")
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -522,4 +530,7 @@ pub enum Timer {
     LocalWorkDone { step: super::step::Step },
     /// A heartbeat of the J9 round got no answer within its client's timeout.
     HeartbeatTimeout { id: RequestId },
+    /// The reverter sends its `DeletePendingClusterMember` again
+    /// (`revert-retries` only).
+    RetryRevert,
 }

@@ -530,6 +530,7 @@ impl Model for World {
             Timer::RetryTransaction { id } => self.retry_transaction(ctx, node, id),
             Timer::LocalWorkDone { step } => self.local_work_done(ctx, node, step),
             Timer::HeartbeatTimeout { id } => self.heartbeat_timed_out(ctx, node, id),
+            Timer::RetryRevert => self.retry_revert(ctx, node),
         }
     }
 

@@ -40,6 +40,11 @@ pub struct Differences {
     /// A project update's write transaction checks again that every group
     /// of `restricted.cluster.groups` exists, as its validator did.
     pub project_write_rechecks_groups: bool,
+    /// The reverter sends its `DeletePendingClusterMember` again when it
+    /// failed for another reason than the member not being found (a
+    /// refused or reset connection, a leader it could not reach), a
+    /// bounded number of times, a pause apart.
+    pub revert_retries: bool,
 }
 
 /// The join exactly as Incus 6.7 ran it.
@@ -51,6 +56,7 @@ const INCUS_6_7: Differences = Differences {
     revert_deletes_own_full_row: false,
     default_group_in_join_transaction: false,
     project_write_rechecks_groups: false,
+    revert_retries: false,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -153,6 +159,23 @@ impl Variant {
         },
     };
 
+    /// A fix for revert-target-down and the reverts lost on a faulty
+    /// network (lossy-admin): the reverter (cmd/incusd/api_cluster.go:706-711
+    /// at be7afc5df3) sends `DeletePendingClusterMember`
+    /// (client/incus_cluster.go:68-80), a single request, once and only
+    /// logs its failure; here it retries what failed for any reason but
+    /// "not found", and, as `revert-cleans-up`, deletes the joiner's row
+    /// pending or full.
+    pub const REVERT_RETRIES: Variant = Variant {
+        name: "revert-retries",
+        description: "today's Incus, but the reverter retries its DELETE until it is answered (up to 10 times, 100 ms apart) and deletes the joiner's row pending or full (fix for reverts lost to a down target or a reset connection)",
+        differences: Differences {
+            revert_deletes_own_full_row: true,
+            revert_retries: true,
+            ..TODAY
+        },
+    };
+
     /// Proposed fix: fetch the cluster groups and create them locally,
     /// then fetch and validate projects (two requests).
     pub const GROUPS_FIRST: Variant = Variant {
@@ -179,7 +202,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 7] = [
+    pub const ALL: [Variant; 8] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::GROUPS_FIRST,
@@ -187,6 +210,7 @@ impl Variant {
         Variant::REVERT_CLEANS_UP,
         Variant::ATOMIC_DEFAULT_GROUP,
         Variant::PROJECT_WRITE_RECHECK,
+        Variant::REVERT_RETRIES,
     ];
 
     pub fn name(self) -> &'static str {

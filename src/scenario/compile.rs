@@ -164,12 +164,7 @@ impl Compiler<'_> {
 }
 
 pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
-    let parsed: ScenarioFile = toml::from_str(source).map_err(|e| ScenarioError {
-        file: file.to_string(),
-        line: e.span().map(|s| line_of(source, s.start)),
-        key: None,
-        message: e.message().trim().to_string(),
-    })?;
+    let parsed: ScenarioFile = super::error::parse_toml(file, source)?;
     let mut c = Compiler {
         file,
         source,

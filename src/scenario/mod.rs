@@ -13,7 +13,7 @@ mod warn;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use error::ScenarioError;
+pub use error::{ScenarioError, line_of, parse_toml, read_input, toml_files};
 pub use expect::{
     BAND_CHECK_STANDARD_ERRORS, BAND_SUGGEST_STANDARD_ERRORS, Band, Expect, Expectations, GroupBand, fraction_percent,
     percent,
@@ -74,16 +74,7 @@ pub struct Scenario {
 impl Scenario {
     /// Loads and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let shown = path.display().to_string();
-        let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: shown.clone(),
-            line: None,
-            key: None,
-            message: format!("cannot read the scenario: {e}"),
-        })?;
-        let name = path
-            .file_stem()
-            .map_or_else(|| shown.clone(), |s| s.to_string_lossy().into_owned());
+        let (name, shown, source) = read_input(path, "scenario")?;
         Scenario::parse(&name, &shown, &source)
     }
 

@@ -319,6 +319,7 @@ fn event_row(names: &Names, events: &[TraceEvent<World>], i: usize, ctx: &mut Co
                 Timer::RetryTransaction { id } => format!("query.Retry: transaction #{id} again"),
                 Timer::HeartbeatTimeout { id } => format!("heartbeat #{id}: client timeout (2 s)"),
                 Timer::LocalWorkDone { step } => format!("{step}: local work done"),
+                Timer::RetryRevert => "reverter: DeletePendingClusterMember again".to_string(),
             };
             // A new attempt belongs to no step yet.
             let step = match timer {

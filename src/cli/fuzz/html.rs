@@ -354,16 +354,7 @@ fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, 
     if !o.swarm {
         // `trace` runs without swarm picks: a swarm run replays from its
         // artifact only.
-        let tokens: String = schedule
-            .deviations()
-            .iter()
-            .map(|d| format!(" --deviation {}", crate::labels::token(*d)))
-            .collect();
-        let tokens = if tokens.is_empty() {
-            " --nominal".to_string()
-        } else {
-            tokens
-        };
+        let tokens = format!(" {}", crate::labels::trace_arguments(schedule));
         lines.push((
             "the run drawn here",
             format!("joinsim trace {} --variant {}{tokens}", s.path, s.variant()),

@@ -11,6 +11,11 @@ use super::super::step::Step;
 use super::{JoinFailure, JoinStatus, Rejection};
 use crate::sim::{Ctx, NodeId};
 
+/// How many times `revert-retries` sends the reverter's delete again.
+const REVERT_RETRIES_MAX: u8 = 9;
+/// The pause before each of those (100 ms, a tick being a millisecond).
+const REVERT_RETRY_TICKS: u64 = 100;
+
 /// The context Incus wraps around an error at `step` (each with its line in
 /// cmd/incusd/api_cluster.go, internal/server/cluster/connect.go or
 /// membership.go at be7afc5df3), inside the CLI's own `Failed to join
@@ -125,8 +130,22 @@ impl World {
     }
 
     /// The reverter's `DeletePendingClusterMember` came back; a failure is
-    /// only logged (api_cluster.go:707-710).
+    /// only logged (api_cluster.go:707-710), or, with `revert-retries`,
+    /// sent again after a pause.
     pub(super) fn reverted(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, outcome: Outcome) {
+        if let Err(e) = &outcome
+            && self.retries_revert(me, e)
+        {
+            let joiner = self.joiner(me);
+            joiner.revert_retries += 1;
+            let retry = joiner.revert_retries;
+            let logged = ApiError::new(format!(
+                "Failed request to delete cluster member: {e}; retry {retry} of {REVERT_RETRIES_MAX} in {REVERT_RETRY_TICKS} ticks"
+            ));
+            ctx.note(me, || Note::Warning(Step::Revert, logged));
+            ctx.set_timer(me, REVERT_RETRY_TICKS, Timer::RetryRevert);
+            return;
+        }
         let logged = outcome
             .err()
             .map(|e| format!("Failed request to delete cluster member: {e}"));
@@ -136,6 +155,26 @@ impl World {
         let step = joiner.failure.as_ref().map_or(Step::Revert, |f| f.step);
         self.revert_in_memory(me, step);
         self.end(ctx, me, JoinStatus::Failed)
+    }
+
+    /// Whether the reverter sends its delete again after `error`: only
+    /// with `revert-retries`, not when there was nothing to delete, and at
+    /// most [`REVERT_RETRIES_MAX`] times.
+    fn retries_revert(&mut self, me: NodeId, error: &ApiError) -> bool {
+        self.setup.variant.differences.revert_retries
+            && !error.is_not_found()
+            && self.joiner(me).revert_retries < REVERT_RETRIES_MAX
+    }
+
+    /// The pause after a failed revert ended: the delete goes to the
+    /// target again, unless the joiner crashed meanwhile.
+    pub(in crate::model) fn retry_revert(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId) {
+        if self.joiner(me).status != JoinStatus::Reverting {
+            return;
+        }
+        let call = self.call_for(me, Step::Revert);
+        let target = self.joiner(me).target;
+        self.request(ctx, me, target, call);
     }
 
     /// The attempt ended: a failed one is followed by the next attempt, if

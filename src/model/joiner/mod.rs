@@ -151,6 +151,9 @@ pub struct Joiner {
     /// What the reverter logged when its `DeletePendingClusterMember`
     /// failed (api_cluster.go:707-710).
     pub revert_error: Option<String>,
+    /// How often the last attempt's reverter sent its delete again
+    /// (`revert-retries` only).
+    revert_retries: u8,
     /// The tick at which the last attempt ended.
     pub ended_tick: Option<u64>,
     /// How often each step was entered, over all attempts (numbers the
@@ -193,6 +196,7 @@ impl Joiner {
             crashed_before_start: false,
             revert_ran: false,
             revert_error: None,
+            revert_retries: 0,
             ended_tick: None,
             visits: Visits::default(),
         }
@@ -211,6 +215,7 @@ impl Joiner {
         *self.reads = AttemptReads::default();
         self.revert_ran = false;
         self.revert_error = None;
+        self.revert_retries = 0;
         self.ended_tick = None;
         if let Some(failure) = self.failure.take() {
             self.earlier_failures.push(failure);

@@ -1,0 +1,165 @@
+//! Findings about today's Incus, from registry to report: each finding
+//! names the scenario and failure group that show it, the Incus source
+//! lines that make it real and the fix variant that removes it
+//! ([`registry`]); the harness measures it and its fix ([`measure`]); a
+//! report an Incus developer can act on is rendered from that
+//! ([`render`]), the reproduction commands and the fix's verdict included.
+
+pub mod measure;
+pub mod registry;
+pub mod render;
+
+pub use measure::{Depth, EXHAUSTIVE_MAX_BOUND, FixVerdict, Measurements, Origin, Outcome, SEEDS, Shortest};
+pub use registry::{FINDINGS_DIR, Finding, SourceLines, load_all};
+
+use crate::check::Invariant;
+use crate::run::Source;
+
+/// What bounded exhaustive search says of a finding and its fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exhaustive {
+    /// Today's Incus, deepened up to [`EXHAUSTIVE_MAX_BOUND`].
+    pub today: Depth,
+    /// The bound the fix is searched within: the one that finds the
+    /// finding today (at least 1, so that the fix faces more than the
+    /// nominal run), or the deepest searched when none does.
+    pub fix_bound: u32,
+    pub fix: Depth,
+    /// Invariants the fix breaks within `fix_bound` that today's Incus
+    /// does not within it.
+    pub new_invariants: Vec<Invariant>,
+}
+
+impl Exhaustive {
+    pub fn measure(finding: &Finding, measurements: &mut Measurements) -> Exhaustive {
+        let today_variant = finding.scenario.variant();
+        let today = measurements.depth(finding, today_variant, EXHAUSTIVE_MAX_BOUND);
+        let fix_bound = match today {
+            Depth::Found { bound, .. } => bound.max(1),
+            _ => EXHAUSTIVE_MAX_BOUND,
+        };
+        let fix = measurements.depth(finding, finding.fix, fix_bound);
+        let broken = |m: &mut Measurements, variant| {
+            let tally = &m.search(&finding.scenario, variant, fix_bound).tally;
+            Invariant::ALL
+                .into_iter()
+                .filter(|i| tally.violating(*i) > 0)
+                .collect::<Vec<_>>()
+        };
+        let before = broken(measurements, today_variant);
+        let new_invariants = broken(measurements, finding.fix)
+            .into_iter()
+            .filter(|i| !before.contains(i))
+            .collect();
+        Exhaustive {
+            today,
+            fix_bound,
+            fix,
+            new_invariants,
+        }
+    }
+
+    /// The fix is clean within its bound: every schedule ran, none in the
+    /// group, nothing new broken.
+    pub fn fix_clean(&self) -> bool {
+        matches!(self.fix, Depth::NoneWithin { .. }) && self.new_invariants.is_empty()
+    }
+}
+
+/// Everything a finding's report says, measured.
+pub struct Report<'f> {
+    pub finding: &'f Finding,
+    /// Today's Incus (the scenario's own variant) over seeds 1..=[`SEEDS`].
+    pub today: Outcome,
+    /// The fix variant over the same seeds.
+    pub fix: Outcome,
+    pub verdict: FixVerdict,
+    /// The first failing seed of the group, shrunk.
+    pub shortest: Option<Shortest>,
+    pub exhaustive: Exhaustive,
+}
+
+impl<'f> Report<'f> {
+    /// Measures `finding`: both campaigns (from `measurements`, which
+    /// keeps them for the table) and the shortest schedule.
+    pub fn build(finding: &'f Finding, measurements: &mut Measurements) -> Report<'f> {
+        let today = measurements.outcome(finding, finding.scenario.variant());
+        let fix = measurements.outcome(finding, finding.fix);
+        let verdict = FixVerdict::of(finding, &today, &fix);
+        let exhaustive = Exhaustive::measure(finding, measurements);
+        let shortest = match exhaustive.today {
+            Depth::Found { bound, .. } => {
+                let searched = measurements.search(&finding.scenario, finding.scenario.variant(), bound);
+                let schedule = searched.first_schedules.get(&finding.group).cloned();
+                schedule.and_then(|s| measure::shortest(finding, Origin::Exhaustive { bound }, &Source::Schedule(s)))
+            }
+            _ => today
+                .first_seed
+                .and_then(|seed| measure::shortest(finding, Origin::Seed(seed), &Source::Seed(seed))),
+        };
+        Report {
+            finding,
+            today,
+            fix,
+            verdict,
+            shortest,
+            exhaustive,
+        }
+    }
+
+    /// The report holds: today's Incus shows the finding (a shortest
+    /// schedule exists), the fix removes it without breaking anything new,
+    /// and no run panicked or was nondeterministic.
+    pub fn holds(&self) -> bool {
+        self.shortest.is_some()
+            && self.verdict.clean()
+            && self.exhaustive.fix_clean()
+            && self.today.broken_runs == 0
+            && self.fix.broken_runs == 0
+    }
+
+    /// Why the report does not hold, one reason a line.
+    pub fn problems(&self) -> Vec<String> {
+        let name = &self.finding.name;
+        let mut out = Vec::new();
+        if self.shortest.is_none() {
+            out.push(format!(
+                "{name}: today's Incus shows no run in the group `{}` over seeds 1..={SEEDS}",
+                self.finding.group.label()
+            ));
+        }
+        if self.verdict.in_group > 0 {
+            out.push(format!(
+                "{name}: the fix {} leaves {} run(s) in the finding's group",
+                self.finding.fix, self.verdict.in_group
+            ));
+        }
+        for i in &self.verdict.new_invariants {
+            out.push(format!(
+                "{name}: the fix {} breaks {i}, which today's Incus does not",
+                self.finding.fix
+            ));
+        }
+        if !matches!(self.exhaustive.fix, Depth::NoneWithin { .. }) {
+            out.push(format!(
+                "{name}: exhaustive search of the fix {} within bound {}: {:?}",
+                self.finding.fix, self.exhaustive.fix_bound, self.exhaustive.fix
+            ));
+        }
+        for i in &self.exhaustive.new_invariants {
+            out.push(format!(
+                "{name}: within bound {} the fix {} breaks {i}, which today's Incus does not",
+                self.exhaustive.fix_bound, self.finding.fix
+            ));
+        }
+        if self.today.broken_runs + self.fix.broken_runs > 0 {
+            out.push(format!("{name}: runs panicked or were not deterministic"));
+        }
+        out
+    }
+
+    /// The Markdown report.
+    pub fn markdown(&self) -> String {
+        render::report(self)
+    }
+}

@@ -1,0 +1,254 @@
+//! The findings registry and its reports: every committed
+//! `docs/findings/NAME.md` and the README's table are what the harness
+//! prints now (so a cited line, a reproduction command, a shortest trace, a
+//! rate or a fix's verdict that moved shows in review); every fix variant
+//! exists and removes its finding; every cited range holds the code it
+//! quotes; a malformed finding names its file, line and key.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{joinsim, stderr};
+use joinsim::finding::render::{table, table_in};
+use joinsim::finding::{FINDINGS_DIR, Finding, Measurements, Report, load_all};
+use joinsim::model::Variant;
+use joinsim::run::{RunOptions, Source, run};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn registry() -> Vec<Finding> {
+    load_all(&root().join(FINDINGS_DIR), &root().join("scenarios")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The first line where `a` and `b` part, for a readable failure.
+fn first_difference(a: &str, b: &str) -> String {
+    let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+    match line {
+        Some(i) => format!(
+            "line {}:\n  committed: {}\n  now:       {}",
+            i + 1,
+            a.lines().nth(i).unwrap_or(""),
+            b.lines().nth(i).unwrap_or("")
+        ),
+        None => format!(
+            "one is longer ({} against {} lines)",
+            a.lines().count(),
+            b.lines().count()
+        ),
+    }
+}
+
+#[test]
+fn every_committed_report_and_the_readme_table_are_what_the_harness_prints_now() {
+    let findings = registry();
+    assert!(
+        findings.len() >= 8,
+        "the registry holds every finding about today's Incus"
+    );
+    let mut measurements = Measurements::new(jobs());
+    let mut stale = Vec::new();
+    for finding in &findings {
+        let report = Report::build(finding, &mut measurements);
+        assert!(report.holds(), "{:#?}", report.problems());
+        let path = root().join("docs/findings").join(format!("{}.md", finding.name));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        let now = report.markdown();
+        if committed != now {
+            stale.push(format!("{}: {}", path.display(), first_difference(&committed, &now)));
+        }
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let committed = table_in(&readme).unwrap_or_else(|e| panic!("README.md: {e}"));
+    let now = table(&findings, &mut measurements);
+    if committed.trim() != now.trim() {
+        stale.push(format!("README.md table: {}", first_difference(committed, &now)));
+    }
+    assert!(
+        stale.is_empty(),
+        "reports out of date; regenerate with `joinsim report --all --table --readme README.md` and review the diff:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn every_report_in_docs_findings_has_its_finding_in_the_registry() {
+    let names: Vec<String> = registry().into_iter().map(|f| f.name).collect();
+    for entry in std::fs::read_dir(root().join("docs/findings")).expect("docs/findings") {
+        let path = entry.expect("an entry").path();
+        let stem = path.file_stem().expect("a name").to_string_lossy().into_owned();
+        assert!(
+            names.contains(&stem),
+            "{} has no findings/{stem}.toml: a report of a finding that is gone",
+            path.display()
+        );
+    }
+}
+
+/// Runs of `variant` over seeds 1..=`seeds` of `finding`'s scenario with a
+/// violation in its failure group, counted here run by run rather than by
+/// the campaign code the reports use.
+fn runs_in_group(finding: &Finding, variant: Variant, seeds: u64) -> u64 {
+    let scenario = finding.scenario.with_variant(variant);
+    (1..=seeds)
+        .filter(|&seed| {
+            run(&scenario, &Source::Seed(seed), RunOptions::default())
+                .violations
+                .iter()
+                .any(|v| finding.in_group(&scenario, v))
+        })
+        .count() as u64
+}
+
+#[test]
+fn every_fix_variant_exists_and_removes_its_finding_over_20000_seeds() {
+    const SEEDS: u64 = 20_000;
+    for finding in registry() {
+        assert!(Variant::ALL.contains(&finding.fix), "{}: {}", finding.name, finding.fix);
+        let today = runs_in_group(&finding, finding.scenario.variant(), SEEDS);
+        assert!(
+            today > 0,
+            "{}: today's Incus shows the finding in seeds 1..={SEEDS}",
+            finding.name
+        );
+        let fixed = runs_in_group(&finding, finding.fix, SEEDS);
+        assert_eq!(
+            fixed,
+            0,
+            "{}: {} leaves {fixed} run(s) in `{}` (today's Incus: {today})",
+            finding.name,
+            finding.fix,
+            finding.group.label()
+        );
+    }
+}
+
+#[test]
+fn revert_cleans_up_does_not_remove_a_pending_row_whose_delete_never_arrived() {
+    // revert-cleans-up deletes the joiner's full row, but not a pending one
+    // whose delete never arrived: the target-down finding stays.
+    let finding = registry()
+        .into_iter()
+        .find(|f| f.name == "revert-target-down")
+        .expect("revert-target-down is registered");
+    assert!(runs_in_group(&finding, Variant::REVERT_CLEANS_UP, 2_000) > 0);
+}
+
+/// A clone of lxc/incus to check cited lines against: `JOINSIM_INCUS_REPO`,
+/// else the mirror this project was written against, if present.
+fn incus_repository() -> Option<PathBuf> {
+    let path = std::env::var_os("JOINSIM_INCUS_REPO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/.mirror/lxc+incus/repo"));
+    path.exists().then_some(path)
+}
+
+#[test]
+fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
+    let Some(repository) = incus_repository() else {
+        eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): cited ranges not checked");
+        return;
+    };
+    for finding in registry() {
+        for s in &finding.sources {
+            let spec = format!("{}:{}", finding.commit, s.file);
+            let output = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&repository)
+                .args(["show", &spec])
+                .output()
+                .expect("run git");
+            assert!(output.status.success(), "{}: git show {spec} failed", finding.path);
+            let text = String::from_utf8_lossy(&output.stdout);
+            let cited: Vec<&str> = text
+                .lines()
+                .skip(s.first_line as usize - 1)
+                .take((s.last_line - s.first_line + 1) as usize)
+                .collect();
+            assert!(
+                cited.iter().any(|line| line.contains(&s.quote)),
+                "{}: {}:{} ({}) does not hold `{}` at {}; it holds:\n{}",
+                finding.path,
+                s.file,
+                s.range(),
+                s.function,
+                s.quote,
+                finding.commit,
+                cited.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_malformed_finding_names_its_file_line_and_key() {
+    let cases: [(&str, &str); 14] = [
+        ("unknown-key", ":9: unknown field `severity`"),
+        (
+            "unknown-scenario",
+            ":3: key `scenario`: no bundled scenario \"no-such-scenario\"",
+        ),
+        (
+            "scenario-not-today",
+            ":3: key `scenario`: a finding is about today's Incus",
+        ),
+        ("group-not-a-group", ":4: key `group`: a failure group reads"),
+        ("group-unknown-role", ":4: key `group`: unknown role \"server\""),
+        (
+            "group-not-expected",
+            ":4: key `group`: scenario \"revert-after-join\" does not expect",
+        ),
+        ("unknown-fix", ":6: key `fix`: unknown variant \"magic\""),
+        ("fix-is-today", ":6: key `fix`: the fix must differ from today's Incus"),
+        (
+            "lines-backwards",
+            ":13: key `source[0].lines`: the range \"984-980\" ends before it starts",
+        ),
+        (
+            "lines-not-numbers",
+            ":13: key `source[0].lines`: expected a line or a range",
+        ),
+        ("bad-commit", ":7: key `commit`: expected 7 to 40 hex digits"),
+        ("empty-title", ":2: key `title`: must not be empty"),
+        ("no-source", ":2: key `source`: cite at least one [[source]]"),
+        ("bad-toml", ":2"),
+    ];
+    let dir = root().join("tests/malformed-findings");
+    let listed = std::fs::read_dir(&dir).expect("tests/malformed-findings").count();
+    assert_eq!(listed, cases.len(), "every malformed finding has its case here");
+    for (name, expected) in cases {
+        let path = dir.join(format!("{name}.toml"));
+        let error = Finding::load(&path, &root().join("scenarios"))
+            .err()
+            .unwrap_or_else(|| panic!("{name}: loads"));
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&path.display().to_string()) && text.contains(expected),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn report_exits_2_on_an_unknown_finding_or_a_malformed_registry() {
+    let o = joinsim(&["report", "no-such-finding"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no finding \"no-such-finding\" in findings/ (known: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = joinsim(&["report", "--all", "--registry", "tests/malformed-findings"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tests/malformed-findings/bad-commit.toml:7: key `commit`"),
+        "{}",
+        stderr(&o)
+    );
+}
