@@ -183,7 +183,7 @@ fn fuzz_list_and_bench_find_the_bundled_scenarios_from_a_subfolder_of_the_reposi
     assert!(stdout(&o).contains("  groups-first-race "), "{}", stdout(&o));
     let o = joinsim_in(&src, &["fuzz", "--seeds", "20", "--no-shrink"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let bundled = std::fs::read_dir(src.with_file_name("scenarios")).unwrap().count();
+    let bundled = common::bundled_campaigns();
     assert!(
         stdout(&o).contains(&format!("{bundled} of {bundled} scenario(s) met their expectations")),
         "{}",

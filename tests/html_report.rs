@@ -5,6 +5,8 @@
 //! `JOINSIM_REQUIRE_CHROMIUM` is set (`.ci/run` sets it once it installed
 //! Chromium, so CI cannot skip it silently).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -58,7 +60,7 @@ fn campaign(dir: &Path) -> (String, Value) {
     (std::fs::read_to_string(html).unwrap(), summary)
 }
 
-/// (scenario, its failure group labels) from the JSON summary.
+/// (a section's attributes, its failure group labels) from the JSON summary.
 fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
     summary["scenarios"]
         .as_array()
@@ -71,7 +73,10 @@ fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
                 .iter()
                 .map(|f| f["group"].as_str().unwrap().to_string())
                 .collect();
-            (s["scenario"].as_str().unwrap().to_string(), groups)
+            // A scenario's section is known by its name and variant (each
+            // scenario also runs under the variants it pins).
+            let (name, variant) = (s["scenario"].as_str().unwrap(), s["variant"].as_str().unwrap());
+            (format!("data-scenario=\"{name}\" data-variant=\"{variant}\""), groups)
         })
         .collect()
 }
@@ -80,17 +85,18 @@ fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
 /// failure group, each with an `<svg>`.
 fn assert_holds_every_scenario_and_group(dom: &str, summary: &Value) {
     let contents = expected_contents(summary);
-    let bundled = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
-        .unwrap()
-        .count();
-    assert_eq!(contents.len(), bundled, "every bundled scenario ran");
+    assert_eq!(
+        contents.len(),
+        common::bundled_campaigns(),
+        "every bundled scenario ran, under each variant it pins too"
+    );
     assert!(
         contents.iter().map(|(_, g)| g.len()).sum::<usize>() >= 15,
         "{contents:?}"
     );
     for (scenario, groups) in contents {
         let start = dom
-            .find(&format!("data-scenario=\"{scenario}\""))
+            .find(&scenario)
             .unwrap_or_else(|| panic!("no section for {scenario}"));
         let end = dom[start..].find("</section>").expect("a closed section") + start;
         let section = &dom[start..end];

@@ -1,5 +1,6 @@
-//! Every bundled scenario meets its expectations over 1000 seeds, and the
-//! loader refuses malformed scenarios with the file, line and key.
+//! Every bundled scenario meets its expectations over 1000 seeds (under its
+//! own variant and under each variant it pins with `[expect_variant.NAME]`),
+//! and the loader refuses malformed scenarios with the file, line and key.
 
 mod common;
 
@@ -14,16 +15,26 @@ fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
     let paths = common::bundled_paths();
     assert!(paths.len() >= 10, "scenarios/ holds the bundled scenarios");
     let mut failures = Vec::new();
+    let mut pinned_variants = 0;
     for path in paths {
-        let scenario = Scenario::load(&path).expect("loads");
-        let options = common::campaign(1, 1000, 2);
-        let campaign = run_campaign(&scenario, &options, &joinsim::explore::campaign::Quiet);
-        assert_eq!(campaign.tally.runs, 1000);
-        for problem in judge(&scenario, &campaign) {
-            failures.push(format!("{}: {problem}", path.display()));
+        let own = Scenario::load(&path).expect("loads");
+        let variants: Vec<_> = std::iter::once(own.variant()).chain(own.expected_variants()).collect();
+        pinned_variants += variants.len() - 1;
+        for variant in variants {
+            let scenario = own.with_variant(variant);
+            let options = common::campaign(1, 1000, 2);
+            let campaign = run_campaign(&scenario, &options, &joinsim::explore::campaign::Quiet);
+            assert_eq!(campaign.tally.runs, 1000);
+            for problem in judge(&scenario, &campaign) {
+                failures.push(format!("{} under {variant}: {problem}", path.display()));
+            }
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        pinned_variants >= 9,
+        "each finding's fix variant is pinned on its scenario"
+    );
 }
 
 /// Cluster configurations Incus accepts load as scenarios: `default`
@@ -215,6 +226,24 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some(8),
             Some("campaign.seeds"),
             "must be at least 1",
+        ),
+        (
+            "expect-variant-unknown.toml",
+            Some(7),
+            Some("expect_variant.atomic-default-groups"),
+            "unknown variant \"atomic-default-groups\"",
+        ),
+        (
+            "expect-variant-own.toml",
+            Some(10),
+            Some("expect_variant.features-only"),
+            "\"features-only\" is the scenario's own variant: its expectations go in [expect]",
+        ),
+        (
+            "expect-variant-bad-band.toml",
+            Some(9),
+            Some("expect_variant.revert-retries.joiner-not-standalone"),
+            "the low end is above the high end",
         ),
     ];
     for (file, line, key, text) in cases {

@@ -14,6 +14,7 @@ pub use registry::{FINDINGS_DIR, Finding, SourceLines, load_all};
 
 use crate::check::Invariant;
 use crate::run::Source;
+use crate::scenario::{Expect, Expectations};
 
 /// What bounded exhaustive search says of a finding and its fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,49 @@ impl Exhaustive {
     }
 }
 
+/// The fix's verdict over the default campaign (seeds 1..1,000,000), as
+/// the scenario pins it in `[expect_variant.FIX]` beside today's `[expect]`,
+/// both checked by `joinsim fuzz` (which runs every pinned variant).
+#[derive(Clone, Debug)]
+pub struct Pinned {
+    pub today: Expectations,
+    /// `None`: the scenario pins no verdict for the fix.
+    pub fix: Option<Expectations>,
+}
+
+impl Pinned {
+    pub fn of(finding: &Finding) -> Pinned {
+        let scenario = &finding.scenario;
+        let pinned = scenario.expected_variants().any(|v| v == finding.fix);
+        Pinned {
+            today: scenario.own_expectations().clone(),
+            fix: pinned.then(|| scenario.with_variant(finding.fix).expect.clone()),
+        }
+    }
+
+    /// The fix's table keeps the finding's group out of every run: its
+    /// invariant `never`, or the group's band `0%..0%`.
+    pub fn group_excluded(&self, finding: &Finding) -> bool {
+        let Some(fix) = &self.fix else { return false };
+        let invariant = finding.group.invariant;
+        fix.of(invariant) == Expect::Never
+            || fix
+                .groups
+                .iter()
+                .any(|g| g.label == finding.group.label() && g.band.high_ppm == 0)
+    }
+
+    /// Invariants the fix's table lets runs break that `[expect]` does not:
+    /// violations the fix would introduce, named rather than hidden.
+    pub fn new_invariants(&self) -> Vec<Invariant> {
+        let Some(fix) = &self.fix else { return Vec::new() };
+        Invariant::ALL
+            .into_iter()
+            .filter(|i| fix.of(*i).allows_violations() && !self.today.of(*i).allows_violations())
+            .collect()
+    }
+}
+
 /// Everything a finding's report says, measured.
 pub struct Report<'f> {
     pub finding: &'f Finding,
@@ -77,6 +121,7 @@ pub struct Report<'f> {
     /// The first failing seed of the group, shrunk.
     pub shortest: Option<Shortest>,
     pub exhaustive: Exhaustive,
+    pub pinned: Pinned,
 }
 
 impl<'f> Report<'f> {
@@ -104,6 +149,7 @@ impl<'f> Report<'f> {
             verdict,
             shortest,
             exhaustive,
+            pinned: Pinned::of(finding),
         }
     }
 
@@ -114,6 +160,8 @@ impl<'f> Report<'f> {
         self.shortest.is_some()
             && self.verdict.clean()
             && self.exhaustive.fix_clean()
+            && self.pinned.group_excluded(self.finding)
+            && self.pinned.new_invariants().is_empty()
             && self.today.broken_runs == 0
             && self.fix.broken_runs == 0
     }
@@ -150,6 +198,23 @@ impl<'f> Report<'f> {
             out.push(format!(
                 "{name}: within bound {} the fix {} breaks {i}, which today's Incus does not",
                 self.exhaustive.fix_bound, self.finding.fix
+            ));
+        }
+        let table = format!("[expect_variant.{}]", self.finding.fix);
+        if self.pinned.fix.is_none() {
+            out.push(format!(
+                "{name}: {} pins no verdict for the fix over the default campaign: add {table}",
+                self.finding.scenario_path()
+            ));
+        } else if !self.pinned.group_excluded(self.finding) {
+            out.push(format!(
+                "{name}: {table} of {} lets runs fall in the finding's group",
+                self.finding.scenario_path()
+            ));
+        }
+        for i in self.pinned.new_invariants() {
+            out.push(format!(
+                "{name}: {table} lets runs break {i}, which [expect] (today's Incus) does not"
             ));
         }
         if self.today.broken_runs + self.fix.broken_runs > 0 {

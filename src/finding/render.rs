@@ -45,6 +45,7 @@ pub fn report(r: &Report<'_>) -> String {
     how_often(&mut out, r);
     shortest(&mut out, r);
     fix(&mut out, r);
+    pinned(&mut out, r);
     exhaustive(&mut out, r);
     out
 }
@@ -300,6 +301,72 @@ fn fix(out: &mut String, r: &Report<'_>) {
     out.push('\n');
 }
 
+/// The fix's verdict over the default campaign, as the scenario pins it.
+fn pinned(out: &mut String, r: &Report<'_>) {
+    let f = r.finding;
+    let p = &r.pinned;
+    let table = format!("[expect_variant.{}]", f.fix);
+    let _ = writeln!(out, "### Over the default campaign (seeds 1..1,000,000)\n");
+    let Some(fix) = &p.fix else {
+        let _ = writeln!(
+            out,
+            "Not pinned: `{}` has no `{table}`, so no campaign checks the fix.\n",
+            f.scenario_path()
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "`{0}` pins both verdicts, today's in `[expect]` and the fix's in `{table}`, each the count of a \
+         1,000,000-seed campaign ±5 standard errors; `joinsim fuzz` checks them (it runs each scenario under its \
+         own variant, then under every variant it pins; alone: `joinsim fuzz {0} --variant {1}`).\n",
+        f.scenario_path(),
+        f.fix
+    );
+    let _ = writeln!(
+        out,
+        "| expectation | today's Incus (`{}`) | `{}` |\n|---|---|---|",
+        f.scenario.variant(),
+        f.fix
+    );
+    for i in Invariant::ALL {
+        let (before, after) = (p.today.of(i), fix.of(i));
+        if before.allows_violations() || after.allows_violations() {
+            let _ = writeln!(out, "| `{i}` | {} | {} |", before.name(), after.name());
+        }
+    }
+    let mut groups: Vec<&str> = p
+        .today
+        .groups
+        .iter()
+        .chain(&fix.groups)
+        .map(|g| g.label.as_str())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let band = |e: &crate::scenario::Expectations, label: &str| {
+        e.groups
+            .iter()
+            .find(|g| g.label == label)
+            .map_or("-".to_string(), |g| Expect::Rate(g.band).name())
+    };
+    for label in groups {
+        let _ = writeln!(out, "| `{label}` | {} | {} |", band(&p.today, label), band(fix, label));
+    }
+    let gone = if p.group_excluded(f) {
+        "no run of the fix in the finding's group".to_string()
+    } else {
+        "the finding's group is NOT excluded under the fix".to_string()
+    };
+    let new = p.new_invariants();
+    let new = if new.is_empty() {
+        "no invariant the fix may break that today's Incus never breaks".to_string()
+    } else {
+        format!("the fix may break what today's Incus never does: {}", names(&new))
+    };
+    let _ = writeln!(out, "\nPinned verdict: {gone}; {new}.\n");
+}
+
 /// `text` with its first letter in upper case.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
@@ -431,6 +498,13 @@ pub fn table(findings: &[super::Finding], measurements: &mut Measurements) -> St
             let mut cell = fix_cell(f, &today, &measurements.outcome(f, v));
             if v == f.fix {
                 let _ = write!(cell, "; {}", depth_short(exhaustive.fix));
+                let pinned = super::Pinned::of(f);
+                let pinned = if pinned.group_excluded(f) && pinned.new_invariants().is_empty() {
+                    "never in seeds 1..1,000,000 (pinned)"
+                } else {
+                    "NOT pinned clean over 1,000,000 seeds"
+                };
+                let _ = write!(cell, "; {pinned}");
             }
             let _ = write!(out, " {cell} |");
         }

@@ -179,7 +179,8 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
     let step_faults = step_faults(&mut c, &parsed)?;
-    let expect = expectations(&c, &parsed)?;
+    let expect = expectations(&c, &parsed.expect, "expect")?;
+    let expect_variants = variant_expectations(&c, &parsed, variant)?;
     let timeouts_needed = network.can_lose_messages() || !crashes.is_empty();
     let request_timeout = c.ticks(
         &parsed.network.request_timeout,
@@ -225,6 +226,8 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         network,
         crashes,
         expect,
+        own_expect: None,
+        expect_variants,
         limits,
         campaign_seeds,
         swarm: false,
@@ -233,15 +236,41 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
 }
 
 fn variant(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Variant> {
-    Variant::parse(parsed.variant.get_ref()).ok_or_else(|| {
+    variant_named(c, &parsed.variant, "variant")
+}
+
+fn variant_named(c: &Compiler<'_>, name: &Text, key: &str) -> Result<Variant> {
+    Variant::parse(name.get_ref()).ok_or_else(|| {
         let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-        let got = parsed.variant.get_ref();
+        let got = name.get_ref();
         c.at(
-            &parsed.variant,
-            "variant",
+            name,
+            key,
             format!("unknown variant \"{got}\" (known: {})", known.join(", ")),
         )
     })
+}
+
+/// `[expect_variant.NAME]`: the expectations under another variant, each
+/// read as `[expect]` is; the scenario's own variant has `[expect]`.
+fn variant_expectations(c: &Compiler<'_>, parsed: &ScenarioFile, own: Variant) -> Result<Vec<(Variant, Expectations)>> {
+    let mut out = Vec::new();
+    for (name, table) in &parsed.expect_variant {
+        let key = format!("expect_variant.{}", name.get_ref());
+        let variant = variant_named(c, name, &key)?;
+        if variant == own {
+            return Err(c.at(
+                name,
+                &key,
+                format!(
+                    "\"{}\" is the scenario's own variant: its expectations go in [expect]",
+                    own.name()
+                ),
+            ));
+        }
+        out.push((variant, expectations(c, table, &key)?));
+    }
+    Ok(out)
 }
 
 /// Members (numbered first), the cluster database, joiners (each holding a
@@ -887,11 +916,11 @@ fn unknown_step(text: &str) -> String {
 /// `[expect]`: per invariant `always`, `never` or a band; per failure group
 /// (`"INVARIANT on ROLE at STEP"`) a band, whose invariant must allow
 /// violations.
-fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations> {
+fn expectations(c: &Compiler<'_>, table: &BTreeMap<Text, Text>, table_key: &str) -> Result<Expectations> {
     let mut expect = Expectations::default();
     let mut groups = Vec::new();
-    for (k, v) in &parsed.expect {
-        let key = format!("expect.{}", k.get_ref());
+    for (k, v) in table {
+        let key = format!("{table_key}.{}", k.get_ref());
         if let Some(name) = k.get_ref().strip_prefix("probe: ") {
             let probe = crate::model::probe::Probe::parse(name).ok_or_else(|| {
                 let known: Vec<&str> = crate::model::probe::Probe::ALL.iter().map(|p| p.name()).collect();
@@ -930,7 +959,7 @@ fn expectations(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Expectations>
         if !expect.of(group.invariant).allows_violations() {
             return Err(c.at(
                 k,
-                &format!("expect.{}", k.get_ref()),
+                &format!("{table_key}.{}", k.get_ref()),
                 format!(
                     "a band for a failure group of {0} needs {0} itself to allow violations (a band or always)",
                     group.invariant

@@ -30,6 +30,10 @@ pub struct ScenarioFile {
     pub campaign: CampaignFile,
     #[serde(default)]
     pub expect: BTreeMap<Text, Text>,
+    /// `[expect_variant.NAME]`: what the scenario expects under another
+    /// variant (a fix variant's verdict), keyed by variant name.
+    #[serde(default)]
+    pub expect_variant: BTreeMap<Text, BTreeMap<Text, Text>>,
 }
 
 #[derive(Deserialize, Debug)]

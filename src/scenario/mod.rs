@@ -56,7 +56,14 @@ pub struct Scenario {
     pub setup: Arc<Setup>,
     pub network: NetworkConfig,
     pub crashes: Vec<CrashPlan>,
+    /// The expectations of the variant it runs under: `[expect]` for its
+    /// own, `[expect_variant.NAME]` for another that has them (else
+    /// `[expect]` still).
     pub expect: Expectations,
+    /// `[expect]` while another variant's table stands in `expect`.
+    own_expect: Option<Expectations>,
+    /// `[expect_variant.NAME]`, in file order.
+    expect_variants: Vec<(Variant, Expectations)>,
     pub limits: Limits,
     /// `[campaign] seeds`: how many seeds `joinsim fuzz` runs of this
     /// scenario when the command line says neither `--seeds`, `--from/--to`
@@ -91,10 +98,29 @@ impl Scenario {
     pub fn with_variant(&self, variant: Variant) -> Scenario {
         let mut setup = Setup::clone(&self.setup);
         setup.variant = variant;
+        let own = self.own_expect.as_ref().unwrap_or(&self.expect);
+        let (expect, own_expect) = match self.expect_variants.iter().find(|(v, _)| *v == variant) {
+            Some((_, table)) => (table.clone(), Some(own.clone())),
+            None => (own.clone(), None),
+        };
         Scenario {
             setup: Arc::new(setup),
+            expect,
+            own_expect,
             ..self.clone()
         }
+    }
+
+    /// The variants with an `[expect_variant.NAME]` table, in file order:
+    /// the fix variants whose verdict on this scenario is pinned.
+    pub fn expected_variants(&self) -> impl Iterator<Item = Variant> + '_ {
+        self.expect_variants.iter().map(|(v, _)| *v)
+    }
+
+    /// `[expect]`: the expectations under the file's own variant, whatever
+    /// variant this copy runs.
+    pub fn own_expectations(&self) -> &Expectations {
+        self.own_expect.as_ref().unwrap_or(&self.expect)
     }
 
     /// The same scenario with swarm testing on or off.

@@ -117,6 +117,14 @@ join-liveness = "never"                  no run breaks it
 "probe: leader changed" = "reached"   a probe some run of the campaign must hit
                                 (`joinsim list` names the probes); a window
                                 never reached fails the campaign
+
+[expect_variant.revert-retries] what the scenario expects under another variant
+join-leftovers = "never"        (a fix variant's pinned verdict): a table in
+                                expect_variant, one a variant, keys as in
+                                [expect], invariants not named "never"; used
+                                when the scenario runs under that variant, and
+                                `joinsim fuzz` without --variant runs the
+                                scenario under each such variant after its own
 "#;
 
 /// The whole reference: the format, then the names it accepts.

@@ -54,6 +54,18 @@ pub fn trace_section(text: &str) -> String {
 }
 
 /// Every bundled scenario's path, sorted.
+/// The campaigns `joinsim fuzz` runs of the bundled scenarios: each under
+/// its own variant, then under each it pins with `[expect_variant.NAME]`.
+pub fn bundled_campaigns() -> usize {
+    bundled_paths()
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("a bundled scenario");
+            1 + text.lines().filter(|l| l.starts_with("[expect_variant.")).count()
+        })
+        .sum()
+}
+
 pub fn bundled_paths() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)

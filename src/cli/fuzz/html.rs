@@ -143,10 +143,11 @@ fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &
     let tally = &o.campaign.tally;
     let _ = writeln!(
         out,
-        "<section class=\"scenario\" id=\"{}\" data-scenario=\"{}\">\n<details{}>\n\
+        "<section class=\"scenario\" id=\"{}\" data-scenario=\"{}\" data-variant=\"{}\">\n<details{}>\n\
          <summary><h2>{}</h2> · {} · {} · {} runs · {} failure group(s){}</summary>\n<div class=\"body\">",
         anchor(index),
         escape(&o.scenario.name),
+        o.scenario.variant(),
         if o.problems.is_empty() { "" } else { " open" },
         escape(&o.scenario.name),
         o.scenario.variant(),

@@ -143,6 +143,23 @@ impl FuzzArgs {
     }
 }
 
+/// As [`load_scenarios`]; without `--variant`, each scenario is followed
+/// by its copy under every variant it has `[expect_variant.NAME]` for, so
+/// that a campaign also holds each fix variant to its pinned verdict.
+pub(crate) fn load_campaign_scenarios(inputs: &[PathBuf], variant: Option<&str>) -> Result<Vec<Scenario>, Failure> {
+    let loaded = load_scenarios(inputs, variant)?;
+    if variant.is_some() {
+        return Ok(loaded);
+    }
+    let mut out = Vec::new();
+    for scenario in loaded {
+        let others: Vec<Scenario> = scenario.expected_variants().map(|v| scenario.with_variant(v)).collect();
+        out.push(scenario);
+        out.extend(others);
+    }
+    Ok(out)
+}
+
 /// The scenarios named on the command line (files, or folders of them;
 /// `scenarios/` when none), loaded, with a `--variant` override.
 pub(crate) fn load_scenarios(inputs: &[PathBuf], variant: Option<&str>) -> Result<Vec<Scenario>, Failure> {
@@ -248,7 +265,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<Verdict, Failure> {
     let range = args.range()?;
     let jobs = jobs(args.common.jobs)?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let scenarios = load_scenarios(&args.common.scenarios, args.common.variant.as_deref())?;
+    let scenarios = load_campaign_scenarios(&args.common.scenarios, args.common.variant.as_deref())?;
     let settings = settings(args, range, shard, jobs, scenarios.len());
     let settings_line = settings_line(&settings);
     println!("fuzz: {settings_line}");

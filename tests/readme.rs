@@ -1,0 +1,79 @@
+//! The README's figures that the bundled scenarios pin: every rate band the
+//! findings table quotes (`[19.23%..19.63%]`) is one its scenario's
+//! `[expect]` holds, so re-pinning a band without the README fails here.
+
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The rows of the README's `## Findings` table: (scenario, row text).
+fn findings_rows(readme: &str) -> Vec<(String, String)> {
+    let start = readme.find("\n## Findings\n").expect("README has a Findings section");
+    let section = &readme[start + 1..];
+    let end = section[1..].find("\n## ").map_or(section.len(), |i| i + 1);
+    section[..end]
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let name = l.strip_prefix("| `")?.split('`').next()?;
+            Some((name.to_string(), l.to_string()))
+        })
+        .collect()
+}
+
+/// Every `[A%..B%]` in `row`.
+fn bands(row: &str) -> Vec<String> {
+    row.split('[')
+        .skip(1)
+        .filter_map(|s| s.split(']').next())
+        .filter(|b| b.contains("%..") && b.ends_with('%'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_band_in_the_findings_table_is_pinned_in_its_scenario() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let rows = findings_rows(&readme);
+    let mut checked = 0;
+    let mut stale = Vec::new();
+    for (name, row) in &rows {
+        let path = root().join("scenarios").join(format!("{name}.toml"));
+        let Ok(scenario) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for band in bands(row) {
+            checked += 1;
+            if !scenario.contains(&format!("\"{band}\"")) {
+                stale.push(format!(
+                    "{name}: README quotes [{band}], scenarios/{name}.toml does not pin it"
+                ));
+            }
+        }
+    }
+    assert!(
+        rows.len() >= 15,
+        "the findings table has a row per bundled scenario: {rows:?}"
+    );
+    assert!(checked >= 10, "the table quotes the pinned bands ({checked} found)");
+    assert!(stale.is_empty(), "{stale:#?}");
+}
+
+#[test]
+fn the_readme_counts_the_bundled_campaigns_right() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let (mut scenarios, mut pinned) = (0, 0);
+    for entry in std::fs::read_dir(root().join("scenarios")).expect("scenarios/") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("a scenario");
+        scenarios += 1;
+        pinned += text.lines().filter(|l| l.starts_with("[expect_variant.")).count();
+    }
+    let claim = format!(
+        "scenarios make {} campaigns: {scenarios} scenarios, {pinned} pinned fixes.",
+        scenarios + pinned
+    );
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&claim), "the README should say: {claim}");
+}
