@@ -152,6 +152,12 @@ fn incus_repository() -> Option<PathBuf> {
 #[test]
 fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
     let Some(repository) = incus_repository() else {
+        // `.ci/run` sets JOINSIM_REQUIRE_INCUS once it has the commit, so
+        // that CI cannot skip this silently.
+        assert!(
+            std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
+            "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no lxc/incus clone"
+        );
         eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): cited ranges not checked");
         return;
     };
