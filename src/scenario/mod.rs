@@ -62,7 +62,7 @@ pub struct Scenario {
     pub expect: Expectations,
     /// `[expect]` while another variant's table stands in `expect`.
     own_expect: Option<Expectations>,
-    /// `[expect_variant.NAME]`, in file order.
+    /// `[expect_variant.NAME]`, by variant name.
     expect_variants: Vec<(Variant, Expectations)>,
     pub limits: Limits,
     /// `[campaign] seeds`: how many seeds `joinsim fuzz` runs of this
@@ -98,7 +98,7 @@ impl Scenario {
     pub fn with_variant(&self, variant: Variant) -> Scenario {
         let mut setup = Setup::clone(&self.setup);
         setup.variant = variant;
-        let own = self.own_expect.as_ref().unwrap_or(&self.expect);
+        let own = self.own_expectations();
         let (expect, own_expect) = match self.expect_variants.iter().find(|(v, _)| *v == variant) {
             Some((_, table)) => (table.clone(), Some(own.clone())),
             None => (own.clone(), None),
@@ -111,10 +111,21 @@ impl Scenario {
         }
     }
 
-    /// The variants with an `[expect_variant.NAME]` table, in file order:
+    /// The variants with an `[expect_variant.NAME]` table, by name:
     /// the fix variants whose verdict on this scenario is pinned.
     pub fn expected_variants(&self) -> impl Iterator<Item = Variant> + '_ {
         self.expect_variants.iter().map(|(v, _)| *v)
+    }
+
+    /// The name a summary gives this campaign: the scenario's, with the
+    /// variant when it runs under one of its `[expect_variant.NAME]`
+    /// tables (`lossy-admin [revert-retries]`), so that its lines are not
+    /// taken for the scenario's own.
+    pub fn campaign_label(&self) -> String {
+        match self.own_expect {
+            Some(_) => format!("{} [{}]", self.name, self.variant()),
+            None => self.name.clone(),
+        }
     }
 
     /// `[expect]`: the expectations under the file's own variant, whatever

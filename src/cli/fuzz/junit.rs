@@ -29,7 +29,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                 s
             };
             let mut case = TestCase::new(invariant.name(), status);
-            case.set_classname(o.scenario.name.clone());
+            case.set_classname(o.scenario.campaign_label());
             case.set_system_out(format!(
                 "expect {expect}; violated in {violating} of {} runs",
                 o.campaign.tally.runs
@@ -45,7 +45,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             s
         };
         let mut case = TestCase::new("runs-complete-and-deterministic", status);
-        case.set_classname(o.scenario.name.clone());
+        case.set_classname(o.scenario.campaign_label());
         suite.add_test_case(case);
         report.add_test_suite(suite);
     }

@@ -457,7 +457,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     }
     for o in outcomes {
         for band in &o.bands {
-            let _ = writeln!(out, "rate {} {}", o.scenario.name, band.describe());
+            let _ = writeln!(out, "rate {} {}", o.scenario.campaign_label(), band.describe());
         }
     }
     if outcomes
@@ -470,7 +470,12 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
         );
     }
     for o in outcomes {
-        let _ = writeln!(out, "probes {}: {}", o.scenario.name, probe_line(&o.campaign.tally));
+        let _ = writeln!(
+            out,
+            "probes {}: {}",
+            o.scenario.campaign_label(),
+            probe_line(&o.campaign.tally)
+        );
         if let Some((strategy, report)) = &o.search {
             let _ = writeln!(out, "{strategy} {}: {}", o.scenario.name, report.line);
         }
@@ -483,7 +488,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
     let mut failed = 0;
     for o in outcomes.iter().filter(|o| !o.problems.is_empty()) {
         failed += 1;
-        let _ = writeln!(out, "FAILED {} ({}):", o.scenario.name, o.scenario.path);
+        let _ = writeln!(out, "FAILED {} ({}):", o.scenario.campaign_label(), o.scenario.path);
         for p in &o.problems {
             let _ = writeln!(out, "  {p}");
         }
@@ -495,7 +500,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
                 out,
                 "{} {} {}: {} run(s); replay: {}{}",
                 if expected { "expected" } else { "UNEXPECTED" },
-                o.scenario.name,
+                o.scenario.campaign_label(),
                 key.label(),
                 group.count(),
                 o.ids.replay(&o.scenario, group.first_seed()),
