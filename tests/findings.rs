@@ -192,6 +192,79 @@ fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
     }
 }
 
+/// `git -C repository ARGS`: its stdout, or `None` when git fails.
+fn git(repository: &Path, args: &[&str]) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repository)
+        .args(args)
+        .output()
+        .expect("run git");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `v6.13.0` as (6, 13, 0); `None` for a tag of another form.
+fn release(tag: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = tag.strip_prefix('v')?.split('.').map(|p| p.parse().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
+}
+
+/// Each report dates the code it cites by commits and releases
+/// (`versions`): every commit it names is in the history of the cited
+/// commit, and a parenthesis `(COMMITS; first in vX.Y.Z)` or `(COMMIT,
+/// first in vX.Y.Z)` names the earliest release that contains them.
+#[test]
+fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_history() {
+    let Some(repository) = incus_repository() else {
+        assert!(
+            std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
+            "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no lxc/incus clone"
+        );
+        eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): release claims not checked");
+        return;
+    };
+    let is_commit = |w: &str| w.len() == 10 && w.chars().all(|c| c.is_ascii_hexdigit());
+    let mut checked = (0, 0);
+    for finding in registry() {
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+                .map(|w| w.trim_end_matches('.').to_string())
+                .collect()
+        };
+        for commit in words(&finding.versions).iter().filter(|w| is_commit(w)) {
+            let ancestor = git(&repository, &["merge-base", "--is-ancestor", commit, &finding.commit]);
+            assert!(
+                ancestor.is_some(),
+                "{}: versions names {commit}, which is not in the history of {}",
+                finding.path,
+                finding.commit
+            );
+            checked.0 += 1;
+        }
+        for group in finding.versions.split('(').skip(1).filter_map(|g| g.split(')').next()) {
+            let Some((_, first)) = group.split_once("first in ") else {
+                continue;
+            };
+            let claimed = first.split_whitespace().next().unwrap_or("");
+            for commit in words(group).iter().filter(|w| is_commit(w)) {
+                let tags = git(&repository, &["tag", "--contains", commit]).unwrap_or_default();
+                let earliest = tags.lines().filter(|t| release(t).is_some()).min_by_key(|t| release(t));
+                assert_eq!(
+                    earliest,
+                    Some(claimed),
+                    "{}: versions says {commit} is first in {claimed}",
+                    finding.path
+                );
+                checked.1 += 1;
+            }
+        }
+    }
+    assert!(checked.0 >= 10 && checked.1 >= 5, "{checked:?}");
+}
+
 #[test]
 fn a_malformed_finding_names_its_file_line_and_key() {
     let cases: [(&str, &str); 14] = [
