@@ -470,9 +470,12 @@ fn names(invariants: &[Invariant]) -> String {
 }
 
 /// The README table: each finding's failure group, as a rate over seeds
-/// 1..[`SEEDS`], under today's Incus and under every fix variant of the
-/// registry, its own fix marked, and any invariant a fix breaks that
-/// today's Incus does not named in its cell.
+/// 1..[`SEEDS`] and as bounded exhaustive search sees it (today's Incus up
+/// to [`super::EXHAUSTIVE_MAX_BOUND`], every fix within the bound that
+/// finds it today), under today's Incus and under every fix variant of the
+/// registry; its own fix marked, with its pinned 1,000,000-seed verdict,
+/// and any invariant a fix breaks that today's Incus does not named in its
+/// cell.
 pub fn table(findings: &[super::Finding], measurements: &mut Measurements) -> String {
     let mut fixes: Vec<Variant> = findings.iter().map(|f| f.fix).collect();
     fixes.sort();
@@ -496,7 +499,10 @@ pub fn table(findings: &[super::Finding], measurements: &mut Measurements) -> St
         );
         for &v in &fixes {
             let mut cell = fix_cell(f, &today, &measurements.outcome(f, v));
-            if v == f.fix {
+            if v != f.fix {
+                let depth = measurements.depth(f, v, exhaustive.fix_bound);
+                let _ = write!(cell, "; {}", depth_short(depth));
+            } else {
                 let _ = write!(cell, "; {}", depth_short(exhaustive.fix));
                 let pinned = super::Pinned::of(f);
                 let pinned = if pinned.group_excluded(f) && pinned.new_invariants().is_empty() {
