@@ -25,6 +25,13 @@ pub struct SwarmPicks {
     /// The cluster's own faults: busy transactions, lost answers, leader
     /// changes.
     pub cluster_faults: bool,
+    /// Local steps that take time (`faults.local_work_max`).
+    pub local_work: bool,
+    /// A released mutex handed to any waiter (`faults.mutex_handoff`).
+    pub mutex_handoff: bool,
+    /// A drawn order among events due at the same tick
+    /// (`network.same_tick_order`).
+    pub same_tick_order: bool,
 }
 
 impl SwarmPicks {
@@ -38,10 +45,13 @@ impl SwarmPicks {
         random_step_errors: true,
         client_timing: true,
         cluster_faults: true,
+        local_work: true,
+        mutex_handoff: true,
+        same_tick_order: true,
     };
 
     /// The fault kinds, in the order of their labels' numbers.
-    pub const KIND_NAMES: [&'static str; 8] = [
+    pub const KIND_NAMES: [&'static str; 11] = [
         "delays",
         "drops",
         "duplicates",
@@ -50,6 +60,9 @@ impl SwarmPicks {
         "random-step-errors",
         "client-timing",
         "cluster-faults",
+        "local-work",
+        "mutex-handoff",
+        "same-tick-order",
     ];
 
     /// Draws one pick per fault kind, each at its own label.
@@ -64,6 +77,9 @@ impl SwarmPicks {
             random_step_errors: on(5),
             client_timing: on(6),
             cluster_faults: on(7),
+            local_work: on(8),
+            mutex_handoff: on(9),
+            same_tick_order: on(10),
         }
     }
 
@@ -81,6 +97,9 @@ impl SwarmPicks {
         if !self.partitions {
             network.partitions.clear();
         }
+        if !self.same_tick_order {
+            network.same_tick_order = false;
+        }
     }
 
     /// Switches off the model's random faults and timing that are off.
@@ -88,5 +107,7 @@ impl SwarmPicks {
         world.random_step_errors = self.random_step_errors;
         world.client_timing = self.client_timing;
         world.cluster_faults = self.cluster_faults;
+        world.local_work = self.local_work;
+        world.mutex_handoff = self.mutex_handoff;
     }
 }

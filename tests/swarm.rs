@@ -4,7 +4,7 @@
 mod common;
 
 use joinsim::labels::SWARM;
-use joinsim::model::choice::connection_break;
+use joinsim::model::choice::{LOCAL_WORK, MUTEX_HANDOFF, connection_break};
 use joinsim::model::connection::Failure;
 use joinsim::model::joiner::JoinStatus;
 use joinsim::model::message::Timer;
@@ -25,14 +25,38 @@ fn traced() -> RunOptions {
 }
 
 #[test]
-fn a_swarm_run_draws_its_eight_fault_kinds_first() {
+fn a_swarm_run_draws_its_eleven_fault_kinds_first() {
     let result = run(&lossy(), &Source::Seed(3), traced());
     let points = result.points.unwrap();
     let kinds: Vec<ChoiceKind> = points.iter().map(|p| p.label.kind).collect();
-    assert_eq!(&kinds[..8], &[SWARM; 8]);
-    assert!(kinds[8..].iter().all(|&k| k != SWARM));
-    let numbers: Vec<u32> = points[..8].iter().map(|p| p.label.a).collect();
-    assert_eq!(numbers, (0..8).collect::<Vec<_>>(), "one label per fault kind");
+    assert_eq!(&kinds[..11], &[SWARM; 11]);
+    assert!(kinds[11..].iter().all(|&k| k != SWARM));
+    let numbers: Vec<u32> = points[..11].iter().map(|p| p.label.a).collect();
+    assert_eq!(numbers, (0..11).collect::<Vec<_>>(), "one label per fault kind");
+}
+
+/// Local work, the mutex hand-off and the same-tick order are swarm kinds
+/// too: leader-change's nominal swarm run (every kind off) draws none of
+/// them, and turning those three on (picks 8, 9 and 10) draws each again.
+#[test]
+fn local_work_mutex_handoff_and_same_tick_order_are_swarm_kinds() {
+    // leader-change has local work and any-waiter hand-off; same-tick
+    // order is switched on here.
+    let mut scenario = common::bundled("leader-change").with_swarm(true);
+    scenario.network.same_tick_order = true;
+    let kinds = |schedule: Schedule| -> Vec<ChoiceKind> {
+        let result = run(&scenario, &Source::Schedule(schedule), traced());
+        result.points.unwrap().iter().map(|p| p.label.kind).collect()
+    };
+    let three = [LOCAL_WORK, MUTEX_HANDOFF, ChoiceKind::ORDER];
+    let off = kinds(Schedule::default());
+    assert!(three.iter().all(|k| !off.contains(k)), "{off:?}");
+    let picks = (8..11).map(|a| Deviation {
+        label: Label::new(SWARM, a, 0, 0),
+        value: 1,
+    });
+    let on = kinds(Schedule::new(picks));
+    assert!(three.iter().all(|k| on.contains(k)), "{on:?}");
 }
 
 #[test]

@@ -201,6 +201,12 @@ pub struct World {
     /// Whether the cluster's own faults (transaction faults, leader
     /// changes) may happen in this run (swarm testing).
     pub cluster_faults: bool,
+    /// Whether local steps may take time (`faults.local_work_max`) in this
+    /// run (swarm testing).
+    pub local_work: bool,
+    /// Whether a released mutex may go to any waiter
+    /// (`faults.mutex_handoff = "any"`) in this run (swarm testing).
+    pub mutex_handoff: bool,
     /// The database leader now (leadership can move: `leader_change`).
     pub leader: NodeId,
     /// Transactions whose commit went through but whose answer was lost
@@ -239,6 +245,8 @@ impl World {
             random_step_errors: true,
             client_timing: true,
             cluster_faults: true,
+            local_work: true,
+            mutex_handoff: true,
             leader: setup.leader,
             lost_commits: Vec::new(),
             setup,
@@ -444,7 +452,10 @@ impl World {
     /// them: the first to wait, or, when the scenario says Go's mutex may
     /// hand it to any (`sync.Mutex` is not FIFO), a drawn one.
     fn hand_off_mutex(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, out: &mut member::Outbox) {
-        let (leader, any) = (self.leader, self.setup.step_faults.mutex_handoff_any);
+        let (leader, any) = (
+            self.leader,
+            self.setup.step_faults.mutex_handoff_any && self.mutex_handoff,
+        );
         let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
             return;
         };

@@ -57,7 +57,7 @@ impl World {
             return self.fail(ctx, me, step, cause, None);
         }
         let max = self.setup.step_faults.local_work_max_ticks;
-        if max > 0 && step.is_local_work() {
+        if max > 0 && self.local_work && step.is_local_work() {
             let ticks = ctx.choose(choice::local_work(me, step, visit), max as u32 + 1);
             if ticks > 0 {
                 crate::model::probe::Probe::LocalWorkTookTime.hit(ctx);
