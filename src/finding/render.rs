@@ -317,8 +317,8 @@ fn pinned(out: &mut String, r: &Report<'_>) {
     };
     let _ = writeln!(
         out,
-        "`{0}` pins both verdicts, today's in `[expect]` and the fix's in `{table}`, each the count of a \
-         1,000,000-seed campaign ±5 standard errors; `joinsim fuzz` checks them (it runs each scenario under its \
+        "`{0}` pins both verdicts, today's in `[expect]` and the fix's in `{table}`, each band the rate \
+         of a 1,000,000-seed campaign ±5 standard errors; `joinsim fuzz` checks them (it runs each scenario under its \
          own variant, then under every variant it pins; alone: `joinsim fuzz {0} --variant {1}`).\n",
         f.scenario_path(),
         f.fix

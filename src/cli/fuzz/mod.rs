@@ -477,7 +477,7 @@ pub fn summary(outcomes: &[ScenarioOutcome]) -> String {
             probe_line(&o.campaign.tally)
         );
         if let Some((strategy, report)) = &o.search {
-            let _ = writeln!(out, "{strategy} {}: {}", o.scenario.name, report.line);
+            let _ = writeln!(out, "{strategy} {}: {}", o.scenario.campaign_label(), report.line);
         }
     }
     for o in outcomes {
