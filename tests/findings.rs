@@ -140,38 +140,36 @@ fn revert_cleans_up_does_not_remove_a_pending_row_whose_delete_never_arrived() {
     assert!(runs_in_group(&finding, Variant::REVERT_CLEANS_UP, 2_000) > 0);
 }
 
-/// A clone of lxc/incus to check cited lines against: `JOINSIM_INCUS_REPO`,
-/// else the mirror this project was written against, if present.
-fn incus_repository() -> Option<PathBuf> {
+/// A clone of lxc/incus to check `what` against: `JOINSIM_INCUS_REPO`,
+/// else the mirror this project was written against, if present. Without
+/// one the check is skipped with a message, unless `JOINSIM_REQUIRE_INCUS`
+/// is set (`.ci/run` sets it once it has the commit, so that CI cannot
+/// skip silently).
+fn incus_repository(what: &str) -> Option<PathBuf> {
     let path = std::env::var_os("JOINSIM_INCUS_REPO")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/work/.mirror/lxc+incus/repo"));
-    path.exists().then_some(path)
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
+        "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no lxc/incus clone"
+    );
+    eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): {what} not checked");
+    None
 }
 
 #[test]
 fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
-    let Some(repository) = incus_repository() else {
-        // `.ci/run` sets JOINSIM_REQUIRE_INCUS once it has the commit, so
-        // that CI cannot skip this silently.
-        assert!(
-            std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
-            "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no lxc/incus clone"
-        );
-        eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): cited ranges not checked");
+    let Some(repository) = incus_repository("cited ranges") else {
         return;
     };
     for finding in registry() {
         for s in &finding.sources {
             let spec = format!("{}:{}", finding.commit, s.file);
-            let output = std::process::Command::new("git")
-                .arg("-C")
-                .arg(&repository)
-                .args(["show", &spec])
-                .output()
-                .expect("run git");
-            assert!(output.status.success(), "{}: git show {spec} failed", finding.path);
-            let text = String::from_utf8_lossy(&output.stdout);
+            let text = git(&repository, &["show", &spec])
+                .unwrap_or_else(|| panic!("{}: git show {spec} failed", finding.path));
             let cited: Vec<&str> = text
                 .lines()
                 .skip(s.first_line as usize - 1)
@@ -218,12 +216,7 @@ fn release(tag: &str) -> Option<(u32, u32, u32)> {
 /// first in vX.Y.Z)` names the earliest release that contains them.
 #[test]
 fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_history() {
-    let Some(repository) = incus_repository() else {
-        assert!(
-            std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
-            "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no lxc/incus clone"
-        );
-        eprintln!("no lxc/incus clone (set JOINSIM_INCUS_REPO): release claims not checked");
+    let Some(repository) = incus_repository("release claims") else {
         return;
     };
     let is_commit = |w: &str| w.len() == 10 && w.chars().all(|c| c.is_ascii_hexdigit());
