@@ -126,6 +126,11 @@ fn list_names_every_variant_invariant_and_scenario() {
         assert!(out.contains(name.name()), "{name}");
     }
     assert!(out.contains("groups-first-race"));
+    // A scenario lists the variants it runs under: its own, then each it pins.
+    assert!(
+        out.contains("[features-only, then atomic-default-group, then revert-cleans-up] Transaction retries"),
+        "{out}"
+    );
 }
 
 #[test]

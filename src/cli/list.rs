@@ -39,10 +39,15 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("scenarios ({}):", dir.display());
     for path in bundled_scenarios(&dir)? {
         let scenario = Scenario::load(&path)?;
+        // The variants whose verdict it pins run after its own (`fuzz`).
+        let variants: Vec<String> = std::iter::once(scenario.variant())
+            .chain(scenario.expected_variants())
+            .map(|v| v.name().to_string())
+            .collect();
         println!(
             "  {:<30} [{}] {}",
             scenario.name,
-            scenario.variant(),
+            variants.join(", then "),
             first_sentence(&scenario.description)
         );
     }
