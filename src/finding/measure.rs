@@ -190,6 +190,8 @@ pub struct Outcome {
     pub violating: [u64; Invariant::ALL.len()],
     /// Panicked or nondeterministic runs (each a harness failure).
     pub broken_runs: u64,
+    /// Every failure group some run fell in, as summaries name it.
+    pub groups: Vec<String>,
 }
 
 impl Outcome {
@@ -202,6 +204,7 @@ impl Outcome {
             first_seed: group.map(|g| g.first_seed()),
             violating: tally.violating,
             broken_runs: tally.panics.count() + tally.nondeterministic.count(),
+            groups: tally.groups.keys().map(FailureKey::label).collect(),
         }
     }
 
@@ -226,6 +229,9 @@ pub struct FixVerdict {
     pub new_invariants: Vec<Invariant>,
     /// Invariants both break.
     pub still_broken: Vec<Invariant>,
+    /// Failure groups of the fix that today's Incus never falls in: a
+    /// violation moved to another step or role, reported, not hidden.
+    pub new_groups: Vec<String>,
 }
 
 impl FixVerdict {
@@ -240,6 +246,12 @@ impl FixVerdict {
                 .filter(|i| !today_broken.contains(i))
                 .collect(),
             still_broken: fix_broken.into_iter().filter(|i| today_broken.contains(i)).collect(),
+            new_groups: fix
+                .groups
+                .iter()
+                .filter(|g| !today.groups.contains(g))
+                .cloned()
+                .collect(),
         }
     }
 

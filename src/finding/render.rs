@@ -291,6 +291,14 @@ fn fix(out: &mut String, r: &Report<'_>) {
         format!("it breaks what today's Incus does not: {}", names(&v.new_invariants))
     };
     let _ = writeln!(out, "Verdict over seeds 1..{}: {gone}; {new}.", grouped(SEEDS));
+    if !v.new_groups.is_empty() {
+        let groups: Vec<String> = v.new_groups.iter().map(|g| format!("`{g}`")).collect();
+        let _ = writeln!(
+            out,
+            "New under the fix (failure groups today's Incus never falls in, over the same seeds): {}.",
+            groups.join(", ")
+        );
+    }
     if !v.still_broken.is_empty() {
         let _ = writeln!(
             out,
@@ -540,6 +548,9 @@ fn fix_cell(f: &super::Finding, today: &super::Outcome, fix: &super::Outcome) ->
     let verdict = super::FixVerdict::of(f, today, fix);
     if !verdict.new_invariants.is_empty() {
         let _ = write!(cell, "; breaks {}", names(&verdict.new_invariants));
+    }
+    if !verdict.new_groups.is_empty() {
+        let _ = write!(cell, "; {} new failure group(s)", verdict.new_groups.len());
     }
     cell
 }

@@ -168,7 +168,7 @@ impl Variant {
     /// pending or full.
     pub const REVERT_RETRIES: Variant = Variant {
         name: "revert-retries",
-        description: "today's Incus, but the reverter retries its DELETE until it is answered (up to 10 times, 100 ms apart) and deletes the joiner's row pending or full (fix for reverts lost to a down target or a reset connection)",
+        description: "today's Incus, but the reverter sends its DELETE up to 10 times, 100 ms apart, until it is answered, and deletes the joiner's row pending or full (fix for reverts lost to a reset connection or a target down for under a second; revert-target-down-long shows a longer outage defeats it)",
         differences: Differences {
             revert_deletes_own_full_row: true,
             revert_retries: true,
