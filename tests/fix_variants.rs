@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use common::bundled;
 use joinsim::check::Invariant;
 use joinsim::model::Variant;
+use joinsim::model::joiner::JoinStatus;
 use joinsim::run::{RunOptions, Source, run};
 
 const SEEDS: u64 = 5_000;
@@ -91,4 +92,31 @@ fn a_fix_that_is_not_for_a_finding_leaves_it_there() {
     // Nor can it reach a target that is down: only retrying does.
     let fixed = broken("revert-target-down", Variant::REVERT_CLEANS_UP);
     assert!(fixed.iter().any(|(i, _)| *i == Invariant::JoinLeftovers), "{fixed:?}");
+}
+
+/// `revert-restores-joiner` leaves the joiner the standalone server it was
+/// after a failure past J9, and the operator's retried join then completes
+/// (under `revert-cleans-up` it fails again, at J9).
+#[test]
+fn revert_restores_joiner_leaves_a_standalone_server_that_can_join_again() {
+    for scenario in ["revert-after-join", "retried-join", "transaction-retry"] {
+        assert_fixes(
+            Variant::REVERT_RESTORES_JOINER,
+            scenario,
+            Invariant::JoinerNotStandalone,
+        );
+    }
+    let retried = bundled("retried-join");
+    let result = |variant| run(&retried.with_variant(variant), &Source::Seed(1), RunOptions::default());
+    let cleans = result(Variant::REVERT_CLEANS_UP);
+    let error = cleans.joins[0].failure.as_ref().map(|(_, e)| e.as_str()).unwrap_or("");
+    assert!(error.contains("The member is already part of a cluster"), "{error}");
+    let restores = result(Variant::REVERT_RESTORES_JOINER);
+    assert!(restores.violations.is_empty(), "{:?}", restores.violations);
+    assert_eq!(
+        restores.joins[0].status,
+        JoinStatus::Completed,
+        "{:?}",
+        restores.joins[0]
+    );
 }

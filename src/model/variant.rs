@@ -45,6 +45,11 @@ pub struct Differences {
     /// refused or reset connection, a leader it could not reach), a
     /// bounded number of times, a pause apart.
     pub revert_retries: bool,
+    /// The reverter also undoes what the join changed on the joiner's own
+    /// server: its global database (kept aside at J9 instead of removed),
+    /// its raft node list, and its certificate (the cluster one replaced
+    /// by its own again).
+    pub revert_restores_joiner: bool,
 }
 
 /// The join exactly as Incus 6.7 ran it.
@@ -57,6 +62,7 @@ const INCUS_6_7: Differences = Differences {
     default_group_in_join_transaction: false,
     project_write_rechecks_groups: false,
     revert_retries: false,
+    revert_restores_joiner: false,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -176,6 +182,27 @@ impl Variant {
         },
     };
 
+    /// A fix for joiner-not-standalone: what J8 and J9 change on the
+    /// joiner is undone by its reverter (cmd/incusd/api_cluster.go:585-592
+    /// at be7afc5df3 restores only the server name and the clustered
+    /// flag): J9's `os.RemoveAll` of the global database directory
+    /// (internal/server/cluster/membership.go:399) becomes a move aside,
+    /// restored on failure; the raft node list set at membership.go:340 is
+    /// emptied again; the cluster certificate written at
+    /// api_cluster.go:720 is replaced by the server's own. As
+    /// `revert-cleans-up`, the leader's delete of the joiner's row (pending
+    /// or full) also takes it out of the raft configuration
+    /// (membership.go:1007-1045).
+    pub const REVERT_RESTORES_JOINER: Variant = Variant {
+        name: "revert-restores-joiner",
+        description: "today's Incus, but the reverter deletes the joiner's row pending or full and restores the joiner's own database, empty raft node list and certificate (fix for joiner-not-standalone)",
+        differences: Differences {
+            revert_deletes_own_full_row: true,
+            revert_restores_joiner: true,
+            ..TODAY
+        },
+    };
+
     /// Proposed fix: fetch the cluster groups and create them locally,
     /// then fetch and validate projects (two requests).
     pub const GROUPS_FIRST: Variant = Variant {
@@ -202,7 +229,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 8] = [
+    pub const ALL: [Variant; 9] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::GROUPS_FIRST,
@@ -211,6 +238,7 @@ impl Variant {
         Variant::ATOMIC_DEFAULT_GROUP,
         Variant::PROJECT_WRITE_RECHECK,
         Variant::REVERT_RETRIES,
+        Variant::REVERT_RESTORES_JOINER,
     ];
 
     pub fn name(self) -> &'static str {

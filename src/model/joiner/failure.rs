@@ -120,12 +120,20 @@ impl World {
     }
 
     /// The reverter's first function: the in-memory server name and
-    /// clustered flag back (api_cluster.go:585-592).
+    /// clustered flag back (api_cluster.go:585-592); with
+    /// `revert-restores-joiner`, the joiner's own server as it was.
     fn revert_in_memory(&mut self, me: NodeId, step: Step) {
+        let restores = self.setup.variant.differences.revert_restores_joiner;
+        let standalone = Arc::clone(&self.setup.standalone);
+        let server = &mut self.joiner(me).server;
         if step.reverts_in_memory() {
-            let server = &mut self.joiner(me).server;
             server.renamed = false;
             server.clustered = false;
+        }
+        if restores {
+            server.database = Some(standalone);
+            server.raft_nodes = false;
+            server.cluster_certificate = false;
         }
     }
 
