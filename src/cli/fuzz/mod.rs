@@ -79,7 +79,7 @@ pub struct FuzzArgs {
 }
 
 /// Seeds per scenario when neither --seeds, --from/--to nor --time is given:
-/// under five minutes for the bundled scenarios (and their pinned fixes) on
+/// about five minutes for the bundled scenarios (and their pinned fixes) on
 /// 2 cores, release build.
 const DEFAULT_SEEDS: u64 = 1_000_000;
 
