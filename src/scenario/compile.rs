@@ -228,6 +228,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         expect,
         own_expect: None,
         expect_variants,
+        file_variant: variant,
         limits,
         campaign_seeds,
         swarm: false,

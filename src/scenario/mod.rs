@@ -64,6 +64,9 @@ pub struct Scenario {
     own_expect: Option<Expectations>,
     /// `[expect_variant.NAME]`, by variant name.
     expect_variants: Vec<(Variant, Expectations)>,
+    /// The variant the file names (`variant = ...`), whatever this copy
+    /// runs under.
+    file_variant: Variant,
     pub limits: Limits,
     /// `[campaign] seeds`: how many seeds `joinsim fuzz` runs of this
     /// scenario when the command line says neither `--seeds`, `--from/--to`
@@ -118,13 +121,14 @@ impl Scenario {
     }
 
     /// The name a summary gives this campaign: the scenario's, with the
-    /// variant when it runs under one of its `[expect_variant.NAME]`
-    /// tables (`lossy-admin [revert-retries]`), so that its lines are not
-    /// taken for the scenario's own.
+    /// variant when it runs under another than the file's
+    /// (`lossy-admin [revert-retries]`), so that its lines are not taken
+    /// for the scenario's own.
     pub fn campaign_label(&self) -> String {
-        match self.own_expect {
-            Some(_) => format!("{} [{}]", self.name, self.variant()),
-            None => self.name.clone(),
+        if self.variant() == self.file_variant {
+            self.name.clone()
+        } else {
+            format!("{} [{}]", self.name, self.variant())
         }
     }
 
