@@ -39,11 +39,7 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("scenarios ({}):", dir.display());
     for path in bundled_scenarios(&dir)? {
         let scenario = Scenario::load(&path)?;
-        // The variants whose verdict it pins run after its own (`fuzz`).
-        let variants: Vec<String> = std::iter::once(scenario.variant())
-            .chain(scenario.expected_variants())
-            .map(|v| v.name().to_string())
-            .collect();
+        let variants: Vec<&str> = scenario.campaign_variants().map(|v| v.name()).collect();
         println!(
             "  {:<30} [{}] {}",
             scenario.name,

@@ -80,10 +80,9 @@ pub struct Pinned {
 impl Pinned {
     pub fn of(finding: &Finding) -> Pinned {
         let scenario = &finding.scenario;
-        let pinned = scenario.expected_variants().any(|v| v == finding.fix);
         Pinned {
             today: scenario.own_expectations().clone(),
-            fix: pinned.then(|| scenario.with_variant(finding.fix).expect.clone()),
+            fix: scenario.pinned_expectations(finding.fix).cloned(),
         }
     }
 

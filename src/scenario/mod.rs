@@ -60,8 +60,8 @@ pub struct Scenario {
     /// own, `[expect_variant.NAME]` for another that has them (else
     /// `[expect]` still).
     pub expect: Expectations,
-    /// `[expect]` while another variant's table stands in `expect`.
-    own_expect: Option<Expectations>,
+    /// `[expect]`, whatever variant this copy runs under.
+    file_expect: Expectations,
     /// `[expect_variant.NAME]`, by variant name.
     expect_variants: Vec<(Variant, Expectations)>,
     /// The variant the file names (`variant = ...`), whatever this copy
@@ -101,17 +101,18 @@ impl Scenario {
     pub fn with_variant(&self, variant: Variant) -> Scenario {
         let mut setup = Setup::clone(&self.setup);
         setup.variant = variant;
-        let own = self.own_expectations();
-        let (expect, own_expect) = match self.expect_variants.iter().find(|(v, _)| *v == variant) {
-            Some((_, table)) => (table.clone(), Some(own.clone())),
-            None => (own.clone(), None),
-        };
+        let expect = self.pinned_expectations(variant).unwrap_or(&self.file_expect).clone();
         Scenario {
             setup: Arc::new(setup),
             expect,
-            own_expect,
             ..self.clone()
         }
+    }
+
+    /// The variants `joinsim fuzz` runs this scenario under: the file's
+    /// own, then each it pins.
+    pub fn campaign_variants(&self) -> impl Iterator<Item = Variant> + '_ {
+        std::iter::once(self.file_variant).chain(self.expected_variants())
     }
 
     /// The variants with an `[expect_variant.NAME]` table, by name:
@@ -135,7 +136,12 @@ impl Scenario {
     /// `[expect]`: the expectations under the file's own variant, whatever
     /// variant this copy runs.
     pub fn own_expectations(&self) -> &Expectations {
-        self.own_expect.as_ref().unwrap_or(&self.expect)
+        &self.file_expect
+    }
+
+    /// `[expect_variant.NAME]` for `variant`, if the scenario pins it.
+    pub fn pinned_expectations(&self, variant: Variant) -> Option<&Expectations> {
+        self.expect_variants.iter().find(|(v, _)| *v == variant).map(|(_, e)| e)
     }
 
     /// The same scenario with swarm testing on or off.

@@ -152,13 +152,10 @@ pub(crate) fn load_campaign_scenarios(inputs: &[PathBuf], variant: Option<&str>)
     if variant.is_some() {
         return Ok(loaded);
     }
-    let mut out = Vec::new();
-    for scenario in loaded {
-        let others: Vec<Scenario> = scenario.expected_variants().map(|v| scenario.with_variant(v)).collect();
-        out.push(scenario);
-        out.extend(others);
-    }
-    Ok(out)
+    Ok(loaded
+        .iter()
+        .flat_map(|s| s.campaign_variants().map(|v| s.with_variant(v)))
+        .collect())
 }
 
 /// The scenarios named on the command line (files, or folders of them;

@@ -123,15 +123,15 @@ impl World {
     /// clustered flag back (api_cluster.go:585-592); with
     /// `revert-restores-joiner`, the joiner's own server as it was.
     fn revert_in_memory(&mut self, me: NodeId, step: Step) {
-        let restores = self.setup.variant.differences.revert_restores_joiner;
-        let standalone = Arc::clone(&self.setup.standalone);
+        let restored =
+            (self.setup.variant.differences.revert_restores_joiner).then(|| Arc::clone(&self.setup.standalone));
         let server = &mut self.joiner(me).server;
         if step.reverts_in_memory() {
             server.renamed = false;
             server.clustered = false;
         }
-        if restores {
-            server.database = Some(standalone);
+        if let Some(database) = restored {
+            server.database = Some(database);
             server.raft_nodes = false;
             server.cluster_certificate = false;
         }
