@@ -1,5 +1,5 @@
-//! `joinsim list`: variants, invariants, kinds of choice, probes and
-//! bundled scenarios.
+//! `joinsim list`: variants, invariants, admin operations, kinds of
+//! choice, probes and bundled scenarios.
 
 use std::path::PathBuf;
 
@@ -26,6 +26,10 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("invariants:");
     for i in Invariant::ALL {
         println!("  {:<27} {}", i.name(), i.description());
+    }
+    println!("admin operations (scenario `op`):");
+    for op in crate::model::ops::OPERATIONS {
+        println!("  {:<27} {}", op.name(), op.usage());
     }
     println!("kinds of choice (schedule labels):");
     for (_, name) in crate::labels::kinds() {

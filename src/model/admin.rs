@@ -4,120 +4,31 @@
 //! carrying the ETag of the GET. Citations are `file:line` at lxc/incus
 //! be7afc5df3.
 
-use super::message::{Answer, ApiError, Call, Msg, Outcome, ProjectMethod, RequestId, Timer, Tx, ValidationRead};
-use super::names::{GroupName, GroupSet, Names, Sym};
+use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Timer, Tx, ValidationRead};
+use super::names::Names;
 use super::note::Note;
+use super::ops::{Args, Next, Op};
 use super::outstanding::Outstanding;
 use super::{Node, World};
 use crate::sim::{Ctx, NodeId};
 
-/// One `incus` command of a scripted admin.
+/// One `incus` command of a scripted admin: an operation of the registry
+/// ([`super::ops::OPERATIONS`]) and its compiled fields.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Command {
-    /// A command that is a single API request (`incus cluster group
-    /// create/delete/rename`, `incus cluster rename/remove`, `incus storage
-    /// create`, `incus network create`, or a raw `PUT`/`PATCH` of a project).
-    Request(Call),
-    /// `incus cluster group assign MEMBER GROUP...` (cmd/incus/cluster_group.go:132-158):
-    /// GET the member, then PUT it with exactly these groups.
-    AssignGroups { member: Sym, groups: Vec<GroupName> },
-    /// `incus cluster group add MEMBER GROUP` (cluster_group.go:766-798):
-    /// GET, refuse if already there, PUT the groups read plus this one.
-    AddToGroup { member: Sym, group: GroupName },
-    /// `incus cluster group remove MEMBER GROUP` (cluster_group.go:588-629):
-    /// GET, refuse if not there, PUT the groups read minus this one.
-    RemoveFromGroup { member: Sym, group: GroupName },
-    /// `incus project set P KEY=VALUE`, or `unset` with `None`
-    /// (cmd/incus/project.go:789-823; `unset` sets `KEY=`, utils.go:328-337):
-    /// GET the project, then PUT its config with the key changed.
-    SetProjectKey { project: Sym, key: Sym, value: Option<Sym> },
+pub struct Command {
+    pub op: Op,
+    pub args: Args,
 }
 
 impl Command {
-    /// The first API request the command makes.
-    fn first_call(&self) -> Call {
-        match self {
-            Command::Request(call) => call.clone(),
-            Command::AssignGroups { member, .. }
-            | Command::AddToGroup { member, .. }
-            | Command::RemoveFromGroup { member, .. } => Call::GetClusterMember { member: *member },
-            Command::SetProjectKey { project, .. } => Call::GetProject { project: *project },
-        }
-    }
-
-    /// The PUT the client sends after its GET answered `answer`, or its own
-    /// refusal. Only for the commands that start with a GET.
-    fn after_get(&self, answer: &Answer, names: &Names) -> Result<Call, ApiError> {
-        match (self, answer) {
-            (Command::SetProjectKey { project, key, value }, Answer::Project { config, etag }) => {
-                let mut config = config.clone();
-                config.set(*key, *value);
-                Ok(Call::UpdateProject {
-                    project: *project,
-                    method: ProjectMethod::Put,
-                    config,
-                    etag: Some(*etag),
-                })
-            }
-            (command, Answer::Member { groups, etag }) => Ok(Call::UpdateClusterMember {
-                member: command.member(),
-                groups: command.new_groups(*groups, names)?,
-                etag: Some(*etag),
-            }),
-            (command, answer) => unreachable!("{command:?} cannot follow {answer:?}"),
-        }
-    }
-
-    /// Whether the command's first request is a GET that a PUT follows.
-    fn starts_with_get(&self) -> bool {
-        !matches!(self, Command::Request(_))
-    }
-
-    fn member(&self) -> Sym {
-        match self {
-            Command::AssignGroups { member, .. }
-            | Command::AddToGroup { member, .. }
-            | Command::RemoveFromGroup { member, .. } => *member,
-            _ => unreachable!("not a group assignment"),
-        }
-    }
-
-    /// The member's group list the client PUTs, given the groups it read,
-    /// or the client's own refusal (cluster_group.go:604-606, 782-784).
-    fn new_groups(&self, current: GroupSet, names: &Names) -> Result<Vec<GroupName>, ApiError> {
-        let member = || names.str(self.member());
-        match *self {
-            Command::AssignGroups { ref groups, .. } => Ok(groups.clone()),
-            Command::AddToGroup { group, .. } if current.contains(group) => Err(ApiError::new(format!(
-                "Cluster member {} is already in group {}",
-                member(),
-                names.group_str(group)
-            ))),
-            Command::AddToGroup { group, .. } => {
-                let mut list: Vec<GroupName> = current.iter().collect();
-                list.push(group);
-                Ok(list)
-            }
-            Command::RemoveFromGroup { group, .. } if !current.contains(group) => Err(ApiError::new(format!(
-                "Cluster group {} isn't currently applied to {}",
-                names.group_str(group),
-                member()
-            ))),
-            Command::RemoveFromGroup { group, .. } => Ok(current.iter().filter(|&g| g != group).collect()),
-            _ => unreachable!("not a group assignment"),
-        }
-    }
-
     /// A short name of the command, for trace labels.
     pub fn name(&self) -> &'static str {
-        match self {
-            Command::Request(call) => call.name(),
-            Command::AssignGroups { .. } => "cluster group assign",
-            Command::AddToGroup { .. } => "cluster group add",
-            Command::RemoveFromGroup { .. } => "cluster group remove",
-            Command::SetProjectKey { value: Some(_), .. } => "project set",
-            Command::SetProjectKey { value: None, .. } => "project unset",
-        }
+        self.op.get().label(&self.args)
+    }
+
+    /// The command line after `incus`, for traces.
+    pub fn line(&self, names: &Names) -> String {
+        self.op.get().command_line(&self.args, names)
     }
 }
 
@@ -169,7 +80,7 @@ impl World {
             return;
         };
         ctx.note(me, || Note::AdminCommand(command.clone()));
-        self.admin_send(ctx, me, plan.via, command.first_call());
+        self.admin_send(ctx, me, plan.via, command.op.get().first_call(&command.args));
     }
 
     fn admin_send(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, to: NodeId, call: Call) {
@@ -189,16 +100,16 @@ impl World {
         }
         let (call, _) = admin.call.take().expect("a request was in flight");
         let command = &plan.commands[admin.next_command];
-        let is_get = matches!(call, Call::GetClusterMember { .. } | Call::GetProject { .. });
-        let result = match outcome {
+        let next = match outcome {
             // A membership endpoint on a member that is not the leader.
             Ok(Answer::Redirect(leader)) => return self.admin_send(ctx, me, leader, call),
-            Ok(answer) if is_get && command.starts_with_get() => match command.after_get(&answer, &setup.names) {
-                Ok(put) => return self.admin_send(ctx, me, plan.via, put),
-                Err(refused) => Err(refused),
-            },
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
+            Ok(answer) => command.op.get().after(&command.args, &call, &answer, &setup.names),
+            Err(e) => Next::Failed(e),
+        };
+        let result = match next {
+            Next::Send(request) => return self.admin_send(ctx, me, plan.via, request),
+            Next::Done => Ok(()),
+            Next::Failed(e) => Err(e),
         };
         self.admin_done(ctx, me, result);
     }
@@ -232,43 +143,52 @@ impl World {
 /// handler is done and replies. (The member handler in `member.rs` asks
 /// here for every call that is not part of a join.)
 pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
-    let tx = match (call, stage) {
-        (Call::CreateClusterGroup { group }, 0) => Tx::CreateGroup { group: *group },
-        (Call::DeleteClusterGroup { group }, 0) => Tx::DeleteGroup { group: *group },
-        (Call::RenameClusterGroup { group, to }, 0) => Tx::RenameGroup { group: *group, to: *to },
-        (Call::GetClusterMember { member }, 0) => Tx::GetMember { member: *member },
-        (Call::UpdateClusterMember { member, groups, etag }, 0) => Tx::CheckMemberUpdate {
-            member: *member,
-            etag: *etag,
-            no_groups: groups.is_empty(),
-        },
-        (Call::UpdateClusterMember { member, groups, .. }, 1) => Tx::UpdateMemberGroups {
-            member: *member,
-            groups: groups.clone(),
+    let tx = match call {
+        Call::CreateClusterGroup { group } => first(stage, || Tx::CreateGroup { group: *group })?,
+        Call::DeleteClusterGroup { group } => first(stage, || Tx::DeleteGroup { group: *group })?,
+        Call::RenameClusterGroup { group, to } => first(stage, || Tx::RenameGroup { group: *group, to: *to })?,
+        Call::GetClusterMember { member } => first(stage, || Tx::GetMember { member: *member })?,
+        Call::UpdateClusterMember { member, groups, etag } => match stage {
+            0 => Tx::CheckMemberUpdate {
+                member: *member,
+                etag: *etag,
+                no_groups: groups.is_empty(),
+            },
+            1 => Tx::UpdateMemberGroups {
+                member: *member,
+                groups: groups.clone(),
+            },
+            _ => return None,
         },
         // clusterNodePost resolves the member (response.go:14), forwards the
         // request to it (response.go:20-27: not modelled, the member handling
         // the call runs the rename itself) and renames it (api_cluster.go:2147).
-        (Call::RenameClusterMember { member, .. }, 0) => Tx::ResolveMember { member: *member },
-        (Call::RenameClusterMember { member, to }, 1) => Tx::RenameMember {
-            member: *member,
-            to: *to,
+        Call::RenameClusterMember { member, to } => match stage {
+            0 => Tx::ResolveMember { member: *member },
+            1 => Tx::RenameMember {
+                member: *member,
+                to: *to,
+            },
+            _ => return None,
         },
         // On the leader, under the membership mutex: `cluster.Leave`
         // (api_cluster.go:2349), then `cluster.Purge` (:2414). Between them
         // Incus removes the member from raft and, without force, deletes its
         // networks and pools on it (:2354-2411): nothing the model keeps.
-        (Call::DeleteClusterMember { member, force }, 0) => Tx::CheckMemberLeave {
-            member: *member,
-            pending: false,
-            force: *force,
+        Call::DeleteClusterMember { member, force } => match stage {
+            0 => Tx::CheckMemberLeave {
+                member: *member,
+                pending: false,
+                force: *force,
+            },
+            1 => Tx::PurgeMember {
+                member: *member,
+                pending: false,
+            },
+            _ => return None,
         },
-        (Call::DeleteClusterMember { member, .. }, 1) => Tx::PurgeMember {
-            member: *member,
-            pending: false,
-        },
-        (Call::GetProject { project }, 0) => Tx::GetProject { project: *project },
-        (Call::UpdateProject { .. }, _) => return project_update(call, stage, previous),
+        Call::GetProject { project } => first(stage, || Tx::GetProject { project: *project })?,
+        Call::UpdateProject { .. } => return project_update(call, stage, previous),
         // `incus storage create` / `incus network create` on a cluster
         // (storagePoolsPost, cmd/incusd/storage_pools.go:314-484; networksPost,
         // cmd/incusd/networks.go:402-640), simplified: one transaction records
@@ -279,19 +199,42 @@ pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<T
         // networks.go:830), which J9 counts as not pending
         // (internal/server/cluster/membership.go:482) while J7's check counts
         // only created ones (api_cluster.go:2930), and the members' own creation.
-        (Call::CreateStoragePool { pool }, 0) => Tx::CreatePendingPool { pool: *pool },
-        (Call::CreateStoragePool { pool }, 1) => Tx::MarkPoolCreated { pool: *pool },
-        (Call::CreateNetwork { network, project }, 0) => Tx::CreatePendingNetwork {
-            network: *network,
-            project: *project,
+        Call::CreateStoragePool { pool } => match stage {
+            0 => Tx::CreatePendingPool { pool: *pool },
+            1 => Tx::MarkPoolCreated { pool: *pool },
+            _ => return None,
         },
-        (Call::CreateNetwork { network, project }, 1) => Tx::MarkNetworkCreated {
-            network: *network,
-            project: *project,
+        Call::CreateNetwork { network, project } => match stage {
+            0 => Tx::CreatePendingNetwork {
+                network: *network,
+                project: *project,
+            },
+            1 => Tx::MarkNetworkCreated {
+                network: *network,
+                project: *project,
+            },
+            _ => return None,
         },
-        _ => return None,
+        Call::IssueJoinToken { .. }
+        | Call::SetupTrust { .. }
+        | Call::UpdateTrust
+        | Call::GetClusterMembers
+        | Call::GetServer
+        | Call::GetStoragePools
+        | Call::GetClusterGroups
+        | Call::GetProjects
+        | Call::GetNetworks { .. }
+        | Call::ClusterAccept { .. }
+        | Call::DeletePendingClusterMember { .. }
+        | Call::Heartbeat
+        | Call::Rebalance => unreachable!("a join call: {call:?}"),
     };
     Some(tx)
+}
+
+/// An endpoint of one transaction: `tx` at stage 0, then done.
+fn first(stage: u8, tx: impl FnOnce() -> Tx) -> Option<Tx> {
+    (stage == 0).then(tx)
 }
 
 /// `projectPut`/`projectPatch` and `projectChange`: read the project and

@@ -28,20 +28,6 @@ const GROUP_NOT_FOUND: &str = "Cluster_group not found";
 /// The mapped `ErrNotFound` of `GetProject` (projects.mapper.go:238-256).
 const PROJECT_NOT_FOUND: &str = "Project not found";
 
-/// Whether `tx` is one of the operator's read-only transactions.
-pub(super) fn reads_only(tx: &Tx) -> bool {
-    matches!(
-        tx,
-        Tx::GetMember { .. }
-            | Tx::CheckMemberUpdate { .. }
-            | Tx::ResolveMember { .. }
-            | Tx::CheckMemberLeave { .. }
-            | Tx::GetProject { .. }
-            | Tx::CheckProjectUpdate { .. }
-            | Tx::ValidateProjectConfig { .. }
-    )
-}
-
 /// Runs one of the operator's read-only transactions.
 pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
     match *tx {

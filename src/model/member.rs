@@ -68,44 +68,50 @@ fn forwarding_work(call: &Call, stage: u8) -> Option<Work> {
     }
 }
 
-/// The membership transactions of a call at `stage`: join token, trust,
-/// accept (its two checks each in their own transaction, then
-/// `cluster.Accept`: api_cluster.go:2505-2516) and the leader's side of
-/// `DeletePendingClusterMember` (`cluster.Leave`, then `cluster.Purge`:
-/// api_cluster.go:2349, 2414).
-fn membership_transaction(call: &Call, stage: u8) -> Option<Tx> {
-    let tx = match (call, stage) {
-        (Call::IssueJoinToken { joiner }, 0) => Tx::IssueJoinToken { joiner: *joiner },
-        (Call::SetupTrust { joiner }, 0) => Tx::TrustCertificate { joiner: *joiner },
-        (Call::ClusterAccept { local, .. }, 0) => Tx::CheckStoragePoolsMatch { local: local.clone() },
-        (Call::ClusterAccept { local, .. }, 1) => Tx::CheckNetworksMatch { local: local.clone() },
-        (Call::ClusterAccept { joiner, .. }, 2) => Tx::Accept { joiner: *joiner },
-        (Call::DeletePendingClusterMember { joiner }, 0) => Tx::LeavePending { joiner: *joiner },
-        (Call::DeletePendingClusterMember { joiner }, 1) => Tx::PurgePending { joiner: *joiner },
-        _ => return None,
-    };
-    Some(tx)
-}
-
 /// The transaction a call runs at `stage`, given the previous answer;
-/// `None` when the handler is done and replies.
+/// `None` when the handler is done and replies. The membership calls: join
+/// token, trust, accept (its two checks each in their own transaction,
+/// then `cluster.Accept`: api_cluster.go:2505-2516) and the leader's side
+/// of `DeletePendingClusterMember` (`cluster.Leave`, then `cluster.Purge`:
+/// api_cluster.go:2349, 2414); the joiner's reads; the operator's calls
+/// (`admin.rs`).
 fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
-    if let Some(tx) = membership_transaction(call, stage) {
-        return Some(tx);
-    }
-    let tx = match (call, stage) {
-        (
-            Call::GetClusterMembers
-            | Call::GetServer
-            | Call::GetStoragePools
-            | Call::GetClusterGroups
-            | Call::GetProjects
-            | Call::GetNetworks { .. }
-            | Call::Rebalance,
-            0,
-        ) => Tx::Read,
-        // Every other call is an operator's.
-        _ => return super::admin::transaction(call, stage, previous),
+    let tx = match call {
+        Call::IssueJoinToken { joiner } => (stage == 0).then_some(Tx::IssueJoinToken { joiner: *joiner })?,
+        Call::SetupTrust { joiner } => (stage == 0).then_some(Tx::TrustCertificate { joiner: *joiner })?,
+        Call::ClusterAccept { joiner, local } => match stage {
+            0 => Tx::CheckStoragePoolsMatch { local: local.clone() },
+            1 => Tx::CheckNetworksMatch { local: local.clone() },
+            2 => Tx::Accept { joiner: *joiner },
+            _ => return None,
+        },
+        Call::DeletePendingClusterMember { joiner } => match stage {
+            0 => Tx::LeavePending { joiner: *joiner },
+            1 => Tx::PurgePending { joiner: *joiner },
+            _ => return None,
+        },
+        Call::GetClusterMembers
+        | Call::GetServer
+        | Call::GetStoragePools
+        | Call::GetClusterGroups
+        | Call::GetProjects
+        | Call::GetNetworks { .. }
+        | Call::Rebalance => (stage == 0).then_some(Tx::Read)?,
+        // J8's `UpdateTrust` is answered without a cluster transaction (the
+        // model keeps no certificate contents), and a heartbeat is answered
+        // at once by `on_request`.
+        Call::UpdateTrust | Call::Heartbeat => return None,
+        Call::CreateClusterGroup { .. }
+        | Call::DeleteClusterGroup { .. }
+        | Call::RenameClusterGroup { .. }
+        | Call::CreateStoragePool { .. }
+        | Call::CreateNetwork { .. }
+        | Call::GetClusterMember { .. }
+        | Call::UpdateClusterMember { .. }
+        | Call::RenameClusterMember { .. }
+        | Call::DeleteClusterMember { .. }
+        | Call::GetProject { .. }
+        | Call::UpdateProject { .. } => return super::admin::transaction(call, stage, previous),
     };
     Some(tx)
 }

@@ -29,7 +29,8 @@ pub fn execute(
         Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::LeavePending { joiner } => leave_pending(db, *joiner, names, differences),
-        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
+        // The operator's reads, as their declared tables say.
+        tx if tx.access().reads_only() => admin_tx::read(db, tx, from, names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.
@@ -64,10 +65,24 @@ fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Resu
         }
         Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
         Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
-        Tx::Read | Tx::CheckStoragePoolsMatch { .. } | Tx::CheckNetworksMatch { .. } | Tx::LeavePending { .. } => {
-            unreachable!("read-only")
-        }
-        _ => admin_tx::write(db, tx, names, differences)?,
+        Tx::CreateGroup { .. }
+        | Tx::DeleteGroup { .. }
+        | Tx::RenameGroup { .. }
+        | Tx::UpdateMemberGroups { .. }
+        | Tx::RenameMember { .. }
+        | Tx::PurgeMember { .. }
+        | Tx::WriteProject { .. } => admin_tx::write(db, tx, names, differences)?,
+        Tx::Read
+        | Tx::CheckStoragePoolsMatch { .. }
+        | Tx::CheckNetworksMatch { .. }
+        | Tx::LeavePending { .. }
+        | Tx::GetMember { .. }
+        | Tx::CheckMemberUpdate { .. }
+        | Tx::ResolveMember { .. }
+        | Tx::CheckMemberLeave { .. }
+        | Tx::GetProject { .. }
+        | Tx::CheckProjectUpdate { .. }
+        | Tx::ValidateProjectConfig { .. } => unreachable!("run by execute: {tx:?}"),
     }
     Ok(())
 }

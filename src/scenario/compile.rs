@@ -15,8 +15,8 @@ use crate::check::Invariant;
 use crate::model::admin::{AdminPlan, Command};
 use crate::model::bits::CAPACITY;
 use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
-use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
+use crate::model::ops::{self, Field, Fields, OPERATIONS, Op, Refused};
 use crate::model::step::Step;
 use crate::model::{FixedFault, JoinerPlan, Role, Setup, StepFaults, Variant};
 use crate::sim::{NetworkConfig, NodeId, Partition, Ratio};
@@ -515,87 +515,71 @@ fn admin_plan(c: &mut Compiler<'_>, a: &AdminFile, key: &str) -> Result<AdminPla
     })
 }
 
-/// An admin operation a scenario can script: the fields it needs and the
-/// ones it may have.
-pub struct AdminOp {
-    pub name: &'static str,
-    pub needs: &'static [&'static str],
-    pub may: &'static [&'static str],
-}
-
-const fn op(name: &'static str, needs: &'static [&'static str]) -> AdminOp {
-    AdminOp { name, needs, may: &[] }
-}
-
-/// The admin operations a scenario can script.
-pub const ADMIN_OPS: [AdminOp; 14] = [
-    op("create-group", &["group"]),
-    op("delete-group", &["group"]),
-    op("rename-group", &["group", "to"]),
-    op("assign-member", &["member", "groups"]),
-    op("add-member-to-group", &["member", "group"]),
-    op("remove-member-from-group", &["member", "group"]),
-    op("rename-member", &["member", "to"]),
-    AdminOp {
-        name: "remove-member",
-        needs: &["member"],
-        may: &["force"],
-    },
-    op("set-project-key", &["project", "key", "value"]),
-    op("unset-project-key", &["project", "key"]),
-    op("put-project", &["project", "config"]),
-    op("patch-project", &["project", "config"]),
-    op("create-pool", &["pool"]),
-    op("create-network", &["network", "project"]),
-];
-
 /// Where each field of a command is written, if it is.
-fn command_fields(cmd: &CommandFile) -> [(&'static str, Option<std::ops::Range<usize>>); 11] {
+fn field_span(cmd: &CommandFile, field: Field) -> Option<std::ops::Range<usize>> {
     let text = |t: &Option<Text>| t.as_ref().map(|v| v.span());
-    [
-        ("group", text(&cmd.group)),
-        ("groups", cmd.groups.as_ref().map(|v| v.span())),
-        ("to", text(&cmd.to)),
-        ("member", text(&cmd.member)),
-        ("force", cmd.force.as_ref().map(|v| v.span())),
-        ("project", text(&cmd.project)),
-        ("key", text(&cmd.key)),
-        ("value", text(&cmd.value)),
-        ("config", cmd.config.as_ref().map(|v| v.span())),
-        ("pool", text(&cmd.pool)),
-        ("network", text(&cmd.network)),
-    ]
+    match field {
+        Field::Group => text(&cmd.group),
+        Field::Groups => cmd.groups.as_ref().map(|v| v.span()),
+        Field::To => text(&cmd.to),
+        Field::Member => text(&cmd.member),
+        Field::Force => cmd.force.as_ref().map(|v| v.span()),
+        Field::Project => text(&cmd.project),
+        Field::Key => text(&cmd.key),
+        Field::Value => text(&cmd.value),
+        Field::Config => cmd.config.as_ref().map(|v| v.span()),
+        Field::Pool => text(&cmd.pool),
+        Field::Network => text(&cmd.network),
+    }
+}
+
+/// The text of a field that holds one name.
+fn field_text(cmd: &CommandFile, field: Field) -> Option<&Text> {
+    match field {
+        Field::Group => cmd.group.as_ref(),
+        Field::To => cmd.to.as_ref(),
+        Field::Member => cmd.member.as_ref(),
+        Field::Project => cmd.project.as_ref(),
+        Field::Key => cmd.key.as_ref(),
+        Field::Value => cmd.value.as_ref(),
+        Field::Pool => cmd.pool.as_ref(),
+        Field::Network => cmd.network.as_ref(),
+        Field::Groups | Field::Force | Field::Config => None,
+    }
 }
 
 /// The operation `cmd` names, its fields checked against what it needs.
-fn admin_op(c: &Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<&'static AdminOp> {
+fn admin_op(c: &Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Op> {
     let name = cmd.op.get_ref().as_str();
-    let Some(op) = ADMIN_OPS.iter().find(|o| o.name == name) else {
-        let known: Vec<&str> = ADMIN_OPS.iter().map(|o| o.name).collect();
+    let Some(op) = ops::find(name) else {
+        let known: Vec<&str> = OPERATIONS.iter().map(|o| o.name()).collect();
         return Err(c.at(
             &cmd.op,
             &format!("{key}.op"),
             format!("unknown admin operation \"{name}\" (known: {})", known.join(", ")),
         ));
     };
-    let fields = command_fields(cmd);
+    let (needs, may) = (op.get().needs(), op.get().may());
     // A missing field first: `group` where `groups` is needed says more as
     // "needs `groups`" than as "takes no `group`".
-    if let Some((field, _)) = fields.iter().find(|(f, span)| op.needs.contains(f) && span.is_none()) {
+    if let Some(field) = Field::ALL
+        .into_iter()
+        .find(|f| needs.contains(f) && field_span(cmd, *f).is_none())
+    {
         return Err(c.at(
             &cmd.op,
-            &format!("{key}.{field}"),
-            format!("\"{name}\" needs `{field}`"),
+            &format!("{key}.{}", field.name()),
+            format!("\"{name}\" needs `{}`", field.name()),
         ));
     }
-    let extra = fields
+    let extra = Field::ALL
         .into_iter()
-        .find(|(f, span)| span.is_some() && !op.needs.contains(f) && !op.may.contains(f));
-    if let Some((field, span)) = extra {
+        .find(|f| field_span(cmd, *f).is_some() && !needs.contains(f) && !may.contains(f));
+    if let Some(field) = extra {
         return Err(c.error(
-            span,
-            &format!("{key}.{field}"),
-            format!("\"{name}\" takes no `{field}`"),
+            field_span(cmd, field),
+            &format!("{key}.{}", field.name()),
+            format!("\"{name}\" takes no `{}`", field.name()),
         ));
     }
     Ok(op)
@@ -603,59 +587,96 @@ fn admin_op(c: &Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<&'static A
 
 fn admin_command(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Command> {
     let op = admin_op(c, cmd, key)?;
-    let sub = |name: &str| format!("{key}.{name}");
-    let text = |t: &Option<Text>| t.clone().expect("checked by admin_op");
-    Ok(match op.name {
-        "create-group" => Command::Request(Call::CreateClusterGroup {
-            group: c.group(&text(&cmd.group), &sub("group"))?,
-        }),
-        "delete-group" => Command::Request(Call::DeleteClusterGroup {
-            group: c.group(&text(&cmd.group), &sub("group"))?,
-        }),
-        "rename-group" => Command::Request(Call::RenameClusterGroup {
-            group: c.group(&text(&cmd.group), &sub("group"))?,
-            to: c.group(&text(&cmd.to), &sub("to"))?,
-        }),
-        "assign-member" | "add-member-to-group" | "remove-member-from-group" => group_assignment(c, cmd, key)?,
-        "rename-member" => Command::Request(Call::RenameClusterMember {
-            member: c.intern(&text(&cmd.member), &sub("member"))?,
-            to: c.intern(&text(&cmd.to), &sub("to"))?,
-        }),
-        "remove-member" => Command::Request(Call::DeleteClusterMember {
-            member: c.intern(&text(&cmd.member), &sub("member"))?,
-            force: cmd.force.as_ref().is_some_and(|f| *f.get_ref()),
-        }),
-        "set-project-key" | "unset-project-key" => {
-            let project = c.intern(&text(&cmd.project), &sub("project"))?;
-            let k = c.intern(&text(&cmd.key), &sub("key"))?;
-            let value = match &cmd.value {
-                Some(v) => c.config_value(k, v, &sub("value"))?,
-                None => None,
-            };
-            Command::SetProjectKey { project, key: k, value }
+    let mut fields = CommandFields {
+        c,
+        cmd,
+        key,
+        error: None,
+    };
+    match op.get().compile(&mut fields) {
+        Ok(args) => Ok(Command { op, args }),
+        Err(Refused) => Err(fields.error.expect("a refusal keeps its error")),
+    }
+}
+
+/// The scenario compiler's reader of one command's fields, for
+/// [`crate::model::ops::Operation::compile`].
+struct CommandFields<'c, 'a> {
+    c: &'c mut Compiler<'a>,
+    cmd: &'c CommandFile,
+    key: &'c str,
+    error: Option<ScenarioError>,
+}
+
+impl CommandFields<'_, '_> {
+    fn keep(&mut self, error: ScenarioError) -> Refused {
+        self.error = Some(error);
+        Refused
+    }
+
+    fn sub(&self, field: Field) -> String {
+        format!("{}.{}", self.key, field.name())
+    }
+
+    fn text(&self, field: Field) -> Text {
+        field_text(self.cmd, field).cloned().expect("checked by admin_op")
+    }
+}
+
+impl Fields for CommandFields<'_, '_> {
+    fn name(&mut self, field: Field) -> std::result::Result<Sym, Refused> {
+        let (text, key) = (self.text(field), self.sub(field));
+        self.c.intern(&text, &key).map_err(|e| self.keep(e))
+    }
+
+    fn group(&mut self, field: Field) -> std::result::Result<GroupName, Refused> {
+        let (text, key) = (self.text(field), self.sub(field));
+        self.c.group(&text, &key).map_err(|e| self.keep(e))
+    }
+
+    fn groups(&mut self, field: Field) -> std::result::Result<Vec<GroupName>, Refused> {
+        let cmd = self.cmd;
+        let list = match field {
+            Field::Groups => cmd.groups.as_ref().expect("checked by admin_op"),
+            other => unreachable!("{other:?} holds no group list"),
+        };
+        let mut groups = Vec::new();
+        for (i, g) in list.get_ref().iter().enumerate() {
+            let key = format!("{}[{i}]", self.sub(field));
+            groups.push(self.c.group(g, &key).map_err(|e| self.keep(e))?);
         }
-        "put-project" | "patch-project" => {
-            let method = match op.name {
-                "put-project" => ProjectMethod::Put,
-                _ => ProjectMethod::Patch,
-            };
-            let table = cmd.config.as_ref().expect("checked by admin_op").get_ref();
-            Command::Request(Call::UpdateProject {
-                project: c.intern(&text(&cmd.project), &sub("project"))?,
-                method,
-                config: c.config(table, &sub("config"))?,
-                etag: None,
-            })
+        Ok(groups)
+    }
+
+    fn flag(&mut self, field: Field) -> bool {
+        match field {
+            Field::Force => self.cmd.force.as_ref().is_some_and(|f| *f.get_ref()),
+            other => unreachable!("{other:?} is not a flag"),
         }
-        "create-pool" => Command::Request(Call::CreateStoragePool {
-            pool: c.intern(&text(&cmd.pool), &sub("pool"))?,
-        }),
-        "create-network" => Command::Request(Call::CreateNetwork {
-            network: c.intern(&text(&cmd.network), &sub("network"))?,
-            project: c.intern(&text(&cmd.project), &sub("project"))?,
-        }),
-        _ => unreachable!("listed in ADMIN_OPS"),
-    })
+    }
+
+    fn config(&mut self, field: Field) -> std::result::Result<Config, Refused> {
+        let cmd = self.cmd;
+        let table = match field {
+            Field::Config => cmd.config.as_ref().expect("checked by admin_op").get_ref(),
+            other => unreachable!("{other:?} is not a config"),
+        };
+        let key = self.sub(field);
+        self.c.config(table, &key).map_err(|e| self.keep(e))
+    }
+
+    fn config_value(&mut self, config_key: Sym, field: Field) -> std::result::Result<Option<Sym>, Refused> {
+        let Some(text) = field_text(self.cmd, field).cloned() else {
+            return Ok(None);
+        };
+        let key = self.sub(field);
+        self.c.config_value(config_key, &text, &key).map_err(|e| self.keep(e))
+    }
+
+    fn refuse(&mut self, field: Field, message: &str) -> Refused {
+        let error = self.c.error(field_span(self.cmd, field), &self.sub(field), message);
+        self.keep(error)
+    }
 }
 
 /// Refuses a `remove-member` of a member whose removal the model cannot
@@ -687,7 +708,7 @@ fn check_removals(c: &Compiler<'_>, parsed: &ScenarioFile, leader: NodeId) -> Re
     // The names a protected member can take: close over the renames.
     loop {
         let before = protected.len();
-        for (_, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == "rename-member") {
+        for (_, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == ops::RENAME_MEMBER) {
             let (Some(from), Some(to)) = (&cmd.member, &cmd.to) else {
                 continue;
             };
@@ -699,7 +720,7 @@ fn check_removals(c: &Compiler<'_>, parsed: &ScenarioFile, leader: NodeId) -> Re
             break;
         }
     }
-    for (key, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == "remove-member") {
+    for (key, cmd) in commands().filter(|(_, cmd)| cmd.op.get_ref() == ops::REMOVE_MEMBER) {
         let Some(member) = &cmd.member else { continue };
         if let Some(why) = protected.get(member.get_ref()) {
             return Err(c.at(
@@ -713,35 +734,6 @@ fn check_removals(c: &Compiler<'_>, parsed: &ScenarioFile, leader: NodeId) -> Re
         }
     }
     Ok(())
-}
-
-/// `assign-member` (`incus cluster group assign`, which takes at least one
-/// group), `add-member-to-group` and `remove-member-from-group`.
-fn group_assignment(c: &mut Compiler<'_>, cmd: &CommandFile, key: &str) -> Result<Command> {
-    let member = cmd.member.as_ref().expect("checked by admin_op");
-    let member = c.intern(member, &format!("{key}.member"))?;
-    if let Some(list) = &cmd.groups {
-        if list.get_ref().is_empty() {
-            return Err(c.at(
-                list,
-                &format!("{key}.groups"),
-                "names no group; `incus cluster group assign` takes at least one",
-            ));
-        }
-        let mut groups = Vec::new();
-        for (i, g) in list.get_ref().iter().enumerate() {
-            groups.push(c.group(g, &format!("{key}.groups[{i}]"))?);
-        }
-        return Ok(Command::AssignGroups { member, groups });
-    }
-    let group = c.group(
-        cmd.group.as_ref().expect("checked by admin_op"),
-        &format!("{key}.group"),
-    )?;
-    Ok(match cmd.op.get_ref().as_str() {
-        "add-member-to-group" => Command::AddToGroup { member, group },
-        _ => Command::RemoveFromGroup { member, group },
-    })
 }
 
 fn network(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<NetworkConfig> {

@@ -5,9 +5,9 @@
 
 use std::fmt::Write;
 
-use super::compile::ADMIN_OPS;
 use crate::check::Invariant;
 use crate::model::Variant;
+use crate::model::ops::OPERATIONS;
 use crate::model::step::Step;
 
 const TABLES: &str = r#"A scenario is a TOML file. Unknown keys are refused; every error names the
@@ -139,15 +139,16 @@ pub fn reference() -> String {
         let _ = writeln!(out, "  {}", i.name());
     }
     let _ = writeln!(out, "\nadmin operations (`op`) and the fields each needs:");
-    for op in ADMIN_OPS {
-        let optional: Vec<String> = op.may.iter().map(|f| format!("[{f}]")).collect();
-        let fields: Vec<&str> = op
-            .needs
+    for op in OPERATIONS {
+        let optional = op.may().iter().map(|f| format!("[{}]", f.name()));
+        let fields: Vec<String> = op
+            .needs()
             .iter()
-            .copied()
-            .chain(optional.iter().map(String::as_str))
+            .map(|f| f.name().to_string())
+            .chain(optional)
             .collect();
-        let _ = writeln!(out, "  {:<24} {}", op.name, fields.join(", "));
+        let _ = writeln!(out, "  {:<24} {}", op.name(), fields.join(", "));
+        let _ = writeln!(out, "  {:<24} ({})", "", op.usage());
     }
     let _ = writeln!(
         out,

@@ -50,40 +50,20 @@ pub fn call(names: &Names, call: &Call) -> String {
             etag,
             ..
         } => format!("{name}/{} {}{}", names.str(*project), config(names, c), if_match(*etag)),
-        _ => name.to_string(),
+        Call::UpdateTrust
+        | Call::GetClusterMembers
+        | Call::GetServer
+        | Call::GetStoragePools
+        | Call::GetClusterGroups
+        | Call::GetProjects
+        | Call::Heartbeat
+        | Call::Rebalance => name.to_string(),
     }
 }
 
 /// An admin's `incus` command line.
 pub fn command(names: &Names, command: &Command) -> String {
-    let groups = |list: &[GroupName]| list.iter().map(|&g| names.group_str(g)).collect::<Vec<_>>().join(" ");
-    match command {
-        // A raw API request: `incus query -X METHOD PATH` with a body.
-        Command::Request(c @ Call::UpdateProject { .. }) => format!("query -X {}", call(names, c)),
-        Command::Request(c) => call(names, c),
-        Command::AssignGroups { member, groups: list } => {
-            format!("cluster group assign {} {}", names.str(*member), groups(list))
-        }
-        Command::AddToGroup { member, group } => {
-            format!("cluster group add {} {}", names.str(*member), names.group_str(*group))
-        }
-        Command::RemoveFromGroup { member, group } => {
-            format!(
-                "cluster group remove {} {}",
-                names.str(*member),
-                names.group_str(*group)
-            )
-        }
-        Command::SetProjectKey { project, key, value } => match value {
-            Some(v) => format!(
-                "project set {} {}={}",
-                names.str(*project),
-                names.str(*key),
-                names.str(*v)
-            ),
-            None => format!("project unset {} {}", names.str(*project), names.str(*key)),
-        },
-    }
+    command.line(names)
 }
 
 fn group_list(names: &Names, groups: &[GroupName]) -> String {
@@ -96,12 +76,7 @@ fn if_match(etag: Option<Etag>) -> String {
 }
 
 pub fn config(names: &Names, config: &Config) -> String {
-    let pairs: Vec<String> = config
-        .0
-        .iter()
-        .map(|(k, v)| format!("{}={}", names.str(*k), names.str(*v)))
-        .collect();
-    format!("{{{}}}", pairs.join(", "))
+    crate::model::ops::config_text(names, config)
 }
 
 pub fn tx(names: &Names, tx: &Tx) -> String {
@@ -155,13 +130,6 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 names.str(*project)
             )
         }
-        _ => operator_tx(names, tx),
-    }
-}
-
-/// The operator's transactions, named after the Incus functions they stand for.
-fn operator_tx(names: &Names, tx: &Tx) -> String {
-    match tx {
         Tx::GetMember { member } => format!("GetNodeByName({})", names.str(*member)),
         Tx::CheckMemberUpdate { member, etag, .. } => {
             format!("GetNodeByName({}), EtagCheck{}", names.str(*member), if_match(*etag))
@@ -199,7 +167,6 @@ fn operator_tx(names: &Names, tx: &Tx) -> String {
                 config(names, c)
             )
         }
-        _ => unreachable!("a join transaction: {tx:?}"),
     }
 }
 
