@@ -5,8 +5,7 @@
 use crate::model::Setup;
 use crate::sim::{ChoiceKind, Deviation, Label, NodeId};
 
-/// Which fault kinds a swarm run enables (see `swarm`).
-pub const SWARM: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 32);
+pub use crate::swarm::SWARM;
 /// When a scripted crash happens, in ticks after its earliest tick.
 pub const CRASH_TIME: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 33);
 

@@ -7,9 +7,11 @@
 //! Only the random faults are subject to the swarm: what a scenario fixes
 //! (an injected error at a named step) is its point and always happens.
 
-use crate::labels::SWARM;
 use crate::model::World;
-use crate::sim::{Choices, Label, NetworkConfig, Ratio};
+use crate::sim::{ChoiceKind, Choices, Label, NetworkConfig, Ratio};
+
+/// The kind of choice of a swarm pick: which fault kinds a run enables.
+pub const SWARM: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 32);
 
 /// The fault kinds one run enables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -5,32 +5,12 @@
 //! be7afc5df3.
 
 use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Timer, Tx, ValidationRead};
-use super::names::Names;
 use super::note::Note;
-use super::ops::{Args, Next, Op};
+pub use super::ops::Command;
+use super::ops::Next;
 use super::outstanding::Outstanding;
 use super::{Node, World};
 use crate::sim::{Ctx, NodeId};
-
-/// One `incus` command of a scripted admin: an operation of the registry
-/// ([`super::ops::OPERATIONS`]) and its compiled fields.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Command {
-    pub op: Op,
-    pub args: Args,
-}
-
-impl Command {
-    /// A short name of the command, for trace labels.
-    pub fn name(&self) -> &'static str {
-        self.op.get().label(&self.args)
-    }
-
-    /// The command line after `incus`, for traces.
-    pub fn line(&self, names: &Names) -> String {
-        self.op.get().command_line(&self.args, names)
-    }
-}
 
 /// A scripted admin: the commands and when they run.
 #[derive(Clone, Debug, PartialEq)]

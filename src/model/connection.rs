@@ -21,6 +21,7 @@
 //! The model reads one tick as one millisecond.
 
 use super::World;
+pub use super::message::Failure;
 use super::message::{ApiError, Call, Msg, RequestId, Timer, Tx};
 use super::names::Names;
 use crate::sim::{Ctx, Label, NetworkConfig, NodeId, TimerId};
@@ -45,26 +46,6 @@ pub const HEARTBEAT_TIMEOUT_TICKS: u64 = 2 * TICKS_PER_SECOND;
 pub const EVENT_WAIT_TICKS: u64 = 10 * TICKS_PER_SECOND;
 /// The port in the addresses of connection errors (Incus's default).
 const PORT: u16 = 8443;
-
-/// How a connection failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Failure {
-    /// Nothing listens at the server: it is down.
-    Refused,
-    /// A partition stood between client and server for the whole dial
-    /// timeout.
-    DialTimeout,
-    /// The server crashed before it answered: its kernel closed the socket.
-    ServerGone,
-    /// The network broke the connection (a drawn fault).
-    Reset,
-    /// A member forwarding a request to a leader that is down: before it
-    /// connects, `cluster.Connect` waits up to 10 s for an event connection
-    /// to it (connect.go:36-43; events.go `EventListenerWait`).
-    MissingEventConnection,
-    /// A partition outlasted keepalive on an open connection.
-    KeepaliveTimeout,
-}
 
 /// What a connection carries.
 #[derive(Clone, Debug, PartialEq)]

@@ -51,7 +51,7 @@ impl Config {
 
     /// Whether `key` is set to a true value (`util.IsTrue`).
     pub fn is_true(&self, key: Sym, names: &Names) -> bool {
-        self.get(key).is_some_and(|v| super::validate::is_true(names.str(v)))
+        self.get(key).is_some_and(|v| super::boolean::is_true(names.str(v)))
     }
 }
 

@@ -510,6 +510,26 @@ pub enum Msg {
     },
 }
 
+/// How a connection failed (see `connection.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Failure {
+    /// Nothing listens at the server: it is down.
+    Refused,
+    /// A partition stood between client and server for the whole dial
+    /// timeout.
+    DialTimeout,
+    /// The server crashed before it answered: its kernel closed the socket.
+    ServerGone,
+    /// The network broke the connection (a drawn fault).
+    Reset,
+    /// A member forwarding a request to a leader that is down: before it
+    /// connects, `cluster.Connect` waits up to 10 s for an event connection
+    /// to it (connect.go:36-43; events.go `EventListenerWait`).
+    MissingEventConnection,
+    /// A partition outlasted keepalive on an open connection.
+    KeepaliveTimeout,
+}
+
 /// Timers of the join model.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Timer {
@@ -520,10 +540,7 @@ pub enum Timer {
     /// An admin's request got no answer in time.
     Timeout { id: RequestId },
     /// The connection carrying request (or transaction) `id` failed.
-    ConnectionFailed {
-        id: RequestId,
-        failure: super::connection::Failure,
-    },
+    ConnectionFailed { id: RequestId, failure: Failure },
     /// `query.Retry` runs transaction `id` again after a pause.
     RetryTransaction { id: RequestId },
     /// A joiner's local step, which took time, goes on.

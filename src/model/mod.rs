@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_tx;
 pub mod bits;
+pub mod boolean;
 pub mod choice;
 pub mod connection;
 pub mod db;

@@ -1,10 +1,10 @@
 //! Trace annotations: the state changes a reader of a trace needs besides
 //! the messages themselves. Built only when tracing is on.
 
-use super::admin::Command;
 use super::joiner::JoinStatus;
 use super::message::{ApiError, Tx};
 use super::observe::Validation;
+use super::ops::Command;
 use super::step::Step;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -4,6 +4,7 @@
 //! cluster groups of whatever database the validating node uses now; the
 //! caller passes that view in.
 
+pub use super::boolean::{is_false, is_true};
 use super::db::Config;
 use super::names::{GroupSet, Names};
 
@@ -49,18 +50,6 @@ pub fn validate_project_config(
         return Err("Projects without their own profiles cannot be restricted".to_string());
     }
     Ok(())
-}
-
-/// `util.IsTrue` (shared/util/boolean.go:9-11).
-pub fn is_true(value: &str) -> bool {
-    ["true", "1", "yes", "on"].iter().any(|t| value.eq_ignore_ascii_case(t))
-}
-
-/// `util.IsFalse` (shared/util/boolean.go:26-28).
-pub fn is_false(value: &str) -> bool {
-    ["false", "0", "no", "off"]
-        .iter()
-        .any(|t| value.eq_ignore_ascii_case(t))
 }
 
 /// The groups a config references (empty when it names none).

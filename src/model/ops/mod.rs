@@ -87,6 +87,26 @@ pub fn find(name: &str) -> Option<Op> {
     OPERATIONS.iter().find(|o| o.name() == name).map(|&o| Op(o))
 }
 
+/// One `incus` command of a scripted admin: an operation of the registry
+/// and its compiled fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub op: Op,
+    pub args: Args,
+}
+
+impl Command {
+    /// A short name of the command, for trace labels.
+    pub fn name(&self) -> &'static str {
+        self.op.get().label(&self.args)
+    }
+
+    /// The command line after `incus`, for traces.
+    pub fn line(&self, names: &Names) -> String {
+        self.op.get().command_line(&self.args, names)
+    }
+}
+
 /// What the client does after an answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Next {
