@@ -253,7 +253,7 @@ fn the_reader_finds_a_circle_it_is_shown() {
     let from_b = paths(&code("use super::{c::Thing, X}; // crate::a::b::Y in a comment"));
     let from_c = paths(&code("fn f() { crate::a::b::g(); }"));
     let mut edges = BTreeMap::new();
-    let mut to = |m: &Module, ps: &[Vec<String>]| -> Vec<PathBuf> {
+    let to = |m: &Module, ps: &[Vec<String>]| -> Vec<PathBuf> {
         let mut t: Vec<PathBuf> = ps.iter().filter_map(|p| target(p, m, &files)).cloned().collect();
         t.sort();
         t.dedup();
