@@ -195,6 +195,7 @@ pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<T
             },
             _ => return None,
         },
+        Call::Operation { op, args } => return op.endpoint().transaction(*op, args, stage, previous),
         Call::IssueJoinToken { .. }
         | Call::SetupTrust { .. }
         | Call::UpdateTrust

@@ -69,6 +69,7 @@ pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
             ref config,
             read,
         } => validate_project(db, from, (project, config), read, names, observations),
+        Tx::Operation { op, step, ref args } => op.endpoint().read(step, args, db, names),
         _ => unreachable!("not an operator read: {tx:?}"),
     }
 }
@@ -113,6 +114,7 @@ pub(super) fn write(
             p.config = config.clone();
             Ok(())
         }
+        Tx::Operation { op, step, ref args } => op.endpoint().write(step, args, db, names),
         _ => unreachable!("not an operator write: {tx:?}"),
     }
 }

@@ -111,7 +111,8 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
         | Call::RenameClusterMember { .. }
         | Call::DeleteClusterMember { .. }
         | Call::GetProject { .. }
-        | Call::UpdateProject { .. } => return super::admin::transaction(call, stage, previous),
+        | Call::UpdateProject { .. }
+        | Call::Operation { .. } => return super::admin::transaction(call, stage, previous),
     };
     Some(tx)
 }

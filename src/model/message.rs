@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::db::{Config, Snapshot};
 use super::names::{GroupName, GroupSet, Sym};
+use super::ops::args::{Args, Op};
 use crate::sim::NodeId;
 
 /// Request numbers are per sender.
@@ -136,6 +137,12 @@ pub enum Call {
         config: Config,
         etag: Option<Etag>,
     },
+    /// The request of an operation that defines its own endpoint
+    /// (`ops::Endpoint`), with the command's fields.
+    Operation {
+        op: Op,
+        args: Args,
+    },
 }
 
 /// How a project update is sent. The two differ in Incus only in how the
@@ -170,130 +177,6 @@ impl Etag {
 impl std::fmt::Display for Etag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.0)
-    }
-}
-
-impl Call {
-    /// Endpoints that a member which is not the leader answers with an HTTP
-    /// redirect to it (`SyncResponseRedirect`): accept
-    /// (api_cluster.go:2484-2498 at be7afc5df3) and rebalance (2576-2585).
-    pub fn redirected_to_leader(&self) -> bool {
-        matches!(self, Call::ClusterAccept { .. } | Call::Rebalance)
-    }
-
-    /// Endpoints that a member which is not the leader forwards to it as a
-    /// client of its own, answering with the leader's answer: member delete
-    /// (`clusterNodeDelete`, api_cluster.go:2251-2313), the reverter's and
-    /// an operator's.
-    pub fn forwarded_to_leader(&self) -> bool {
-        matches!(
-            self,
-            Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. }
-        )
-    }
-
-    /// Endpoints that run under the leader's `clusterMembershipMutex`:
-    /// accept (api_cluster.go:2501-2502), member delete (2316-2317) and
-    /// rebalance (2588-2589).
-    pub fn takes_membership_mutex(&self) -> bool {
-        matches!(
-            self,
-            Call::ClusterAccept { .. }
-                | Call::DeletePendingClusterMember { .. }
-                | Call::Rebalance
-                | Call::DeleteClusterMember { .. }
-        )
-    }
-
-    /// The HTTP method and path the Incus client sends (for the text of a
-    /// connection error, which Go's `url.Error` prefixes with both).
-    pub fn http(&self, names: &super::names::Names) -> (&'static str, String) {
-        let node = |n: &NodeId| names.node_str(*n).to_string();
-        match self {
-            Call::IssueJoinToken { .. } => ("POST", "/1.0/cluster/members".to_string()),
-            Call::SetupTrust { .. } => ("POST", "/1.0/certificates".to_string()),
-            Call::UpdateTrust => ("GET", "/1.0/certificates/FINGERPRINT".to_string()),
-            Call::GetClusterMembers => ("GET", "/1.0/cluster/members?recursion=1".to_string()),
-            Call::GetServer => ("GET", "/1.0".to_string()),
-            Call::GetStoragePools => ("GET", "/1.0/storage-pools?recursion=1".to_string()),
-            Call::GetClusterGroups => ("GET", "/1.0/cluster/groups?recursion=1".to_string()),
-            Call::GetProjects => ("GET", "/1.0/projects?recursion=1".to_string()),
-            Call::GetNetworks { project } => (
-                "GET",
-                format!("/1.0/networks?project={}&recursion=1", names.str(*project)),
-            ),
-            Call::ClusterAccept { .. } => ("POST", "/internal/cluster/accept".to_string()),
-            Call::DeletePendingClusterMember { joiner } => (
-                "DELETE",
-                format!("/1.0/cluster/members/{}?force=1&pending=1", node(joiner)),
-            ),
-            Call::Heartbeat => ("PUT", "/internal/database".to_string()),
-            Call::Rebalance => ("POST", "/internal/cluster/rebalance".to_string()),
-            Call::CreateClusterGroup { .. } => ("POST", "/1.0/cluster/groups".to_string()),
-            Call::DeleteClusterGroup { group } | Call::RenameClusterGroup { group, .. } => (
-                if matches!(self, Call::DeleteClusterGroup { .. }) {
-                    "DELETE"
-                } else {
-                    "POST"
-                },
-                format!("/1.0/cluster/groups/{}", names.group_str(*group)),
-            ),
-            Call::GetClusterMember { member } => ("GET", format!("/1.0/cluster/members/{}", names.str(*member))),
-            Call::UpdateClusterMember { member, .. } => ("PUT", format!("/1.0/cluster/members/{}", names.str(*member))),
-            Call::RenameClusterMember { member, .. } => {
-                ("POST", format!("/1.0/cluster/members/{}", names.str(*member)))
-            }
-            Call::DeleteClusterMember { member, .. } => {
-                ("DELETE", format!("/1.0/cluster/members/{}", names.str(*member)))
-            }
-            Call::GetProject { project } => ("GET", format!("/1.0/projects/{}", names.str(*project))),
-            Call::UpdateProject { project, method, .. } => (
-                match method {
-                    ProjectMethod::Put => "PUT",
-                    ProjectMethod::Patch => "PATCH",
-                },
-                format!("/1.0/projects/{}", names.str(*project)),
-            ),
-            Call::CreateStoragePool { .. } => ("POST", "/1.0/storage-pools".to_string()),
-            Call::CreateNetwork { project, .. } => ("POST", format!("/1.0/networks?project={}", names.str(*project))),
-        }
-    }
-
-    /// The Incus API name, for traces.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Call::IssueJoinToken { .. } => "cluster add",
-            Call::SetupTrust { .. } => "SetupTrust",
-            Call::UpdateTrust => "UpdateTrust",
-            Call::GetClusterMembers => "GetClusterMembers",
-            Call::GetServer => "GET /1.0",
-            Call::GetStoragePools => "GetStoragePools",
-            Call::GetClusterGroups => "GetClusterGroups",
-            Call::GetProjects => "GetProjects",
-            Call::GetNetworks { .. } => "GetNetworks",
-            Call::ClusterAccept { .. } => "POST /internal/cluster/accept",
-            Call::DeletePendingClusterMember { .. } => "DeletePendingClusterMember",
-            Call::Heartbeat => "PUT /internal/database (heartbeat)",
-            Call::Rebalance => "POST /internal/cluster/rebalance",
-            Call::CreateClusterGroup { .. } => "cluster group create",
-            Call::DeleteClusterGroup { .. } => "cluster group delete",
-            Call::RenameClusterGroup { .. } => "cluster group rename",
-            Call::CreateStoragePool { .. } => "storage create",
-            Call::CreateNetwork { .. } => "network create",
-            Call::GetClusterMember { .. } => "GET /1.0/cluster/members",
-            Call::UpdateClusterMember { .. } => "PUT /1.0/cluster/members",
-            Call::RenameClusterMember { .. } => "cluster rename",
-            Call::DeleteClusterMember { .. } => "cluster remove",
-            Call::GetProject { .. } => "GET /1.0/projects",
-            Call::UpdateProject {
-                method: ProjectMethod::Put,
-                ..
-            } => "PUT /1.0/projects",
-            Call::UpdateProject {
-                method: ProjectMethod::Patch,
-                ..
-            } => "PATCH /1.0/projects",
-        }
     }
 }
 
@@ -446,6 +329,12 @@ pub enum Tx {
         project: Sym,
         config: Config,
         read: ValidationRead,
+    },
+    /// Transaction `step` of an operation's own endpoint (`ops::Endpoint`).
+    Operation {
+        op: Op,
+        step: u8,
+        args: Args,
     },
 }
 

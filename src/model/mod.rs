@@ -2,6 +2,7 @@
 //! leader holding the versioned cluster database, joiners with their own
 //! local databases, and admin clients. It knows nothing of exploration.
 
+pub mod access;
 pub mod admin;
 pub mod admin_tx;
 pub mod bits;
@@ -23,6 +24,7 @@ pub mod tables;
 pub mod tx;
 pub mod validate;
 pub mod variant;
+pub mod wire;
 
 use std::sync::Arc;
 

@@ -71,7 +71,8 @@ fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Resu
         | Tx::UpdateMemberGroups { .. }
         | Tx::RenameMember { .. }
         | Tx::PurgeMember { .. }
-        | Tx::WriteProject { .. } => admin_tx::write(db, tx, names, differences)?,
+        | Tx::WriteProject { .. }
+        | Tx::Operation { .. } => admin_tx::write(db, tx, names, differences)?,
         Tx::Read
         | Tx::CheckStoragePoolsMatch { .. }
         | Tx::CheckNetworksMatch { .. }

@@ -50,6 +50,7 @@ pub fn call(names: &Names, call: &Call) -> String {
             etag,
             ..
         } => format!("{name}/{} {}{}", names.str(*project), config(names, c), if_match(*etag)),
+        Call::Operation { op, args } => op.get().command_line(args, names),
         Call::UpdateTrust
         | Call::GetClusterMembers
         | Call::GetServer
@@ -167,6 +168,7 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 config(names, c)
             )
         }
+        Tx::Operation { op, step, args } => op.endpoint().tx_text(*step, args, names),
     }
 }
 

@@ -11,6 +11,7 @@
 //! `add` and `remove` all PUT a member), so they live with the endpoints,
 //! not here. Citations are `file:line` at lxc/incus be7afc5df3.
 
+pub mod args;
 pub mod rest;
 
 mod add_member_to_group;
@@ -29,9 +30,11 @@ mod rename_member;
 mod set_project_key;
 mod unset_project_key;
 
-use super::db::Config;
-use super::message::{Answer, ApiError, Call};
+use super::db::{Config, Db};
+use super::message::{Answer, ApiError, Call, Outcome, Tx};
 use super::names::{GroupName, Names, Sym};
+use super::tables::Access;
+pub use args::{Args, Field, Op, Value};
 
 /// Every operation a scenario can script, in the order `help` lists them.
 pub static OPERATIONS: &[&dyn Operation] = &[
@@ -77,6 +80,63 @@ pub trait Operation: Sync {
     fn command_line(&self, args: &Args, names: &Names) -> String;
     /// The REST exchange the `incus` client makes.
     fn rest(&self, args: &Args, names: &Names) -> rest::Exchange;
+    /// The server side of the request it sends as [`Call::Operation`], for
+    /// an operation whose endpoint no other operation calls. `None` for one
+    /// that calls the endpoints of `admin.rs`, which operations share.
+    fn endpoint(&self) -> Option<&dyn Endpoint> {
+        None
+    }
+}
+
+/// The server side of an operation's own request ([`Call::Operation`]):
+/// the handler's transactions, each declared with its tables, run by the
+/// leader as [`Tx::Operation`] (or an endpoint-independent [`Tx`] such as
+/// `ValidateProjectConfig`).
+pub trait Endpoint: Sync {
+    /// How a member that is not the leader treats the request.
+    fn routing(&self) -> Routing;
+    /// Whether the handler runs under the leader's `clusterMembershipMutex`.
+    fn takes_membership_mutex(&self) -> bool;
+    /// The transaction the handler runs at `stage` (after `stage` answers,
+    /// the last `previous`), or `None` when it is done and replies.
+    fn transaction(&self, op: Op, args: &Args, stage: u8, previous: &Answer) -> Option<Tx>;
+    /// The tables transaction `step` of [`Tx::Operation`] reads and writes.
+    fn access(&self, step: u8) -> Access;
+    /// Runs a transaction whose access writes nothing.
+    fn read(&self, step: u8, args: &Args, db: &Db, names: &Names) -> Outcome;
+    /// Runs a writing transaction on a copy of the database, which the
+    /// leader commits only on success.
+    fn write(&self, step: u8, args: &Args, db: &mut Db, names: &Names) -> Result<(), ApiError>;
+    /// The Incus function a transaction stands for, for traces.
+    fn tx_text(&self, step: u8, args: &Args, names: &Names) -> String;
+}
+
+/// Where a member that is not the leader sends a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// Any member handles it, sending its transactions to the leader.
+    AnyMember,
+    /// Answered with a redirect to the leader (`SyncResponseRedirect`).
+    RedirectToLeader,
+    /// Forwarded to the leader with the member's own client.
+    ForwardToLeader,
+}
+
+impl Op {
+    /// The registered operation.
+    pub fn get(self) -> &'static dyn Operation {
+        *OPERATIONS
+            .iter()
+            .find(|o| o.name() == self.0)
+            .unwrap_or_else(|| unreachable!("{} is registered", self.0))
+    }
+
+    /// The endpoint of an operation that sends [`Call::Operation`].
+    pub fn endpoint(self) -> &'static dyn Endpoint {
+        self.get()
+            .endpoint()
+            .unwrap_or_else(|| unreachable!("{} sends no request of its own", self.0))
+    }
 }
 
 pub use remove_member::NAME as REMOVE_MEMBER;
@@ -84,7 +144,7 @@ pub use rename_member::NAME as RENAME_MEMBER;
 
 /// The operation named `name` in a scenario.
 pub fn find(name: &str) -> Option<Op> {
-    OPERATIONS.iter().find(|o| o.name() == name).map(|&o| Op(o))
+    OPERATIONS.iter().find(|o| o.name() == name).map(|o| Op(o.name()))
 }
 
 /// One `incus` command of a scripted admin: an operation of the registry
@@ -119,87 +179,6 @@ pub enum Next {
     Failed(ApiError),
 }
 
-/// A handle on a registered operation: compared, hashed and printed by its
-/// name, which is unique (a test holds it).
-#[derive(Clone, Copy)]
-pub struct Op(pub &'static dyn Operation);
-
-impl Op {
-    pub fn get(self) -> &'static dyn Operation {
-        self.0
-    }
-}
-
-impl std::fmt::Debug for Op {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.name())
-    }
-}
-
-impl PartialEq for Op {
-    fn eq(&self, other: &Op) -> bool {
-        self.0.name() == other.0.name()
-    }
-}
-
-impl Eq for Op {}
-
-impl std::hash::Hash for Op {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.name().hash(state);
-    }
-}
-
-/// A field of a scenario command (`{ op = "...", FIELD = ... }`), in the
-/// order the compiler checks them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Field {
-    Group,
-    Groups,
-    To,
-    Member,
-    Force,
-    Project,
-    Key,
-    Value,
-    Config,
-    Pool,
-    Network,
-}
-
-impl Field {
-    pub const ALL: [Field; 11] = [
-        Field::Group,
-        Field::Groups,
-        Field::To,
-        Field::Member,
-        Field::Force,
-        Field::Project,
-        Field::Key,
-        Field::Value,
-        Field::Config,
-        Field::Pool,
-        Field::Network,
-    ];
-
-    /// The key in the scenario file.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Group => "group",
-            Field::Groups => "groups",
-            Field::To => "to",
-            Field::Member => "member",
-            Field::Force => "force",
-            Field::Project => "project",
-            Field::Key => "key",
-            Field::Value => "value",
-            Field::Config => "config",
-            Field::Pool => "pool",
-            Field::Network => "network",
-        }
-    }
-}
-
 /// The reader of a command's fields, which the scenario compiler provides:
 /// it interns names and, on bad input, keeps the error (naming file, line
 /// and key) and answers [`Refused`].
@@ -222,78 +201,6 @@ pub trait Fields {
 /// A command's fields were refused; the [`Fields`] reader holds the error.
 #[derive(Debug)]
 pub struct Refused;
-
-/// A compiled field value.
-#[derive(Clone, Debug, Hash, PartialEq)]
-pub enum Value {
-    Name(Sym),
-    Group(GroupName),
-    Groups(Vec<GroupName>),
-    Flag(bool),
-    Config(Config),
-    /// A config value that unsets its key.
-    Unset,
-}
-
-/// A command's compiled fields.
-#[derive(Clone, Debug, Default, Hash, PartialEq)]
-pub struct Args(Vec<(Field, Value)>);
-
-impl Args {
-    pub fn with(mut self, field: Field, value: Value) -> Args {
-        self.0.push((field, value));
-        self
-    }
-
-    fn get(&self, field: Field) -> Option<&Value> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, v)| v)
-    }
-
-    pub fn name(&self, field: Field) -> Sym {
-        match self.get(field) {
-            Some(Value::Name(s)) => *s,
-            other => unreachable!("{field:?} is not a name: {other:?}"),
-        }
-    }
-
-    pub fn group(&self, field: Field) -> GroupName {
-        match self.get(field) {
-            Some(Value::Group(g)) => *g,
-            other => unreachable!("{field:?} is not a group: {other:?}"),
-        }
-    }
-
-    pub fn groups(&self, field: Field) -> &[GroupName] {
-        match self.get(field) {
-            Some(Value::Groups(list)) => list,
-            other => unreachable!("{field:?} is not a group list: {other:?}"),
-        }
-    }
-
-    pub fn flag(&self, field: Field) -> bool {
-        match self.get(field) {
-            Some(Value::Flag(b)) => *b,
-            None => false,
-            other => unreachable!("{field:?} is not a flag: {other:?}"),
-        }
-    }
-
-    pub fn config(&self, field: Field) -> &Config {
-        match self.get(field) {
-            Some(Value::Config(c)) => c,
-            other => unreachable!("{field:?} is not a config: {other:?}"),
-        }
-    }
-
-    /// A config value: `None` unsets its key.
-    pub fn value(&self, field: Field) -> Option<Sym> {
-        match self.get(field) {
-            Some(Value::Name(s)) => Some(*s),
-            Some(Value::Unset) | None => None,
-            other => unreachable!("{field:?} is not a config value: {other:?}"),
-        }
-    }
-}
 
 /// A project config as traces write it: `{k=v, ...}`.
 pub fn config_text(names: &Names, config: &Config) -> String {

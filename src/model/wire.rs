@@ -1,0 +1,148 @@
+//! How each call travels: which member handles it (any, or the leader by
+//! redirect or forward), whether it takes the membership mutex, and the
+//! method, path and name Incus gives it. Apart from `message.rs` so that an
+//! operation's own request ([`Call::Operation`]) can ask its operation.
+
+use super::message::{Call, ProjectMethod};
+use super::names::Names;
+use super::ops::Routing;
+use super::ops::rest::Exchange;
+use crate::sim::NodeId;
+
+impl Call {
+    /// Endpoints that a member which is not the leader answers with an HTTP
+    /// redirect to it (`SyncResponseRedirect`): accept
+    /// (api_cluster.go:2484-2498 at be7afc5df3) and rebalance (2576-2585).
+    pub fn redirected_to_leader(&self) -> bool {
+        match self {
+            Call::Operation { op, .. } => op.endpoint().routing() == Routing::RedirectToLeader,
+            _ => matches!(self, Call::ClusterAccept { .. } | Call::Rebalance),
+        }
+    }
+
+    /// Endpoints that a member which is not the leader forwards to it as a
+    /// client of its own, answering with the leader's answer: member delete
+    /// (`clusterNodeDelete`, api_cluster.go:2251-2313), the reverter's and
+    /// an operator's.
+    pub fn forwarded_to_leader(&self) -> bool {
+        match self {
+            Call::Operation { op, .. } => op.endpoint().routing() == Routing::ForwardToLeader,
+            _ => matches!(
+                self,
+                Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. }
+            ),
+        }
+    }
+
+    /// Endpoints that run under the leader's `clusterMembershipMutex`:
+    /// accept (api_cluster.go:2501-2502), member delete (2316-2317) and
+    /// rebalance (2588-2589).
+    pub fn takes_membership_mutex(&self) -> bool {
+        match self {
+            Call::Operation { op, .. } => op.endpoint().takes_membership_mutex(),
+            _ => matches!(
+                self,
+                Call::ClusterAccept { .. }
+                    | Call::DeletePendingClusterMember { .. }
+                    | Call::Rebalance
+                    | Call::DeleteClusterMember { .. }
+            ),
+        }
+    }
+
+    /// The HTTP method and path the Incus client sends (for the text of a
+    /// connection error, which Go's `url.Error` prefixes with both).
+    pub fn http(&self, names: &Names) -> (&'static str, String) {
+        let node = |n: &NodeId| names.node_str(*n).to_string();
+        match self {
+            Call::IssueJoinToken { .. } => ("POST", "/1.0/cluster/members".to_string()),
+            Call::SetupTrust { .. } => ("POST", "/1.0/certificates".to_string()),
+            Call::UpdateTrust => ("GET", "/1.0/certificates/FINGERPRINT".to_string()),
+            Call::GetClusterMembers => ("GET", "/1.0/cluster/members?recursion=1".to_string()),
+            Call::GetServer => ("GET", "/1.0".to_string()),
+            Call::GetStoragePools => ("GET", "/1.0/storage-pools?recursion=1".to_string()),
+            Call::GetClusterGroups => ("GET", "/1.0/cluster/groups?recursion=1".to_string()),
+            Call::GetProjects => ("GET", "/1.0/projects?recursion=1".to_string()),
+            Call::GetNetworks { project } => (
+                "GET",
+                format!("/1.0/networks?project={}&recursion=1", names.str(*project)),
+            ),
+            Call::ClusterAccept { .. } => ("POST", "/internal/cluster/accept".to_string()),
+            Call::DeletePendingClusterMember { joiner } => (
+                "DELETE",
+                format!("/1.0/cluster/members/{}?force=1&pending=1", node(joiner)),
+            ),
+            Call::Heartbeat => ("PUT", "/internal/database".to_string()),
+            Call::Rebalance => ("POST", "/internal/cluster/rebalance".to_string()),
+            Call::CreateClusterGroup { .. } => ("POST", "/1.0/cluster/groups".to_string()),
+            Call::DeleteClusterGroup { group } | Call::RenameClusterGroup { group, .. } => (
+                if matches!(self, Call::DeleteClusterGroup { .. }) {
+                    "DELETE"
+                } else {
+                    "POST"
+                },
+                format!("/1.0/cluster/groups/{}", names.group_str(*group)),
+            ),
+            Call::GetClusterMember { member } => ("GET", format!("/1.0/cluster/members/{}", names.str(*member))),
+            Call::UpdateClusterMember { member, .. } => ("PUT", format!("/1.0/cluster/members/{}", names.str(*member))),
+            Call::RenameClusterMember { member, .. } => {
+                ("POST", format!("/1.0/cluster/members/{}", names.str(*member)))
+            }
+            Call::DeleteClusterMember { member, .. } => {
+                ("DELETE", format!("/1.0/cluster/members/{}", names.str(*member)))
+            }
+            Call::GetProject { project } => ("GET", format!("/1.0/projects/{}", names.str(*project))),
+            Call::UpdateProject { project, method, .. } => (
+                match method {
+                    ProjectMethod::Put => "PUT",
+                    ProjectMethod::Patch => "PATCH",
+                },
+                format!("/1.0/projects/{}", names.str(*project)),
+            ),
+            Call::CreateStoragePool { .. } => ("POST", "/1.0/storage-pools".to_string()),
+            Call::CreateNetwork { project, .. } => ("POST", format!("/1.0/networks?project={}", names.str(*project))),
+            Call::Operation { op, args } => match op.get().rest(args, names) {
+                Exchange::Send(request) => (request.method.as_str(), request.path),
+                Exchange::ReadModifyWrite { .. } => unreachable!("{op:?} sends a request of its own"),
+            },
+        }
+    }
+
+    /// The Incus API name, for traces.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::IssueJoinToken { .. } => "cluster add",
+            Call::SetupTrust { .. } => "SetupTrust",
+            Call::UpdateTrust => "UpdateTrust",
+            Call::GetClusterMembers => "GetClusterMembers",
+            Call::GetServer => "GET /1.0",
+            Call::GetStoragePools => "GetStoragePools",
+            Call::GetClusterGroups => "GetClusterGroups",
+            Call::GetProjects => "GetProjects",
+            Call::GetNetworks { .. } => "GetNetworks",
+            Call::ClusterAccept { .. } => "POST /internal/cluster/accept",
+            Call::DeletePendingClusterMember { .. } => "DeletePendingClusterMember",
+            Call::Heartbeat => "PUT /internal/database (heartbeat)",
+            Call::Rebalance => "POST /internal/cluster/rebalance",
+            Call::CreateClusterGroup { .. } => "cluster group create",
+            Call::DeleteClusterGroup { .. } => "cluster group delete",
+            Call::RenameClusterGroup { .. } => "cluster group rename",
+            Call::CreateStoragePool { .. } => "storage create",
+            Call::CreateNetwork { .. } => "network create",
+            Call::GetClusterMember { .. } => "GET /1.0/cluster/members",
+            Call::UpdateClusterMember { .. } => "PUT /1.0/cluster/members",
+            Call::RenameClusterMember { .. } => "cluster rename",
+            Call::DeleteClusterMember { .. } => "cluster remove",
+            Call::GetProject { .. } => "GET /1.0/projects",
+            Call::UpdateProject {
+                method: ProjectMethod::Put,
+                ..
+            } => "PUT /1.0/projects",
+            Call::UpdateProject {
+                method: ProjectMethod::Patch,
+                ..
+            } => "PATCH /1.0/projects",
+            Call::Operation { op, args } => op.get().label(args),
+        }
+    }
+}
