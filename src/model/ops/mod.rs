@@ -14,21 +14,7 @@
 pub mod args;
 pub mod rest;
 
-mod add_member_to_group;
-mod assign_member;
-mod create_group;
-mod create_network;
-mod create_pool;
-mod delete_group;
 mod member_groups;
-mod patch_project;
-mod put_project;
-mod remove_member;
-mod remove_member_from_group;
-mod rename_group;
-mod rename_member;
-mod set_project_key;
-mod unset_project_key;
 
 use super::db::{Config, Db};
 use super::message::{Answer, ApiError, Call, Outcome, Tx};
@@ -36,23 +22,33 @@ use super::names::{GroupName, Names, Sym};
 use super::tables::Access;
 pub use args::{Args, Field, Op, Value};
 
-/// Every operation a scenario can script, in the order `help` lists them.
-pub static OPERATIONS: &[&dyn Operation] = &[
-    &create_group::CreateGroup,
-    &delete_group::DeleteGroup,
-    &rename_group::RenameGroup,
-    &assign_member::AssignMember,
-    &add_member_to_group::AddMemberToGroup,
-    &remove_member_from_group::RemoveMemberFromGroup,
-    &rename_member::RenameMember,
-    &remove_member::RemoveMember,
-    &set_project_key::SetProjectKey,
-    &unset_project_key::UnsetProjectKey,
-    &put_project::PutProject,
-    &patch_project::PatchProject,
-    &create_pool::CreatePool,
-    &create_network::CreateNetwork,
-];
+/// Declares each operation's module and lists it in [`OPERATIONS`]:
+/// adding an operation is its file and one line here.
+macro_rules! operations {
+    ($($module:ident::$operation:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every operation a scenario can script, in the order `help` lists them.
+        pub static OPERATIONS: &[&dyn Operation] = &[$(&$module::$operation),*];
+    };
+}
+
+operations! {
+    create_group::CreateGroup,
+    delete_group::DeleteGroup,
+    rename_group::RenameGroup,
+    assign_member::AssignMember,
+    add_member_to_group::AddMemberToGroup,
+    remove_member_from_group::RemoveMemberFromGroup,
+    rename_member::RenameMember,
+    remove_member::RemoveMember,
+    set_project_key::SetProjectKey,
+    unset_project_key::UnsetProjectKey,
+    put_project::PutProject,
+    patch_project::PatchProject,
+    create_pool::CreatePool,
+    create_network::CreateNetwork,
+}
 
 /// One operator operation.
 pub trait Operation: Sync {
