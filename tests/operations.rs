@@ -111,3 +111,74 @@ fn help_scenario_and_list_name_every_operation() {
         );
     }
 }
+
+/// `incus project create` (an operation that owns its endpoint,
+/// `projectsPost`, cmd/incusd/api_project.go:354-446 at lxc/incus
+/// be7afc5df3): the config is validated against the groups in their own
+/// transaction, a name taken is a conflict, `features.networks` needs OVN.
+#[test]
+fn project_create_validates_then_creates_with_incus_texts() {
+    let text = r#"
+variant = "features-only"
+
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+
+[[cluster.groups]]
+name = "gpu"
+members = ["m2"]
+
+[[admins]]
+name = "admin"
+via = "m2"
+commands = [
+    { op = "create-project", project = "q", config = { "restricted" = "true", "restricted.cluster.groups" = "gpu" } },
+    { op = "create-project", project = "q", config = {} },
+    { op = "create-project", project = "r", config = { "restricted.cluster.groups" = "nope" } },
+    { op = "create-project", project = "s", config = { "features.networks" = "true" } },
+]
+"#;
+    let scenario = Scenario::parse("create-project", "create-project.toml", text).expect("parses");
+    let run = common::replay_schedule(&scenario, &Default::default());
+    let world = &run.world;
+    let results: Vec<Result<(), String>> = world
+        .nodes
+        .iter()
+        .find_map(|n| match n {
+            joinsim::model::Node::Admin(a) => {
+                Some(a.results.iter().map(|r| r.clone().map_err(|e| e.to_string())).collect())
+            }
+            _ => None,
+        })
+        .expect("an admin");
+    assert_eq!(
+        results,
+        vec![
+            Ok(()),
+            // projects.mapper.go:307-310, mapper_errors.go:19-20, api_project.go:431.
+            Err("Failed creating project \"q\": Failed adding database record: This \"Project\" entry already exists".into()),
+            // The validator's text, as for a project update (api_project.go:389-392).
+            Err("Invalid project configuration key \"restricted.cluster.groups\" value: Cluster group \"nope\" doesn't exist".into()),
+            // api_project.go:395-400.
+            Err("OVN is required for projects with \"features.networks\" enabled".into()),
+        ]
+    );
+    let names = &world.setup.names;
+    let q = world.db.project(names.lookup("q").unwrap()).expect("q was created");
+    let groups = names.lookup("restricted.cluster.groups").unwrap();
+    assert_eq!(names.str(q.config.get(groups).unwrap()), "gpu");
+    assert!(world.db.project(names.lookup("r").unwrap()).is_none());
+    assert!(world.db.project(names.lookup("s").unwrap()).is_none());
+
+    let (all, commands) = every_operation();
+    let create = commands.iter().find(|c| c.op.get().name() == "create-project").unwrap();
+    let Exchange::Send(request) = create.op.get().rest(&create.args, &all.setup.names) else {
+        panic!("one request")
+    };
+    assert_eq!((request.method, request.path.as_str()), (Method::Post, "/1.0/projects"));
+    assert_eq!(
+        request.body.unwrap().to_string(),
+        r#"{"config":{"user.k":"v"},"name":"default"}"#
+    );
+}

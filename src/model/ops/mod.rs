@@ -48,6 +48,7 @@ operations! {
     patch_project::PatchProject,
     create_pool::CreatePool,
     create_network::CreateNetwork,
+    create_project::CreateProject,
 }
 
 /// One operator operation.
