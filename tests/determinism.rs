@@ -119,15 +119,25 @@ fn a_panicking_run_is_reported_for_its_seed_and_the_campaign_goes_on() {
         }
         seeded_run(s, seed, o)
     };
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
-    std::panic::set_hook(previous);
+    let campaign = with_silent_panics(|| run_campaign_with(&scenario, &options, &Quiet, &runner));
     assert_eq!(campaign.tally.runs, 100);
     assert_eq!(campaign.tally.panics.seeds().collect::<Vec<_>>(), vec![37]);
     assert_eq!(campaign.tally.panics.get(37).unwrap(), "model bug at seed 37");
     let problems = joinsim::explore::judge(&scenario, &campaign);
     assert_eq!(problems, vec!["seed 37 panicked: model bug at seed 37".to_string()]);
+}
+
+/// Runs `f` with the panic hook silenced. The hook is the process's: a
+/// lock keeps two tests from swapping it at once, which could restore one
+/// test's silent hook for the rest of the binary.
+fn with_silent_panics<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _swapping = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    std::panic::set_hook(previous);
+    result
 }
 
 /// Counts the runs of each seed: 1 for the first, 2 for the re-run.
@@ -152,10 +162,7 @@ fn a_panic_in_the_determinism_re_run_is_reported_for_its_seed() {
         }
         seeded_run(s, seed, o)
     };
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let campaign = run_campaign_with(&scenario, &options, &Quiet, &runner);
-    std::panic::set_hook(previous);
+    let campaign = with_silent_panics(|| run_campaign_with(&scenario, &options, &Quiet, &runner));
     assert_eq!(campaign.tally.runs, 20);
     assert_eq!(campaign.tally.panics.seeds().collect::<Vec<_>>(), vec![7]);
     assert!(

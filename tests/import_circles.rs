@@ -114,8 +114,8 @@ fn tree(chars: &[char], mut i: usize) -> (Vec<Vec<String>>, usize) {
     }
 }
 
-/// The file a path names, read from `module` (the file's module; `is_dir`
-/// when the file is a `mod.rs` or `lib.rs`).
+/// The file a path names, read in `module`: the longest prefix of the path
+/// that is a module with a file of its own.
 fn target<'m>(path: &[String], module: &Module, files: &'m BTreeMap<Module, PathBuf>) -> Option<&'m PathBuf> {
     let mut current: Module = Vec::new();
     let mut segments = path.iter().peekable();
@@ -149,8 +149,6 @@ fn graph() -> BTreeMap<PathBuf, Vec<PathBuf>> {
     let mut edges: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for (module, file) in &files {
         let source = std::fs::read_to_string(file).expect("a readable source file");
-        // `super` in `mod.rs` or `lib.rs` is the directory's parent; in a
-        // file `a/b.rs` it is `a`: read paths from the module itself.
         let mut to: Vec<PathBuf> = paths(&code(&source))
             .iter()
             .filter_map(|p| target(p, module, &files))

@@ -364,9 +364,4 @@ impl World {
             self.fail_soon(ctx, client, id, Failure::ServerGone);
         }
     }
-
-    /// Whether `node` waits on any connection (for traces and tests).
-    pub fn has_open_connection(&self, node: NodeId) -> bool {
-        self.connections.iter().any(|c| c.client == node)
-    }
 }
