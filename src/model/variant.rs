@@ -60,6 +60,13 @@ pub struct Differences {
     /// its raft node list, and its certificate (the cluster one replaced
     /// by its own again).
     pub revert_restores_joiner: bool,
+    /// Deleting or renaming a cluster group is refused while a project
+    /// lists it in `restricted.cluster.groups` (`clusterGroupUsedBy`,
+    /// cmd/incusd/api_cluster_group.go:465-472, 944-957 at be7afc5df3;
+    /// lxc/incus#2571 for #2535, commit 077391051c, first in v6.18.0 and
+    /// v6.0.6). Without it the transaction deletes or renames the group a
+    /// project still names.
+    pub group_change_checks_use: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -77,6 +84,7 @@ const INCUS_6_7: Differences = Differences {
     revert_restores_joiner: false,
     applies_cluster_config_before_init: true,
     registers_pending_member_revert: true,
+    group_change_checks_use: true,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -91,10 +99,13 @@ const TODAY: Differences = Differences {
 /// v6.0.4, the #1390 fix backported), but J4 fetches no cluster config
 /// (api_cluster.go:544-562: from the in-memory name straight to
 /// `clusterInitMember`) and J6 registers no revert (api_cluster.go:567-629:
-/// the local listing is followed directly by the accept).
+/// the local listing is followed directly by the accept); and a cluster
+/// group is deleted or renamed whether or not a project names it
+/// (cmd/incusd/api_cluster_group.go:395-408, 746-757 at v6.0.4).
 const INCUS_6_0: Differences = Differences {
     applies_cluster_config_before_init: false,
     registers_pending_member_revert: false,
+    group_change_checks_use: false,
     ..TODAY
 };
 
@@ -163,7 +174,7 @@ impl Variant {
     /// runs are compared with this variant, never with today's.
     pub const INCUS_6_0: Variant = Variant {
         name: "incus-6.0",
-        description: "Incus 6.0.4 (Debian's LTS package): J5 passes only features.* keys, J4 fetches no cluster config, J6 registers no revert",
+        description: "Incus 6.0.4 (Debian's LTS package): J5 passes only features.* keys, J4 fetches no cluster config, J6 registers no revert, a cluster group a project names can be deleted or renamed",
         follows: "lxc/incus v6.0.4 (Debian incus-base 6.0.4-2+deb13u7~bpo12+1; Debian's patches not read)",
         differences: INCUS_6_0,
     };
