@@ -111,6 +111,7 @@ pub(super) fn write(
                 ));
             };
             db.remove_member_row(row.node);
+            db.delete_server_certificates(member, names);
             Ok(())
         }
         Tx::WriteProject { project, ref config } => {

@@ -80,8 +80,9 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
     match *tx {
         Tx::IssueJoinToken { joiner } => {
             // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
-            // refused while a non-pending member has the name.
-            if db.full_member(joiner).is_some() {
+            // refused while a non-pending member has the name (by name, not
+            // address: the joiner's own row renamed does not refuse it).
+            if db.member_named(names.server_name(joiner), false).is_some() {
                 return fail(name_taken(joiner, names));
             }
             db.tokens.insert(joiner);
@@ -114,7 +115,7 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
             };
             let node = row.node;
             db.remove_member_row(node);
-            db.trusted.remove(joiner); // DeleteCertificates(name, TypeServer)
+            db.delete_server_certificates(names.server_name(joiner), names);
         }
         _ => unreachable!("not a membership transaction"),
     }
