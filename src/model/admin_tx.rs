@@ -43,7 +43,13 @@ pub(super) fn reads_only(tx: &Tx) -> bool {
 }
 
 /// Runs one of the operator's read-only transactions.
-pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observations: &mut Vec<Observation>) -> Outcome {
+pub(super) fn read(
+    db: &Arc<Db>,
+    tx: &Tx,
+    (from, differences): (NodeId, &super::variant::Differences),
+    names: &Names,
+    observations: &mut Vec<Observation>,
+) -> Outcome {
     match *tx {
         Tx::GetMember { member } => {
             let Some(row) = db.member_named(member, false) else {
@@ -77,7 +83,7 @@ pub(super) fn read(db: &Arc<Db>, tx: &Tx, from: NodeId, names: &Names, observati
             project,
             ref config,
             etag,
-        } => check_project_update(db, project, config, etag, names),
+        } => check_project_update(db, (project, config), etag, names, differences),
         Tx::ValidateProjectConfig {
             project,
             ref config,
@@ -338,7 +344,13 @@ fn check_member_leave(db: &Db, member: Sym, pending: bool, force: bool, names: &
 /// `features.*` keys (api_project.go:779-827) and of OVN (:836-841; Incus
 /// makes it after validation: here a request that both validation and the
 /// OVN check refuse reports the OVN error).
-fn check_project_update(db: &Db, project: Sym, config: &Config, etag: Option<Etag>, names: &Names) -> Outcome {
+fn check_project_update(
+    db: &Db,
+    (project, config): (Sym, &Config),
+    etag: Option<Etag>,
+    names: &Names,
+    differences: &super::variant::Differences,
+) -> Outcome {
     let Some(current) = db.project(project) else {
         return fail(PROJECT_NOT_FOUND);
     };
@@ -365,7 +377,8 @@ fn check_project_update(db: &Db, project: Sym, config: &Config, etag: Option<Eta
         }
     }
     let networks = names.keys.features_networks;
-    if features.contains(&networks) && config.get(networks).is_some_and(|v| is_true(names.str(v))) {
+    let enables_networks = features.contains(&networks) && config.get(networks).is_some_and(|v| is_true(names.str(v)));
+    if enables_networks && differences.project_networks_need_ovn {
         // projectCheckOVNAvailable (:1501-1508): the model has no OVN.
         return fail("OVN is required for projects with \"features.networks\" enabled");
     }

@@ -29,7 +29,7 @@ pub fn execute(
         Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::LeavePending { joiner } => leave_pending(db, *joiner, names, differences),
-        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
+        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, (from, differences), names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.

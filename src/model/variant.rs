@@ -67,6 +67,11 @@ pub struct Differences {
     /// v6.0.6). Without it the transaction deletes or renames the group a
     /// project still names.
     pub group_change_checks_use: bool,
+    /// A project update that enables `features.networks` is refused
+    /// without OVN (`projectCheckOVNAvailable`, cmd/incusd/api_project.go:
+    /// 836-841, 1501-1508 at be7afc5df3; commit 68d6f58bf7, in no release
+    /// up to v7.3.0). The model has no OVN, so with it the update fails.
+    pub project_networks_need_ovn: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -85,6 +90,7 @@ const INCUS_6_7: Differences = Differences {
     applies_cluster_config_before_init: true,
     registers_pending_member_revert: true,
     group_change_checks_use: true,
+    project_networks_need_ovn: true,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -101,11 +107,14 @@ const TODAY: Differences = Differences {
 /// `clusterInitMember`) and J6 registers no revert (api_cluster.go:567-629:
 /// the local listing is followed directly by the accept); and a cluster
 /// group is deleted or renamed whether or not a project names it
-/// (cmd/incusd/api_cluster_group.go:395-408, 746-757 at v6.0.4).
+/// (cmd/incusd/api_cluster_group.go:395-408, 746-757 at v6.0.4); a project
+/// may enable `features.networks` without OVN (`projectChange`,
+/// api_project.go:699-826 at v6.0.4, checks no OVN).
 const INCUS_6_0: Differences = Differences {
     applies_cluster_config_before_init: false,
     registers_pending_member_revert: false,
     group_change_checks_use: false,
+    project_networks_need_ovn: false,
     ..TODAY
 };
 
