@@ -82,7 +82,8 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
             // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
             // refused while a non-pending member has the name (by name, not
             // address: the joiner's own row renamed does not refuse it).
-            if db.member_named(names.server_name(joiner), false).is_some() {
+            let checked = differences.checks_name_before_init;
+            if checked && db.member_named(names.server_name(joiner), false).is_some() {
                 return fail(name_taken(joiner, names));
             }
             db.tokens.insert(joiner);

@@ -72,6 +72,12 @@ pub struct Differences {
     /// 836-841, 1501-1508 at be7afc5df3; commit 68d6f58bf7, in no release
     /// up to v7.3.0). The model has no OVN, so with it the update fails.
     pub project_networks_need_ovn: bool,
+    /// J3 lists the cluster's members and refuses a name one of them has,
+    /// and J0 refuses a token for such a name (cmd/incusd/api_cluster.go:
+    /// 555-566, 1504-1506 at be7afc5df3; commit 6cd2223d85, first in
+    /// v6.10.0). Without them a taken name is refused only by the accept
+    /// at J7 (membership.go:1255), after J5 changed the joiner.
+    pub checks_name_before_init: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -91,6 +97,7 @@ const INCUS_6_7: Differences = Differences {
     registers_pending_member_revert: true,
     group_change_checks_use: true,
     project_networks_need_ovn: true,
+    checks_name_before_init: true,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -116,6 +123,53 @@ const INCUS_6_0: Differences = Differences {
     group_change_checks_use: false,
     project_networks_need_ovn: false,
     ..TODAY
+};
+
+/// What every release up to v7.3.0 lacks of be7afc5df3's join path: J4's
+/// config fetch (8c74cad128) and the project OVN check (68d6f58bf7).
+const RELEASED: Differences = Differences {
+    applies_cluster_config_before_init: false,
+    project_networks_need_ovn: false,
+    ..TODAY
+};
+
+/// v6.7.0, the release before the #1390 fix: J5 passes the full config
+/// (cmd/incusd/api_cluster.go:984 at v6.7.0); no J0 or J3 name check, no
+/// J6 revert, no group use check (the rows of `incus-6.0` in FIDELITY.md,
+/// absent at v6.7.0 as at v6.0.4 or earlier).
+const V6_7_0: Differences = Differences {
+    config_at_member_init: ConfigAtMemberInit::Full,
+    checks_name_before_init: false,
+    registers_pending_member_revert: false,
+    group_change_checks_use: false,
+    ..RELEASED
+};
+
+/// v6.8.0: the #1390 fix, 1d86e789c0, and nothing else on the join path
+/// (`git diff v6.7.0 v6.8.0`: an address validation before the operation).
+const V6_8_0: Differences = Differences {
+    config_at_member_init: ConfigAtMemberInit::FeaturesOnly,
+    ..V6_7_0
+};
+
+/// v6.12.0, the release before lxc/incus#2145: the name checks of
+/// 6cd2223d85 (v6.10.0), no J6 revert.
+const V6_12_0: Differences = Differences {
+    checks_name_before_init: true,
+    ..V6_8_0
+};
+
+/// v6.13.0: lxc/incus#2145 (6eb312712a) registers the J6 revert.
+const V6_13_0: Differences = Differences {
+    registers_pending_member_revert: true,
+    ..V6_12_0
+};
+
+/// v6.18.0: lxc/incus#2571 (077391051c) refuses deleting or renaming a
+/// group in use. (v6.17.0, the release before, is [`V6_13_0`].)
+const V6_18_0: Differences = Differences {
+    group_change_checks_use: true,
+    ..V6_13_0
 };
 
 /// A protocol variant: a name and its differences. Cheap to copy and
@@ -272,6 +326,51 @@ impl Variant {
         },
     };
 
+    /// The releases the bug history (`scenarios/history/`) runs under: each
+    /// follows its tag of lxc/incus in every `Differences` field, read at
+    /// that tag (FIDELITY.md, "Releases").
+    pub const V6_7_0: Variant = Variant {
+        name: "v6.7.0",
+        description: "Incus 6.7.0 as released: J5 applies the full project config; no name check before J5, no J6 revert, no group use check",
+        follows: "lxc/incus v6.7.0",
+        differences: V6_7_0,
+    };
+
+    pub const V6_8_0: Variant = Variant {
+        name: "v6.8.0",
+        description: "Incus 6.8.0 as released: the #1390 fix (J5 passes only features.* keys); otherwise as v6.7.0",
+        follows: "lxc/incus v6.8.0",
+        differences: V6_8_0,
+    };
+
+    pub const V6_12_0: Variant = Variant {
+        name: "v6.12.0",
+        description: "Incus 6.12.0 as released: J0 and J3 check the name; no J6 revert (before lxc/incus#2145)",
+        follows: "lxc/incus v6.12.0",
+        differences: V6_12_0,
+    };
+
+    pub const V6_13_0: Variant = Variant {
+        name: "v6.13.0",
+        description: "Incus 6.13.0 as released: J6 registers the reverter's DeletePendingClusterMember (lxc/incus#2145)",
+        follows: "lxc/incus v6.13.0",
+        differences: V6_13_0,
+    };
+
+    pub const V6_17_0: Variant = Variant {
+        name: "v6.17.0",
+        description: "Incus 6.17.0 as released: a group a project names can still be deleted or renamed (before lxc/incus#2571)",
+        follows: "lxc/incus v6.17.0",
+        differences: V6_13_0,
+    };
+
+    pub const V6_18_0: Variant = Variant {
+        name: "v6.18.0",
+        description: "Incus 6.18.0 as released: deleting or renaming a group a project names is refused (lxc/incus#2571)",
+        follows: "lxc/incus v6.18.0",
+        differences: V6_18_0,
+    };
+
     /// Proposed fix: fetch the cluster groups and create them locally,
     /// then fetch and validate projects (two requests).
     pub const GROUPS_FIRST: Variant = Variant {
@@ -300,7 +399,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 10] = [
+    pub const ALL: [Variant; 16] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::INCUS_6_0,
@@ -311,6 +410,12 @@ impl Variant {
         Variant::PROJECT_WRITE_RECHECK,
         Variant::REVERT_RETRIES,
         Variant::REVERT_RESTORES_JOINER,
+        Variant::V6_7_0,
+        Variant::V6_8_0,
+        Variant::V6_12_0,
+        Variant::V6_13_0,
+        Variant::V6_17_0,
+        Variant::V6_18_0,
     ];
 
     pub fn name(self) -> &'static str {

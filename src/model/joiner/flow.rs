@@ -107,8 +107,9 @@ impl World {
         }
     }
 
-    /// The step that follows J3's name check: J4's config fetch, or, for a
-    /// variant without it, J5's first fetch.
+    /// The step that follows J3's name check (J2, for a release without
+    /// it): J4's config fetch, or, for a variant without it, J5's first
+    /// fetch.
     fn first_step_after_name_check(&self) -> Step {
         following(Step::GetClusterMembers, self.setup.variant)
     }
@@ -279,7 +280,8 @@ pub(super) fn following(step: Step, variant: super::super::Variant) -> Step {
     match step {
         Step::RequestJoinToken => Step::SetupTrust,
         Step::SetupTrust => Step::UpdateTrust,
-        Step::UpdateTrust => Step::GetClusterMembers,
+        Step::UpdateTrust if variant.differences.checks_name_before_init => Step::GetClusterMembers,
+        Step::UpdateTrust => following(Step::GetClusterMembers, variant),
         Step::GetClusterMembers if variant.differences.applies_cluster_config_before_init => Step::GetServer,
         Step::GetClusterMembers => Step::GetStoragePools,
         Step::GetServer => Step::GetStoragePools,
