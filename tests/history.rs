@@ -65,7 +65,7 @@ fn joinsim_fuzz_runs_the_history_and_meets_every_expectation() {
         "{out}"
     );
     assert!(
-        out.contains("expected issue-1390 [v6.7.0] spurious-join-failure on joiner at J5"),
+        out.contains("expected issue-2063 [incus-6.0] join-leftovers on joiner at J8"),
         "{out}"
     );
 }

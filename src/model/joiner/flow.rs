@@ -270,6 +270,11 @@ impl World {
         let joiner = self.joiner(me);
         let listed = joiner.server.database.clone().unwrap_or(cluster);
         joiner.reads.local_storage = Some(Snapshot(listed));
+        if !self.setup.variant.differences.registers_pending_member_revert {
+            // The J6 row reads "register the revert": say this release has none.
+            let text = "no revert registered: this release has no DeletePendingClusterMember (lxc/incus#2145, v6.13.0)";
+            ctx.note(me, || Note::Cluster(text.to_string()));
+        }
         self.after(ctx, me, Step::RegisterRevert, Ok(Answer::Done))
     }
 }
