@@ -1,6 +1,8 @@
 //! The protocol variants (INCUS-JOIN.md, "Protocol variants"). A variant is
-//! a value: its name, where it comes from, and a [`Differences`] record
-//! saying how it departs from the join as Incus 6.7 ran it. The join steps
+//! a value: its name, the Incus it follows, and a [`Differences`] record
+//! of the choices the join steps read (one field per difference between
+//! the releases and fixes it can follow, each citing its Incus code and
+//! the commit that brought it). The join steps
 //! read the record; none asks "which variant is this?". Adding a variant is
 //! adding one constant to [`Variant::ALL`].
 
@@ -18,7 +20,7 @@ pub enum ConfigAtMemberInit {
     FeaturesOnly,
 }
 
-/// How a variant differs from the join of Incus 6.7.
+/// Where a variant's join takes one road or the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Differences {
     /// J5 fetches the cluster groups and creates them locally before it
