@@ -139,7 +139,7 @@ fn bench_json_lists_every_scenario_and_variant_with_rates() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("a JSON list");
     let rows = rows.as_array().expect("a list");
-    let scenarios = std::fs::read_dir("scenarios").unwrap().count();
+    let scenarios = common::bundled_paths().len();
     assert_eq!(rows.len(), scenarios * joinsim::model::Variant::ALL.len());
     for row in rows {
         for field in ["scenario", "variant"] {

@@ -261,6 +261,42 @@ fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_his
     assert!(checked.0 >= 10 && checked.1 >= 5, "{checked:?}");
 }
 
+/// Each history scenario (`scenarios/history/`) names its fix commits
+/// (10 hex digits) in its description: every one is first released in the
+/// tag its pinned variant follows, and is not in the tag its own variant
+/// follows (the release before the fix).
+#[test]
+fn every_history_fix_is_first_released_in_its_after_variant_and_not_before() {
+    let Some(repository) = incus_repository("history fixes") else {
+        return;
+    };
+    let tag = |v: Variant| v.follows().rsplit(' ').next().unwrap_or("").to_string();
+    let mut checked = 0;
+    for path in common::history_paths() {
+        let scenario = joinsim::scenario::Scenario::load(&path).expect("loads");
+        let mut pinned = scenario.expected_variants().filter(|&v| v != Variant::INCUS_6_0);
+        let (before, after) = (scenario.variant(), pinned.next().expect("pinned"));
+        let words: Vec<&str> = scenario
+            .description
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| {
+                w.len() == 10 && w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_digit())
+            })
+            .collect();
+        assert!(!words.is_empty(), "{}: names its fix commit", path.display());
+        for commit in words {
+            let tags = git(&repository, &["tag", "--contains", commit])
+                .unwrap_or_else(|| panic!("{}: {commit} is no commit", path.display()));
+            let earliest = tags.lines().filter(|t| release(t).is_some()).min_by_key(|t| release(t));
+            assert_eq!(earliest, Some(tag(after).as_str()), "{}: {commit}", path.display());
+            let before_has_it = git(&repository, &["merge-base", "--is-ancestor", commit, &tag(before)]).is_some();
+            assert!(!before_has_it, "{}: {commit} is in {}", path.display(), tag(before));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "{checked}");
+}
+
 #[test]
 fn a_malformed_finding_names_its_file_line_and_key() {
     let cases: [(&str, &str); 14] = [

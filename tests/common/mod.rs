@@ -74,6 +74,18 @@ pub fn bundled_paths() -> Vec<PathBuf> {
     paths
 }
 
+/// `scenarios/history/`: the Incus join bug history, one scenario a fixed
+/// bug, run by `joinsim fuzz scenarios/history`, not by the default
+/// campaign.
+pub fn history_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("history")
+}
+
+/// Every history scenario's path, sorted.
+pub fn history_paths() -> Vec<PathBuf> {
+    joinsim::scenario::toml_files(&history_dir()).expect("scenarios/history/")
+}
+
 /// Every bundled scenario, loaded.
 pub fn bundled_all() -> Vec<Scenario> {
     bundled_paths()

@@ -97,7 +97,7 @@ impl World {
                 self.after(ctx, me, step, Ok(Answer::Done))
             }
             _ => {
-                if step == Step::GetServer {
+                if step == self.first_step_after_name_check() {
                     self.set_cluster_identity(me);
                 }
                 let target = self.joiner(me).target;
@@ -105,6 +105,13 @@ impl World {
                 self.request(ctx, me, target, call)
             }
         }
+    }
+
+    /// The step that follows J3's name check (J2, for a release without
+    /// it): J4's config fetch, or, for a variant without it, J5's first
+    /// fetch.
+    fn first_step_after_name_check(&self) -> Step {
+        following(Step::GetClusterMembers, self.setup.variant)
     }
 
     /// After J3 the daemon takes the join's name and marks itself
@@ -263,6 +270,11 @@ impl World {
         let joiner = self.joiner(me);
         let listed = joiner.server.database.clone().unwrap_or(cluster);
         joiner.reads.local_storage = Some(Snapshot(listed));
+        if !self.setup.variant.differences.registers_pending_member_revert {
+            // The J6 row reads "register the revert": say this release has none.
+            let text = "no revert registered: this release has no DeletePendingClusterMember (lxc/incus#2145, v6.13.0)";
+            ctx.note(me, || Note::Cluster(text.to_string()));
+        }
         self.after(ctx, me, Step::RegisterRevert, Ok(Answer::Done))
     }
 }
@@ -273,8 +285,10 @@ pub(super) fn following(step: Step, variant: super::super::Variant) -> Step {
     match step {
         Step::RequestJoinToken => Step::SetupTrust,
         Step::SetupTrust => Step::UpdateTrust,
-        Step::UpdateTrust => Step::GetClusterMembers,
-        Step::GetClusterMembers => Step::GetServer,
+        Step::UpdateTrust if variant.differences.checks_name_before_init => Step::GetClusterMembers,
+        Step::UpdateTrust => following(Step::GetClusterMembers, variant),
+        Step::GetClusterMembers if variant.differences.applies_cluster_config_before_init => Step::GetServer,
+        Step::GetClusterMembers => Step::GetStoragePools,
         Step::GetServer => Step::GetStoragePools,
         Step::GetStoragePools if variant.syncs_groups_first() => Step::GetClusterGroups,
         Step::GetStoragePools | Step::GetClusterGroups => Step::GetProjects,
