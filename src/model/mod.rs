@@ -15,6 +15,7 @@ pub mod names;
 pub mod note;
 pub mod observe;
 pub mod outstanding;
+pub mod per_member;
 pub mod probe;
 pub mod step;
 pub mod tx;
