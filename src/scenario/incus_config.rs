@@ -213,8 +213,9 @@ pub fn reference() -> String {
     let mut out = String::from(
         "\nproject config Incus refuses (projectValidateConfig, cmd/incusd/api_project.go at be7afc5df3);\n\
          the same refusals for cluster.projects config and for the keys and values of\n\
-         set-project-key, put-project and patch-project (Incus refuses those requests,\n\
-         the model does not model the refusal, so a scenario may not send them):\n  \
+         set-project-key, put-project and patch-project, and the key of unset-project-key\n\
+         (Incus refuses those requests; the model does not model the refusal, so a\n\
+         scenario may not send them):\n  \
          unknown key (user.* is free)                       :2092-2095\n  \
          limits.disk.pool.NAME without a pool NAME          :2051-2070\n  \
          restricted=true with features.profiles=false       :2103-2108 (cluster.projects)\n  \
