@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{joinsim, stderr};
+use common::{git, incus_repository, joinsim, stderr};
 use joinsim::finding::render::{table, table_in};
 use joinsim::finding::{FINDINGS_DIR, Finding, Measurements, Report, load_all};
 use joinsim::model::Variant;
@@ -140,29 +140,6 @@ fn revert_cleans_up_does_not_remove_a_pending_row_whose_delete_never_arrived() {
     assert!(runs_in_group(&finding, Variant::REVERT_CLEANS_UP, 2_000) > 0);
 }
 
-/// A clone of lxc/incus to check `what` against: `JOINSIM_INCUS_REPO`,
-/// else the mirror this project was written against, if present; not a
-/// shallow one (release claims need the history and the tags). Without
-/// one the check is skipped with a message, unless `JOINSIM_REQUIRE_INCUS`
-/// is set (`.ci/run` sets it once it has the commit, so that CI cannot
-/// skip silently).
-fn incus_repository(what: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("JOINSIM_INCUS_REPO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/.mirror/lxc+incus/repo"));
-    let shallow = || git(&path, &["rev-parse", "--is-shallow-repository"]).is_some_and(|o| o.trim() == "true");
-    if path.exists() && !shallow() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
-        "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no full lxc/incus clone: {}",
-        path.display()
-    );
-    eprintln!("no full lxc/incus clone (set JOINSIM_INCUS_REPO; not shallow): {what} not checked");
-    None
-}
-
 #[test]
 fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
     let Some(repository) = incus_repository("cited ranges") else {
@@ -191,20 +168,6 @@ fn every_cited_range_holds_the_code_it_quotes_at_its_commit() {
             );
         }
     }
-}
-
-/// `git -C repository ARGS`: its stdout, or `None` when git fails.
-fn git(repository: &Path, args: &[&str]) -> Option<String> {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repository)
-        .args(args)
-        .output()
-        .expect("run git");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// `v6.13.0` as (6, 13, 0); `None` for a tag of another form.

@@ -40,7 +40,9 @@ fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
 /// Cluster configurations Incus accepts load as scenarios: `default`
 /// holding only some members (or none), a member in no group, a project
 /// restricted to a group without members, `restricted.cluster.groups` set
-/// while `restricted` is false, a group list with spaces, the key empty.
+/// while `restricted` is false, a group list with spaces, the key empty,
+/// and keys whose values Incus's project validator accepts (a limit on a
+/// declared pool, booleans spelled `yes` and `1`, a user key).
 #[test]
 fn configurations_incus_accepts_are_accepted() {
     let scenario = Scenario::load(Path::new("tests/accepted/configurations.toml")).expect("Incus accepts this cluster");
@@ -62,6 +64,8 @@ fn configurations_incus_accepts_are_accepted() {
     assert_eq!(listed, ["empty", "gpu"]);
     let blank = db.project(names.lookup("blank").unwrap()).unwrap();
     assert!(blank.config.0.is_empty(), "an empty value is no value");
+    let limited = db.project(names.lookup("limited").unwrap()).unwrap();
+    assert_eq!(limited.config.0.len(), 8, "every key Incus accepts is kept");
 }
 
 #[test]
@@ -244,6 +248,36 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             Some(9),
             Some("expect_variant.revert-retries.joiner-not-standalone"),
             "the low end is above the high end",
+        ),
+        (
+            "project-key-typo.toml",
+            Some(13),
+            Some("cluster.projects[0].config.\"restricted.cluster.group\""),
+            "Incus refuses it: Invalid project configuration key \"restricted.cluster.group\" (cmd/incusd/api_project.go:2092-2095",
+        ),
+        (
+            "project-value-not-boolean.toml",
+            Some(9),
+            Some("cluster.projects[0].config.\"restricted\""),
+            "Invalid project configuration key \"restricted\" value: Invalid value for a boolean \"maybe\" (cmd/incusd/api_project.go:1749",
+        ),
+        (
+            "restricted-without-profiles.toml",
+            Some(9),
+            Some("cluster.projects[0].config"),
+            "Projects without their own profiles cannot be restricted (cmd/incusd/api_project.go:2103-2108",
+        ),
+        (
+            "admin-unknown-project-key.toml",
+            Some(11),
+            Some("admins[0].commands[0].key"),
+            "Incus refuses this request (Invalid project configuration key \"limits.disk.pool.fast\"",
+        ),
+        (
+            "admin-bad-project-value.toml",
+            Some(14),
+            Some("admins[0].commands[0].config.\"limits.cpu\""),
+            "Invalid value for uint32 \"-1\": strconv.ParseUint: parsing \"-1\": invalid syntax (cmd/incusd/api_project.go:1716",
         ),
     ];
     for (file, line, key, text) in cases {

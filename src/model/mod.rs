@@ -18,6 +18,7 @@ pub mod note;
 pub mod observe;
 pub mod ops;
 pub mod outstanding;
+pub mod per_member;
 pub mod probe;
 pub mod step;
 pub mod tables;

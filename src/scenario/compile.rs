@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::error::{ScenarioError, line_of};
 use super::expect::{Expect, Expectations, GroupBand};
 use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text};
+use super::incus_config;
 use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
@@ -175,6 +176,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
     let variant = variant(&c, &parsed)?;
     let (leader, db) = declare_nodes(&mut c, &parsed)?;
     check_removals(&c, &parsed, leader)?;
+    incus_accepts_commands(&c, &parsed)?;
 
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
@@ -417,6 +419,7 @@ fn declare_projects(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) ->
         let key = format!("cluster.projects[{i}]");
         let name = c.intern(&p.name, &format!("{key}.name"))?;
         let config = c.config(&p.config, &format!("{key}.config"))?;
+        incus_accepts_initial(c, cluster, &p.config, &format!("{key}.config"))?;
         for (k, v) in &p.config {
             let Some(vsym) = c.names.lookup(k.get_ref()).and_then(|k| config.get(k)) else {
                 continue;
@@ -442,6 +445,82 @@ fn declare_projects(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) ->
                 ));
             }
             None => db.projects.push(Project { name, config }),
+        }
+    }
+    Ok(())
+}
+
+/// A cluster holds only project config its validator accepted
+/// (`incus_config`): each key and non-empty value (an empty one is no
+/// value), then the rule across keys.
+fn incus_accepts_initial(
+    c: &Compiler<'_>,
+    cluster: &ClusterFile,
+    table: &BTreeMap<Text, Text>,
+    at: &str,
+) -> Result<()> {
+    let pool_exists = |name: &str| cluster.pools.iter().any(|p| p.name.get_ref() == name);
+    for (k, v) in table.iter().filter(|(_, v)| !v.get_ref().is_empty()) {
+        incus_config::check_project_key(k.get_ref(), v.get_ref(), pool_exists).map_err(|e| {
+            c.at(
+                v,
+                &format!("{at}.\"{}\"", k.get_ref()),
+                format!("Incus refuses it: {e}"),
+            )
+        })?;
+    }
+    let get = |key: &str| {
+        table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map_or("", |(_, v)| v.get_ref().as_str())
+    };
+    incus_config::check_project_config(get).map_err(|e| {
+        let first = table.keys().next().map_or(0..0, |k| k.span());
+        c.error(Some(first), at, format!("Incus refuses it: {e}"))
+    })
+}
+
+/// Each admin's project key (and value, when it sets one) as Incus checks
+/// it; the model does not refuse a bad key at run time, so the scenario
+/// may not send one. A pool limit may name any pool the scenario declares
+/// or an admin creates.
+fn incus_accepts_commands(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<()> {
+    let pool_exists = |name: &str| {
+        parsed.cluster.pools.iter().any(|p| p.name.get_ref() == name)
+            || parsed
+                .admins
+                .iter()
+                .flat_map(|a| &a.commands)
+                .any(|cmd| cmd.pool.as_ref().is_some_and(|p| p.get_ref() == name))
+    };
+    let refused = |span: std::ops::Range<usize>, at: String, e: String| {
+        c.error(
+            Some(span),
+            &at,
+            format!(
+                "Incus refuses this request ({e}); joinsim does not model the refusal, so a scenario may not send it"
+            ),
+        )
+    };
+    for (i, a) in parsed.admins.iter().enumerate() {
+        for (j, cmd) in a.commands.iter().enumerate() {
+            let at = |field: &str| format!("admins[{i}].commands[{j}].{field}");
+            let mut pairs: Vec<(&Text, Option<&Text>, String, String)> = Vec::new();
+            if let Some(key) = &cmd.key {
+                pairs.push((key, cmd.value.as_ref(), at("key"), at("value")));
+            }
+            for (k, v) in cmd.config.iter().flat_map(|t| t.get_ref()) {
+                let here = at(&format!("config.\"{}\"", k.get_ref()));
+                pairs.push((k, Some(v), here.clone(), here));
+            }
+            for (key, value, key_at, value_at) in pairs {
+                incus_config::project_key(key.get_ref(), pool_exists).map_err(|e| refused(key.span(), key_at, e))?;
+                if let Some(v) = value {
+                    incus_config::check_project_key(key.get_ref(), v.get_ref(), pool_exists)
+                        .map_err(|e| refused(v.span(), value_at, e))?;
+                }
+            }
         }
     }
     Ok(())

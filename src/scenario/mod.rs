@@ -7,6 +7,7 @@ mod error;
 mod expect;
 mod file;
 pub mod generate;
+pub mod incus_config;
 mod reference;
 mod warn;
 

@@ -157,6 +157,7 @@ pub fn reference() -> String {
     for step in Step::ALL.iter().filter(|s| **s != Step::Revert) {
         let _ = writeln!(out, "  {:<4} {:?} ({})", step.code(), step, step.name());
     }
+    out.push_str(&super::incus_config::reference());
     out
 }
 

@@ -183,3 +183,40 @@ pub fn probes_of(name: &str, seeds: u64) -> u64 {
 pub fn hit(set: u64, probe: joinsim::model::probe::Probe) -> bool {
     set & probe.bit() != 0
 }
+
+/// A clone of lxc/incus to check `what` against: `JOINSIM_INCUS_REPO`,
+/// else the mirror this project was written against, if present; not a
+/// shallow one (release claims need the history and the tags). Without
+/// one the check is skipped with a message, unless `JOINSIM_REQUIRE_INCUS`
+/// is set (`.ci/run` sets it once it has the commit, so that CI cannot
+/// skip silently).
+pub fn incus_repository(what: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("JOINSIM_INCUS_REPO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/.mirror/lxc+incus/repo"));
+    let shallow = || git(&path, &["rev-parse", "--is-shallow-repository"]).is_some_and(|o| o.trim() == "true");
+    if path.exists() && !shallow() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("JOINSIM_REQUIRE_INCUS").is_none(),
+        "JOINSIM_REQUIRE_INCUS is set but JOINSIM_INCUS_REPO names no full lxc/incus clone: {}",
+        path.display()
+    );
+    eprintln!("no full lxc/incus clone (set JOINSIM_INCUS_REPO; not shallow): {what} not checked");
+    None
+}
+
+/// `git -C repository ARGS`: its stdout, or `None` when git fails.
+pub fn git(repository: &Path, args: &[&str]) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repository)
+        .args(args)
+        .output()
+        .expect("run git");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
