@@ -171,3 +171,17 @@ pub fn probes_of(name: &str, seeds: u64) -> u64 {
 pub fn hit(set: u64, probe: joinsim::model::probe::Probe) -> bool {
     set & probe.bit() != 0
 }
+
+/// What each command of the run's first scripted admin ended with.
+pub fn admin_results(world: &joinsim::model::World) -> Vec<Result<(), String>> {
+    world
+        .nodes
+        .iter()
+        .find_map(|n| match n {
+            joinsim::model::Node::Admin(a) => {
+                Some(a.results.iter().map(|r| r.clone().map_err(|e| e.to_string())).collect())
+            }
+            _ => None,
+        })
+        .expect("an admin")
+}
