@@ -3,8 +3,8 @@
 //!
 //! The layers, one direction of dependency: [`scenario`] files compile into
 //! a [`model`] (the Incus join) that runs on [`sim`] (the engine, free of
-//! Incus); [`check`] reads what happens; [`run`] ties one run together.
-//! A failing run is saved as an [`artifact`], replayed with [`replay`] and
+//! Incus); [`check`] reads what happens; [`harness`] ties one run together.
+//! A failing run is saved as an [`artifact`], replayed with its `replay` and
 //! minimised with [`shrink`]; [`strategy`] hands choice sequences to
 //! proptest. [`finding`] turns a finding about today's Incus into a
 //! report with its shortest schedule and its fix's verdict.
@@ -14,13 +14,14 @@ pub mod check;
 pub mod cli;
 pub mod explore;
 pub mod finding;
-pub mod labels;
+pub mod harness;
 pub mod model;
-pub mod replay;
-pub mod run;
 pub mod scenario;
 pub mod shrink;
 pub mod sim;
 pub mod strategy;
-pub mod swarm;
 pub mod trace;
+
+// The paths the rest of the crate (and other branches) use.
+pub use artifact::replay;
+pub use harness::{labels, run, swarm};

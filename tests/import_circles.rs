@@ -143,11 +143,44 @@ fn target<'m>(path: &[String], module: &Module, files: &'m BTreeMap<Module, Path
     files.get(&current)
 }
 
+/// The modules a file re-exports (`pub use harness::{run, labels};` in
+/// `lib.rs`), as aliases of their files, so that `crate::run::X` is an edge
+/// to `harness/run.rs`.
+fn add_reexports(files: &mut BTreeMap<Module, PathBuf>) {
+    let mut aliases = Vec::new();
+    for (module, file) in files.iter() {
+        let source = code(&std::fs::read_to_string(file).expect("a readable source file"));
+        let chars: Vec<char> = source.chars().collect();
+        let mut from = 0;
+        while let Some(at) = source[from..].find("pub use ") {
+            let start = from + at + "pub use ".len();
+            let index = source[..start].chars().count();
+            for path in tree(&chars, index).0 {
+                let full: Module = match path.first().map(String::as_str) {
+                    Some("crate" | "super" | "self") => continue,
+                    _ => module.iter().cloned().chain(path.iter().cloned()).collect(),
+                };
+                if let (Some(target), Some(last)) = (files.get(&full), path.last()) {
+                    let mut alias = module.clone();
+                    alias.push(last.clone());
+                    aliases.push((alias, target.clone()));
+                }
+            }
+            from = start;
+        }
+    }
+    for (alias, target) in aliases {
+        files.entry(alias).or_insert(target);
+    }
+}
+
 fn graph() -> BTreeMap<PathBuf, Vec<PathBuf>> {
     let mut files = BTreeMap::new();
     modules(&src(), &Vec::new(), &mut files);
+    let own: BTreeMap<Module, PathBuf> = files.clone();
+    add_reexports(&mut files);
     let mut edges: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    for (module, file) in &files {
+    for (module, file) in &own {
         let source = std::fs::read_to_string(file).expect("a readable source file");
         let mut to: Vec<PathBuf> = paths(&code(&source))
             .iter()
@@ -269,4 +302,13 @@ fn the_reader_finds_a_circle_it_is_shown() {
         circles(&edges),
         vec![vec![PathBuf::from("a/b.rs"), PathBuf::from("a/c.rs")]]
     );
+}
+
+/// `crate::run` is `harness/run.rs`, through `lib.rs`'s re-export.
+#[test]
+fn a_reexported_module_is_followed_to_its_file() {
+    let edges = graph();
+    let root = src();
+    let artifact = &edges[&root.join("artifact/mod.rs")];
+    assert!(artifact.contains(&root.join("harness/run.rs")), "{artifact:?}");
 }

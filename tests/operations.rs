@@ -142,16 +142,7 @@ commands = [
     let scenario = Scenario::parse("create-project", "create-project.toml", text).expect("parses");
     let run = common::replay_schedule(&scenario, &Default::default());
     let world = &run.world;
-    let results: Vec<Result<(), String>> = world
-        .nodes
-        .iter()
-        .find_map(|n| match n {
-            joinsim::model::Node::Admin(a) => {
-                Some(a.results.iter().map(|r| r.clone().map_err(|e| e.to_string())).collect())
-            }
-            _ => None,
-        })
-        .expect("an admin");
+    let results = common::admin_results(world);
     assert_eq!(
         results,
         vec![

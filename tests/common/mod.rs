@@ -220,3 +220,17 @@ pub fn git(repository: &Path, args: &[&str]) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+/// What each command of the run's first scripted admin ended with.
+pub fn admin_results(world: &joinsim::model::World) -> Vec<Result<(), String>> {
+    world
+        .nodes
+        .iter()
+        .find_map(|n| match n {
+            joinsim::model::Node::Admin(a) => {
+                Some(a.results.iter().map(|r| r.clone().map_err(|e| e.to_string())).collect())
+            }
+            _ => None,
+        })
+        .expect("an admin")
+}

@@ -4,9 +4,18 @@
 //! :155-170), which replaces the member's groups.
 
 use super::rest::{Change, Exchange};
-use super::{Args, Field, Next};
+use super::{Args, Field, Fields, Next, Refused, Value};
 use crate::model::message::{Answer, ApiError, Call};
 use crate::model::names::{GroupName, GroupSet, Names};
+
+/// The fields of `add` and `remove`: the member, then the group.
+pub fn member_and_group(fields: &mut dyn Fields) -> Result<Args, Refused> {
+    let member = fields.name(Field::Member)?;
+    let group = fields.group(Field::Group)?;
+    Ok(Args::default()
+        .with(Field::Member, Value::Name(member))
+        .with(Field::Group, Value::Group(group)))
+}
 
 /// The GET every group-membership command starts with.
 pub fn first_call(args: &Args) -> Call {

@@ -3,7 +3,7 @@
 //! groups read minus this one.
 
 use super::rest::{Change, Exchange};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value, member_groups};
+use super::{Args, Field, Fields, Next, Operation, Refused, member_groups};
 use crate::model::message::{Answer, ApiError, Call};
 use crate::model::names::Names;
 
@@ -20,11 +20,7 @@ impl Operation for RemoveMemberFromGroup {
         &[Field::Member, Field::Group]
     }
     fn compile(&self, fields: &mut dyn Fields) -> Result<Args, Refused> {
-        let member = fields.name(Field::Member)?;
-        let group = fields.group(Field::Group)?;
-        Ok(Args::default()
-            .with(Field::Member, Value::Name(member))
-            .with(Field::Group, Value::Group(group)))
+        member_groups::member_and_group(fields)
     }
     fn first_call(&self, args: &Args) -> Call {
         member_groups::first_call(args)

@@ -3,6 +3,8 @@
 //! to load. The artifact *is* the schedule: replaying its choices on its
 //! scenario reproduces the run, and its hashes tell whether it did.
 
+pub mod replay;
+
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
