@@ -16,6 +16,7 @@ pub mod explore;
 pub mod finding;
 pub mod labels;
 pub mod model;
+pub mod real;
 pub mod replay;
 pub mod run;
 pub mod scenario;
