@@ -115,7 +115,7 @@ fn sql(api: &Api, database: &str, query: &str) -> Vec<Vec<Value>> {
     let Ok(answer) = api.call("POST", "/internal/sql", Some(&body), None) else {
         return Vec::new();
     };
-    let rows = &answer.metadata()["results"][0]["rows"];
+    let rows = &answer.metadata()["Results"][0]["rows"];
     serde_json::from_value(rows.clone()).unwrap_or_default()
 }
 

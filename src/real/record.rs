@@ -73,9 +73,13 @@ pub struct Record {
 /// serialises teardown between it and the main thread.
 static CURRENT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// Set by Ctrl-C: nothing new may start while teardown runs.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Ctrl-C: tears down the run in progress (if any) and ends the process
 /// with the shell's code for an interrupt.
 pub fn interrupt() -> ! {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let current = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(root) = current.as_ref() {
         teardown_root(root);
@@ -113,6 +117,10 @@ impl Record {
     /// Notes a thing before starting it (so a kill between the two leaves a
     /// line for a thing that may not exist, never a thing without a line).
     pub fn note(&self, started: &Started) {
+        while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            // The handler is tearing down and will end the process.
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(file, "{}", started.line());
         let _ = file.sync_data();

@@ -70,6 +70,6 @@ impl Trigger {
         let query = format!("SELECT state FROM nodes WHERE address = '{}'", self.address);
         let body = json!({"database": "global", "query": query});
         let answer = self.api.poll_post("/internal/sql", &body).ok()?;
-        answer.metadata()["results"][0]["rows"][0][0].as_i64()
+        answer.metadata()["Results"][0]["rows"][0][0].as_i64()
     }
 }
