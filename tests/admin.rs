@@ -8,11 +8,11 @@ mod common;
 
 use std::sync::Arc;
 
-use joinsim::model::db::{Config, Db};
+use joinsim::model::db::{Config, Db, Snapshot};
 use joinsim::model::message::{Answer, Etag, Outcome, Tx, ValidationRead};
 use joinsim::model::names::{GroupName, GroupSet, Names, Sym};
 use joinsim::model::tx::execute;
-use joinsim::model::{Node, World};
+use joinsim::model::{Node, Variant, World};
 use joinsim::scenario::Scenario;
 use joinsim::sim::NodeId;
 
@@ -62,14 +62,46 @@ commands = [
 struct Cluster {
     db: Arc<Db>,
     names: Names,
+    variant: Variant,
 }
+
+/// Two members and two joiners, for what a join leaves and an operator
+/// removes: the admin's commands only intern the names they use.
+const JOINS: &str = r#"
+variant = "features-only"
+
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+
+[[joiners]]
+name = "j1"
+target = "m2"
+
+[[joiners]]
+name = "j2"
+target = "m1"
+
+[[admins]]
+name = "admin"
+via = "m1"
+commands = [
+    { op = "rename-member", member = "j1", to = "j1-new" },
+    { op = "rename-member", member = "m2", to = "j2" },
+]
+"#;
 
 impl Cluster {
     fn new() -> Cluster {
-        let scenario = Scenario::parse("admin", "admin.toml", CLUSTER).expect("parses");
+        Cluster::of(CLUSTER)
+    }
+
+    fn of(text: &str) -> Cluster {
+        let scenario = Scenario::parse("admin", "admin.toml", text).expect("parses");
         Cluster {
             db: Arc::clone(&scenario.setup.db),
             names: scenario.setup.names.clone(),
+            variant: Variant::FEATURES_ONLY,
         }
     }
 
@@ -91,7 +123,7 @@ impl Cluster {
         execute(
             &mut self.db,
             &tx,
-            (0, &joinsim::model::Variant::FEATURES_ONLY.differences),
+            (0, &self.variant.differences),
             &self.names,
             &mut Vec::new(),
         )
@@ -126,6 +158,20 @@ impl Cluster {
             config.set(key, Some(value));
         }
         config
+    }
+
+    /// Runs J1's trust, J7's accept and J9's final transaction for
+    /// `joiner`, which then is a full member with a trusted certificate.
+    fn join(&mut self, joiner: &str) {
+        let node = self.node(joiner);
+        let local = Snapshot(Arc::new(Db::standalone(&self.names)));
+        for tx in [
+            Tx::TrustCertificate { joiner: node },
+            Tx::Accept { joiner: node },
+            Tx::JoinMember { joiner: node, local },
+        ] {
+            self.run(tx).unwrap_or_else(|e| panic!("{joiner}: {e}"));
+        }
     }
 
     fn member_etag(&mut self, member: &str) -> Etag {
@@ -485,5 +531,111 @@ fn client_side_group_commands_refuse_what_incus_refuses_before_any_put() {
         world.db.groups_of(m2),
         GroupSet::only(spare),
         "assign replaced default and gpu"
+    );
+}
+
+#[test]
+fn a_join_token_is_refused_by_member_name_not_by_address() {
+    // clusterNodesPost compares each non-pending member's *name* with the
+    // requested one (api_cluster.go:1483-1507 at be7afc5df3).
+    let mut c = Cluster::of(JOINS);
+    c.join("j1");
+    let (j1, j2) = (c.node("j1"), c.node("j2"));
+    assert_eq!(
+        c.error(Tx::IssueJoinToken { joiner: j1 }),
+        "The cluster already has a member with name: j1"
+    );
+    // j1's own row renamed: its address is a member's, its name is free.
+    let (j1_sym, j1_new) = (c.sym("j1"), c.sym("j1-new"));
+    c.run(Tx::RenameMember {
+        member: j1_sym,
+        to: j1_new,
+    })
+    .unwrap();
+    assert!(c.run(Tx::IssueJoinToken { joiner: j1 }).is_ok());
+    // m2 renamed to j2: j2 has no row, yet its name is taken.
+    let (m2, j2_sym) = (c.sym("m2"), c.sym("j2"));
+    c.run(Tx::RenameMember { member: m2, to: j2_sym }).unwrap();
+    assert_eq!(
+        c.error(Tx::IssueJoinToken { joiner: j2 }),
+        "The cluster already has a member with name: j2"
+    );
+}
+
+#[test]
+fn purge_deletes_every_server_certificate_of_the_name_it_removes() {
+    // cluster.Purge runs DeleteCertificates(name, TypeServer)
+    // (membership.go:1160; certificates.mapper.go:51-53): by the name it was
+    // given, not by whose row it removed.
+    let mut c = Cluster::of(JOINS);
+    c.join("j1");
+    let (j1, j2) = (c.node("j1"), c.node("j2"));
+    c.run(Tx::TrustCertificate { joiner: j2 }).unwrap();
+    assert!(c.db.trusted.contains(j1) && c.db.trusted.contains(j2));
+    // Removing m2, renamed j2, takes j2's certificate with it.
+    let (m2, j2_sym) = (c.sym("m2"), c.sym("j2"));
+    c.run(Tx::RenameMember { member: m2, to: j2_sym }).unwrap();
+    let purge = |member| Tx::PurgeMember { member, pending: false };
+    c.run(purge(j2_sym)).unwrap();
+    assert!(c.db.member(c.node("m2")).is_none());
+    assert!(!c.db.trusted.contains(j2), "j2's certificate has the name purged");
+    // Removing j1 under its new name leaves its certificate, still named j1.
+    let (j1_sym, j1_new) = (c.sym("j1"), c.sym("j1-new"));
+    c.run(Tx::RenameMember {
+        member: j1_sym,
+        to: j1_new,
+    })
+    .unwrap();
+    c.run(purge(j1_new)).unwrap();
+    assert!(c.db.member(j1).is_none());
+    assert!(c.db.trusted.contains(j1), "no certificate is named j1-new");
+}
+
+#[test]
+fn the_reverters_purge_deletes_the_pending_row_and_the_certificate_of_its_name() {
+    let mut c = Cluster::of(JOINS);
+    let j2 = c.node("j2");
+    c.run(Tx::TrustCertificate { joiner: j2 }).unwrap();
+    c.run(Tx::Accept { joiner: j2 }).unwrap();
+    c.run(Tx::PurgePending { joiner: j2 }).unwrap();
+    assert!(c.db.member(j2).is_none());
+    assert!(!c.db.trusted.contains(j2));
+}
+
+#[test]
+fn incus_6_0_deletes_or_renames_a_group_a_project_names() {
+    // v6.0.4 has no clusterGroupUsedBy: the rename and delete transactions
+    // (api_cluster_group.go:395-408, 746-757 at v6.0.4) check only the new
+    // name and the members; 077391051c (v6.18.0, v6.0.6) added the check.
+    let mut c = Cluster::new();
+    c.variant = Variant::INCUS_6_0;
+    let (spare, nope) = (c.group("spare"), c.names.lookup_group("nope").unwrap());
+    let p = c.sym("p");
+    assert!(c.run(Tx::RenameGroup { group: spare, to: nope }).is_ok());
+    assert!(c.db.group(spare).is_none(), "p now names a group that does not exist");
+    assert!(
+        c.db.project(p)
+            .unwrap()
+            .config
+            .restricted_groups(&c.names)
+            .unwrap()
+            .contains(&spare)
+    );
+    // Renaming or deleting a group that is not there: the generated
+    // statements' texts (cluster_groups.mapper.go:278-280, 362-364 at v6.0.4).
+    assert_eq!(
+        c.error(Tx::RenameGroup { group: spare, to: nope }),
+        "Name \"nope\" already in use"
+    );
+    let gpu = c.group("gpu");
+    assert!(c.run(Tx::DeleteGroup { group: nope }).is_ok());
+    assert_eq!(
+        c.error(Tx::RenameGroup { group: nope, to: spare }),
+        "Query affected 0 rows instead of 1"
+    );
+    assert_eq!(c.error(Tx::DeleteGroup { group: nope }), "Cluster_group not found");
+    assert_eq!(
+        c.error(Tx::DeleteGroup { group: gpu }),
+        "Only empty cluster groups can be removed"
     );
 }

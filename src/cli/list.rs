@@ -22,6 +22,7 @@ pub fn list(args: &ListArgs) -> Result<Verdict, Failure> {
     println!("variants:");
     for v in Variant::ALL {
         println!("  {:<22} {}", v.name(), v.description());
+        println!("  {:<22} follows {}", "", v.follows());
     }
     println!("invariants:");
     for i in Invariant::ALL {

@@ -163,7 +163,11 @@ pub struct Db {
     /// operation; tokens are single use, certificates.go:330-399).
     pub tokens: NodeSet,
     /// Joiners whose server certificate is in the trust store (added at J1,
-    /// removed by `cluster.Purge`, membership.go:1160).
+    /// removed by `cluster.Purge`, membership.go:1160). A joiner's
+    /// certificate carries the name it joins with (J1 `SetupTrust`, J2
+    /// `UpdateTrust`, connect.go:279-371); a member rename does not rename
+    /// it (`RenameNode` updates `nodes` only, node.go:440). Members' own
+    /// certificates are not held.
     pub trusted: NodeSet,
     /// The nodes of the raft configuration (cowsql): not an SQL table but
     /// replicated state all the same; J9 `Add` puts a joiner in,
@@ -269,6 +273,18 @@ impl Db {
         }
         for r in self.pools.iter_mut().chain(self.networks.iter_mut()) {
             r.members.remove(node);
+        }
+    }
+
+    /// `DeleteCertificates(name, TypeServer)` as `cluster.Purge` runs it
+    /// (internal/server/cluster/membership.go:1160;
+    /// internal/server/db/cluster/certificates.mapper.go:51-53): every
+    /// server certificate of that name, whoever it was issued to.
+    pub fn delete_server_certificates(&mut self, name: Sym, names: &Names) {
+        for node in self.trusted.iter() {
+            if names.server_name(node) == name {
+                self.trusted.remove(node);
+            }
         }
     }
 

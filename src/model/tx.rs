@@ -29,7 +29,7 @@ pub fn execute(
         Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
         Tx::LeavePending { joiner } => leave_pending(db, *joiner, names, differences),
-        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, from, names, observations),
+        tx if admin_tx::reads_only(tx) => admin_tx::read(db, tx, (from, differences), names, observations),
         _ => {
             // Everything else writes: work on a copy-on-write handle and
             // bump the version only if the transaction succeeds.
@@ -80,8 +80,9 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
     match *tx {
         Tx::IssueJoinToken { joiner } => {
             // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
-            // refused while a non-pending member has the name.
-            if db.full_member(joiner).is_some() {
+            // refused while a non-pending member has the name (by name, not
+            // address: the joiner's own row renamed does not refuse it).
+            if db.member_named(names.server_name(joiner), false).is_some() {
                 return fail(name_taken(joiner, names));
             }
             db.tokens.insert(joiner);
@@ -114,7 +115,7 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
             };
             let node = row.node;
             db.remove_member_row(node);
-            db.trusted.remove(joiner); // DeleteCertificates(name, TypeServer)
+            db.delete_server_certificates(names.server_name(joiner), names);
         }
         _ => unreachable!("not a membership transaction"),
     }

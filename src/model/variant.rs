@@ -45,14 +45,38 @@ pub struct Differences {
     /// refused or reset connection, a leader it could not reach), a
     /// bounded number of times, a pause apart.
     pub revert_retries: bool,
+    /// J4 fetches the cluster's global config (`GET /1.0`) and applies it
+    /// locally before member init (cmd/incusd/api_cluster.go:596-637 at
+    /// be7afc5df3; commit 8c74cad128, in no release up to v7.3.0). Without
+    /// it, J4 only sets the server name and clustered flag in memory.
+    pub applies_cluster_config_before_init: bool,
+    /// J6 registers the reverter's `DeletePendingClusterMember`
+    /// (api_cluster.go:706-711 at be7afc5df3; lxc/incus#2145, commit
+    /// 6eb312712a, first in v6.13.0 and v6.0.5). Without it a join that
+    /// fails after J7 leaves its pending (or full) row for good.
+    pub registers_pending_member_revert: bool,
     /// The reverter also undoes what the join changed on the joiner's own
     /// server: its global database (kept aside at J9 instead of removed),
     /// its raft node list, and its certificate (the cluster one replaced
     /// by its own again).
     pub revert_restores_joiner: bool,
+    /// Deleting or renaming a cluster group is refused while a project
+    /// lists it in `restricted.cluster.groups` (`clusterGroupUsedBy`,
+    /// cmd/incusd/api_cluster_group.go:465-472, 944-957 at be7afc5df3;
+    /// lxc/incus#2571 for #2535, commit 077391051c, first in v6.18.0 and
+    /// v6.0.6). Without it the transaction deletes or renames the group a
+    /// project still names.
+    pub group_change_checks_use: bool,
+    /// A project update that enables `features.networks` is refused
+    /// without OVN (`projectCheckOVNAvailable`, cmd/incusd/api_project.go:
+    /// 836-841, 1501-1508 at be7afc5df3; commit 68d6f58bf7, in no release
+    /// up to v7.3.0). The model has no OVN, so with it the update fails.
+    pub project_networks_need_ovn: bool,
 }
 
-/// The join exactly as Incus 6.7 ran it.
+/// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
+/// the join of be7afc5df3, which 6.7 did not have (`incus-6.0` shows the
+/// older join path without them).
 const INCUS_6_7: Differences = Differences {
     syncs_groups_first: false,
     config_at_member_init: ConfigAtMemberInit::Full,
@@ -63,6 +87,10 @@ const INCUS_6_7: Differences = Differences {
     project_write_rechecks_groups: false,
     revert_retries: false,
     revert_restores_joiner: false,
+    applies_cluster_config_before_init: true,
+    registers_pending_member_revert: true,
+    group_change_checks_use: true,
+    project_networks_need_ovn: true,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -71,12 +99,34 @@ const TODAY: Differences = Differences {
     ..INCUS_6_7
 };
 
+/// Incus 6.0.4, the LTS release Debian ships (`incus-base`
+/// 6.0.4-2+deb13u7~bpo12+1), read at tag v6.0.4 of lxc/incus: J5 already
+/// passes only `features.*` keys (cmd/incusd/api_cluster.go:964-970 at
+/// v6.0.4, the #1390 fix backported), but J4 fetches no cluster config
+/// (api_cluster.go:544-562: from the in-memory name straight to
+/// `clusterInitMember`) and J6 registers no revert (api_cluster.go:567-629:
+/// the local listing is followed directly by the accept); and a cluster
+/// group is deleted or renamed whether or not a project names it
+/// (cmd/incusd/api_cluster_group.go:395-408, 746-757 at v6.0.4); a project
+/// may enable `features.networks` without OVN (`projectChange`,
+/// api_project.go:699-826 at v6.0.4, checks no OVN).
+const INCUS_6_0: Differences = Differences {
+    applies_cluster_config_before_init: false,
+    registers_pending_member_revert: false,
+    group_change_checks_use: false,
+    project_networks_need_ovn: false,
+    ..TODAY
+};
+
 /// A protocol variant: a name and its differences. Cheap to copy and
 /// compare (by name).
 #[derive(Clone, Copy, Debug)]
 pub struct Variant {
     name: &'static str,
     description: &'static str,
+    /// The Incus code the variant follows: a release, a commit, or the
+    /// commit the model cites plus a fix that is not Incus.
+    follows: &'static str,
     pub differences: Differences,
 }
 
@@ -112,6 +162,7 @@ impl Variant {
     pub const INCUS_6_7: Variant = Variant {
         name: "incus-6.7",
         description: "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)",
+        follows: "lxc/incus 1d86e789c0^ (v6.7.0) at J5; be7afc5df3 elsewhere",
         differences: INCUS_6_7,
     };
 
@@ -121,7 +172,20 @@ impl Variant {
     pub const FEATURES_ONLY: Variant = Variant {
         name: "features-only",
         description: "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)",
+        follows: "lxc/incus be7afc5df3 (today's Incus)",
         differences: TODAY,
+    };
+
+    /// The Incus that runs on this machine: Debian's 6.0.4 package, which
+    /// follows tag v6.0.4 of lxc/incus plus Debian's patches (mostly
+    /// security fixes; their patch set is not available here, so a
+    /// difference from v6.0.4 on the join path cannot be ruled out). Real
+    /// runs are compared with this variant, never with today's.
+    pub const INCUS_6_0: Variant = Variant {
+        name: "incus-6.0",
+        description: "Incus 6.0.4 (Debian's LTS package): J5 passes only features.* keys, J4 fetches no cluster config, J6 registers no revert, a cluster group a project names can be deleted or renamed",
+        follows: "lxc/incus v6.0.4 (Debian incus-base 6.0.4-2+deb13u7~bpo12+1; Debian's patches not read)",
+        differences: INCUS_6_0,
     };
 
     /// A fix for the revert-path findings (revert-after-join,
@@ -134,6 +198,7 @@ impl Variant {
     pub const REVERT_CLEANS_UP: Variant = Variant {
         name: "revert-cleans-up",
         description: "today's Incus, but the reverter deletes the joiner's row pending or full (fix for the revert-path findings)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
         differences: Differences {
             revert_deletes_own_full_row: true,
             ..TODAY
@@ -147,6 +212,7 @@ impl Variant {
     pub const ATOMIC_DEFAULT_GROUP: Variant = Variant {
         name: "atomic-default-group",
         description: "today's Incus, but J10's default-group insert runs in J9's transaction and ignores an existing pair (fix for default-group-assign-race)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
         differences: Differences {
             default_group_in_join_transaction: true,
             ..TODAY
@@ -159,6 +225,7 @@ impl Variant {
     pub const PROJECT_WRITE_RECHECK: Variant = Variant {
         name: "project-write-recheck",
         description: "today's Incus, but a project update's write transaction re-checks its cluster groups (fix for project-update-toctou)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
         differences: Differences {
             project_write_rechecks_groups: true,
             ..TODAY
@@ -175,6 +242,7 @@ impl Variant {
     pub const REVERT_RETRIES: Variant = Variant {
         name: "revert-retries",
         description: "today's Incus, but the reverter sends its DELETE up to 10 times, 100 ms apart, until it is answered, and deletes the joiner's row pending or full (fix for reverts lost to a reset connection or a target down for under a second; revert-target-down-long shows a longer outage defeats it)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
         differences: Differences {
             revert_deletes_own_full_row: true,
             revert_retries: true,
@@ -196,6 +264,7 @@ impl Variant {
     pub const REVERT_RESTORES_JOINER: Variant = Variant {
         name: "revert-restores-joiner",
         description: "today's Incus, but the reverter deletes the joiner's row pending or full and restores the joiner's own database, empty raft node list and certificate (fix for joiner-not-standalone)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
         differences: Differences {
             revert_deletes_own_full_row: true,
             revert_restores_joiner: true,
@@ -208,6 +277,7 @@ impl Variant {
     pub const GROUPS_FIRST: Variant = Variant {
         name: "groups-first",
         description: "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)",
+        follows: "incus-6.7 plus a proposed fix (not Incus)",
         differences: Differences {
             syncs_groups_first: true,
             ..INCUS_6_7
@@ -222,6 +292,7 @@ impl Variant {
     pub const DEFERRED_VALIDATION: Variant = Variant {
         name: "deferred-validation",
         description: "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)",
+        follows: "incus-6.7 plus a proposed fix (not Incus)",
         differences: Differences {
             keys_checked_at_member_init: KeysChecked::LocalOnly,
             validates_after_join: true,
@@ -229,9 +300,10 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 9] = [
+    pub const ALL: [Variant; 10] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
+        Variant::INCUS_6_0,
         Variant::GROUPS_FIRST,
         Variant::DEFERRED_VALIDATION,
         Variant::REVERT_CLEANS_UP,
@@ -247,6 +319,11 @@ impl Variant {
 
     pub fn description(self) -> &'static str {
         self.description
+    }
+
+    /// The Incus release or commit the variant follows.
+    pub fn follows(self) -> &'static str {
+        self.follows
     }
 
     pub fn parse(name: &str) -> Option<Variant> {

@@ -91,9 +91,11 @@ impl World {
         let project = self.fetching_project(me);
         let error = error_chain(step, &cause, project.as_deref());
         ctx.note(me, || Note::JoinError(step, error.clone()));
+        // Incus 6.0.4 registers no DeletePendingClusterMember at J6.
+        let registered = self.setup.variant.differences.registers_pending_member_revert;
         let joiner = self.joiner(me);
         joiner.failure = Some(JoinFailure { step, error, rejection });
-        if step.revert_registered() {
+        if step.revert_registered() && registered {
             // The reverter runs its functions last-registered first
             // (shared/revert): DeletePendingClusterMember (registered at
             // J6) before the in-memory name and clustered flag (after J3).

@@ -97,7 +97,7 @@ impl World {
                 self.after(ctx, me, step, Ok(Answer::Done))
             }
             _ => {
-                if step == Step::GetServer {
+                if step == self.first_step_after_name_check() {
                     self.set_cluster_identity(me);
                 }
                 let target = self.joiner(me).target;
@@ -105,6 +105,12 @@ impl World {
                 self.request(ctx, me, target, call)
             }
         }
+    }
+
+    /// The step that follows J3's name check: J4's config fetch, or, for a
+    /// variant without it, J5's first fetch.
+    fn first_step_after_name_check(&self) -> Step {
+        following(Step::GetClusterMembers, self.setup.variant)
     }
 
     /// After J3 the daemon takes the join's name and marks itself
@@ -274,7 +280,8 @@ pub(super) fn following(step: Step, variant: super::super::Variant) -> Step {
         Step::RequestJoinToken => Step::SetupTrust,
         Step::SetupTrust => Step::UpdateTrust,
         Step::UpdateTrust => Step::GetClusterMembers,
-        Step::GetClusterMembers => Step::GetServer,
+        Step::GetClusterMembers if variant.differences.applies_cluster_config_before_init => Step::GetServer,
+        Step::GetClusterMembers => Step::GetStoragePools,
         Step::GetServer => Step::GetStoragePools,
         Step::GetStoragePools if variant.syncs_groups_first() => Step::GetClusterGroups,
         Step::GetStoragePools | Step::GetClusterGroups => Step::GetProjects,
