@@ -16,6 +16,7 @@ pub mod explore;
 pub mod finding;
 pub mod harness;
 pub mod model;
+pub mod real;
 pub mod scenario;
 pub mod shrink;
 pub mod sim;

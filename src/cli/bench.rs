@@ -75,9 +75,61 @@ pub struct BenchArgs {
     /// The most runs each shrinker may make per case.
     #[arg(long, default_value_t = Budget::default().max_runs)]
     pub max_runs: u64,
+    /// Time real tries (`joinsim real`) of a 3-member, 1-joiner cluster,
+    /// each from nothing to torn down: median and maximum.
+    #[arg(long, conflicts_with_all = ["shrink", "search", "scale"])]
+    pub real: bool,
+    /// Real: how many tries.
+    #[arg(long, default_value_t = 5, requires = "real")]
+    pub tries: u64,
+}
+
+/// The cluster `bench --real` times: three members, a pool, one joiner.
+const REAL_BENCH_SCENARIO: &str = r#"
+description = "bench --real: a 3-member cluster with a pool, and one joiner"
+variant = "features-only"
+[cluster]
+members = ["m1", "m2", "m3"]
+leader = "m1"
+[[cluster.pools]]
+name = "local"
+[[joiners]]
+name = "j1"
+target = "m2"
+"#;
+
+/// `--real`: the time of a try from nothing to torn down, median and max.
+fn real_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
+    let scenario = Scenario::parse("bench-real", "bench --real", REAL_BENCH_SCENARIO)?;
+    crate::real::available().map_err(Failure::Input)?;
+    let _ = ctrlc::set_handler(|| crate::real::record::interrupt());
+    let mut totals = Vec::new();
+    for i in 0..args.tries {
+        let t = crate::real::one_try(&scenario, i).map_err(Failure::Input)?;
+        eprintln!(
+            "try {}: {:.2} s (setup {:.2} s, join {:.2} s)",
+            i + 1,
+            t.total_ms / 1000.0,
+            t.setup_ms / 1000.0,
+            t.play_ms / 1000.0
+        );
+        totals.push(t.total_ms / 1000.0);
+    }
+    totals.sort_by(f64::total_cmp);
+    let median = totals[totals.len() / 2];
+    let max = totals[totals.len() - 1];
+    println!(
+        "real try (3 members, 1 joiner, {}): median {median:.2} s, max {max:.2} s over {} tries",
+        crate::real::incus_package(),
+        totals.len()
+    );
+    Ok(Verdict::Clean)
 }
 
 pub fn bench(args: &BenchArgs) -> Result<Verdict, Failure> {
+    if args.real {
+        return real_bench(args);
+    }
     if args.search {
         return search_bench(args);
     }

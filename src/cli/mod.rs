@@ -7,6 +7,7 @@ mod explore;
 mod fuzz;
 mod gen_scale;
 mod list;
+mod real;
 mod replay;
 mod report;
 mod report_finding;
@@ -59,6 +60,10 @@ enum Command {
     /// its source lines, shortest schedule, rate and its fix's verdict;
     /// `--table` for the README's table of findings against fixes.
     Report(report_finding::ReportArgs),
+    /// Run scenarios on a live cluster of real Incus daemons (root; Debian's
+    /// incus-base): each try forms the cluster from nothing, runs the joins
+    /// and admins, judges the invariants on the real state, tears down.
+    Real(real::RealArgs),
     /// Benchmarks (`--scale`: cost growth with the cluster's size; `--shrink`:
     /// joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
@@ -112,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(&args),
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Real(args) => real::real(&args),
         Command::Report(args) => report_finding::report(&args),
         Command::Scenario(args) => scenario::scenario(&args),
         Command::GenScale(args) => gen_scale::gen_scale(&args),

@@ -23,6 +23,47 @@ pub struct AdminPlan {
     /// The admin thinks up to this many ticks between commands.
     pub pause_ticks: u64,
     pub commands: Vec<Command>,
+    /// The admin's first command waits, from its start, until it observes
+    /// this state of a join (`None`: it runs at its start).
+    pub trigger: Option<Trigger>,
+}
+
+/// A state of a join an admin waits for before its first command: the
+/// scenario key `trigger = { joiner, state }`. The model's admin observes it
+/// once a tick in the cluster database (or, for `JoinStarted`, the joiner's
+/// own progress); the real back end polls a member's API about once a
+/// millisecond. If the join ends without reaching the state, the admin
+/// gives up and runs no command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    pub joiner: NodeId,
+    pub state: TriggerState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerState {
+    /// The joiner sent its join request (J1 began).
+    JoinStarted,
+    /// The cluster database holds a pending row for the joiner (J7 done).
+    PendingMember,
+    /// The joiner's row is a full member (J9's transaction committed).
+    FullMember,
+}
+
+impl TriggerState {
+    pub const ALL: [TriggerState; 3] = [
+        TriggerState::JoinStarted,
+        TriggerState::PendingMember,
+        TriggerState::FullMember,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerState::JoinStarted => "join-started",
+            TriggerState::PendingMember => "pending-member",
+            TriggerState::FullMember => "full-member",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,11 +97,43 @@ impl World {
         let setup = std::sync::Arc::clone(&self.setup);
         let plan = setup.admin_plan(me);
         let (admin, _) = self.admin(me);
+        let first = admin.next_command == 0;
         let Some(command) = plan.commands.get(admin.next_command) else {
             return;
         };
+        if let Some(trigger) = plan.trigger.filter(|_| first) {
+            match self.trigger_seen(trigger) {
+                Some(true) => {}
+                Some(false) => {
+                    ctx.set_timer(me, 1, Timer::AdminNext);
+                    return;
+                }
+                None => return, // the join ended first: the admin gives up
+            }
+        }
         ctx.note(me, || Note::AdminCommand(command.clone()));
         self.admin_send(ctx, me, plan.via, command.op.get().first_call(&command.args));
+    }
+
+    /// Whether the admin sees `trigger`'s state now; `None` once the join
+    /// has ended without it (it never will).
+    fn trigger_seen(&self, trigger: Trigger) -> Option<bool> {
+        use super::joiner::JoinStatus;
+        let joiner = self.joiner_state(trigger.joiner).expect("a trigger names a joiner");
+        let seen = match trigger.state {
+            TriggerState::JoinStarted => !matches!(joiner.status, JoinStatus::NotStarted),
+            TriggerState::PendingMember => self.db.pending_member(trigger.joiner).is_some(),
+            TriggerState::FullMember => self.db.full_member(trigger.joiner).is_some(),
+        };
+        let ended = matches!(
+            joiner.status,
+            JoinStatus::Completed | JoinStatus::Failed | JoinStatus::Crashed
+        );
+        match (seen, ended) {
+            (true, _) => Some(true),
+            (false, true) => None,
+            (false, false) => Some(false),
+        }
     }
 
     fn admin_send(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, to: NodeId, call: Call) {

@@ -8,12 +8,12 @@ use toml::Spanned;
 
 use super::error::{ScenarioError, line_of};
 use super::expect::{Expect, Expectations, GroupBand};
-use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text};
+use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text, TriggerFile};
 use super::incus_config;
 use super::warn;
 use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
-use crate::model::admin::{AdminPlan, Command};
+use crate::model::admin::{AdminPlan, Command, Trigger, TriggerState};
 use crate::model::bits::CAPACITY;
 use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
@@ -591,7 +591,31 @@ fn admin_plan(c: &mut Compiler<'_>, a: &AdminFile, key: &str) -> Result<AdminPla
         start_jitter_ticks: c.ticks(&a.start_jitter, &format!("{key}.start_jitter"), 0)?,
         pause_ticks: c.ticks(&a.pause, &format!("{key}.pause"), 0)?,
         commands,
+        trigger: a.trigger.as_ref().map(|t| trigger(c, t, key)).transpose()?,
     })
+}
+
+fn trigger(c: &Compiler<'_>, t: &TriggerFile, key: &str) -> Result<Trigger> {
+    let joiner = c.node(&t.joiner, &format!("{key}.trigger.joiner"))?;
+    if !matches!(c.roles[usize::from(joiner)], Role::Joiner(_)) {
+        return Err(c.at(
+            &t.joiner,
+            &format!("{key}.trigger.joiner"),
+            format!("\"{}\" is not a joiner", t.joiner.get_ref()),
+        ));
+    }
+    let state = TriggerState::ALL
+        .into_iter()
+        .find(|s| s.name() == t.state.get_ref())
+        .ok_or_else(|| {
+            let known: Vec<&str> = TriggerState::ALL.iter().map(|s| s.name()).collect();
+            c.at(
+                &t.state,
+                &format!("{key}.trigger.state"),
+                format!("unknown state \"{}\" (known: {})", t.state.get_ref(), known.join(", ")),
+            )
+        })?;
+    Ok(Trigger { joiner, state })
 }
 
 /// Where each field of a command is written, if it is.

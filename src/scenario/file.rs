@@ -34,6 +34,10 @@ pub struct ScenarioFile {
     /// variant (a fix variant's verdict), keyed by variant name.
     #[serde(default)]
     pub expect_variant: BTreeMap<Text, BTreeMap<Text, Text>>,
+    /// `[expect_real]`: what `joinsim real` tries must show (read by the
+    /// real back end only).
+    #[serde(default)]
+    pub expect_real: BTreeMap<Text, Text>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -105,6 +109,16 @@ pub struct AdminFile {
     pub start_jitter: Option<Spanned<i64>>,
     pub pause: Option<Spanned<i64>>,
     pub commands: Vec<CommandFile>,
+    /// Wait, from `start`, until a join reaches a state.
+    pub trigger: Option<TriggerFile>,
+}
+
+/// `trigger = { joiner = "j1", state = "full-member" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerFile {
+    pub joiner: Text,
+    pub state: Text,
 }
 
 /// One admin command; which fields it needs depends on `op`.

@@ -5,7 +5,7 @@
 mod compile;
 mod error;
 mod expect;
-mod file;
+pub(crate) mod file;
 pub mod generate;
 pub mod incus_config;
 mod reference;

@@ -51,6 +51,13 @@ leader = "m1"                   the dqlite leader, a member (holds the cluster d
   start = 100                   tick of the first command (default 0)
   start_jitter = 0              the first command is drawn up to this much later
   pause = 0                     ticks drawn between commands, up to this
+  trigger = { joiner = "j1", state = "full-member" }
+                                from its start, the first command waits until the
+                                join reaches a state: "join-started", "pending-member"
+                                (a pending row) or "full-member" (J9 committed);
+                                the model looks once a tick, `joinsim real` polls
+                                a member about once a millisecond; a join that ends
+                                first leaves the admin's commands unrun
   commands = [{ op = "create-group", group = "gpu2" }, ...]
                                 one table per command: `op` and the fields it needs
                                 (group, to, member, project, key, value, pool, network)
@@ -118,6 +125,8 @@ join-liveness = "never"                  no run breaks it
                                 (`joinsim list` names the probes); a window
                                 never reached fails the campaign
 
+[expect_real]                   what `joinsim real` tries must show, keyed as [expect]:
+  join-leftovers = "reproduced" "reproduced": at least one try breaks it; "never": none
 [expect_variant.revert-retries] what the scenario expects under another variant
 join-leftovers = "never"        (a fix variant's pinned verdict): a table in
                                 expect_variant, one a variant, keys as in
