@@ -13,13 +13,12 @@ use joinsim::sim::NodeId;
 #[test]
 fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
     let paths = common::bundled_paths();
-    assert!(paths.len() >= 10, "scenarios/ holds the bundled scenarios");
     let mut failures = Vec::new();
-    let mut pinned_variants = 0;
+    let mut pinned = Vec::new();
     for path in paths {
         let own = Scenario::load(&path).expect("loads");
         let variants: Vec<_> = own.campaign_variants().collect();
-        pinned_variants += variants.len() - 1;
+        pinned.extend(variants.iter().skip(1).map(|v| (own.name.clone(), *v)));
         for variant in variants {
             let scenario = own.with_variant(variant);
             let options = common::campaign(1, 1000, 2);
@@ -31,10 +30,18 @@ fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(
-        pinned_variants >= 9,
-        "each finding's fix variant is pinned on its scenario"
-    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let findings = joinsim::finding::load_all(&root.join(joinsim::finding::FINDINGS_DIR), &root.join("scenarios"))
+        .expect("the findings registry loads");
+    for finding in findings {
+        assert!(
+            pinned.contains(&(finding.scenario.name.clone(), finding.fix)),
+            "{}: its fix {} is pinned on {}, so this test runs it",
+            finding.name,
+            finding.fix,
+            finding.scenario.name
+        );
+    }
 }
 
 /// Cluster configurations Incus accepts load as scenarios: `default`

@@ -171,3 +171,24 @@ pub fn probes_of(name: &str, seeds: u64) -> u64 {
 pub fn hit(set: u64, probe: joinsim::model::probe::Probe) -> bool {
     set & probe.bit() != 0
 }
+
+/// Whether this is a CI run (`CI=true`, as GitHub Actions, GitLab CI and
+/// `.ci/run` set it): there a check that cannot run fails instead of
+/// skipping.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Says on the terminal, past the test harness's capture, that `test` did
+/// not run and why; under CI it fails instead, so a skip is never silent.
+pub fn skip_loudly(test: &str, why: &str) {
+    assert!(!under_ci(), "{test} cannot run under CI (CI=true): {why}");
+    say_uncaptured(&format!("SKIPPED {test}: {why}"));
+}
+
+/// One line on standard output that the test harness does not capture
+/// (it captures only the `print!` family).
+pub fn say_uncaptured(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
