@@ -227,6 +227,7 @@ fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_his
     };
     let is_commit = |w: &str| w.len() == 10 && w.chars().all(|c| c.is_ascii_hexdigit());
     let mut checked = (0, 0);
+    let mut claims = 0;
     for finding in registry() {
         let words = |text: &str| -> Vec<String> {
             text.split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
@@ -248,6 +249,12 @@ fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_his
                 continue;
             };
             let claimed = first.split_whitespace().next().unwrap_or("");
+            assert!(
+                words(group).iter().any(|w| is_commit(w)),
+                "{}: `{group}` claims a first release for no commit",
+                finding.path
+            );
+            claims += 1;
             for commit in words(group).iter().filter(|w| is_commit(w)) {
                 let tags = git(&repository, &["tag", "--contains", commit]).unwrap_or_default();
                 let earliest = tags.lines().filter(|t| release(t).is_some()).min_by_key(|t| release(t));
@@ -264,8 +271,8 @@ fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_his
     // Every finding dates its code by some commit, and every "first in"
     // claim the registry makes was parsed and checked above.
     let findings = registry();
-    let claims: usize = findings.iter().map(|f| f.versions.matches("first in ").count()).sum();
-    assert_eq!(checked.1, claims, "every `first in` claim is checked");
+    let made: usize = findings.iter().map(|f| f.versions.matches("first in ").count()).sum();
+    assert_eq!(claims, made, "every `first in` claim is checked");
     assert!(
         checked.0 >= findings.len(),
         "every finding names the commits it dates: {checked:?}"
