@@ -100,8 +100,39 @@ fn load_error(name: &str) -> ScenarioError {
 #[test]
 fn malformed_scenarios_name_the_file_line_and_key() {
     let cases = [
-        ("bad-toml.toml", Some(9), None, "expected"),
-        ("unknown-key.toml", Some(7), None, "unknown field `colour`"),
+        ("bad-toml.toml", Some(9), Some("joiners[0].target"), "expected"),
+        (
+            "unknown-key.toml",
+            Some(7),
+            Some("cluster.colour"),
+            "unknown field `colour`",
+        ),
+        (
+            "duplicate.toml",
+            Some(13),
+            Some("network.duplicate"),
+            "messages travel on TCP connections, which never deliver a message twice",
+        ),
+        (
+            "members-not-a-list.toml",
+            Some(5),
+            Some("cluster.members"),
+            "invalid type: string \"m1\", expected a sequence",
+        ),
+        (
+            "no-members.toml",
+            Some(5),
+            Some("cluster.members"),
+            "a cluster needs at least one member",
+        ),
+        (
+            "fractional-delay.toml",
+            Some(9),
+            Some("network.delay_max"),
+            "invalid type: floating point `10.5`",
+        ),
+        ("duplicate-key.toml", Some(3), Some("variant"), "duplicate key"),
+        ("no-variant.toml", Some(1), Some("variant"), "missing field `variant`"),
         (
             "unknown-group-member.toml",
             Some(10),
@@ -284,17 +315,12 @@ fn a_scenario_without_joiners_or_with_faults_that_never_fire_loads_with_a_warnin
                 "never fires: `network.drop` acts only before `network.faults_until`, which is 0"
             ),
             (
-                Some(16),
-                Some("network.duplicate"),
-                "never fires: `network.duplicate` acts only before `network.faults_until`, which is 0"
-            ),
-            (
-                Some(23),
+                Some(22),
                 Some("network.partitions[0].until"),
                 "never fires: the partition lasts no time (from = until = 40)"
             ),
             (
-                Some(26),
+                Some(25),
                 Some("faults.random_step_error"),
                 "never fires: random step errors happen only before `faults.until`, which is 0"
             ),

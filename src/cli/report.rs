@@ -18,7 +18,7 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
     let _ = writeln!(out, "{seed_line}");
     let _ = writeln!(
         out,
-        "network:  delay {}..{} ticks, reorder {}{}, drop {}, duplicate {} (until t={}), {} partition(s)",
+        "network:  delay {}..{} ticks, reorder {}{}, drop {} (until t={}), {} partition(s)",
         n.delay_min_ticks,
         n.delay_max_ticks,
         if n.reorder { "on" } else { "off" },
@@ -28,7 +28,6 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
             ""
         },
         n.drop,
-        n.duplicate,
         n.faults_until_tick,
         n.partitions.len()
     );
