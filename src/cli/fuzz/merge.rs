@@ -136,6 +136,7 @@ struct Part {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<Verdict, Failure> {
+    super::check_report_paths(&[args.json.as_ref(), args.junit.as_ref(), args.html.as_ref()])?;
     let shards = args.summaries.iter().map(read).collect::<Result<Vec<_>, _>>()?;
     let (settings, outcomes) = merge_shards(shards).map_err(Failure::Input)?;
     println!("merge: {} shard(s): {}", args.summaries.len(), settings_line(&settings));
