@@ -22,6 +22,10 @@ const NOT_RUN_HERE: &[(&str, &str)] = &[
     ("joinsim fuzz", ".ci/run runs the full default campaign"),
     ("cargo test --release", ".ci/run"),
     (
+        "joinsim fuzz --from 1 --to 1000000 --shard 2/8 --junit junit.xml --json summary.json",
+        "a shard of the full default campaign, which .ci/run runs whole; tests/merge.rs merges shards",
+    ),
+    (
         "joinsim report revert-after-join",
         "tests/findings.rs regenerates every report",
     ),
