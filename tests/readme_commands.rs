@@ -87,6 +87,7 @@ fn shown_commands(readme: &str) -> Vec<Vec<Shown>> {
             continue;
         };
         let mut block: Vec<Shown> = Vec::new();
+        let mut exit_follows = false;
         for (number, line) in lines.by_ref() {
             let line = line.trim_start_matches("  ").trim_end();
             if line.trim_start().starts_with("```") {
@@ -98,7 +99,7 @@ fn shown_commands(readme: &str) -> Vec<Vec<Shown>> {
                 Some(line)
             };
             match text {
-                Some("echo $?") => {}
+                Some("echo $?") => exit_follows = true,
                 Some(text) if !text.trim().is_empty() && !text.trim_start().starts_with('#') => {
                     let (command, comment) = text.split_once(" # ").unwrap_or((text, ""));
                     let exit = comment
@@ -117,10 +118,9 @@ fn shown_commands(readme: &str) -> Vec<Vec<Shown>> {
                 None => {
                     let Some(last) = block.last_mut() else { continue };
                     // `$ echo $?` then its number: the exit code.
-                    if let Ok(code) = line.trim().parse::<i32>()
-                        && last.output.last().is_none_or(|l| l != "echo")
-                    {
+                    if exit_follows && let Ok(code) = line.trim().parse::<i32>() {
                         last.exit = code;
+                        exit_follows = false;
                         continue;
                     }
                     last.output.push(line.to_string());
@@ -244,12 +244,12 @@ fn every_command_the_readme_shows_runs_as_it_says() {
 
 #[test]
 fn the_parser_reads_commands_exit_codes_and_output() {
-    let text = "```console\n$ joinsim run x --seed 1    # exit 1\nline one\n[...]\nend [...] 3\n$ echo $?\n1\n```\n\n```sh\njoinsim trace y   # text\n```\n";
+    let text = "```console\n$ joinsim run x --seed 1    # exit 1\nline one\n[...]\nend [...] 3\n  38\n$ echo $?\n1\n```\n\n```sh\njoinsim trace y   # text\n```\n";
     let blocks = shown_commands(text);
     assert_eq!(blocks.len(), 2);
     assert_eq!(blocks[0][0].command, "joinsim run x --seed 1");
     assert_eq!(blocks[0][0].exit, 1);
-    assert_eq!(blocks[0][0].output, vec!["line one", "[...]", "end [...] 3"]);
+    assert_eq!(blocks[0][0].output, vec!["line one", "[...]", "end [...] 3", "38"]);
     assert_eq!(blocks[1][0].command, "joinsim trace y");
     assert!(line_matches("end [...] 3", "end of it: 3"));
     assert!(!line_matches("end [...] 4", "end of it: 3"));
