@@ -282,7 +282,7 @@ fn every_commit_and_first_release_a_report_dates_the_code_by_is_in_the_incus_his
 #[test]
 fn a_malformed_finding_names_its_file_line_and_key() {
     let cases: [(&str, &str); 14] = [
-        ("unknown-key", ":9: unknown field `severity`"),
+        ("unknown-key", ":9: key `severity`: unknown field `severity`"),
         (
             "unknown-scenario",
             ":3: key `scenario`: no bundled scenario \"no-such-scenario\"",
