@@ -240,7 +240,7 @@ fn a_deviation_the_replay_never_reaches_is_a_mismatch() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("recorded deviations never reached: delay node250>node251 #1 = 3"),
+        text.contains("recorded deviations never reached: delay:250:251:1=3"),
         "{text}"
     );
 }

@@ -236,7 +236,17 @@ fn help_scenario_describes_the_format_and_scenario_checks_files() {
     }
     let o = joinsim(&["scenario", "tests/warned/faults-that-never-fire.toml"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).contains("ok (5 warning(s))"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ok (4 warning(s))"), "{}", stdout(&o));
+    let o = joinsim(&["scenario", "tests/warned/attempts-that-never-happen.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for line in [
+        "attempts-that-never-happen.toml:12: key `joiners[0].retry_after`: no effect: joiner \"j1\" runs `incus cluster join` once",
+        "attempts-that-never-happen.toml:13: key `joiners[0].retry_token`: no effect",
+        "attempts-that-never-happen.toml:16: key `faults.step_errors[0].attempt`: never fires: attempt 2 never happens, joiner \"j1\" makes at most 1",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
     let o = joinsim(&["scenario", "tests/malformed/overlapping-partition.toml"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -13,13 +13,12 @@ use joinsim::sim::NodeId;
 #[test]
 fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
     let paths = common::bundled_paths();
-    assert!(paths.len() >= 10, "scenarios/ holds the bundled scenarios");
     let mut failures = Vec::new();
-    let mut pinned_variants = 0;
+    let mut pinned = Vec::new();
     for path in paths {
         let own = Scenario::load(&path).expect("loads");
         let variants: Vec<_> = own.campaign_variants().collect();
-        pinned_variants += variants.len() - 1;
+        pinned.extend(variants.iter().skip(1).map(|v| (own.name.clone(), *v)));
         for variant in variants {
             let scenario = own.with_variant(variant);
             let options = common::campaign(1, 1000, 2);
@@ -31,10 +30,18 @@ fn every_bundled_scenario_meets_its_expectations_over_1000_seeds() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(
-        pinned_variants >= 9,
-        "each finding's fix variant is pinned on its scenario"
-    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let findings = joinsim::finding::load_all(&root.join(joinsim::finding::FINDINGS_DIR), &root.join("scenarios"))
+        .expect("the findings registry loads");
+    for finding in findings {
+        assert!(
+            pinned.contains(&(finding.scenario.name.clone(), finding.fix)),
+            "{}: its fix {} is pinned on {}, so this test runs it",
+            finding.name,
+            finding.fix,
+            finding.scenario.name
+        );
+    }
 }
 
 /// Cluster configurations Incus accepts load as scenarios: `default`
@@ -97,8 +104,39 @@ fn load_error(name: &str) -> ScenarioError {
 #[test]
 fn malformed_scenarios_name_the_file_line_and_key() {
     let cases = [
-        ("bad-toml.toml", Some(9), None, "expected"),
-        ("unknown-key.toml", Some(7), None, "unknown field `colour`"),
+        ("bad-toml.toml", Some(9), Some("joiners[0].target"), "expected"),
+        (
+            "unknown-key.toml",
+            Some(7),
+            Some("cluster.colour"),
+            "unknown field `colour`",
+        ),
+        (
+            "duplicate.toml",
+            Some(13),
+            Some("network.duplicate"),
+            "messages travel on TCP connections, which never deliver a message twice",
+        ),
+        (
+            "members-not-a-list.toml",
+            Some(5),
+            Some("cluster.members"),
+            "invalid type: string \"m1\", expected a sequence",
+        ),
+        (
+            "no-members.toml",
+            Some(5),
+            Some("cluster.members"),
+            "a cluster needs at least one member",
+        ),
+        (
+            "fractional-delay.toml",
+            Some(9),
+            Some("network.delay_max"),
+            "invalid type: floating point `10.5`",
+        ),
+        ("duplicate-key.toml", Some(3), Some("variant"), "duplicate key"),
+        ("no-variant.toml", Some(1), Some("variant"), "missing field `variant`"),
         (
             "unknown-group-member.toml",
             Some(10),
@@ -311,17 +349,12 @@ fn a_scenario_without_joiners_or_with_faults_that_never_fire_loads_with_a_warnin
                 "never fires: `network.drop` acts only before `network.faults_until`, which is 0"
             ),
             (
-                Some(16),
-                Some("network.duplicate"),
-                "never fires: `network.duplicate` acts only before `network.faults_until`, which is 0"
-            ),
-            (
-                Some(23),
+                Some(22),
                 Some("network.partitions[0].until"),
                 "never fires: the partition lasts no time (from = until = 40)"
             ),
             (
-                Some(26),
+                Some(25),
                 Some("faults.random_step_error"),
                 "never fires: random step errors happen only before `faults.until`, which is 0"
             ),

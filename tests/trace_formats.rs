@@ -19,6 +19,7 @@ fn issue_1390(seed: u64) -> Loaded {
         seed: Some(seed),
         deviation: Vec::new(),
         nominal: false,
+        lenient: false,
     };
     load(&source, None).expect("the #1390 scenario loads")
 }

@@ -34,9 +34,12 @@ pub struct ReplayOutcome {
 
 impl ReplayOutcome {
     /// The replay reproduced the recorded run: same trace hash, same
-    /// violations, every recorded deviation reached.
+    /// violations, every recorded deviation reached and in range.
     pub fn reproduced(&self) -> bool {
-        self.result.trace_hash == self.recorded_hash && self.violations_match && self.result.unused.is_empty()
+        self.result.trace_hash == self.recorded_hash
+            && self.violations_match
+            && self.result.unused.is_empty()
+            && self.result.out_of_range.is_empty()
     }
 }
 

@@ -42,6 +42,11 @@ pub fn compare(loaded: &Loaded, variant: crate::model::Variant) -> (RunResult, L
 /// The comparison as text.
 pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
     let (first, other, second) = compare(loaded, variant);
+    render_comparison(loaded, &first, &other, &second)
+}
+
+/// The comparison of two runs [`compare`] made, as text.
+fn render_comparison(loaded: &Loaded, first: &RunResult, other: &Loaded, second: &RunResult) -> String {
     let side_rows = |l: &Loaded, r: &RunResult| {
         rows::rows(
             &l.scenario.setup.names,
@@ -49,29 +54,25 @@ pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
             &r.violations,
         )
     };
-    let (rows_a, rows_b) = (side_rows(loaded, &first), side_rows(&other, &second));
+    let (rows_a, rows_b) = (side_rows(loaded, first), side_rows(other, second));
     let name_a = format!("{} (A)", loaded.scenario.variant());
     let name_b = format!("{} (B)", other.scenario.variant());
     let a = Side {
         name: &name_a,
         rows: &rows_a,
-        ending: outcome::lines(&loaded.scenario, &first),
+        ending: outcome::lines(&loaded.scenario, first),
     };
     let b = Side {
         name: &name_b,
         rows: &rows_b,
-        ending: outcome::lines(&other.scenario, &second),
+        ending: outcome::lines(&other.scenario, second),
     };
     let unmatched = if second.unused.is_empty() {
         "# B reached every choice point where A deviated\n".to_string()
     } else {
         let setup = &other.scenario.setup;
-        let listed: Vec<String> = second
-            .unused
-            .iter()
-            .map(|d| format!("{} = {}", crate::labels::describe(d.label, setup), d.value))
-            .collect();
-        format!("# A's deviations with no counterpart in B: {}\n", listed.join(", "))
+        let listed: Vec<String> = second.unused.iter().map(|d| crate::labels::token(*d, setup)).collect();
+        format!("# A's deviations with no counterpart in B: {}\n", listed.join(" "))
     };
     format!(
         "# {} · {}: {} (A) vs {} (B) on the same decisions\n{unmatched}{}",
@@ -83,9 +84,20 @@ pub fn report(loaded: &Loaded, variant: crate::model::Variant) -> String {
     )
 }
 
+/// Exits 1 when either run broke an invariant, 0 when neither did (as
+/// `trace` does for one run), 2 on bad input, a given deviation that A
+/// never reaches or out of range included (unless `--lenient`).
 pub fn diff(args: &DiffArgs) -> Result<Verdict, Failure> {
     let variant = parse_variant(&args.variant)?;
     let loaded = load(&args.source, args.from.as_deref())?;
-    print!("{}", report(&loaded, variant));
-    Ok(Verdict::Clean)
+    let (first, other, second) = compare(&loaded, variant);
+    for warning in super::trace::given_deviations_used(&loaded.scenario, &first, args.source.lenient)? {
+        println!("# {warning}");
+    }
+    print!("{}", render_comparison(&loaded, &first, &other, &second));
+    Ok(if first.violations.is_empty() && second.violations.is_empty() {
+        Verdict::Clean
+    } else {
+        Verdict::Violated
+    })
 }

@@ -253,7 +253,7 @@ impl RunIds for Explored {
             .schedule(id)
             .deviations()
             .iter()
-            .map(|&d| format!(" --deviation {}", crate::labels::token(d)))
+            .map(|&d| format!(" --deviation {}", crate::labels::token(d, &scenario.setup)))
             .collect();
         let deviations = if deviations.is_empty() {
             " --nominal".to_string()

@@ -40,12 +40,28 @@ pub fn replay(args: &ReplayArgs) -> Result<Verdict, Failure> {
         if args.lenient { ", lenient" } else { "" }
     );
     print!("{}", report::settings(&outcome.scenario, &seed_line));
+    println!("{}", which_scenario(&artifact));
     if args.trace {
         report::print_trace(&outcome.scenario, &outcome.result);
     }
     print!("{}", report::verdict(&outcome.scenario, &outcome.result));
     println!("deviations: {}", report::deviations(&outcome.scenario, &outcome.result));
     judge(&artifact, &outcome, args)
+}
+
+/// Which copy of the scenario the replay ran (always the artifact's) and
+/// whether the file on disk it was saved from still says the same.
+fn which_scenario(artifact: &Artifact) -> String {
+    let path = &artifact.scenario_path;
+    match std::fs::read_to_string(path) {
+        Ok(text) if text == artifact.scenario => {
+            format!("replayed the artifact's copy of the scenario, the same as {path} on disk")
+        }
+        Ok(_) => format!(
+            "NOTE: {path} on disk differs from the artifact's copy of the scenario; replayed the artifact's copy"
+        ),
+        Err(_) => format!("replayed the artifact's copy of the scenario ({path} is not on disk here)"),
+    }
 }
 
 fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Result<Verdict, Failure> {
@@ -74,9 +90,19 @@ fn judge(artifact: &Artifact, outcome: &ReplayOutcome, args: &ReplayArgs) -> Res
             .result
             .unused
             .iter()
-            .map(|d| format!("{} = {}", crate::labels::describe(d.label, setup), d.value))
+            .map(|d| crate::labels::token(*d, setup))
             .collect();
-        println!("recorded deviations never reached: {}", unused.join(", "));
+        println!("recorded deviations never reached: {}", unused.join(" "));
+    }
+    if !outcome.result.out_of_range.is_empty() {
+        let setup = &outcome.scenario.setup;
+        let wrapped: Vec<String> = outcome
+            .result
+            .out_of_range
+            .iter()
+            .map(|(d, options)| format!("{} (takes 0..{})", crate::labels::token(*d, setup), options - 1))
+            .collect();
+        println!("recorded deviations out of range: {}", wrapped.join(" "));
     }
     if !outcome.violations_match {
         println!("recorded violations:");

@@ -18,7 +18,7 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
     let _ = writeln!(out, "{seed_line}");
     let _ = writeln!(
         out,
-        "network:  delay {}..{} ticks, reorder {}{}, drop {}, duplicate {} (until t={}), {} partition(s)",
+        "network:  delay {}..{} ticks, reorder {}{}, drop {} (until t={}), {} partition(s)",
         n.delay_min_ticks,
         n.delay_max_ticks,
         if n.reorder { "on" } else { "off" },
@@ -28,7 +28,6 @@ pub fn settings(scenario: &Scenario, seed_line: &str) -> String {
             ""
         },
         n.drop,
-        n.duplicate,
         n.faults_until_tick,
         n.partitions.len()
     );
@@ -95,17 +94,12 @@ pub fn print_trace(scenario: &Scenario, result: &RunResult) {
     }
 }
 
-/// A run's deviations in draw order, each with what it decides, e.g.
-/// `delay j1>m2 #3 = 7`, so that a shrunk schedule reads as its decisions.
+/// A run's deviations in draw order, as `--deviation` takes them (e.g.
+/// `delay:j1:m2:3=7`), so that a shrunk schedule reads as its decisions
+/// and pastes into `joinsim trace`.
 pub fn deviations(scenario: &Scenario, result: &RunResult) -> String {
-    let listed: Vec<String> = result
-        .deviations
-        .iter()
-        .map(|d| format!("{} = {}", crate::labels::describe(d.label, &scenario.setup), d.value))
-        .collect();
-    if listed.is_empty() {
-        "none (the nominal, in-order run)".to_string()
-    } else {
-        listed.join(", ")
+    if result.deviations.is_empty() {
+        return "none (the nominal, in-order run)".to_string();
     }
+    crate::labels::tokens(&result.schedule(), &scenario.setup)
 }

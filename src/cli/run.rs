@@ -48,6 +48,10 @@ pub fn run(args: &RunArgs) -> Result<Verdict, Failure> {
     };
     let result = run_once(&scenario, &Source::Seed(seed), options);
     report::print_trace(&scenario, &result);
+    if args.trace {
+        // The schedule, in the form `joinsim trace --deviation` takes.
+        println!("deviations: {}", report::deviations(&scenario, &result));
+    }
     print!("{}", report::verdict(&scenario, &result));
     if result.violations.is_empty() {
         if let Some(path) = &args.save {

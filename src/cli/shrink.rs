@@ -31,7 +31,8 @@ pub struct ShrinkArgs {
     #[arg(long)]
     pub invariant: Option<String>,
     /// The most replays the shrinker may make.
-    #[arg(long, default_value_t = Budget::default().max_runs)]
+    /// At least 1: the first run checks that the artifact still fails.
+    #[arg(long, default_value_t = Budget::default().max_runs, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_runs: u64,
 }
 

@@ -30,10 +30,17 @@ pub struct Source {
     /// The seed of the run's choices.
     #[arg(long, conflicts_with = "deviation")]
     pub seed: Option<u64>,
-    /// A deviation of the schedule, as `KIND:A:B:C=VALUE` (repeatable; as
-    /// `joinsim run --trace` lists them); every other choice takes 0.
+    /// A deviation of the schedule, as `KIND:A:B:C=VALUE` with nodes,
+    /// steps and swarm picks by name, e.g. `delay:j1:m2:3=7` (repeatable;
+    /// as `run --trace`, `replay`, `shrink` and `explore` print them);
+    /// every other choice takes 0. One that no choice point of the run
+    /// reaches, or whose value is out of its point's range, is refused.
     #[arg(long, value_name = "K:A:B:C=V")]
     pub deviation: Vec<String>,
+    /// Run even when a given deviation is never reached or out of range
+    /// (each is named on standard output).
+    #[arg(long)]
+    pub lenient: bool,
     /// Run the nominal schedule (no deviation at all).
     #[arg(long, conflicts_with_all = ["seed", "deviation"])]
     pub nominal: bool,
@@ -80,7 +87,7 @@ pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
     let given = if source.nominal {
         Some(Schedule::default())
     } else {
-        parse_deviations(&source.deviation)?
+        parse_deviations(&source.deviation, &scenario.setup)?
     };
     let (choices, schedule_text) = match (&source.seed, given, recorded) {
         (Some(seed), _, _) => (ChoiceSource::Seed(*seed), format!("seed {seed}")),
@@ -107,13 +114,49 @@ pub fn load(source: &Source, variant: Option<&str>) -> Result<Loaded, Failure> {
 }
 
 /// The `--deviation` tokens as a schedule; `None` when none were given.
-fn parse_deviations(tokens: &[String]) -> Result<Option<Schedule>, Failure> {
+fn parse_deviations(tokens: &[String], setup: &crate::model::Setup) -> Result<Option<Schedule>, Failure> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let parsed: Result<Vec<_>, String> = tokens.iter().map(|t| crate::labels::parse_token(t)).collect();
+    let parsed: Result<Vec<_>, String> = tokens.iter().map(|t| crate::labels::parse_token(t, setup)).collect();
     let deviations = parsed.map_err(|e| Failure::Input(format!("--deviation: {e}")))?;
     Ok(Some(Schedule::new(deviations)))
+}
+
+/// What a run made of the deviations it was given: each one no choice
+/// point reached, and each value out of its point's range. Strict
+/// (`lenient` false): an error naming them (exit 2); lenient: the lines
+/// to print, naming them.
+pub fn given_deviations_used(scenario: &Scenario, result: &RunResult, lenient: bool) -> Result<Vec<String>, Failure> {
+    let setup = &scenario.setup;
+    let mut problems: Vec<String> = result
+        .unused
+        .iter()
+        .filter(|d| !result.out_of_range.iter().any(|(o, _)| o.label == d.label))
+        .map(|d| {
+            format!(
+                "{}: no choice point of this run has that label",
+                crate::labels::token(*d, setup)
+            )
+        })
+        .collect();
+    problems.extend(result.out_of_range.iter().map(|(d, options)| {
+        format!(
+            "{}: out of range (that choice point takes 0..{})",
+            crate::labels::token(*d, setup),
+            options - 1
+        )
+    }));
+    if problems.is_empty() || lenient {
+        return Ok(problems
+            .into_iter()
+            .map(|p| format!("warning: --deviation {p}"))
+            .collect());
+    }
+    Err(Failure::Input(format!(
+        "--deviation: {} (--lenient runs it anyway)",
+        problems.join("; ")
+    )))
 }
 
 /// Runs a loaded schedule with tracing on.
@@ -146,7 +189,7 @@ pub fn render(loaded: &Loaded, result: &RunResult, format: Format) -> String {
                 "scenario": loaded.scenario.name,
                 "variant": loaded.scenario.variant().name(),
                 "schedule": loaded.schedule_text,
-                "deviations": result.schedule().deviations().iter().map(|d| crate::labels::token(*d)).collect::<Vec<_>>(),
+                "deviations": result.schedule().deviations().iter().map(|d| crate::labels::token(*d, &loaded.scenario.setup)).collect::<Vec<_>>(),
                 "outcome": outcome::lines(&loaded.scenario, result),
             });
             let rows = rows::rows(names, events, &result.violations);
@@ -192,6 +235,9 @@ pub fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
 pub fn trace(args: &TraceArgs) -> Result<Verdict, Failure> {
     let loaded = load(&args.source, args.variant.as_deref())?;
     let result = run_traced(&loaded);
+    for warning in given_deviations_used(&loaded.scenario, &result, args.source.lenient)? {
+        eprintln!("{warning}");
+    }
     emit(&render(&loaded, &result, args.format), args.output.as_deref())?;
     Ok(if result.violations.is_empty() {
         Verdict::Clean

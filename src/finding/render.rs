@@ -169,13 +169,7 @@ fn shortest(out: &mut String, r: &Report<'_>) {
     let words: Vec<String> = deviations
         .deviations()
         .iter()
-        .map(|d| {
-            format!(
-                "`{} = {}`",
-                crate::labels::describe(d.label, &f.scenario.setup),
-                d.value
-            )
-        })
+        .map(|d| format!("`{}`", crate::labels::token(*d, &f.scenario.setup)))
         .collect();
     let found = match s.origin {
         Origin::Exhaustive { bound } => {
@@ -207,7 +201,7 @@ fn shortest(out: &mut String, r: &Report<'_>) {
 /// The commands that reproduce the finding and show the fix on it.
 fn reproduce(out: &mut String, r: &Report<'_>, s: &super::Shortest) {
     let f = r.finding;
-    let schedule = crate::labels::trace_arguments(&s.run.schedule());
+    let schedule = crate::labels::trace_arguments(&s.run.schedule(), &f.scenario.setup);
     let path = f.scenario_path();
     let _ = writeln!(out, "Reproduce it:\n\n```sh");
     let _ = writeln!(out, "joinsim trace {path} {schedule}");

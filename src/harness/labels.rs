@@ -50,43 +50,128 @@ pub fn describe(label: Label, setup: &Setup) -> String {
     format!("{kind} {detail}")
 }
 
-/// A deviation as one token, `kind:a:b:c=value` (e.g. `delay:4:1:3=7`),
-/// the form `--deviation` takes.
-pub fn token(deviation: Deviation) -> String {
+/// What a label's field `a`, `b` or `c` holds, so that a token can name it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Number,
+    Node,
+    Step,
+    SwarmPick,
+}
+
+/// The fields of a label of `kind`, in order.
+fn fields(kind: ChoiceKind) -> [Field; 3] {
+    use crate::model::choice as m;
+    use Field::{Node, Number, Step, SwarmPick};
+    match kind {
+        ChoiceKind::DELAY | ChoiceKind::DROP | ChoiceKind::DUPLICATE | ChoiceKind::ORDER => [Node, Node, Number],
+        m::STEP_FAULT | m::LOCAL_WORK => [Node, Step, Number],
+        m::CLIENT_TIMING | m::CONNECTION_BREAK | m::TRANSACTION_BUSY | m::TRANSACTION_ANSWER_LOST => {
+            [Node, Number, Number]
+        }
+        m::MUTEX_HANDOFF => [Node, Number, Number],
+        SWARM => [SwarmPick, Number, Number],
+        _ => [Number, Number, Number],
+    }
+}
+
+/// A deviation as one token, `KIND:A:B:C=VALUE`, with nodes, steps and
+/// swarm picks by name (`delay:j1:m2:3=7`,
+/// `step-fault:j1:AddToDefaultGroup:0=1`): the one form every command
+/// prints a deviation in and the form `--deviation` takes.
+pub fn token(deviation: Deviation, setup: &Setup) -> String {
     let l = deviation.label;
     let kind = kind_name(l.kind).unwrap_or("unknown");
-    format!("{kind}:{}:{}:{}={}", l.a, l.b, l.c, deviation.value)
+    let [a, b, c] = fields(l.kind);
+    let field = |what: Field, n: u32| -> String {
+        let named = match what {
+            Field::Node => NodeId::try_from(n)
+                .ok()
+                .filter(|&id| usize::from(id) < setup.node_count())
+                .map(|id| setup.node_name(id).to_string()),
+            Field::Step => crate::model::choice::step_of(n).map(|s| format!("{s:?}")),
+            Field::SwarmPick => crate::swarm::SwarmPicks::KIND_NAMES
+                .get(n as usize)
+                .map(|s| s.to_string()),
+            Field::Number => None,
+        };
+        named.unwrap_or_else(|| n.to_string())
+    };
+    format!(
+        "{kind}:{}:{}:{}={}",
+        field(a, l.a),
+        field(b, l.b),
+        field(c, l.c),
+        deviation.value
+    )
+}
+
+/// A schedule's deviations as tokens, separated by spaces (`-` when none).
+pub fn tokens(schedule: &crate::sim::Schedule, setup: &Setup) -> String {
+    if schedule.is_empty() {
+        return "-".to_string();
+    }
+    let tokens: Vec<String> = schedule.deviations().iter().map(|d| token(*d, setup)).collect();
+    tokens.join(" ")
 }
 
 /// A schedule as `joinsim trace` arguments: `--deviation TOKEN` for each
 /// deviation, or `--nominal` when it has none.
-pub fn trace_arguments(schedule: &crate::sim::Schedule) -> String {
+pub fn trace_arguments(schedule: &crate::sim::Schedule, setup: &Setup) -> String {
     if schedule.is_empty() {
         return "--nominal".to_string();
     }
     let tokens: Vec<String> = schedule
         .deviations()
         .iter()
-        .map(|d| format!("--deviation {}", token(*d)))
+        .map(|d| format!("--deviation {}", token(*d, setup)))
         .collect();
     tokens.join(" ")
 }
 
-/// Parses [`token`]'s form.
-pub fn parse_token(text: &str) -> Result<Deviation, String> {
-    let bad = || format!("\"{text}\" is not KIND:A:B:C=VALUE (e.g. delay:4:1:3=7)");
+/// Parses [`token`]'s form; each field may also be given as its number.
+pub fn parse_token(text: &str, setup: &Setup) -> Result<Deviation, String> {
+    let bad = || format!("\"{text}\" is not KIND:A:B:C=VALUE (e.g. delay:j1:m2:3=7)");
     let (label, value) = text.split_once('=').ok_or_else(bad)?;
     let parts: Vec<&str> = label.split(':').collect();
     let [kind, a, b, c] = parts[..] else {
         return Err(bad());
     };
-    let kind = kind_named(kind).ok_or_else(|| {
+    let kind = kind_named(kind.trim()).ok_or_else(|| {
         let known: Vec<&str> = kinds().map(|(_, n)| n).collect();
         format!("unknown choice kind \"{kind}\" (known: {})", known.join(", "))
     })?;
-    let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
+    let number = |s: &str| s.trim().parse::<u32>().ok();
+    let field = |what: Field, s: &str| -> Result<u32, String> {
+        if let Some(n) = number(s) {
+            return Ok(n);
+        }
+        let s = s.trim();
+        let found = match what {
+            Field::Node => (0..setup.node_count())
+                .filter_map(|i| NodeId::try_from(i).ok())
+                .find(|&id| setup.node_name(id) == s)
+                .map(u32::from),
+            Field::Step => crate::model::step::Step::parse(s).map(crate::model::choice::step_number),
+            Field::SwarmPick => crate::swarm::SwarmPicks::KIND_NAMES
+                .iter()
+                .position(|&n| n == s)
+                .map(|i| i as u32),
+            Field::Number => None,
+        };
+        found.ok_or_else(|| match what {
+            Field::Node => format!("{text}: no node \"{s}\" in this scenario"),
+            Field::Step => format!("{text}: no step \"{s}\""),
+            Field::SwarmPick => format!(
+                "{text}: no swarm pick \"{s}\" (known: {})",
+                crate::swarm::SwarmPicks::KIND_NAMES.join(", ")
+            ),
+            Field::Number => bad(),
+        })
+    };
+    let [fa, fb, fc] = fields(kind);
     Ok(Deviation {
-        label: Label::new(kind, number(a)?, number(b)?, number(c)?),
-        value: number(value)?,
+        label: Label::new(kind, field(fa, a)?, field(fb, b)?, field(fc, c)?),
+        value: number(value).ok_or_else(bad)?,
     })
 }

@@ -89,6 +89,9 @@ pub struct RunResult {
     pub deviations: Vec<Deviation>,
     /// Deviations of a replayed schedule that the run never reached.
     pub unused: Vec<Deviation>,
+    /// Replayed values out of their choice point's range (wrapped into
+    /// it), each with the point's number of options.
+    pub out_of_range: Vec<(Deviation, u32)>,
     /// Every choice point reached, when asked for.
     pub points: Option<Vec<Point>>,
     /// How many choices the run drew.
@@ -168,6 +171,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
         end_tick: record.end_tick,
         deviations: record.choices.deviations,
         unused: record.choices.unused,
+        out_of_range: record.choices.out_of_range,
         points: record.choices.points,
         drawn: record.choices.drawn,
         probes: record.probes,

@@ -94,7 +94,7 @@ pub fn step_number(step: Step) -> u32 {
         .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
-fn step_of(number: u32) -> Option<Step> {
+pub fn step_of(number: u32) -> Option<Step> {
     Step::ALL.into_iter().find(|&s| step_number(s) == number)
 }
 

@@ -48,7 +48,9 @@ impl Compiler<'_> {
     fn error(&self, span: Option<std::ops::Range<usize>>, key: &str, message: impl Into<String>) -> ScenarioError {
         ScenarioError {
             file: self.file.to_string(),
-            line: span.map(|s| line_of(self.source, s.start)),
+            line: span
+                .map(|s| line_of(self.source, s.start))
+                .or_else(|| super::error::line_of_key(self.source, key)),
             key: Some(key.to_string()),
             message: message.into(),
         }
@@ -906,10 +908,27 @@ fn network(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<NetworkConfig> {
         reorder: n.reorder.unwrap_or(true),
         same_tick_order: n.same_tick_order.unwrap_or(false),
         drop: c.ratio(&n.drop, "network.drop")?,
-        duplicate: c.ratio(&n.duplicate, "network.duplicate")?,
+        duplicate: no_duplicates(c, n)?,
         partitions,
         faults_until_tick: c.ticks(&n.faults_until, "network.faults_until", 1_000)?,
     })
+}
+
+/// `network.duplicate`: refused unless it says never. Every message of the
+/// model travels on a TCP connection (`model/connection.rs`), which
+/// delivers each byte once: a real network's duplicate packet never reaches
+/// Incus twice, so the setting could only ever do nothing.
+fn no_duplicates(c: &Compiler<'_>, n: &super::file::NetworkFile) -> Result<Ratio> {
+    let duplicate = c.ratio(&n.duplicate, "network.duplicate")?;
+    match &n.duplicate {
+        Some(value) if !duplicate.is_never() => Err(c.at(
+            value,
+            "network.duplicate",
+            "messages travel on TCP connections, which never deliver a message twice: \
+             remove it (a broken connection is `network.drop`)",
+        )),
+        _ => Ok(duplicate),
+    }
 }
 
 fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {

@@ -16,7 +16,7 @@ ratios such as "1/40". `joinsim scenario FILE...` checks files and prints
 their warnings.
 
 description = "..."             what the scenario is about (optional)
-variant = "incus-6.7"           the protocol variant (overridable with --variant)
+variant = "incus-6.7"           the protocol variant (required; overridable with --variant)
 
 [cluster]
 members = ["m1", "m2", "m3"]    member names; every member starts in the default group
@@ -68,11 +68,14 @@ delay_max = 10                  (default 10, or delay_min if larger)
 reorder = true                  false: messages on a link arrive in send order
 same_tick_order = false         true: each message draws its place among events
                                 due at the same tick (an `order` choice)
-drop = "0/1"                    probability that a message is lost
-duplicate = "0/1"               probability that a message arrives twice
-faults_until = 1000             drops and duplicates happen only before this tick
-request_timeout = 300           ticks a client waits for an answer (only when
-                                messages can be lost: drops, partitions or crashes)
+drop = "0/1"                    probability that the network breaks a request's TCP
+                                connection (a reset), drawn per request and per answer
+duplicate                       refused: every message travels on a TCP connection,
+                                which never delivers it twice
+faults_until = 1000             drops happen only before this tick
+request_timeout = 300           ticks an admin client waits for an answer (admins
+                                only: the joiner, as the Incus client, has none;
+                                only when drops, partitions or crashes can lose one)
 [[network.partitions]]          nothing crosses between the sides while it lasts
   side_a = ["m1"]               node names; a node may not be on both sides
   side_b = ["m3", "j2"]

@@ -46,10 +46,7 @@ pub fn warnings(parsed: &ScenarioFile, facts: &Facts<'_>) -> Vec<ScenarioWarning
     }
     let n = &parsed.network;
     let network = facts.network;
-    for (key, value, never) in [
-        ("network.drop", &n.drop, network.drop.is_never()),
-        ("network.duplicate", &n.duplicate, network.duplicate.is_never()),
-    ] {
+    for (key, value, never) in [("network.drop", &n.drop, network.drop.is_never())] {
         if let Some(value) = value
             && !never
             && network.faults_until_tick == 0
@@ -81,6 +78,7 @@ pub fn warnings(parsed: &ScenarioFile, facts: &Facts<'_>) -> Vec<ScenarioWarning
             );
         }
     }
+    joiner_attempts(parsed, &mut warn);
     let f = &parsed.faults;
     if let Some(value) = &f.random_step_error
         && !facts.random_step_error_never
@@ -93,4 +91,57 @@ pub fn warnings(parsed: &ScenarioFile, facts: &Facts<'_>) -> Vec<ScenarioWarning
         );
     }
     out
+}
+
+/// Settings about attempts that no attempt can use: retry settings of a
+/// joiner that runs `incus cluster join` once, and a step error for an
+/// attempt its joiner (or, without `joiner`, every joiner) never makes.
+fn joiner_attempts(parsed: &ScenarioFile, warn: &mut impl FnMut(Option<std::ops::Range<usize>>, &str, String)) {
+    let attempts = |j: &super::file::JoinerFile| j.attempts.as_ref().map_or(1, |a| *a.get_ref());
+    for (i, j) in parsed.joiners.iter().enumerate() {
+        if attempts(j) > 1 {
+            continue;
+        }
+        let retry = [
+            ("retry_after", j.retry_after.as_ref().map(|v| v.span())),
+            ("retry_token", j.retry_token.as_ref().map(|v| v.span())),
+        ];
+        for (name, span) in retry {
+            if let Some(span) = span {
+                warn(
+                    Some(span),
+                    &format!("joiners[{i}].{name}"),
+                    format!(
+                        "no effect: joiner \"{}\" runs `incus cluster join` once (attempts = 1), so it never retries",
+                        j.name.get_ref()
+                    ),
+                );
+            }
+        }
+    }
+    for (i, e) in parsed.faults.step_errors.iter().enumerate() {
+        let Some(attempt) = &e.attempt else { continue };
+        let makes = match &e.joiner {
+            Some(name) => parsed
+                .joiners
+                .iter()
+                .find(|j| j.name.get_ref() == name.get_ref())
+                .map_or(1, attempts),
+            None => parsed.joiners.iter().map(attempts).max().unwrap_or(0),
+        };
+        if *attempt.get_ref() > makes {
+            let whose = e
+                .joiner
+                .as_ref()
+                .map_or("any joiner".to_string(), |n| format!("joiner \"{}\"", n.get_ref()));
+            warn(
+                Some(attempt.span()),
+                &format!("faults.step_errors[{i}].attempt"),
+                format!(
+                    "never fires: attempt {} never happens, {whose} makes at most {makes} (`attempts`)",
+                    attempt.get_ref()
+                ),
+            );
+        }
+    }
 }

@@ -194,6 +194,9 @@ pub struct Choices {
     points: Option<Vec<Point>>,
     /// How many draws the run made.
     drawn: u32,
+    /// Replayed values the point reached had no room for, with its
+    /// number of options (each was wrapped into range).
+    out_of_range: Vec<(Deviation, u32)>,
 }
 
 impl Choices {
@@ -215,6 +218,7 @@ impl Choices {
             deviations: Vec::with_capacity(64),
             points: None,
             drawn: 0,
+            out_of_range: Vec::new(),
         }
     }
 
@@ -248,8 +252,15 @@ impl Choices {
         let value = match &self.source {
             Source::Seeded { key } => from_hash(derive(*key, label)),
             // A value recorded for more options than the point now has
-            // is wrapped into range (the model changed under it).
-            Source::Replay(schedule) => schedule.get(label).map_or(0, |v| v % n),
+            // is wrapped into range (the model changed under it), and
+            // reported: strict callers refuse it.
+            Source::Replay(schedule) => match schedule.get(label) {
+                Some(v) if v >= n => {
+                    self.out_of_range.push((Deviation { label, value: v }, n));
+                    v % n
+                }
+                v => v.unwrap_or(0),
+            },
         };
         self.drawn += 1;
         if value != 0 {
@@ -296,6 +307,7 @@ impl Choices {
         ChoiceRecord {
             deviations: self.deviations,
             unused,
+            out_of_range: self.out_of_range,
             points: self.points,
             drawn: self.drawn,
         }
@@ -310,6 +322,8 @@ pub struct ChoiceRecord {
     pub deviations: Vec<Deviation>,
     /// Deviations of a replayed schedule the run never reached.
     pub unused: Vec<Deviation>,
+    /// Replayed values out of their point's range, with its options.
+    pub out_of_range: Vec<(Deviation, u32)>,
     pub points: Option<Vec<Point>>,
     pub drawn: u32,
 }

@@ -355,7 +355,7 @@ fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, 
     if !o.swarm {
         // `trace` runs without swarm picks: a swarm run replays from its
         // artifact only.
-        let tokens = format!(" {}", crate::labels::trace_arguments(schedule));
+        let tokens = format!(" {}", crate::labels::trace_arguments(schedule, &s.setup));
         lines.push((
             "the run drawn here",
             format!("joinsim trace {} --variant {}{tokens}", s.path, s.variant()),

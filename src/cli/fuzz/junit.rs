@@ -7,6 +7,23 @@ use super::ScenarioOutcome;
 use crate::check::Invariant;
 use crate::explore::concerns;
 
+/// How to reproduce each failure group of `invariant`: its replay command
+/// and its saved artifact, a line each.
+fn reproduce(o: &ScenarioOutcome, invariant: Invariant) -> String {
+    let mut lines = Vec::new();
+    for (key, group) in o.campaign.tally.groups.iter().filter(|(k, _)| k.invariant == invariant) {
+        lines.push(format!(
+            "{}: replay: {}",
+            key.label(),
+            o.ids.replay(&o.scenario, group.first_seed())
+        ));
+        if let Some(path) = o.artifacts.get(key) {
+            lines.push(format!("{}: artifact: {}", key.label(), path.display()));
+        }
+    }
+    lines.join("\n")
+}
+
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let mut report = Report::new("joinsim fuzz");
     for o in outcomes {
@@ -26,6 +43,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             } else {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(problems.join("\n"));
+                s.set_description(reproduce(o, invariant));
                 s
             };
             let mut case = TestCase::new(invariant.name(), status);

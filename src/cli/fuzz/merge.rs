@@ -136,6 +136,7 @@ struct Part {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<Verdict, Failure> {
+    super::check_report_paths(&[args.json.as_ref(), args.junit.as_ref(), args.html.as_ref()])?;
     let shards = args.summaries.iter().map(read).collect::<Result<Vec<_>, _>>()?;
     let (settings, outcomes) = merge_shards(shards).map_err(Failure::Input)?;
     println!("merge: {} shard(s): {}", args.summaries.len(), settings_line(&settings));
@@ -247,6 +248,17 @@ fn check_same_campaign(a: &ShardSummary, b: &ShardSummary) -> Result<(), String>
     Ok(())
 }
 
+/// A campaign judged as `fuzz` judged it: a swarm campaign as a search
+/// (its seeds are not a sample of the scenario's runs), any other against
+/// its rate bands.
+fn judge_as_run(scenario: &Scenario, campaign: &Campaign, swarm: bool) -> Vec<String> {
+    if swarm {
+        crate::explore::judge_search(scenario, campaign)
+    } else {
+        judge(scenario, campaign)
+    }
+}
+
 /// One shard's campaign of one scenario, read back.
 fn read_part(file: &ScenarioFile) -> Result<Part, String> {
     let parsed = Scenario::parse(&file.scenario, &file.path, &file.scenario_source).map_err(|e| e.to_string())?;
@@ -259,7 +271,7 @@ fn read_part(file: &ScenarioFile) -> Result<Part, String> {
         seeds_planned: file.seeds_planned,
         elapsed: Duration::from_secs_f64(file.elapsed_secs.max(0.0)),
     };
-    let judged = judge(&scenario, &campaign);
+    let judged = judge_as_run(&scenario, &campaign, file.swarm);
     let save_errors = file.problems.iter().filter(|p| !judged.contains(p)).cloned().collect();
     let artifacts = file
         .failures
@@ -375,10 +387,10 @@ fn merge_parts(parts: Vec<Part>) -> ScenarioOutcome {
         seeds_planned,
         elapsed,
     };
-    let mut problems = judge(&scenario, &campaign);
+    let mut problems = judge_as_run(&scenario, &campaign, swarm);
     problems.extend(save_errors);
     ScenarioOutcome {
-        bands: bands(&scenario, &campaign),
+        bands: if swarm { Vec::new() } else { bands(&scenario, &campaign) },
         warnings: warnings(&scenario, &campaign),
         scenario,
         campaign,

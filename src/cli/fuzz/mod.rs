@@ -288,6 +288,7 @@ pub(crate) fn run_campaigns(
     reports: Reports<'_>,
     campaign: &mut dyn FnMut(Scenario) -> ScenarioOutcome,
 ) -> Result<Verdict, Failure> {
+    check_report_paths(&[reports.json, reports.junit, reports.html])?;
     // A second Ctrl-C (or a failure to install the handler) falls back to
     // the default: the process ends at once.
     let _ = ctrlc::set_handler(|| {
@@ -334,7 +335,10 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
     let runs = |observer: &dyn Observer| run_campaign(&scenario, &options, observer);
     let saved = failures::with_saved_failures(&run_scenario, &args.common.keep, ids.as_ref(), &progress, runs);
     progress.finish();
-    outcome(scenario, saved, true, ids, args.swarm)
+    // Swarm seeds sample another distribution than the scenario's (each
+    // switches fault kinds off), so the pinned bands do not apply: judged
+    // as `explore --strategy swarm` is.
+    outcome(scenario, saved, !args.swarm, ids, args.swarm)
 }
 
 fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenarios: usize) -> serde_json::Value {
@@ -375,6 +379,29 @@ fn settings_line(s: &serde_json::Value) -> String {
 
 /// Where a campaign's reports go (`--json`, `--junit`, `--html`), for
 /// `joinsim merge`.
+/// Refuses, before any campaign runs, a report file that could not be
+/// written at its end: one in a directory that does not exist, or a
+/// directory itself.
+pub(crate) fn check_report_paths(paths: &[Option<&PathBuf>]) -> Result<(), Failure> {
+    for path in paths.iter().flatten() {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let problem = if path.is_dir() {
+            Some("is a directory")
+        } else if parent.is_some_and(|p| !p.is_dir()) {
+            Some("is in a directory that does not exist")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Failure::Input(format!(
+                "{}: cannot write the report: it {problem}",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(super) struct ReportPaths<'a> {
     pub json: Option<&'a PathBuf>,
     pub junit: Option<&'a PathBuf>,
