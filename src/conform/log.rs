@@ -105,9 +105,11 @@ fn code_of(method: &str, path: &str) -> &'static str {
         .map_or("-", |(c, _, _)| c)
 }
 
-/// The join operation's events of one joiner's log, and whether and how it
-/// ended (`Success`/`Failure for operation`, description "Joining cluster").
-fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> (Vec<Event>, Option<bool>) {
+/// Each join operation of one joiner's log (one per attempt): its events,
+/// and whether it ended and how (`Success`/`Failure for operation`,
+/// description "Joining cluster").
+fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> Vec<(Vec<Event>, Option<bool>)> {
+    let mut attempts = Vec::new();
     let mut events = Vec::new();
     let mut inside = false;
     for line in log.text.lines() {
@@ -120,10 +122,15 @@ fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> (Vec<Event>
             continue;
         }
         if field(line, "description") == Some("Joining cluster") {
-            match msg {
-                "Success for operation" => return (events, Some(true)),
-                "Failure for operation" => return (events, Some(false)),
-                _ => {}
+            let ended = match msg {
+                "Success for operation" => Some(true),
+                "Failure for operation" => Some(false),
+                _ => None,
+            };
+            if ended.is_some() {
+                attempts.push((std::mem::take(&mut events), ended));
+                inside = false;
+                continue;
             }
         }
         if msg == "Sending request to Incus" {
@@ -149,13 +156,16 @@ fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> (Vec<Event>
             events.push(Event { code, what: msg.to_string(), remote: false });
         }
     }
-    (events, None)
+    if inside {
+        attempts.push((events, None));
+    }
+    attempts
 }
 
 /// The step the join failed at, as the joiner's log shows it: the step of
-/// the last request or marker before the join operation's failure.
+/// the last request or marker before the last join operation's failure.
 pub fn failing_step(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> Option<String> {
-    let (events, ended) = join_events(log, node_of);
+    let (events, ended) = join_events(log, node_of).pop()?;
     if ended != Some(false) {
         return None;
     }
@@ -167,8 +177,8 @@ pub fn failing_step(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> Option
 pub fn real_steps(logs: &[DaemonLog], joiners: &[String], node_of: &dyn Fn(&str) -> String) -> Vec<StepSeen> {
     let mut seen = Vec::new();
     for log in logs.iter().filter(|l| joiners.contains(&l.node)) {
-        let (events, _) = join_events(log, node_of);
-        seen.extend(events.into_iter().filter(|e| e.remote && e.code != "connect").map(|e| StepSeen {
+        let events = join_events(log, node_of).into_iter().flat_map(|(events, _)| events);
+        seen.extend(events.filter(|e| e.remote && e.code != "connect").map(|e| StepSeen {
             joiner: log.node.clone(),
             step: e.code.to_string(),
             endpoint: e.what,
@@ -197,17 +207,36 @@ fn model_endpoint(label: &str) -> Option<String> {
     fixed.iter().find(|(p, _)| label.starts_with(p)).map(|(_, e)| e.to_string())
 }
 
-/// The joiners' requests to members in the model's trace, in order.
+/// The joiners' requests to members in the model's trace, in order. A
+/// request a member answers with a redirect to the leader
+/// (`response.SyncResponseRedirect`, api_cluster.go:2185 and :2270 at
+/// v6.0.4) is followed by Go's HTTP client inside the same call, so the
+/// joiner's log shows it once, to the member it sent it to: the model's
+/// second request, to the leader, is left out.
 pub fn model_steps(names: &Names, events: &[TraceEvent<World>], joiners: &[String]) -> Vec<StepSeen> {
-    crate::trace::rows::rows(names, events, &[])
-        .into_iter()
+    let rows = crate::trace::rows::rows(names, events, &[]);
+    let redirected: Vec<String> = rows
+        .iter()
+        .filter_map(|row| {
+            let rest = row.text.split(" response #").nth(1)?;
+            let (id, answer) = rest.split_once(' ')?;
+            answer.starts_with("redirect").then(|| format!("{}#{id}", row.node))
+        })
+        .collect();
+    let mut follows_redirect = false;
+    rows.iter()
         .filter_map(|row| {
             let crate::trace::rows::RowKind::Message { from, to, label, .. } = &row.kind else {
                 return None;
             };
-            if !joiners.contains(from) || !row.text.contains(" request #") {
+            let id = row.text.split(" request #").nth(1)?.split(' ').next()?;
+            if !joiners.contains(from) {
                 return None;
             }
+            if std::mem::take(&mut follows_redirect) {
+                return None;
+            }
+            follows_redirect = redirected.contains(&format!("{from}#{id}"));
             let endpoint = model_endpoint(label).unwrap_or_else(|| label.clone());
             Some(StepSeen {
                 joiner: from.clone(),
@@ -217,14 +246,83 @@ pub fn model_steps(names: &Names, events: &[TraceEvent<World>], joiners: &[Strin
         })
         .collect()
 }
-pub fn summary(steps: &[StepSeen]) -> String {
-    steps
-        .iter()
-        .map(|s| format!("{} {} {}", s.joiner, s.step, s.endpoint))
-        .collect::<Vec<_>>()
-        .join("; ")
+/// Requests the real joiner sends that the model's trace does not show,
+/// each with why (what the model folds them into).
+const REAL_ONLY: [(&str, &str); 2] = [
+    (
+        "GET /1.0/certificates",
+        "J8: clusterPutJoin fetches the trusted certificates from the target with `client.GetCertificates()` \
+         (cmd/incusd/api_cluster.go at v6.0.4, after clusterAcceptMember); the model's J8 StoreCertificates is local \
+         work that already holds them (the accept answer), so the request is not modelled",
+    ),
+    (
+        "GET /1.0/resources",
+        "after J13, the members' `/1.0/resources` reads come from the joiner's cluster-status refresh \
+         (not clusterPutJoin), outside the join's steps",
+    ),
+];
+
+/// `METHOD /path` of `METHOD /path -> node`.
+fn method_path(endpoint: &str) -> &str {
+    endpoint.split(" -> ").next().unwrap_or(endpoint)
 }
 
-pub fn steps_agree(real: &[StepSeen], model: &[StepSeen]) -> bool {
-    real == model
+/// The steps in order; a run of requests to the same endpoint (the
+/// heartbeats J9 sends to every member at once) in node order, since
+/// they go out concurrently.
+fn ordered(steps: &[&StepSeen]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let mut last = String::new();
+    for s in steps {
+        let line = format!("{} {} {}", s.joiner, s.step, s.endpoint);
+        if method_path(&s.endpoint) != last {
+            run.sort();
+            out.append(&mut run);
+            last = method_path(&s.endpoint).to_string();
+        }
+        run.push(line);
+    }
+    run.sort();
+    out.append(&mut run);
+    out
+}
+
+/// Item 4: the model's requests against the real joiner's, same steps,
+/// order and endpoints; then what only the real program shows.
+pub fn compare(real: &[StepSeen], model: &[StepSeen]) -> Vec<super::Item> {
+    let real_only = |s: &&StepSeen| REAL_ONLY.iter().any(|(e, _)| method_path(&s.endpoint) == *e);
+    let shared: Vec<&StepSeen> = real.iter().filter(|s| !real_only(s)).collect();
+    let extra: Vec<&StepSeen> = real.iter().filter(real_only).collect();
+    let (r, m) = (ordered(&shared), ordered(&model.iter().collect::<Vec<_>>()));
+    let mut items = vec![super::Item {
+        what: "join steps: requests, in order".into(),
+        equal: r == m,
+        real: r.join("; "),
+        model: m.join("; "),
+        known: None,
+    }];
+    if !extra.is_empty() {
+        let why: Vec<&str> = REAL_ONLY
+            .iter()
+            .filter(|(e, _)| extra.iter().any(|s| method_path(&s.endpoint) == *e))
+            .map(|(e, why)| if why.is_empty() { *e } else { *why })
+            .collect();
+        items.push(super::Item {
+            what: "join steps: requests only the real joiner shows".into(),
+            equal: false,
+            // Distinct endpoints: how many status refreshes fall inside
+            // the join varies from run to run.
+            real: extra
+                .iter()
+                .map(|s| format!("{} {}", s.step, method_path(&s.endpoint)))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join("; "),
+            model: "none".into(),
+            known: Some(why.join(" / ")),
+        });
+    }
+    items
 }

@@ -4,8 +4,9 @@
 //! (operation ids, `UUID`).
 
 /// The mask, as the report lists it.
-pub const RULES: [(&str, &str); 3] = [
+pub const RULES: [(&str, &str); 4] = [
     ("an IPv4 address, with its `:port` if any", "ADDR"),
+    ("a host name with a `:port` (the model's addresses are `NAME:8443`)", "ADDR"),
     ("a run of 32 or more hexadecimal digits (a certificate fingerprint)", "FINGERPRINT"),
     ("a UUID (8-4-4-4-12 hexadecimal digits: an operation id)", "UUID"),
 ];
@@ -60,6 +61,13 @@ fn uuid_at(chars: &[char]) -> Option<usize> {
 }
 
 fn address_at(chars: &[char]) -> Option<usize> {
+    let name = run_of(chars, |c| c.is_ascii_alphanumeric() || c == '-');
+    if name > 0 && chars.get(name) == Some(&':') {
+        let port = run_of(&chars[name + 1..], |c| c.is_ascii_digit());
+        if (2..=5).contains(&port) {
+            return Some(name + 1 + port);
+        }
+    }
     let mut at = 0;
     for k in 0..4 {
         if k > 0 {
@@ -99,6 +107,7 @@ mod tests {
         );
         let fp = "ab".repeat(32);
         assert_eq!(mask(&format!("cert {fp} x")), "cert FINGERPRINT x");
+        assert_eq!(mask("dial tcp m2:8443: refused"), "dial tcp ADDR: refused");
         assert_eq!(mask("pool \"local\" on m1, version 1.2"), "pool \"local\" on m1, version 1.2");
     }
 }

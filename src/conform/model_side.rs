@@ -63,14 +63,16 @@ fn end_state(world: &World) -> EndState {
         let kind = if row.pending { "pending" } else { "full" };
         end.members.insert(format!("{} ({kind})", names.str(row.name)));
     }
+    // A row's name, which a rename changes (the node is its address).
+    let row_name = |n| {
+        db.members
+            .iter()
+            .find(|r| r.node == n)
+            .map_or_else(|| node(n), |r| names.str(r.name).to_string())
+    };
     for group in db.groups.iter() {
         for member in group.members.iter() {
-            let name = db
-                .members
-                .iter()
-                .find(|r| r.node == member)
-                .map_or_else(|| node(member), |r| names.str(r.name).to_string());
-            end.groups.insert(format!("{}: {name}", names.group_str(group.name)));
+            end.groups.insert(format!("{}: {}", names.group_str(group.name), row_name(member)));
         }
     }
     for project in db.projects.iter() {
@@ -79,7 +81,7 @@ fn end_state(world: &World) -> EndState {
                 .insert(format!("{}: {}={}", names.str(project.name), names.str(k), names.str(v)));
         }
     }
-    end.raft = db.raft.iter().map(node).collect();
+    end.raft = db.raft.iter().map(row_name).collect();
     end.certificates = db.trusted.iter().map(node).collect();
     end
 }

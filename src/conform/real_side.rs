@@ -33,7 +33,7 @@ fn observe(cluster: &Cluster, played: &Played) -> Side {
                 joiner: j.joiner.clone(),
                 completed: matches!(j.result, Some(Ok(()))),
                 step: error.and_then(|_| logged.and_then(|l| log::failing_step(l, &node_of))),
-                error: error.map(|e| mask::mask(e.strip_prefix("Failed to join cluster: ").unwrap_or(e))),
+                error: error.map(|e| mask::mask(e)),
             }
         })
         .collect();

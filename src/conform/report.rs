@@ -21,7 +21,9 @@ pub fn reasons(file: &str, text: &str) -> Result<BTreeMap<String, String>, Scena
 
 /// The differences no reason explains.
 pub fn unexplained<'a>(c: &'a Comparison, reasons: &BTreeMap<String, String>) -> Vec<&'a Item> {
-    c.differences().filter(|i| !reasons.contains_key(&i.what)).collect()
+    c.differences()
+        .filter(|i| i.known.is_none() && !reasons.contains_key(&i.what))
+        .collect()
 }
 
 /// Reasons given for items that do not differ: stale, reported as such.
@@ -44,13 +46,17 @@ pub fn text(c: &Comparison, reasons: &BTreeMap<String, String>) -> String {
         c.items.len()
     );
     for i in c.differences() {
-        let why = reasons.get(&i.what).map_or("NO REASON GIVEN", String::as_str);
+        let why = reason(i, reasons).unwrap_or("NO REASON GIVEN");
         let _ = writeln!(out, "  differs: {}\n    real:  {}\n    model: {}\n    reason: {why}", i.what, i.real, i.model);
     }
     for k in stale(c, reasons) {
         let _ = writeln!(out, "  [conform] \"{k}\" gives a reason, but the item does not differ");
     }
     out
+}
+
+fn reason<'a>(i: &'a Item, reasons: &'a BTreeMap<String, String>) -> Option<&'a str> {
+    reasons.get(&i.what).or(i.known.as_ref()).map(String::as_str)
 }
 
 fn cell(text: &str) -> String {
@@ -87,6 +93,7 @@ pub fn markdown(all: &[(Comparison, BTreeMap<String, String>)], package: &str) -
         "\nA real project's `features.*` key that the model does not hold is the daemon's default at project \
          creation, not state the model models; it is left out of the project configs.\n"
     );
+    out.push_str(STEPS_SHOWN);
     for (c, reasons) in all {
         let _ = writeln!(out, "## {} (`{}`, {})\n", c.scenario, c.path, c.variant);
         let _ = writeln!(out, "| compared | real | model | equal |\n|---|---|---|---|");
@@ -104,7 +111,7 @@ pub fn markdown(all: &[(Comparison, BTreeMap<String, String>)], package: &str) -
         if !differs.is_empty() {
             let _ = writeln!(out, "\nDifferences:\n");
             for i in differs {
-                let why = reasons.get(&i.what).map_or("**no reason given**", String::as_str);
+                let why = reason(i, reasons).unwrap_or("**no reason given**");
                 let _ = writeln!(out, "- {}: {why}", i.what);
             }
         }
@@ -112,3 +119,30 @@ pub fn markdown(all: &[(Comparison, BTreeMap<String, String>)], package: &str) -
     }
     out
 }
+
+/// Item 4: what the joiner's `--debug` log shows of the join and what it
+/// hides (read from the logs `crate::conform::log` parses).
+const STEPS_SHOWN: &str = "## The join's steps, as the real program shows them\n\n\
+The joiner's `--debug` log has a `Sending request to Incus` line (method, URL) for every request its daemon \
+sends, a `Sending heartbeat request` line per heartbeat, and a few lines between `cluster.Join`'s sub-steps. \
+From them `joinsim conform` reads, per join operation (one per attempt), the requests to other members and \
+compares them with the model's nominal trace (same steps, same order, same endpoints and targets; the \
+concurrent J9 heartbeats in member order):\n\n\
+- shown as requests: J1 `POST /1.0/certificates`, J2 `GET /1.0/certificates/FINGERPRINT`, J3 \
+`GET /1.0/cluster/members`, J5 `GET /1.0/storage-pools`, `GET /1.0/projects`, `GET /1.0/networks?project=P` \
+and J5's preseed applied through the joiner's own socket (`http://unix.socket/...`, local, not compared), J7 \
+`POST /internal/cluster/accept`, J8 `GET /1.0/certificates` (not in the model: see the reason in each \
+table), J9 `PUT /internal/database` to every member, J13 `POST /internal/cluster/rebalance`;\n\
+- shown only as log lines (used for the failing step, not compared): J8 `Adding certificate ...`, J9 \
+`Acquiring exclusive lock on cluster db`, `Adding node to cluster` (raft Add), `Migrate local data to cluster \
+database` (ExitExclusive), `Notifying cluster members of local role change`, J12 `Starting networks after \
+cluster join`;\n\
+- hidden: J0's token check and every transaction the target and the leader run (server side); a redirect to \
+the leader (J7, J13 sent to a non-leader), which Go's HTTP client follows inside one call, so the joiner's log \
+shows one request to the member it chose (the model's second request, to the leader, is left out of the \
+comparison; the member's own log says `Redirect member accept request to ...`); J9's raft Add on the wire \
+(dqlite's protocol); J10 AddNodeToClusterGroup, J11 StartClusterTasks, J14 ImageSync and J15 the lifecycle \
+event, which log nothing on success; `incus.ConnectIncus`'s `GET /1.0` before each connection is shown but is \
+no step (left out).\n\n\
+The failing step on the real side is the step of the last request or line of that list before the join \
+operation's `Failure for operation` line; it is never guessed from the error text.\n\n";

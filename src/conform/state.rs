@@ -46,6 +46,7 @@ pub fn compare(real: &EndState, model: &EndState) -> Vec<Item> {
             real: list(r),
             model: list(m),
             equal: r == m,
+            known: None,
         })
         .collect()
 }
