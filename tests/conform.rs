@@ -14,8 +14,8 @@ fn can_run() -> bool {
         Ok(()) => return true,
         Err(reason) => reason,
     };
-    let required = std::env::var_os("JOINSIM_REQUIRE_INCUS_DAEMON").is_some()
-        || std::env::var("CI").is_ok_and(|v| v == "true");
+    let required =
+        std::env::var_os("JOINSIM_REQUIRE_INCUS_DAEMON").is_some() || std::env::var("CI").is_ok_and(|v| v == "true");
     assert!(!required, "a real Incus is required here, but: {reason}");
     eprintln!("SKIPPED: {reason}");
     false
@@ -48,7 +48,10 @@ fn conformance_document_is_current_and_every_difference_has_a_reason() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(compared >= 10, "at least 10 scenarios compared: {summary}");
-    assert!(summary.contains(" 0 not,") && summary.ends_with(" 0 difference(s) without a reason"), "{summary}");
+    assert!(
+        summary.contains(" 0 not,") && summary.ends_with(" 0 difference(s) without a reason"),
+        "{summary}"
+    );
     let fresh = std::fs::read_to_string(&markdown).expect("the document was written");
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/CONFORMANCE.md"))
         .expect("docs/CONFORMANCE.md");

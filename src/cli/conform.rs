@@ -71,7 +71,11 @@ pub fn conform(args: &ConformArgs) -> Result<Verdict, Failure> {
         let text = report::markdown(&all, &backend::incus_package());
         std::fs::write(path, text).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
     }
-    Ok(if unexplained == 0 && failed == 0 { Verdict::Clean } else { Verdict::Violated })
+    Ok(if unexplained == 0 && failed == 0 {
+        Verdict::Clean
+    } else {
+        Verdict::Violated
+    })
 }
 
 fn default_scenarios() -> Result<Vec<PathBuf>, Failure> {

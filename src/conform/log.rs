@@ -89,7 +89,10 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// the query's `recursion` dropped, a fingerprint masked.
 fn endpoint_path(path: &str) -> String {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let query: Vec<&str> = query.split('&').filter(|q| !q.is_empty() && !q.starts_with("recursion=")).collect();
+    let query: Vec<&str> = query
+        .split('&')
+        .filter(|q| !q.is_empty() && !q.starts_with("recursion="))
+        .collect();
     let path = super::mask::mask(path);
     match query.is_empty() {
         true => path,
@@ -139,7 +142,11 @@ fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> Vec<(Vec<Ev
                 // The joiner's own daemon (`http://unix.socket`): J5's
                 // ApplyServerPreseed.
                 let path = url.trim_start_matches("http://unix.socket");
-                events.push(Event { code: "J5", what: format!("{method} {} (local)", endpoint_path(path)), remote: false });
+                events.push(Event {
+                    code: "J5",
+                    what: format!("{method} {} (local)", endpoint_path(path)),
+                    remote: false,
+                });
                 continue;
             };
             let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
@@ -147,13 +154,29 @@ fn join_events(log: &DaemonLog, node_of: &dyn Fn(&str) -> String) -> Vec<(Vec<Ev
             let what = format!("{method} {} -> {}", endpoint_path(&path), node_of(host));
             // `incus.ConnectIncus` reads the server's `GET /1.0` on every
             // connection: not a step.
-            let code = if path == "/1.0" { "connect" } else { code_of(method, &endpoint_path(&path)) };
-            events.push(Event { code, what, remote: true });
+            let code = if path == "/1.0" {
+                "connect"
+            } else {
+                code_of(method, &endpoint_path(&path))
+            };
+            events.push(Event {
+                code,
+                what,
+                remote: true,
+            });
         } else if msg == "Sending heartbeat request" {
             let to = field(line, "address").map(node_of).unwrap_or_default();
-            events.push(Event { code: "J9", what: format!("PUT /internal/database -> {to}"), remote: true });
+            events.push(Event {
+                code: "J9",
+                what: format!("PUT /internal/database -> {to}"),
+                remote: true,
+            });
         } else if let Some((_, code)) = MARKERS.iter().find(|(m, _)| msg.starts_with(m)) {
-            events.push(Event { code, what: msg.to_string(), remote: false });
+            events.push(Event {
+                code,
+                what: msg.to_string(),
+                remote: false,
+            });
         }
     }
     if inside {
@@ -204,7 +227,10 @@ fn model_endpoint(label: &str) -> Option<String> {
     if let Some(project) = label.strip_prefix("GetNetworks(project ") {
         return Some(format!("GET /1.0/networks?project={}", project.trim_end_matches(')')));
     }
-    fixed.iter().find(|(p, _)| label.starts_with(p)).map(|(_, e)| e.to_string())
+    fixed
+        .iter()
+        .find(|(p, _)| label.starts_with(p))
+        .map(|(_, e)| e.to_string())
 }
 
 /// The joiners' requests to members in the model's trace, in order. A

@@ -6,8 +6,14 @@
 /// The mask, as the report lists it.
 pub const RULES: [(&str, &str); 4] = [
     ("an IPv4 address, with its `:port` if any", "ADDR"),
-    ("a host name with a `:port` (the model's addresses are `NAME:8443`)", "ADDR"),
-    ("a run of 32 or more hexadecimal digits (a certificate fingerprint)", "FINGERPRINT"),
+    (
+        "a host name with a `:port` (the model's addresses are `NAME:8443`)",
+        "ADDR",
+    ),
+    (
+        "a run of 32 or more hexadecimal digits (a certificate fingerprint)",
+        "FINGERPRINT",
+    ),
     ("a UUID (8-4-4-4-12 hexadecimal digits: an operation id)", "UUID"),
 ];
 
@@ -101,13 +107,13 @@ mod tests {
             mask("Failed to connect to 10.213.7.2:8443: no"),
             "Failed to connect to ADDR: no"
         );
-        assert_eq!(
-            mask("op 1f2e3d4c-0000-4abc-8def-0123456789ab done"),
-            "op UUID done"
-        );
+        assert_eq!(mask("op 1f2e3d4c-0000-4abc-8def-0123456789ab done"), "op UUID done");
         let fp = "ab".repeat(32);
         assert_eq!(mask(&format!("cert {fp} x")), "cert FINGERPRINT x");
         assert_eq!(mask("dial tcp m2:8443: refused"), "dial tcp ADDR: refused");
-        assert_eq!(mask("pool \"local\" on m1, version 1.2"), "pool \"local\" on m1, version 1.2");
+        assert_eq!(
+            mask("pool \"local\" on m1, version 1.2"),
+            "pool \"local\" on m1, version 1.2"
+        );
     }
 }

@@ -90,7 +90,13 @@ pub fn compare(scenario: &Scenario) -> Result<Comparison, String> {
     for m in &model.joins {
         let r = real.joins.iter().find(|r| r.joiner == m.joiner);
         let show = |j: Option<&JoinOutcome>, f: &dyn Fn(&JoinOutcome) -> String| j.map_or("absent".into(), f);
-        let ended = |j: &JoinOutcome| if j.completed { "completed".into() } else { "failed".to_string() };
+        let ended = |j: &JoinOutcome| {
+            if j.completed {
+                "completed".into()
+            } else {
+                "failed".to_string()
+            }
+        };
         let step = |j: &JoinOutcome| j.step.clone().unwrap_or_else(|| "-".into());
         let error = |j: &JoinOutcome| j.error.clone().unwrap_or_else(|| "-".into());
         let fields: [(&str, &dyn Fn(&JoinOutcome) -> String); 3] =

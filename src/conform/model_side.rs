@@ -72,13 +72,18 @@ fn end_state(world: &World) -> EndState {
     };
     for group in db.groups.iter() {
         for member in group.members.iter() {
-            end.groups.insert(format!("{}: {}", names.group_str(group.name), row_name(member)));
+            end.groups
+                .insert(format!("{}: {}", names.group_str(group.name), row_name(member)));
         }
     }
     for project in db.projects.iter() {
         for &(k, v) in &project.config.0 {
-            end.projects
-                .insert(format!("{}: {}={}", names.str(project.name), names.str(k), names.str(v)));
+            end.projects.insert(format!(
+                "{}: {}={}",
+                names.str(project.name),
+                names.str(k),
+                names.str(v)
+            ));
         }
     }
     end.raft = db.raft.iter().map(row_name).collect();

@@ -85,7 +85,8 @@ fn end_state(cluster: &Cluster, joiners: &[String]) -> EndState {
         "SELECT projects.name, projects_config.key, projects_config.value FROM projects_config \
          JOIN projects ON projects.id = projects_config.project_id",
     ) {
-        end.projects.insert(format!("{}: {}={}", text(&r[0]), text(&r[1]), text(&r[2])));
+        end.projects
+            .insert(format!("{}: {}={}", text(&r[0]), text(&r[1]), text(&r[2])));
     }
     let name_of = |address: &str| {
         nodes
@@ -110,5 +111,8 @@ fn node_of(cluster: &Cluster, address: &str) -> String {
     let setup = &cluster.setup;
     (0..setup.node_count())
         .find(|&i| crate::real::network::https_address(i) == address)
-        .map_or_else(|| address.to_string(), |i| setup.node_name(i as crate::sim::NodeId).to_string())
+        .map_or_else(
+            || address.to_string(),
+            |i| setup.node_name(i as crate::sim::NodeId).to_string(),
+        )
 }

@@ -47,7 +47,11 @@ pub fn text(c: &Comparison, reasons: &BTreeMap<String, String>) -> String {
     );
     for i in c.differences() {
         let why = reason(i, reasons).unwrap_or("NO REASON GIVEN");
-        let _ = writeln!(out, "  differs: {}\n    real:  {}\n    model: {}\n    reason: {why}", i.what, i.real, i.model);
+        let _ = writeln!(
+            out,
+            "  differs: {}\n    real:  {}\n    model: {}\n    reason: {why}",
+            i.what, i.real, i.model
+        );
     }
     for k in stale(c, reasons) {
         let _ = writeln!(out, "  [conform] \"{k}\" gives a reason, but the item does not differ");
@@ -84,7 +88,10 @@ pub fn markdown(all: &[(Comparison, BTreeMap<String, String>)], package: &str) -
          reason.**\n",
         all.len()
     );
-    let _ = writeln!(out, "## The mask\n\nError texts are compared after replacing, and only this:\n");
+    let _ = writeln!(
+        out,
+        "## The mask\n\nError texts are compared after replacing, and only this:\n"
+    );
     for (what, with) in mask::RULES {
         let _ = writeln!(out, "- {what}: `{with}`");
     }
