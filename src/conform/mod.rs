@@ -79,6 +79,18 @@ impl Comparison {
     }
 }
 
+/// One compared field of a join's outcome, as text.
+type Field = fn(&JoinOutcome) -> String;
+
+/// The fields compared per join.
+const JOIN_FIELDS: [(&str, Field); 3] = [
+    ("ended", |j| {
+        if j.completed { "completed" } else { "failed" }.to_string()
+    }),
+    ("failing step", |j| j.step.clone().unwrap_or_else(|| "-".into())),
+    ("error text", |j| j.error.clone().unwrap_or_else(|| "-".into())),
+];
+
 /// Runs `scenario` on both sides and compares them.
 pub fn compare(scenario: &Scenario) -> Result<Comparison, String> {
     let variant = compared_variant(scenario);
@@ -89,20 +101,9 @@ pub fn compare(scenario: &Scenario) -> Result<Comparison, String> {
     let mut equal_error_texts = 0;
     for m in &model.joins {
         let r = real.joins.iter().find(|r| r.joiner == m.joiner);
-        let show = |j: Option<&JoinOutcome>, f: &dyn Fn(&JoinOutcome) -> String| j.map_or("absent".into(), f);
-        let ended = |j: &JoinOutcome| {
-            if j.completed {
-                "completed".into()
-            } else {
-                "failed".to_string()
-            }
-        };
-        let step = |j: &JoinOutcome| j.step.clone().unwrap_or_else(|| "-".into());
-        let error = |j: &JoinOutcome| j.error.clone().unwrap_or_else(|| "-".into());
-        let fields: [(&str, &dyn Fn(&JoinOutcome) -> String); 3] =
-            [("ended", &ended), ("failing step", &step), ("error text", &error)];
+        let show = |j: Option<&JoinOutcome>, f: Field| j.map_or("absent".into(), f);
         let mut all = true;
-        for (what, f) in fields {
+        for (what, f) in JOIN_FIELDS {
             let item = Item {
                 what: format!("join of {}: {what}", m.joiner),
                 real: show(r, f),
