@@ -294,3 +294,99 @@ fn default_group_assign_race_reproduces_on_real_incus() {
     );
     assert_nothing_left("the default-group race");
 }
+
+/// The results of the one admin of `scenario` on seed `seed`.
+fn admin_results(scenario: &joinsim::scenario::Scenario, seed: u64) -> Vec<Result<(), String>> {
+    let world = joinsim::explore::campaign::seeded_run(scenario, seed, Default::default()).world;
+    let results = world.nodes.iter().find_map(|n| match n {
+        joinsim::model::Node::Admin(a) => Some(a.results.clone()),
+        _ => None,
+    });
+    let results = results.expect("an admin");
+    results.into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
+}
+
+#[test]
+fn a_full_member_trigger_makes_the_model_admin_rename_only_a_member_it_can_find() {
+    // Without the trigger, renames sent before J9 fail with "Cluster member
+    // not found"; with it, alice waits until j1 is a full member, so her
+    // rename always finds it (and, between J9 and J10, breaks the join).
+    let scenario = common::bundled("member-rename-during-join");
+    let mut broken = 0;
+    for seed in 1..=200 {
+        let results = admin_results(&scenario, seed);
+        assert_eq!(results, vec![Ok(())], "seed {seed}");
+        let run = joinsim::explore::campaign::seeded_run(&scenario, seed, Default::default());
+        broken += usize::from(run.violated(joinsim::check::Invariant::JoinLeftovers));
+    }
+    assert!(broken > 100, "the window is reached in most runs, got {broken} of 200");
+}
+
+#[test]
+fn a_trigger_the_join_never_reaches_leaves_the_admin_idle() {
+    // The join fails at J5 (an error injected at ApplyServerPreseed), so j1 never becomes a full
+    // member: alice gives up and runs no command.
+    let text = r#"
+variant = "features-only"
+[cluster]
+members = ["m1", "m2"]
+leader = "m1"
+[[joiners]]
+name = "j1"
+target = "m2"
+[[admins]]
+name = "alice"
+via = "m1"
+trigger = { joiner = "j1", state = "full-member" }
+commands = [{ op = "create-group", group = "g" }]
+[[faults.step_errors]]
+step = "ApplyServerPreseed"
+"#;
+    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", text).expect("parses");
+    assert_eq!(admin_results(&scenario, 1), Vec::<Result<(), String>>::new());
+    // A pending-member trigger on the same join is reached only once J7
+    // ran: never, here, either.
+    let pending = text.replace("full-member", "pending-member");
+    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", &pending).expect("parses");
+    assert!(admin_results(&scenario, 1).is_empty());
+    // join-started is reached at once.
+    let started = text.replace("full-member", "join-started");
+    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", &started).expect("parses");
+    assert_eq!(admin_results(&scenario, 1), vec![Ok(())]);
+}
+
+#[test]
+fn a_bad_trigger_or_real_expectation_names_the_file_line_and_key() {
+    let base = std::fs::read_to_string(bundled_path("member-rename-during-join")).unwrap();
+    let bad_state = base.replace("state = \"full-member\"", "state = \"half-member\"");
+    let e = joinsim::scenario::Scenario::parse("t", "t.toml", &bad_state).expect_err("refused");
+    let line = bad_state.lines().position(|l| l.contains("half-member")).unwrap() + 1;
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(line), Some("admins[0].trigger.state")),
+        "{e}"
+    );
+    assert!(
+        e.message
+            .contains("unknown state \"half-member\" (known: join-started, pending-member, full-member)")
+    );
+    let not_joiner = base.replace("joiner = \"j1\", state", "joiner = \"m2\", state");
+    let e = joinsim::scenario::Scenario::parse("t", "t.toml", &not_joiner).expect_err("refused");
+    assert_eq!(e.key.as_deref(), Some("admins[0].trigger.joiner"), "{e}");
+    assert!(e.message.contains("\"m2\" is not a joiner"), "{e}");
+    // [expect_real] is read before any daemon starts: exit 2 anywhere.
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("real-bad-expect");
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, format!("{base}\n[expect_real]\njoin-leftovers = \"often\"\n")).unwrap();
+    let out = real_command(&[path.to_str().unwrap()])
+        .output()
+        .expect("run joinsim real");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let line = base.lines().count() + 3;
+    assert!(
+        stderr.contains(&format!("bad.toml:{line}: key `expect_real.join-leftovers`: \"often\"")),
+        "{stderr}"
+    );
+}
