@@ -12,6 +12,7 @@
 pub mod artifact;
 pub mod check;
 pub mod cli;
+pub mod conform;
 pub mod explore;
 pub mod finding;
 pub mod harness;

@@ -2,6 +2,7 @@
 //! an exit code (0 nothing violated, 1 a violation, 2 bad input or usage).
 
 mod bench;
+mod conform;
 pub mod diff;
 mod explore;
 mod fuzz;
@@ -64,6 +65,10 @@ enum Command {
     /// incus-base): each try forms the cluster from nothing, runs the joins
     /// and admins, judges the invariants on the real state, tears down.
     Real(real::RealArgs),
+    /// Conformance: scenarios on a live cluster and in the model (nominal
+    /// schedule, the variant of the Incus installed here), compared join by
+    /// join and at the end; `--markdown docs/CONFORMANCE.md`.
+    Conform(conform::ConformArgs),
     /// Benchmarks (`--scale`: cost growth with the cluster's size; `--shrink`:
     /// joinsim's shrinker against proptest's).
     Bench(bench::BenchArgs),
@@ -118,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::Shrink(args) => shrink::shrink(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Real(args) => real::real(&args),
+        Command::Conform(args) => conform::conform(&args),
         Command::Report(args) => report_finding::report(&args),
         Command::Scenario(args) => scenario::scenario(&args),
         Command::GenScale(args) => gen_scale::gen_scale(&args),

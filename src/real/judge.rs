@@ -110,7 +110,7 @@ fn live_member(cluster: &Cluster) -> Option<Api> {
         .find(|api| api.get("/1.0").is_ok_and(|a| a.error().is_none()))
 }
 
-fn sql(api: &Api, database: &str, query: &str) -> Vec<Vec<Value>> {
+pub(crate) fn sql(api: &Api, database: &str, query: &str) -> Vec<Vec<Value>> {
     let body = json!({"database": database, "query": query});
     let Ok(answer) = api.call("POST", "/internal/sql", Some(&body), None) else {
         return Vec::new();

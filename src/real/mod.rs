@@ -49,6 +49,17 @@ pub struct TryResult {
 /// Runs one try of `scenario` (jitters drawn from `seed`); everything it
 /// starts is gone when it returns, whether it returns `Ok` or not.
 pub fn one_try(scenario: &Scenario, seed: u64) -> Result<TryResult, String> {
+    one_try_observed(scenario, seed, |_, _| ()).map(|(t, ())| t)
+}
+
+/// [`one_try`], with `observe` called on the cluster and what was played
+/// after the judge and before teardown (conformance reads the state and
+/// the daemons' debug logs there).
+pub fn one_try_observed<T>(
+    scenario: &Scenario,
+    seed: u64,
+    observe: impl FnOnce(&cluster::Cluster, &schedule::Played) -> T,
+) -> Result<(TryResult, T), String> {
     let zero = Instant::now();
     let ms = |since: Instant| since.elapsed().as_secs_f64() * 1000.0;
     let record = record::Record::open()?;
@@ -60,7 +71,8 @@ pub fn one_try(scenario: &Scenario, seed: u64) -> Result<TryResult, String> {
         let played = schedule::play(&record, cluster, scenario, seed);
         let play_ms = ms(play_start);
         let violations = judge::judge(cluster, &played, play_ms as u64);
-        (setup_ms, play_ms, played, violations)
+        let observed = observe(cluster, &played);
+        (setup_ms, play_ms, played, violations, observed)
     });
     if let Ok(cluster) = formed.as_mut() {
         cluster.stop();
@@ -68,14 +80,14 @@ pub fn one_try(scenario: &Scenario, seed: u64) -> Result<TryResult, String> {
     drop(formed);
     record.teardown();
     drop(record);
-    let (setup_ms, play_ms, played, violations) = outcome.map_err(|e| {
+    let (setup_ms, play_ms, played, violations, observed) = outcome.map_err(|e| {
         let tail = log
             .take()
             .last()
             .map(|x| format!(" (last request: {} {})", x.method, x.path));
         format!("{e}{}", tail.unwrap_or_default())
     })?;
-    Ok(TryResult {
+    let result = TryResult {
         seed,
         setup_ms,
         play_ms,
@@ -83,7 +95,8 @@ pub fn one_try(scenario: &Scenario, seed: u64) -> Result<TryResult, String> {
         played,
         violations,
         log: log.take(),
-    })
+    };
+    Ok((result, observed))
 }
 
 /// `dpkg-query -W incus-base`: the package every real result names.

@@ -38,6 +38,10 @@ pub struct ScenarioFile {
     /// real back end only).
     #[serde(default)]
     pub expect_real: BTreeMap<Text, Text>,
+    /// `[conform]`: why a comparison of `joinsim conform` differs, keyed by
+    /// the compared item (read by conformance only).
+    #[serde(default)]
+    pub conform: BTreeMap<Text, Text>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -130,6 +130,9 @@ join-liveness = "never"                  no run breaks it
 
 [expect_real]                   what `joinsim real` tries must show, keyed as [expect]:
   join-leftovers = "reproduced" "reproduced": at least one try breaks it; "never": none
+[conform]                       why a `joinsim conform` comparison differs, keyed by
+"end: raft nodes" = "REASON"    the compared item as its report names it; a
+                                difference without a reason fails the run
 [expect_variant.revert-retries] what the scenario expects under another variant
 join-leftovers = "never"        (a fix variant's pinned verdict): a table in
                                 expect_variant, one a variant, keys as in
