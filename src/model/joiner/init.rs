@@ -94,7 +94,7 @@ impl World {
                 synced_at: Some(cluster.version),
             },
         };
-        self.observe_zone_lookups(&mut lookups);
+        self.observe_zone_lookups(ctx, &mut lookups);
         if let Err(cause) = created {
             return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
         }
@@ -107,16 +107,18 @@ impl World {
             let not_default = |p| p != names.keys.default_project;
             created = create_networks(Arc::make_mut(local), &reads, not_default, zones_checked, &mut lookups);
         }
-        self.observe_zone_lookups(&mut lookups);
+        self.observe_zone_lookups(ctx, &mut lookups);
         if let Err(cause) = created {
             return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
         }
         self.after(ctx, me, Step::ApplyServerPreseed, Ok(Answer::Done))
     }
 
-    fn observe_zone_lookups(&mut self, lookups: &mut Vec<ZoneValidation>) {
-        self.observations
-            .extend(lookups.drain(..).map(Observation::ZoneValidation));
+    fn observe_zone_lookups(&mut self, ctx: &mut Ctx<'_, World>, lookups: &mut Vec<ZoneValidation>) {
+        for v in lookups.drain(..) {
+            self.observations.push(Observation::ZoneValidation(v));
+            ctx.note(v.node, || Note::ZoneValidation(v));
+        }
     }
 
     /// Creates or updates one project on the local daemon, validating its
