@@ -12,10 +12,11 @@ pub enum Invariant {
     JoinerNotStandalone,
     DanglingGroupReference,
     JoinLiveness,
+    UnsyncedZoneValidation,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 8] = [
         Invariant::UnsyncedGroupValidation,
         Invariant::SpuriousJoinFailure,
         Invariant::RestrictionsLost,
@@ -23,6 +24,7 @@ impl Invariant {
         Invariant::JoinerNotStandalone,
         Invariant::DanglingGroupReference,
         Invariant::JoinLiveness,
+        Invariant::UnsyncedZoneValidation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Invariant {
             Invariant::JoinerNotStandalone => "joiner-not-standalone",
             Invariant::DanglingGroupReference => "dangling-group-reference",
             Invariant::JoinLiveness => "join-liveness",
+            Invariant::UnsyncedZoneValidation => super::zone_validation::NAME,
         }
     }
 
@@ -56,6 +59,7 @@ impl Invariant {
                 "no committed project names a cluster group that does not exist in restricted.cluster.groups"
             }
             Invariant::JoinLiveness => "once faults heal every join ends within the bound",
+            Invariant::UnsyncedZoneValidation => super::zone_validation::DESCRIPTION,
         }
     }
 

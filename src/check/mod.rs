@@ -6,6 +6,7 @@ mod enforcement;
 mod invariant;
 mod membership;
 mod validation;
+mod zone_validation;
 
 use std::sync::Arc;
 
@@ -115,6 +116,13 @@ impl Checker {
                 Observation::Validation(v) => {
                     if self.wants(Invariant::UnsyncedGroupValidation)
                         && let Some(violation) = validation::unsynced(world, v, tick)
+                    {
+                        self.report(violation);
+                    }
+                }
+                Observation::ZoneValidation(v) => {
+                    if self.wants(Invariant::UnsyncedZoneValidation)
+                        && let Some(violation) = zone_validation::unsynced(world, v, tick)
                     {
                         self.report(violation);
                     }

@@ -173,6 +173,49 @@ pub struct Db {
     /// replicated state all the same; J9 `Add` puts a joiner in,
     /// `cluster.Leave` takes it out (membership.go:450, 1039).
     pub raft: NodeSet,
+    /// The network zones (`networks_zones`, internal/server/db/cluster/
+    /// update.go at be7afc5df3), by name; all in `default` (the model has
+    /// no project with `features.networks.zones`).
+    pub zones: Table<Sym>,
+    /// The `dns.zone.*` keys of the bridge networks' config
+    /// (`networks_config`), one row per zone named.
+    pub network_zone_keys: Table<NetworkZoneKey>,
+}
+
+/// One zone a bridge network's `dns.zone.forward`, `dns.zone.reverse.ipv4`
+/// or `dns.zone.reverse.ipv6` key names (driver_bridge.go:555-573 at
+/// be7afc5df3); `dns.zone.forward` may name several, one row each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkZoneKey {
+    pub network: Sym,
+    pub project: Sym,
+    pub key: ZoneKey,
+    pub zone: Sym,
+}
+
+/// The bridge config keys naming a network zone, in the order
+/// `validateZoneNames` checks them (driver_common.go:197 at be7afc5df3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ZoneKey {
+    Forward,
+    ReverseIpv4,
+    ReverseIpv6,
+}
+
+impl ZoneKey {
+    pub const ALL: [ZoneKey; 3] = [ZoneKey::Forward, ZoneKey::ReverseIpv4, ZoneKey::ReverseIpv6];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneKey::Forward => "dns.zone.forward",
+            ZoneKey::ReverseIpv4 => "dns.zone.reverse.ipv4",
+            ZoneKey::ReverseIpv6 => "dns.zone.reverse.ipv6",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ZoneKey> {
+        ZoneKey::ALL.into_iter().find(|k| k.name() == key)
+    }
 }
 
 /// A database as read at one version: cheap to pass around in messages.
@@ -220,6 +263,8 @@ impl Db {
             tokens: NodeSet::default(),
             trusted: NodeSet::default(),
             raft: NodeSet::default(),
+            zones: Table::default(),
+            network_zone_keys: Table::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::joiner::JoinStatus;
 use super::message::{ApiError, Tx};
-use super::observe::Validation;
+use super::observe::{Validation, ZoneValidation};
 use super::ops::Command;
 use super::step::Step;
 
@@ -15,6 +15,8 @@ pub enum Note {
     InjectedFault(Step),
     /// `projectValidateConfig` ran on a config naming cluster groups.
     Validation(Validation),
+    /// A network validated on join looked up a zone (`validateZoneNames`).
+    ZoneValidation(ZoneValidation),
     /// An error that Incus only logs.
     Warning(Step, ApiError),
     /// The join failed at a step, with its whole error chain.

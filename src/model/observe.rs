@@ -2,7 +2,7 @@
 //! cannot read off the final state, such as which group view a validation
 //! used.
 
-use super::db::Snapshot;
+use super::db::{Snapshot, ZoneKey};
 use super::names::{GroupSet, Sym};
 use super::step::Step;
 use crate::sim::NodeId;
@@ -59,8 +59,29 @@ pub struct Enforcement {
     pub read: Snapshot,
 }
 
+/// One zone lookup of a bridge network's `validateZoneNames`
+/// (internal/server/network/driver_common.go:168-220 at be7afc5df3) while a
+/// joiner creates the network on its own daemon at J5: what the database
+/// it read answered, and what the cluster's would have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ZoneValidation {
+    pub node: NodeId,
+    pub step: Step,
+    pub network: Sym,
+    pub project: Sym,
+    pub key: ZoneKey,
+    pub zone: Sym,
+    /// Whether the joiner's database (its local one before J9) has the zone.
+    pub found: bool,
+    /// Whether the cluster had it at the version the network was read.
+    pub cluster_has: bool,
+    /// The cluster DB version the network was read at.
+    pub config_version: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
     Validation(Validation),
     Enforced(Enforcement),
+    ZoneValidation(ZoneValidation),
 }

@@ -20,6 +20,22 @@ pub enum ConfigAtMemberInit {
     FeaturesOnly,
 }
 
+/// Whether J5's local network creation validates the network's config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetworksValidatedOnJoin {
+    /// No validation on join (1d86e789c0^:cmd/incusd/networks.go:768-776).
+    No,
+    /// `doNetworksCreate` validates the config without `security.acls*`
+    /// (cmd/incusd/networks.go:916-936 at be7afc5df3; "incusd/networks:
+    /// Validate configuration on join too", 27204c8625, first in v6.11.0,
+    /// backported as 040ebfbfb1 into v6.0.4), so the bridge's
+    /// `validateZoneNames` looks up its zones in the joiner's database.
+    ExceptAcls,
+    /// Proposed fix: the `dns.zone.*` keys are skipped on join as the ACLs
+    /// are (the loop at networks.go:923-929 would skip them too).
+    ExceptAclsAndZones,
+}
+
 /// Where a variant's join takes one road or the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Differences {
@@ -80,6 +96,8 @@ pub struct Differences {
     /// v6.10.0). Without them a taken name is refused only by the accept
     /// at J7 (membership.go:1255), after J5 changed the joiner.
     pub checks_name_before_init: bool,
+    /// What J5's local network creation validates.
+    pub networks_validated_on_join: NetworksValidatedOnJoin,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -100,11 +118,13 @@ const INCUS_6_7: Differences = Differences {
     group_change_checks_use: true,
     project_networks_need_ovn: true,
     checks_name_before_init: true,
+    networks_validated_on_join: NetworksValidatedOnJoin::No,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
 const TODAY: Differences = Differences {
     config_at_member_init: ConfigAtMemberInit::FeaturesOnly,
+    networks_validated_on_join: NetworksValidatedOnJoin::ExceptAcls,
     ..INCUS_6_7
 };
 
@@ -144,6 +164,7 @@ const V6_7_0: Differences = Differences {
     checks_name_before_init: false,
     registers_pending_member_revert: false,
     group_change_checks_use: false,
+    networks_validated_on_join: NetworksValidatedOnJoin::No,
     ..RELEASED
 };
 
@@ -155,9 +176,11 @@ const V6_8_0: Differences = Differences {
 };
 
 /// v6.12.0, the release before lxc/incus#2145: the name checks of
-/// 6cd2223d85 (v6.10.0), no J6 revert.
+/// 6cd2223d85 (v6.10.0) and the network validation on join of 27204c8625
+/// (v6.11.0), no J6 revert.
 const V6_12_0: Differences = Differences {
     checks_name_before_init: true,
+    networks_validated_on_join: NetworksValidatedOnJoin::ExceptAcls,
     ..V6_8_0
 };
 
@@ -328,6 +351,21 @@ impl Variant {
         },
     };
 
+    /// A fix for network-zone-join: J5's local network creation skips the
+    /// `dns.zone.*` keys in its validation as it skips `security.acls*`
+    /// (cmd/incusd/networks.go:920-933 at be7afc5df3), since J5 creates no
+    /// network zone; the cluster validated them when the network was
+    /// created or changed.
+    pub const SKIP_ZONES_ON_JOIN: Variant = Variant {
+        name: "skip-zones-on-join",
+        description: "today's Incus, but J5's local network creation skips dns.zone.* in its validation as it skips security.acls* (fix for network-zone-join)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
+        differences: Differences {
+            networks_validated_on_join: NetworksValidatedOnJoin::ExceptAclsAndZones,
+            ..TODAY
+        },
+    };
+
     /// The releases the bug history (`scenarios/history/`) runs under: each
     /// follows its tag of lxc/incus in every `Differences` field, read at
     /// that tag (FIDELITY.md, "Releases").
@@ -401,7 +439,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 16] = [
+    pub const ALL: [Variant; 17] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::INCUS_6_0,
@@ -418,6 +456,7 @@ impl Variant {
         Variant::V6_13_0,
         Variant::V6_17_0,
         Variant::V6_18_0,
+        Variant::SKIP_ZONES_ON_JOIN,
     ];
 
     pub fn name(self) -> &'static str {
@@ -453,6 +492,12 @@ impl Variant {
     /// Which keys J5's validation checks.
     pub fn keys_checked_at_member_init(self) -> KeysChecked {
         self.differences.keys_checked_at_member_init
+    }
+
+    /// Whether J5's local network creation looks up the network's zones
+    /// (`validateZoneNames`, driver_common.go:168-220 at be7afc5df3).
+    pub fn validates_zones_on_join(self) -> bool {
+        self.differences.networks_validated_on_join == NetworksValidatedOnJoin::ExceptAcls
     }
 
     /// Whether validation postponed at J5 runs after J9.

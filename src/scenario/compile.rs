@@ -15,7 +15,7 @@ use super::{CrashPlan, Limits, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::{AdminPlan, Command, Trigger, TriggerState};
 use crate::model::bits::CAPACITY;
-use crate::model::db::{Config, Db, Group, MemberRow, NodeSet, Project, Resource};
+use crate::model::db::{Config, Db, Group, MemberRow, NetworkZoneKey, NodeSet, Project, Resource, ZoneKey};
 use crate::model::names::{GroupName, GroupSet, Names, Sym};
 use crate::model::ops::{self, Field, Fields, OPERATIONS, Op, Refused};
 use crate::model::step::Step;
@@ -547,6 +547,18 @@ fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &
             members: db.groups[0].members,
         });
     }
+    for (i, z) in cluster.zones.iter().enumerate() {
+        let key = format!("cluster.zones[{i}].name");
+        let name = c.intern(&z.name, &key)?;
+        if db.zones.contains(&name) {
+            return Err(c.at(
+                &z.name,
+                &key,
+                format!("network zone \"{}\" is declared twice", z.name.get_ref()),
+            ));
+        }
+        db.zones.push(name);
+    }
     for (i, n) in cluster.networks.iter().enumerate() {
         let key = format!("cluster.networks[{i}]");
         let name = c.intern(&n.name, &format!("{key}.name"))?;
@@ -570,6 +582,26 @@ fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &
                 &format!("{key}.name"),
                 format!("network \"{}\" is declared twice", n.name.get_ref()),
             ));
+        }
+        let zone_exists = |zone: &str| cluster.zones.iter().any(|z| z.name.get_ref() == zone);
+        for (k, v) in &n.config {
+            let at = format!("{key}.config.\"{}\"", k.get_ref());
+            let zone = incus_config::bridge_zone_key(k.get_ref(), v.get_ref(), zone_exists)
+                .map_err(|e| c.at(v, &at, format!("Incus refuses this network ({e})")))?;
+            db.network_zone_keys.push(NetworkZoneKey {
+                network: name,
+                project,
+                key: ZoneKey::parse(k.get_ref()).expect("checked"),
+                zone: c.intern(
+                    cluster
+                        .zones
+                        .iter()
+                        .map(|z| &z.name)
+                        .find(|z| z.get_ref() == zone)
+                        .expect("declared"),
+                    &at,
+                )?,
+            });
         }
         db.networks.push(Resource {
             name,

@@ -57,6 +57,15 @@ pub struct ClusterFile {
     pub pools: Vec<PoolFile>,
     #[serde(default)]
     pub networks: Vec<NetworkDefFile>,
+    /// `[[cluster.zones]]`: network zones (`incus network zone create`).
+    #[serde(default)]
+    pub zones: Vec<ZoneFile>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneFile {
+    pub name: Text,
 }
 
 #[derive(Deserialize, Debug)]
@@ -86,6 +95,9 @@ pub struct PoolFile {
 pub struct NetworkDefFile {
     pub name: Text,
     pub project: Option<Text>,
+    /// The bridge's config: the `dns.zone.*` keys only.
+    #[serde(default)]
+    pub config: BTreeMap<Text, Text>,
 }
 
 #[derive(Deserialize, Debug)]

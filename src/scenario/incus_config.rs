@@ -10,8 +10,9 @@
 //! What depends on cluster state is checked against what the scenario
 //! gives: `limits.disk.pool.NAME` exists only for a pool the database has
 //! (:2051-2070), `restricted.cluster.groups` names existing groups (checked
-//! by the compiler and, at run time, by the model). Storage pools and
-//! networks take no config in a scenario, so there is nothing to check.
+//! by the compiler and, at run time, by the model). Storage pools take no
+//! config in a scenario; a bridge network takes only the keys naming
+//! network zones ([`bridge_zone_key`]).
 
 use std::fmt::Write;
 
@@ -434,6 +435,31 @@ fn compression_algorithm(value: &str) -> Result<(), String> {
         return Err(format!("Compression algorithm {program:?} isn't currently supported"));
     }
     Ok(())
+}
+
+/// The bridge config keys a scenario may give, in `bridge.Validate`'s
+/// rules (internal/server/network/driver_bridge.go:555, 564, 573 at
+/// be7afc5df3, each `validate.IsAny`), then `validateZoneNames`
+/// (driver_common.go:168-220): a reverse key names one zone (:191-193),
+/// every zone exists (:205-208), no two from one project (:210-213; all
+/// the model's zones are in `default`, so `dns.zone.forward` names one
+/// too). Returns the zone named.
+pub fn bridge_zone_key<'a>(key: &str, value: &'a str, zone_exists: impl Fn(&str) -> bool) -> Result<&'a str, String> {
+    if crate::model::db::ZoneKey::parse(key).is_none() {
+        return Err(format!(
+            "joinsim models only the bridge keys dns.zone.forward, dns.zone.reverse.ipv4 and dns.zone.reverse.ipv6, not \"{key}\""
+        ));
+    }
+    let zones: Vec<&str> = value.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
+    match zones[..] {
+        [] => Err(format!("\"{key}\" names no zone")),
+        [zone] if zone_exists(zone) => Ok(zone),
+        [zone] => Err(format!("Invalid \"{key}\", network zone \"{zone}\" not found")),
+        _ if key != "dns.zone.forward" => Err(format!("Invalid \"{key}\" must contain only single DNS zone name")),
+        _ => Err(format!(
+            "Invalid \"{key}\", contains multiple zones from the same project"
+        )),
+    }
 }
 
 #[cfg(test)]

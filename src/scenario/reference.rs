@@ -33,6 +33,11 @@ leader = "m1"                   the dqlite leader, a member (holds the cluster d
 [[cluster.networks]]            a network, created on every member
   name = "br0"
   project = "p"                 its project (default: default)
+  config = { "dns.zone.forward" = "example.net" }
+                                a bridge's dns.zone.forward / dns.zone.reverse.ipv4 /
+                                dns.zone.reverse.ipv6 only, each naming a declared zone
+[[cluster.zones]]               a network zone (incus network zone create)
+  name = "example.net"
 
 [[joiners]]                     a node running `incus cluster join`
   name = "j1"

@@ -7,7 +7,7 @@ use crate::model::db::Config;
 use crate::model::message::{Answer, Call, Etag, Msg, Outcome, Tx, ValidationRead};
 use crate::model::names::{GroupName, Names};
 use crate::model::note::Note;
-use crate::model::observe::{Site, Validation};
+use crate::model::observe::{Site, Validation, ZoneValidation};
 use crate::sim::Loss;
 
 pub fn call(names: &Names, call: &Call) -> String {
@@ -250,11 +250,24 @@ pub fn validation(names: &Names, v: &Validation) -> String {
     )
 }
 
+pub fn zone_validation(names: &Names, v: &ZoneValidation) -> String {
+    format!(
+        "validate network \"{}\" {}={} against the local DB's zones: {} (the cluster {} it at v{})",
+        names.str(v.network),
+        v.key.name(),
+        names.str(v.zone),
+        if v.found { "found" } else { "NOT FOUND" },
+        if v.cluster_has { "has" } else { "has not" },
+        v.config_version
+    )
+}
+
 pub fn note(names: &Names, note: &Note) -> String {
     match note {
         Note::Step(step) => format!("{step}"),
         Note::InjectedFault(step) => format!("injected fault at {step}"),
         Note::Validation(v) => validation(names, v),
+        Note::ZoneValidation(v) => zone_validation(names, v),
         Note::Warning(step, e) => format!("warning at {step} (only logged): {e}"),
         Note::JoinError(step, e) => format!("join failed at {step}: {e}"),
         Note::JoinEnded(status) => format!("join ended: {status:?}"),

@@ -213,6 +213,10 @@ fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Op
             (text, RowKind::Step)
         }
         Note::Validation(v) => (describe::validation(names, v), RowKind::Validation { passed: v.passed }),
+        Note::ZoneValidation(v) => (
+            describe::zone_validation(names, v),
+            RowKind::Validation { passed: v.found },
+        ),
         Note::JoinError(..) => (describe::note(names, note), RowKind::JoinEnd { failed: true }),
         Note::JoinEnded(status) => {
             let text = match status {

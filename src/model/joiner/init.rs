@@ -11,7 +11,7 @@ use super::super::db::{Db, Group, NodeSet, Project, Resource, Snapshot};
 use super::super::message::Answer;
 use super::super::names::{Names, Sym};
 use super::super::note::Note;
-use super::super::observe::{GroupView, Observation, Site, Validation};
+use super::super::observe::{GroupView, Observation, Site, Validation, ZoneValidation};
 use super::super::step::Step;
 use super::super::validate::{KeysChecked, referenced_groups, validate_project_config};
 use super::Rejection;
@@ -72,11 +72,15 @@ impl World {
         let pools = joiner.reads.pools_read.clone().expect("J5 read pools");
         let reads = std::mem::take(&mut joiner.reads.network_reads);
         let synced_at = joiner.reads.groups_synced_at;
+        let zones_checked = setup.variant.validates_zones_on_join().then_some((me, names));
+        let mut lookups = Vec::new();
+        let mut created = Ok(());
         let view = match &mut joiner.server.database {
             Some(local) => {
                 let local = Arc::make_mut(local);
                 create_pools(local, &pools.0, me);
-                create_networks(local, &reads, |p| p == names.keys.default_project);
+                let is_default = |p| p == names.keys.default_project;
+                created = create_networks(local, &reads, is_default, zones_checked, &mut lookups);
                 GroupView {
                     groups: local.group_set(),
                     synced_at,
@@ -90,15 +94,31 @@ impl World {
                 synced_at: Some(cluster.version),
             },
         };
+        self.observe_zone_lookups(ctx, &mut lookups);
+        if let Err(cause) = created {
+            return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
+        }
         for project in carried_projects(&projects.0, names) {
             if let Err((cause, rejection)) = self.apply_project(ctx, me, project, projects.0.version, view) {
                 return self.fail(ctx, me, Step::ApplyServerPreseed, cause, Some(rejection));
             }
         }
         if let Some(local) = &mut self.joiner(me).server.database {
-            create_networks(Arc::make_mut(local), &reads, |p| p != names.keys.default_project);
+            let not_default = |p| p != names.keys.default_project;
+            created = create_networks(Arc::make_mut(local), &reads, not_default, zones_checked, &mut lookups);
+        }
+        self.observe_zone_lookups(ctx, &mut lookups);
+        if let Err(cause) = created {
+            return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
         }
         self.after(ctx, me, Step::ApplyServerPreseed, Ok(Answer::Done))
+    }
+
+    fn observe_zone_lookups(&mut self, ctx: &mut Ctx<'_, World>, lookups: &mut Vec<ZoneValidation>) {
+        for v in lookups.drain(..) {
+            self.observations.push(Observation::ZoneValidation(v));
+            ctx.note(v.node, || Note::ZoneValidation(v));
+        }
     }
 
     /// Creates or updates one project on the local daemon, validating its
@@ -239,8 +259,21 @@ fn create_pools(local: &mut Db, cluster: &Db, me: NodeId) {
 }
 
 /// The created networks fetched for the projects `which` selects, created
-/// locally (skipping pending ones, api_cluster.go:1086-1089).
-fn create_networks(local: &mut Db, reads: &[(Sym, Snapshot)], which: impl Fn(Sym) -> bool) {
+/// locally (skipping pending ones, api_cluster.go:1086-1089). Where the
+/// variant validates networks on join, each new bridge's zones are looked
+/// up in `local` (`doNetworksCreate` → bridge `Validate` →
+/// `validateZoneNames`, cmd/incusd/networks.go:916-936,
+/// internal/server/network/driver_bridge.go:788, driver_common.go:168-220
+/// at be7afc5df3); every lookup is reported in `lookups`. The first zone
+/// not found fails the creation with Incus's text (driver_common.go:207),
+/// wrapped as `ApplyServerPreseed` wraps it (client/incus_server.go:296).
+fn create_networks(
+    local: &mut Db,
+    reads: &[(Sym, Snapshot)],
+    which: impl Fn(Sym) -> bool,
+    zones_checked: Option<(NodeId, &Names)>,
+    lookups: &mut Vec<ZoneValidation>,
+) -> Result<(), String> {
     for (project, db) in reads.iter().filter(|(p, _)| which(*p)) {
         for net in db.0.networks.iter().filter(|n| n.created && n.project == *project) {
             if local
@@ -250,10 +283,40 @@ fn create_networks(local: &mut Db, reads: &[(Sym, Snapshot)], which: impl Fn(Sym
             {
                 continue; // UpdateNetwork: already there
             }
+            if let Some((me, names)) = zones_checked {
+                let keys =
+                    db.0.network_zone_keys
+                        .iter()
+                        .filter(|k| k.network == net.name && k.project == net.project);
+                for key in keys {
+                    let found = local.zones.contains(&key.zone);
+                    lookups.push(ZoneValidation {
+                        node: me,
+                        step: Step::ApplyServerPreseed,
+                        network: net.name,
+                        project: net.project,
+                        key: key.key,
+                        zone: key.zone,
+                        found,
+                        cluster_has: db.0.zones.contains(&key.zone),
+                        config_version: db.0.version,
+                    });
+                    if !found {
+                        return Err(format!(
+                            "Failed to create local member network \"{}\" in project \"{}\": Invalid \"{}\", network zone \"{}\" not found",
+                            names.str(net.name),
+                            names.str(net.project),
+                            key.key.name(),
+                            names.str(key.zone)
+                        ));
+                    }
+                }
+            }
             local.networks.push(Resource {
                 members: NodeSet::default(),
                 ..net.clone()
             });
         }
     }
+    Ok(())
 }
