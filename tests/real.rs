@@ -45,7 +45,7 @@ fn real_command(args: &[&str]) -> Command {
 /// Everything a run may have started that is still there, described.
 fn leftovers() -> Vec<String> {
     let run = base().join("run");
-    let mut left: Vec<String> = joinsim::real::daemon::processes_under(&run)
+    let mut left: Vec<String> = joinsim::real::process::processes_under(&run)
         .into_iter()
         .map(|pid| {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();

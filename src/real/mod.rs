@@ -17,6 +17,7 @@ pub mod daemon;
 pub mod expect;
 pub mod judge;
 pub mod network;
+pub mod process;
 pub mod record;
 pub mod refuse;
 pub mod requests;

@@ -180,14 +180,14 @@ fn teardown_root(root: &Path) {
     let started = read_record(root);
     for s in &started {
         if let Started::Daemon { pid, dir } = s {
-            super::daemon::kill_if_ours(*pid, dir);
+            super::process::kill_if_ours(*pid, dir);
         }
     }
     // The daemons' children (dnsmasq, forkfile, ...) name the run's
     // directory on their command line; incusd itself names it in its
     // environment. Both checked per pid, so nothing else is touched.
-    for pid in super::daemon::processes_under(root) {
-        super::daemon::kill_pid(pid);
+    for pid in super::process::processes_under(root) {
+        super::process::kill_pid(pid);
     }
     unmount_under(root);
     for s in started.iter().rev() {

@@ -75,7 +75,7 @@ same_tick_order = false         true: each message draws its place among events
                                 due at the same tick (an `order` choice)
 drop = "0/1"                    probability that the network breaks a request's TCP
                                 connection (a reset), drawn per request and per answer
-duplicate                       refused: every message travels on a TCP connection,
+duplicate = "0/1"               refused unless 0: every message travels on a TCP connection,
                                 which never delivers it twice
 faults_until = 1000             drops happen only before this tick
 request_timeout = 300           ticks an admin client waits for an answer (admins
