@@ -139,9 +139,18 @@ fn rest(request: Request) -> Rest {
 /// A pool or network creation spread over the members; any other request
 /// as it is.
 fn clustered(request: Rest, members: &[String]) -> AdminRequests {
-    let name = || request.body.as_ref().and_then(|b| b["name"].as_str()).unwrap_or_default().to_string();
+    let name = || {
+        request
+            .body
+            .as_ref()
+            .and_then(|b| b["name"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     match (request.method, request.path.split_once('?')) {
-        ("POST", None) if request.path == "/1.0/storage-pools" => AdminRequests::Sequence(create_pool(&name(), members)),
+        ("POST", None) if request.path == "/1.0/storage-pools" => {
+            AdminRequests::Sequence(create_pool(&name(), members))
+        }
         ("POST", Some(("/1.0/networks", query))) => {
             let project = query.strip_prefix("project=").unwrap_or("default");
             AdminRequests::Sequence(create_network(&name(), project, members))
