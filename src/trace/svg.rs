@@ -100,7 +100,7 @@ fn header(out: &mut String, title: &str, lifelines: &[String], layout: &Layout) 
         "<style>",
         ".label{text-anchor:middle;font-size:9px;fill:#224}",
         ".tick{fill:#666}",
-        ".line{fill:#222}",
+        "text{white-space:pre}.line{fill:#222}",
         ".line.step{fill:#1a3f8a}",
         ".line.failed{fill:#b04000;font-weight:bold}",
         ".line.broken{fill:#d00000;font-weight:bold}",
