@@ -1,5 +1,7 @@
-//! `fuzz --html`: one self-contained file that a real browser renders with
-//! every scenario and every failure group, each group with its diagram.
+//! `fuzz --html`: one self-contained file under 1 MB that a real browser
+//! renders with every scenario and every failure group, each group with its
+//! diagram (unpacked by the page's script when the group opens; `#all`
+//! opens them all), fitting the page's width.
 //! Rendered by headless Chromium (`--dump-dom`, `--screenshot`); where no
 //! Chromium is installed the browser part is skipped with a message, unless
 //! `JOINSIM_REQUIRE_CHROMIUM` is set (`.ci/run` sets it once it installed
@@ -12,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::Value;
 
 /// The longest a browser may take to render the page.
@@ -80,19 +83,51 @@ fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// The group ids of the page's packed drawings, each with its diagram.
+fn unpacked_drawings(html: &str) -> serde_json::Map<String, Value> {
+    let start = html.find("id=\"drawings\">").expect("the packed drawings") + "id=\"drawings\">".len();
+    let packed = &html[start..start + html[start..].find("</script>").expect("a closed script")];
+    let gzipped = base64::engine::general_purpose::STANDARD
+        .decode(packed.trim())
+        .expect("base64");
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut json).expect("gzip");
+    serde_json::from_str::<Value>(&json)
+        .expect("JSON")
+        .as_object()
+        .expect("an object")
+        .clone()
+}
+
 /// Checks that `dom` holds a section per scenario and in it an article per
-/// failure group, each with an `<svg>`.
-fn assert_holds_every_scenario_and_group(dom: &str, summary: &Value) {
+/// failure group, each with its diagram: drawn (`<svg>`, and the `<pre>`
+/// of its transcript) when `drawn`, else a slot whose packed drawing is in
+/// `drawings`.
+fn assert_holds_every_scenario_and_group(
+    dom: &str,
+    summary: &Value,
+    drawings: Option<&serde_json::Map<String, Value>>,
+) {
     let contents = expected_contents(summary);
     assert_eq!(
         contents.len(),
         common::bundled_campaigns(),
         "every bundled scenario ran, under each variant it pins too"
     );
+    // Each invariant a campaign broke makes at least one group.
+    let broken: usize = summary["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["invariants"].as_array().unwrap())
+        .filter(|i| i["violating_runs"].as_u64().unwrap() > 0)
+        .count();
+    assert!(broken > 0, "the campaign broke nothing: nothing to draw");
     assert!(
-        contents.iter().map(|(_, g)| g.len()).sum::<usize>() >= 15,
+        contents.iter().map(|(_, g)| g.len()).sum::<usize>() >= broken,
         "{contents:?}"
     );
+    let mut articles = 0;
     for (scenario, groups) in contents {
         let start = dom
             .find(&scenario)
@@ -105,14 +140,74 @@ fn assert_holds_every_scenario_and_group(dom: &str, summary: &Value) {
                 .find(&format!("data-group=\"{group}\""))
                 .unwrap_or_else(|| panic!("{scenario}: no article for {group}"));
             let article = &section[at..section[at..].find("</article>").expect("a closed article") + at];
-            assert!(article.contains("<svg"), "{scenario}: {group} has no diagram");
             assert!(
                 article.contains("joinsim run "),
                 "{scenario}: {group} has no replay command"
             );
-            assert!(article.contains("<pre>"), "{scenario}: {group} has no text trace");
+            assert!(
+                article.contains("<p>Drawn: seed "),
+                "{scenario}: {group} does not say which run it draws"
+            );
+            match drawings {
+                None => {
+                    assert!(article.contains("<svg"), "{scenario}: {group} has no diagram");
+                    assert!(
+                        article.split("<pre>").nth(1).is_some_and(|t| !t.starts_with("</pre>")),
+                        "{scenario}: {group} has no text trace"
+                    );
+                }
+                Some(drawings) => {
+                    let id = article.split("data-drawing=\"").nth(1).expect("a drawing slot");
+                    let id = &id[..id.find('"').unwrap()];
+                    let picture = drawings[id].as_str().expect("a diagram");
+                    assert!(picture.starts_with("<svg"), "{scenario}: {group} has no diagram");
+                }
+            }
+            articles += 1;
         }
     }
+    if let Some(drawings) = drawings {
+        assert_eq!(drawings.len(), articles, "one drawing a group");
+    }
+}
+
+/// The words above a group's diagram describe the drawn (shrunk) run: the
+/// violation they quote is the one the diagram marks in red.
+fn assert_words_describe_the_drawn_run(html: &str, drawings: &serde_json::Map<String, Value>) {
+    let mut shrunk = 0;
+    for article in html.split("<article").skip(1) {
+        let how = article.split("<p>Drawn: ").nth(1).expect("what is drawn");
+        let how = &how[..how.find(".</p>").unwrap()];
+        let words = article
+            .split("<p class=\"drawn-violation\">")
+            .nth(1)
+            .expect("the words");
+        let words = &words[..words.find("</p>").unwrap()];
+        let id = article.split("data-drawing=\"").nth(1).expect("a drawing slot");
+        let picture = drawings[&id[..id.find('"').unwrap()]].as_str().unwrap();
+        assert!(
+            picture.contains(how),
+            "the diagram's title names the run the words name: {how}"
+        );
+        // The diagram's red rows are `VIOLATION ` and the violation, wrapped:
+        // its head (invariant, time, node, step) is the words' head.
+        let red: String = picture
+            .split("<text class=\"line broken\"")
+            .skip(1)
+            .map(|t| &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()])
+            .collect::<String>()
+            .split_whitespace()
+            .collect();
+        let head: String = words[..words.find(": ").unwrap_or(words.len())]
+            .split_whitespace()
+            .collect();
+        assert!(
+            red.contains(&format!("VIOLATION{head}")),
+            "the words' violation ({head}) is not the drawn run's ({how})"
+        );
+        shrunk += usize::from(how.contains(" shrunk on "));
+    }
+    assert!(shrunk > 0, "no drawn run was shrunk");
 }
 
 #[test]
@@ -146,7 +241,11 @@ fn the_html_report_is_one_file_with_no_external_reference() {
         html.matches("url(#").count(),
         "only in-page url()s"
     );
-    assert_holds_every_scenario_and_group(html, summary);
+    let drawings = unpacked_drawings(html);
+    assert_holds_every_scenario_and_group(html, summary, Some(&drawings));
+    assert_words_describe_the_drawn_run(html, &drawings);
+    // The campaign of many groups stays small: the drawings are packed.
+    assert!(html.len() < 1_000_000, "the report is {} bytes", html.len());
 }
 
 /// The Chromium on this machine, if any.
@@ -172,14 +271,27 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
     found
 }
 
-/// Runs headless Chromium on `page` with `args`; its standard output.
-fn headless(browser: &Path, page: &Path, args: &[&str]) -> String {
+/// `page` with every group open and drawn.
+fn all(page: &Path) -> String {
+    format!("file://{}#all", page.display())
+}
+
+/// Runs headless Chromium on `page` (a path or a `file://` address) with
+/// `args`; its standard output.
+fn headless(browser: &Path, page: &(impl AsRef<std::ffi::OsStr> + ?Sized), args: &[&str]) -> String {
+    let page = Path::new(page.as_ref());
+    let address = if page.starts_with("file:") {
+        page.display().to_string()
+    } else {
+        format!("file://{}", page.display())
+    };
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
@@ -187,7 +299,7 @@ fn headless(browser: &Path, page: &Path, args: &[&str]) -> String {
             &format!("--user-data-dir={}", profile.path().display()),
         ])
         .args(args)
-        .arg(format!("file://{}", page.display()))
+        .arg(address)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -231,9 +343,31 @@ fn chromium_renders_every_scenario_and_failure_group_with_a_diagram() {
         return;
     };
     let (page, _, summary) = report();
-    let dom = headless(&browser, page, &["--dump-dom"]);
+    // `#all`: every group open and drawn, the page's widths written on
+    // `<body>` once drawn (the virtual time lets the script finish).
+    let dom = headless(
+        &browser,
+        &all(page),
+        &["--window-size=1024,800", "--virtual-time-budget=20000", "--dump-dom"],
+    );
     assert!(dom.contains("joinsim fuzz report"), "{}", &dom[..dom.len().min(500)]);
-    assert_holds_every_scenario_and_group(&dom, summary);
+    assert_holds_every_scenario_and_group(&dom, summary, None);
+    let body = &dom[dom.find("<body").unwrap()..];
+    let attribute = |name: &str| -> u64 {
+        let at = body
+            .find(&format!("{name}=\""))
+            .unwrap_or_else(|| panic!("no {name} on <body>"))
+            + name.len()
+            + 2;
+        body[at..at + body[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let groups = expected_contents(summary).iter().map(|(_, g)| g.len()).sum::<usize>() as u64;
+    assert_eq!(attribute("data-drawn"), groups, "every group drawn");
+    let (scroll, client) = (attribute("data-scroll-width"), attribute("data-client-width"));
+    assert!(
+        client > 0 && scroll <= client,
+        "the page scrolls sideways: {scroll} > {client}"
+    );
 
     let share = screenshot_ink(&browser, page);
     assert!(

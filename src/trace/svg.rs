@@ -87,12 +87,24 @@ fn header(out: &mut String, title: &str, lifelines: &[String], layout: &Layout) 
     let (w, h) = (layout.width, layout.height);
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="monospace" font-size="11">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="monospace" font-size="11" xml:space="preserve">"#
     );
     out.push_str(concat!(
         r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">"#,
         r##"<path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##,
         "\n"
+    ));
+    // Classes for what repeats hundreds of times: the page of a campaign
+    // holds many of these pictures.
+    out.push_str(concat!(
+        "<style>",
+        ".label{text-anchor:middle;font-size:9px;fill:#224}",
+        ".tick{fill:#666}",
+        "text{white-space:pre}.line{fill:#222}",
+        ".line.step{fill:#1a3f8a}",
+        ".line.failed{fill:#b04000;font-weight:bold}",
+        ".line.broken{fill:#d00000;font-weight:bold}",
+        "</style>\n"
     ));
     let _ = writeln!(out, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
     let _ = writeln!(
@@ -117,7 +129,9 @@ fn header(out: &mut String, title: &str, lifelines: &[String], layout: &Layout) 
     }
 }
 
-fn arrow(out: &mut String, (x1, y1, x2, y2): (usize, usize, usize, usize), label: &str, fate: Fate) {
+/// An arrow in its arrival row's frame: `y2` is that row's, `y1` (the
+/// send) is above it, so negative.
+fn arrow(out: &mut String, (x1, y1, x2, y2): (usize, i64, usize, i64), label: &str, fate: Fate) {
     let (dash, color) = match fate {
         Fate::Lost(_) => (r#" stroke-dasharray="5 3""#, "#999"),
         _ => ("", "#333"),
@@ -155,7 +169,7 @@ fn arrow(out: &mut String, (x1, y1, x2, y2): (usize, usize, usize, usize), label
     };
     let _ = writeln!(
         out,
-        r##"<text x="{label_x}" y="{label_y}" text-anchor="middle" font-size="9" fill="#224">{}</text>"##,
+        r#"<text class="label" x="{label_x}" y="{label_y}">{}</text>"#,
         escape(&short)
     );
 }
@@ -178,7 +192,7 @@ fn marker(out: &mut String, row: &Row, x: usize, y: usize) {
     out.push_str(&mark);
 }
 
-fn violation(out: &mut String, x: Option<usize>, y: usize, rows_height: usize, width: usize) {
+fn violation(out: &mut String, x: Option<usize>, y: i64, rows_height: usize, width: usize) {
     let _ = writeln!(
         out,
         r##"<rect class="violation" x="0" y="{}" width="{width}" height="{}" fill="#ffd6d6" stroke="{RED}" stroke-width="1.5"/>"##,
@@ -195,7 +209,9 @@ fn violation(out: &mut String, x: Option<usize>, y: usize, rows_height: usize, w
     }
 }
 
-/// The picture; `title` names the scenario, variant and schedule.
+/// The picture; `title` names the scenario, variant and schedule. Each
+/// row is a group moved to its y, its parts placed relative to it (fewer
+/// distinct numbers: the picture compresses well).
 pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
     let layout = layout(lifelines, rows);
     let mut out = String::new();
@@ -205,11 +221,12 @@ pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
         let y = layout.ys[i];
         let height = layout.lines[i].len() * LINE_HEIGHT;
         let x = lifeline_x(lifelines, &row.node);
+        let _ = writeln!(out, r#"<g transform="translate(0,{y})">"#);
         if row.kind == RowKind::Violation {
-            violation(&mut out, x, y, height, layout.width);
+            violation(&mut out, x, 0, height, layout.width);
         }
         if last_tick != Some(row.tick) {
-            let _ = writeln!(out, r##"<text x="8" y="{}" fill="#666">t={}</text>"##, y + 9, row.tick);
+            let _ = writeln!(out, r#"<text class="tick" x="8" y="9">t={}</text>"#, row.tick);
             last_tick = Some(row.tick);
         }
         match &row.kind {
@@ -221,31 +238,32 @@ pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
                 fate,
             } if *fate != Fate::Duplicated => {
                 if let (Some(x1), Some(x2)) = (lifeline_x(lifelines, from), lifeline_x(lifelines, to)) {
-                    let y1 = send_y(rows, &layout, *sent_tick, i);
-                    arrow(&mut out, (x1, y1, x2, y + 5), label, *fate);
+                    let y1 = send_y(rows, &layout, *sent_tick, i) as i64 - y as i64;
+                    arrow(&mut out, (x1, y1, x2, 5), label, *fate);
                 }
             }
             _ => {
                 if let Some(x) = x {
-                    marker(&mut out, row, x, y);
+                    marker(&mut out, row, x, 0);
                 }
             }
         }
-        let (color, weight) = match row.kind {
-            RowKind::Violation => (RED, "bold"),
-            RowKind::Validation { passed: false } | RowKind::JoinEnd { failed: true } => ("#b04000", "bold"),
-            RowKind::Step => ("#1a3f8a", "normal"),
-            _ => ("#222", "normal"),
+        let class = match row.kind {
+            RowKind::Violation => "line broken",
+            RowKind::Validation { passed: false } | RowKind::JoinEnd { failed: true } => "line failed",
+            RowKind::Step => "line step",
+            _ => "line",
         };
         for (k, line) in layout.lines[i].iter().enumerate() {
             let _ = writeln!(
                 out,
-                r#"<text x="{}" y="{}" fill="{color}" font-weight="{weight}" xml:space="preserve">{}</text>"#,
+                r#"<text class="{class}" x="{}" y="{}">{}</text>"#,
                 layout.transcript_x,
-                y + 9 + k * LINE_HEIGHT,
+                9 + k * LINE_HEIGHT,
                 escape(line)
             );
         }
+        out.push_str("</g>\n");
     }
     out.push_str("</svg>\n");
     out

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::artifact::{Artifact, failure_file_name, save_failure_named};
+use crate::check::Violation;
 use crate::explore::campaign::Observer;
 use crate::explore::campaign::role_of;
 use crate::explore::{Campaign, FailureKey};
@@ -239,17 +240,18 @@ fn discard_early_saves(saved: &BTreeMap<u64, PathBuf>, first_seeds: &BTreeSet<u6
 /// The failure of group `key` in `result`: its first violation whose
 /// invariant, node role and step are the group's.
 pub fn target_in(scenario: &Scenario, key: &FailureKey, result: &RunResult) -> Option<Target> {
-    result
-        .violations
-        .iter()
-        .find(|v| {
-            let role = v
-                .node
-                .as_deref()
-                .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n));
-            v.invariant == key.invariant && role == key.role && v.step.clone().unwrap_or_default() == key.step
-        })
-        .map(Target::of)
+    violation_in(scenario, key, result).map(Target::of)
+}
+
+/// The violation of group `key` in `result`: same invariant, role and step.
+pub fn violation_in<'r>(scenario: &Scenario, key: &FailureKey, result: &'r RunResult) -> Option<&'r Violation> {
+    result.violations.iter().find(|v| {
+        let role = v
+            .node
+            .as_deref()
+            .map_or_else(|| "cluster".to_string(), |n| role_of(scenario, n));
+        v.invariant == key.invariant && role == key.role && v.step.clone().unwrap_or_default() == key.step
+    })
 }
 
 /// Shrinks the failure of group `key` in `result` (same invariant, node and

@@ -1,8 +1,15 @@
 //! `fuzz --html FILE`: the whole campaign as one self-contained HTML page,
 //! for the person who opens a CI run's artifacts. Nothing in it is fetched:
-//! styles and the one script (copy buttons, expand/collapse) are inline, and
-//! each failure group's shrunk run is an inline SVG sequence diagram, with
-//! its text trace folded under it.
+//! styles and the one script (copy buttons, expand/collapse, drawing) are
+//! inline. Each failure group's drawn run (shrunk unless `--no-shrink`) is
+//! an SVG sequence diagram with its text trace folded under it; the words
+//! above it describe that same run.
+//!
+//! The drawings are most of the bytes (about 130 kB a group), so they are
+//! stored once for the page, gzipped and base64-encoded, and put in place
+//! by the script when their group is opened: the page of a campaign with
+//! sixty groups stays under 1 MB. The diagrams scale to the page's width
+//! (their viewBox), and the transcript wraps, so nothing scrolls sideways.
 //!
 //! The page stays short however many scenarios and groups there are: a
 //! table of contents first (one line per scenario, with its verdict), then
@@ -21,7 +28,7 @@ use crate::trace::svg::escape;
 use crate::trace::{rows, svg};
 
 const STYLE: &str = r#"
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #1d1d1f; background: #fafafa; }
+body { overflow-wrap: anywhere; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #1d1d1f; background: #fafafa; }
 h1 { font-size: 22px; margin: 4px 0; }
 h2 { display: inline; font-size: 17px; margin: 0; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
@@ -38,15 +45,64 @@ section.scenario > details > summary { padding: 8px 12px; cursor: pointer; backg
 article.group { border-left: 4px solid #999; margin: 10px 0; padding: 2px 10px; }
 article.group.unexpected { border-left-color: #b00020; }
 article.group > details > summary { cursor: pointer; }
-.diagram { overflow: auto; max-height: 75vh; border: 1px solid #ddd; margin: 6px 0; background: white; }
+.diagram { overflow-x: hidden; overflow-y: auto; max-height: 75vh; border: 1px solid #ddd; margin: 6px 0; background: white; }
+.diagram svg { display: block; width: 100%; height: auto; }
 .cmd { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
-.cmd code { flex: 1; background: #f0f0f3; padding: 3px 6px; border-radius: 3px; overflow-x: auto; white-space: nowrap; }
+.cmd code { flex: 1; min-width: 0; background: #f0f0f3; padding: 3px 6px; border-radius: 3px; }
 button { font: inherit; font-size: 12px; cursor: pointer; }
-pre { background: #f6f6f8; padding: 8px; overflow-x: auto; max-height: 60vh; }
+pre { background: #f6f6f8; padding: 8px; white-space: pre-wrap; max-height: 60vh; overflow-y: auto; }
+table { max-width: 100%; }
 ul.problems li { color: #b00020; }
 "#;
 
 const SCRIPT: &str = r#"
+// The drawings: {group id: diagram}, unpacked once.
+var drawings = null;
+function unpack() {
+  if (!drawings) {
+    var packed = atob(document.getElementById('drawings').textContent.trim());
+    var bytes = Uint8Array.from(packed, function (c) { return c.charCodeAt(0); });
+    drawings = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).json();
+  }
+  return drawings;
+}
+// Puts in place the drawings of the open groups not drawn yet.
+function drawOpen() {
+  return unpack().then(function (all) {
+    document.querySelectorAll('[data-drawing]').forEach(function (slot) {
+      if (slot.closest('details:not([open])')) { return; }
+      var drawing = all[slot.getAttribute('data-drawing')];
+      slot.removeAttribute('data-drawing');
+      slot.innerHTML = '<div class="diagram">' + drawing + '</div>' +
+        '<details class="trace"><summary>text trace</summary><pre></pre></details>';
+      // The text trace is the diagram's transcript, as copyable text.
+      var lines = [];
+      slot.querySelectorAll('svg text.line').forEach(function (t) { lines.push(t.textContent); });
+      slot.querySelector('pre').textContent = lines.join('\n');
+    });
+  });
+}
+document.addEventListener('toggle', function (event) { if (event.target.open) { drawOpen(); } }, true);
+window.addEventListener('load', function () {
+  // `#all`: every group open and drawn, then the page's widths written
+  // where a headless browser's DOM dump shows them.
+  // `#ID` of a group or scenario: that one open and drawn, in view.
+  var all = location.hash === '#all';
+  if (all) { document.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
+  var target = !all && location.hash && document.getElementById(location.hash.slice(1));
+  for (var at = target; at; at = at.parentElement) {
+    if (at.tagName === 'DETAILS') { at.open = true; }
+    var own = at.querySelector && at.querySelector(':scope > details');
+    if (own) { own.open = true; }
+  }
+  drawOpen().then(function () {
+    if (target) { target.scrollIntoView(); }
+    var page = document.documentElement;
+    document.body.setAttribute('data-drawn', document.querySelectorAll('.diagram svg').length);
+    document.body.setAttribute('data-scroll-width', page.scrollWidth);
+    document.body.setAttribute('data-client-width', page.clientWidth);
+  });
+});
 document.addEventListener('click', function (event) {
   var button = event.target.closest('button[data-copy]');
   if (button) {
@@ -96,10 +152,17 @@ pub fn render(outcomes: &[ScenarioOutcome], page: &Page<'_>) -> String {
     );
     contents(&mut out, outcomes);
     out.push_str("<main>\n");
+    let mut drawings = serde_json::Map::new();
     for (index, o) in outcomes.iter().enumerate() {
-        scenario_section(&mut out, index, o, page);
+        scenario_section(&mut out, index, o, page, &mut drawings);
     }
-    let _ = write!(out, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    let _ = write!(
+        out,
+        "</main>\n<noscript>The diagrams and traces need JavaScript.</noscript>\n\
+         <script type=\"application/gzip+base64\" id=\"drawings\">{}</script>\n\
+         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        pack(&serde_json::Value::Object(drawings))
+    );
     out
 }
 
@@ -139,7 +202,22 @@ fn verdict(o: &ScenarioOutcome) -> &'static str {
     }
 }
 
-fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &Page<'_>) {
+/// `drawings` as JSON, gzipped, in base64: what the script unpacks.
+fn pack(drawings: &serde_json::Value) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(drawings.to_string().as_bytes())
+        .and_then(|()| gzip.try_finish())
+        .expect("writing to memory");
+    base64::engine::general_purpose::STANDARD.encode(gzip.get_ref())
+}
+
+/// The drawings of a page, by group id: its diagram, as HTML (its text
+/// trace is the diagram's transcript, which the script copies out).
+type Drawings = serde_json::Map<String, serde_json::Value>;
+
+fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &Page<'_>, drawings: &mut Drawings) {
     let tally = &o.campaign.tally;
     let _ = writeln!(
         out,
@@ -170,7 +248,8 @@ fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &
     list(out, "problems", "why it failed", &o.problems);
     list(out, "warnings", "warnings", &o.warnings);
     for (k, (key, group)) in tally.groups.iter().enumerate() {
-        group_article(out, &format!("{}-group-{}", anchor(index), k + 1), o, key, group, page);
+        let id = format!("{}-group-{}", anchor(index), k + 1);
+        group_article(out, &id, o, key, group, page, drawings);
     }
     out.push_str("</div>\n</details>\n</section>\n");
 }
@@ -271,6 +350,7 @@ fn group_article(
     key: &FailureKey,
     group: &FailureGroup,
     page: &Page<'_>,
+    drawings: &mut Drawings,
 ) {
     let scenario = o.scenario.with_swarm(o.swarm);
     let expected = o.scenario.expect.of(key.invariant).allows_violations();
@@ -301,12 +381,17 @@ fn group_article(
         let _ = writeln!(out, "<p>band: {}</p>", escape(&band.describe()));
     }
     let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
+    let _ = writeln!(out, "<p>smallest seeds: {}.</p>", smallest.join(", "));
+    // The words and the diagram are of one run: the drawn one.
+    let words = match super::failures::violation_in(&scenario, key, &drawn.result) {
+        Some(violation) => violation.to_string(),
+        None => format!("(not broken in the drawn run; seed {seed} broke it: {})", group.example),
+    };
     let _ = writeln!(
         out,
-        "<p>{}</p><p>smallest seeds: {}. Drawn: {}.</p>",
-        escape(&group.example.to_string()),
-        smallest.join(", "),
-        escape(&drawn.how)
+        "<p>Drawn: {}.</p><p class=\"drawn-violation\">{}</p>",
+        escape(&drawn.how),
+        escape(&words)
     );
     commands(out, o, key, seed, &drawn.schedule);
     let names = &scenario.setup.names;
@@ -314,12 +399,10 @@ fn group_article(
     let rows = rows::rows(names, events, &drawn.result.violations);
     let title = format!("{} · {} · {}", scenario.name, scenario.variant(), drawn.how);
     let picture = svg::inline(&svg::render(&title, &rows::lifelines(names, events), &rows), id);
-    let _ = writeln!(out, "<div class=\"diagram\">{picture}</div>");
-    let text = crate::cli::trace::text_document(&title, &scenario, &drawn.result);
+    drawings.insert(id.to_string(), serde_json::Value::String(picture));
     let _ = writeln!(
         out,
-        "<details class=\"trace\"><summary>text trace</summary><pre>{}</pre></details>",
-        escape(&text)
+        "<div class=\"drawing\" data-drawing=\"{id}\">(the diagram and trace are drawn when this group is open)</div>"
     );
     out.push_str("</details>\n</article>\n");
 }
