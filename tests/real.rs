@@ -10,7 +10,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,23 @@ fn real_command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_joinsim"));
     command.arg("real").args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
     command
+}
+
+/// `joinsim real` on a bundled scenario: `tries` tries from `seed`, beside
+/// a short model campaign.
+fn real_tries(scenario: &str, tries: &str, seed: &str) -> Output {
+    let path = bundled_path(scenario);
+    real_command(&[
+        path.to_str().unwrap(),
+        "--tries",
+        tries,
+        "--seed",
+        seed,
+        "--model-seeds",
+        "10",
+    ])
+    .output()
+    .expect("run joinsim real")
 }
 
 /// Everything a run may have started that is still there, described.
@@ -118,18 +135,7 @@ fn a_join_incus_completes_ends_clean_with_nothing_left() {
         return;
     }
     // The #1390 setup: 6.0.4 skips project restrictions at member init.
-    let path = bundled_path("issue-1390-features-only");
-    let out = real_command(&[
-        path.to_str().unwrap(),
-        "--tries",
-        "1",
-        "--seed",
-        "1",
-        "--model-seeds",
-        "10",
-    ])
-    .output()
-    .expect("run joinsim real");
+    let out = real_tries("issue-1390-features-only", "1", "1");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -267,18 +273,7 @@ fn default_group_assign_race_reproduces_on_real_incus() {
     // Its [expect_real] pins "reproduced" for this try count (see the
     // scenario for the measured rate): exit 0 means a try broke it with
     // the real error text below.
-    let path = bundled_path("default-group-assign-race");
-    let out = real_command(&[
-        path.to_str().unwrap(),
-        "--tries",
-        "10",
-        "--seed",
-        "1",
-        "--model-seeds",
-        "10",
-    ])
-    .output()
-    .expect("run joinsim real");
+    let out = real_tries("default-group-assign-race", "10", "1");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
