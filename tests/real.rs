@@ -293,12 +293,7 @@ fn default_group_assign_race_reproduces_on_real_incus() {
 /// The results of the one admin of `scenario` on seed `seed`.
 fn admin_results(scenario: &joinsim::scenario::Scenario, seed: u64) -> Vec<Result<(), String>> {
     let world = joinsim::explore::campaign::seeded_run(scenario, seed, Default::default()).world;
-    let results = world.nodes.iter().find_map(|n| match n {
-        joinsim::model::Node::Admin(a) => Some(a.results.clone()),
-        _ => None,
-    });
-    let results = results.expect("an admin");
-    results.into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
+    common::admin_results(&world)
 }
 
 #[test]
@@ -321,33 +316,27 @@ fn a_full_member_trigger_makes_the_model_admin_rename_only_a_member_it_can_find(
 fn a_trigger_the_join_never_reaches_leaves_the_admin_idle() {
     // The join fails at J5 (an error injected at ApplyServerPreseed), so j1 never becomes a full
     // member: alice gives up and runs no command.
-    let text = r#"
-variant = "features-only"
-[cluster]
-members = ["m1", "m2"]
-leader = "m1"
-[[joiners]]
-name = "j1"
-target = "m2"
-[[admins]]
+    let idle_until = |state: &str| {
+        let admin = format!(
+            r#"[[admins]]
 name = "alice"
 via = "m1"
-trigger = { joiner = "j1", state = "full-member" }
-commands = [{ op = "create-group", group = "g" }]
+trigger = {{ joiner = "j1", state = "{state}" }}
+commands = [{{ op = "create-group", group = "g" }}]
 [[faults.step_errors]]
-step = "ApplyServerPreseed"
-"#;
-    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", text).expect("parses");
-    assert_eq!(admin_results(&scenario, 1), Vec::<Result<(), String>>::new());
+step = "ApplyServerPreseed""#
+        );
+        common::two_member_join("features-only", "", &admin)
+    };
+    assert_eq!(
+        admin_results(&idle_until("full-member"), 1),
+        Vec::<Result<(), String>>::new()
+    );
     // A pending-member trigger on the same join is reached only once J7
     // ran: never, here, either.
-    let pending = text.replace("full-member", "pending-member");
-    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", &pending).expect("parses");
-    assert!(admin_results(&scenario, 1).is_empty());
+    assert!(admin_results(&idle_until("pending-member"), 1).is_empty());
     // join-started is reached at once.
-    let started = text.replace("full-member", "join-started");
-    let scenario = joinsim::scenario::Scenario::parse("idle", "idle.toml", &started).expect("parses");
-    assert_eq!(admin_results(&scenario, 1), vec![Ok(())]);
+    assert_eq!(admin_results(&idle_until("join-started"), 1), vec![Ok(())]);
 }
 
 #[test]
