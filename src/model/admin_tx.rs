@@ -76,7 +76,28 @@ pub(super) fn read(
             read,
         } => validate_project(db, from, (project, config), read, names, observations),
         Tx::Operation { op, step, ref args } => op.endpoint().read(step, args, db, names),
-        _ => unreachable!("not an operator read: {tx:?}"),
+        Tx::Read
+        | Tx::IssueJoinToken { .. }
+        | Tx::TrustCertificate { .. }
+        | Tx::CheckStoragePoolsMatch { .. }
+        | Tx::CheckNetworksMatch { .. }
+        | Tx::Accept { .. }
+        | Tx::RaftAdd { .. }
+        | Tx::JoinMember { .. }
+        | Tx::AddMemberToGroup { .. }
+        | Tx::LeavePending { .. }
+        | Tx::PurgePending { .. }
+        | Tx::CreateGroup { .. }
+        | Tx::DeleteGroup { .. }
+        | Tx::RenameGroup { .. }
+        | Tx::WriteProject { .. }
+        | Tx::CreatePendingPool { .. }
+        | Tx::CreatePendingNetwork { .. }
+        | Tx::MarkPoolCreated { .. }
+        | Tx::MarkNetworkCreated { .. }
+        | Tx::UpdateMemberGroups { .. }
+        | Tx::RenameMember { .. }
+        | Tx::PurgeMember { .. } => unreachable!("not an operator read: {tx:?}"),
     }
 }
 
@@ -122,7 +143,28 @@ pub(super) fn write(
             Ok(())
         }
         Tx::Operation { op, step, ref args } => op.endpoint().write(step, args, db, names),
-        _ => unreachable!("not an operator write: {tx:?}"),
+        Tx::Read
+        | Tx::IssueJoinToken { .. }
+        | Tx::TrustCertificate { .. }
+        | Tx::CheckStoragePoolsMatch { .. }
+        | Tx::CheckNetworksMatch { .. }
+        | Tx::Accept { .. }
+        | Tx::RaftAdd { .. }
+        | Tx::JoinMember { .. }
+        | Tx::AddMemberToGroup { .. }
+        | Tx::LeavePending { .. }
+        | Tx::PurgePending { .. }
+        | Tx::CreatePendingPool { .. }
+        | Tx::CreatePendingNetwork { .. }
+        | Tx::MarkPoolCreated { .. }
+        | Tx::MarkNetworkCreated { .. }
+        | Tx::GetMember { .. }
+        | Tx::CheckMemberUpdate { .. }
+        | Tx::ResolveMember { .. }
+        | Tx::CheckMemberLeave { .. }
+        | Tx::GetProject { .. }
+        | Tx::CheckProjectUpdate { .. }
+        | Tx::ValidateProjectConfig { .. } => unreachable!("not an operator write: {tx:?}"),
     }
 }
 

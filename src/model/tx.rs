@@ -134,7 +134,29 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
             db.remove_member_row(node);
             db.delete_server_certificates(names.server_name(joiner), names);
         }
-        _ => unreachable!("not a membership transaction"),
+        Tx::Read
+        | Tx::CheckStoragePoolsMatch { .. }
+        | Tx::CheckNetworksMatch { .. }
+        | Tx::LeavePending { .. }
+        | Tx::CreateGroup { .. }
+        | Tx::DeleteGroup { .. }
+        | Tx::RenameGroup { .. }
+        | Tx::WriteProject { .. }
+        | Tx::CreatePendingPool { .. }
+        | Tx::CreatePendingNetwork { .. }
+        | Tx::MarkPoolCreated { .. }
+        | Tx::MarkNetworkCreated { .. }
+        | Tx::GetMember { .. }
+        | Tx::CheckMemberUpdate { .. }
+        | Tx::UpdateMemberGroups { .. }
+        | Tx::ResolveMember { .. }
+        | Tx::RenameMember { .. }
+        | Tx::CheckMemberLeave { .. }
+        | Tx::PurgeMember { .. }
+        | Tx::GetProject { .. }
+        | Tx::CheckProjectUpdate { .. }
+        | Tx::ValidateProjectConfig { .. }
+        | Tx::Operation { .. } => unreachable!("not a membership transaction"),
     }
     Ok(())
 }

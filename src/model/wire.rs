@@ -10,44 +10,58 @@ use super::ops::rest::Exchange;
 use crate::sim::NodeId;
 
 impl Call {
-    /// Endpoints that a member which is not the leader answers with an HTTP
-    /// redirect to it (`SyncResponseRedirect`): accept
-    /// (api_cluster.go:2484-2498 at be7afc5df3) and rebalance (2576-2585).
-    pub fn redirected_to_leader(&self) -> bool {
-        match self {
-            Call::Operation { op, .. } => op.endpoint().routing() == Routing::RedirectToLeader,
-            _ => matches!(self, Call::ClusterAccept { .. } | Call::Rebalance),
-        }
-    }
-
-    /// Endpoints that a member which is not the leader forwards to it as a
-    /// client of its own, answering with the leader's answer: member delete
+    /// How a member that is not the leader treats the call, and whether
+    /// the handler runs under the leader's `clusterMembershipMutex`.
+    /// Redirected (`SyncResponseRedirect`): accept (api_cluster.go:2484-2498
+    /// at be7afc5df3) and rebalance (2576-2585). Forwarded with the member's
+    /// own client, answering with the leader's answer: member delete
     /// (`clusterNodeDelete`, api_cluster.go:2251-2313), the reverter's and
-    /// an operator's.
-    pub fn forwarded_to_leader(&self) -> bool {
+    /// an operator's. Under the mutex: accept (2501-2502), member delete
+    /// (2316-2317) and rebalance (2588-2589). Every other endpoint any
+    /// member handles, without the mutex.
+    fn handling(&self) -> (Routing, bool) {
         match self {
-            Call::Operation { op, .. } => op.endpoint().routing() == Routing::ForwardToLeader,
-            _ => matches!(
-                self,
-                Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. }
-            ),
+            Call::Operation { op, .. } => (op.endpoint().routing(), op.endpoint().takes_membership_mutex()),
+            Call::ClusterAccept { .. } | Call::Rebalance => (Routing::RedirectToLeader, true),
+            Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. } => {
+                (Routing::ForwardToLeader, true)
+            }
+            Call::IssueJoinToken { .. }
+            | Call::SetupTrust { .. }
+            | Call::UpdateTrust
+            | Call::GetClusterMembers
+            | Call::GetServer
+            | Call::GetStoragePools
+            | Call::GetClusterGroups
+            | Call::GetProjects
+            | Call::GetNetworks { .. }
+            | Call::Heartbeat
+            | Call::CreateClusterGroup { .. }
+            | Call::DeleteClusterGroup { .. }
+            | Call::RenameClusterGroup { .. }
+            | Call::CreateStoragePool { .. }
+            | Call::CreateNetwork { .. }
+            | Call::GetClusterMember { .. }
+            | Call::UpdateClusterMember { .. }
+            | Call::RenameClusterMember { .. }
+            | Call::GetProject { .. }
+            | Call::UpdateProject { .. } => (Routing::AnyMember, false),
         }
     }
 
-    /// Endpoints that run under the leader's `clusterMembershipMutex`:
-    /// accept (api_cluster.go:2501-2502), member delete (2316-2317) and
-    /// rebalance (2588-2589).
+    /// Whether a member that is not the leader answers with a redirect to it.
+    pub fn redirected_to_leader(&self) -> bool {
+        self.handling().0 == Routing::RedirectToLeader
+    }
+
+    /// Whether a member that is not the leader forwards the call to it.
+    pub fn forwarded_to_leader(&self) -> bool {
+        self.handling().0 == Routing::ForwardToLeader
+    }
+
+    /// Whether the handler runs under the leader's `clusterMembershipMutex`.
     pub fn takes_membership_mutex(&self) -> bool {
-        match self {
-            Call::Operation { op, .. } => op.endpoint().takes_membership_mutex(),
-            _ => matches!(
-                self,
-                Call::ClusterAccept { .. }
-                    | Call::DeletePendingClusterMember { .. }
-                    | Call::Rebalance
-                    | Call::DeleteClusterMember { .. }
-            ),
-        }
+        self.handling().1
     }
 
     /// The HTTP method and path the Incus client sends (for the text of a
@@ -88,9 +102,15 @@ impl Call {
             Call::RenameClusterMember { member, .. } => {
                 ("POST", format!("/1.0/cluster/members/{}", names.str(*member)))
             }
-            Call::DeleteClusterMember { member, .. } => {
-                ("DELETE", format!("/1.0/cluster/members/{}", names.str(*member)))
-            }
+            // client/incus_cluster.go:53-58: `?force=1` with `--force`.
+            Call::DeleteClusterMember { member, force } => (
+                "DELETE",
+                format!(
+                    "/1.0/cluster/members/{}{}",
+                    names.str(*member),
+                    if *force { "?force=1" } else { "" }
+                ),
+            ),
             Call::GetProject { project } => ("GET", format!("/1.0/projects/{}", names.str(*project))),
             Call::UpdateProject { project, method, .. } => (
                 match method {

@@ -42,7 +42,8 @@ pub fn after(
             Err(refused) => Next::Failed(refused),
         },
         (Call::GetClusterMember { .. }, answer) => unreachable!("a member GET answered {answer:?}"),
-        _ => Next::Done,
+        (Call::UpdateClusterMember { .. }, _) => Next::Done,
+        (call, _) => unreachable!("{call:?} is not a request of a member's group change"),
     }
 }
 

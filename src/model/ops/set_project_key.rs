@@ -70,7 +70,8 @@ pub(super) fn after(args: &Args, call: &Call, answer: &Answer) -> Next {
             })
         }
         (Call::GetProject { .. }, answer) => unreachable!("a project GET answered {answer:?}"),
-        _ => Next::Done,
+        (Call::UpdateProject { .. }, _) => Next::Done,
+        (call, _) => unreachable!("{call:?} is not a request of a project key change"),
     }
 }
 
