@@ -18,7 +18,7 @@ use super::{Failure, Verdict};
 use crate::artifact::failure_file_name;
 use crate::explore::campaign::Observer;
 use crate::explore::search::{SearchOptions, search};
-use crate::explore::strategy::{self, Kind, Random, Report, Settings};
+use crate::explore::strategy::{self, Kind, Knob, Random, Report, Settings};
 use crate::run::{RunResult, Source};
 use crate::scenario::Scenario;
 use crate::sim::Schedule;
@@ -58,25 +58,28 @@ fn parse_strategy(name: &str) -> Result<Kind, String> {
 }
 
 impl ExploreArgs {
-    /// The strategy's settings, refusing knobs the strategy does not have.
+    /// The strategy's settings, refusing knobs the strategy does not take
+    /// (its spec's) and values below a knob's least.
     fn settings(&self) -> Result<Settings, Failure> {
-        let kind = self.strategy;
-        let refuse = |flag: &str, owner: &str| {
-            Failure::Input(format!("{flag} applies to --strategy {owner}, not {}", kind.name()))
-        };
-        if self.bound.is_some() && kind != Kind::Exhaustive {
-            return Err(refuse("--bound", "exhaustive"));
-        }
-        if self.depth.is_some() && kind != Kind::Pct {
-            return Err(refuse("--depth", "pct"));
-        }
-        if self.seed.is_some() && kind == Kind::Exhaustive {
-            return Err(Failure::Input(
-                "--seed: exhaustive search has no seed (it is deterministic)".to_string(),
-            ));
-        }
-        if self.depth == Some(0) {
-            return Err(Failure::Input("--depth must be at least 1".to_string()));
+        let spec = self.strategy.spec();
+        for knob in Knob::ALL {
+            let Some(value) = self.given(knob) else { continue };
+            if !spec.takes(knob) {
+                let owners: Vec<&str> = knob.owners().iter().map(|k| k.name()).collect();
+                return Err(Failure::Input(format!(
+                    "--{} applies to --strategy {}, not {}",
+                    knob.name(),
+                    owners.join(" or "),
+                    spec.name
+                )));
+            }
+            if value < knob.min() {
+                return Err(Failure::Input(format!(
+                    "--{} must be at least {}",
+                    knob.name(),
+                    knob.min()
+                )));
+            }
         }
         let defaults = Settings::default();
         Ok(Settings {
@@ -86,11 +89,20 @@ impl ExploreArgs {
         })
     }
 
+    /// The value given for `knob`'s flag.
+    fn given(&self, knob: Knob) -> Option<u64> {
+        match knob {
+            Knob::Seed => self.seed,
+            Knob::Bound => self.bound.map(u64::from),
+            Knob::Depth => self.depth.map(u64::from),
+        }
+    }
+
     fn max_runs(&self) -> Option<u64> {
         match (self.runs, self.common.time) {
             (Some(runs), _) => Some(runs),
             (None, Some(_)) => None,
-            (None, None) if self.strategy == Kind::Exhaustive => None,
+            (None, None) if self.strategy.spec().ends_by_itself => None,
             (None, None) => Some(DEFAULT_RUNS),
         }
     }
@@ -103,17 +115,18 @@ pub fn explore(args: &ExploreArgs) -> Result<Verdict, Failure> {
     }
     let jobs = jobs(args.common.jobs)?;
     let scenarios = load_scenarios(&args.common.scenarios, args.common.variant.as_deref())?;
-    let effective = serde_json::json!({
+    let mut effective = serde_json::json!({
         "scenarios": scenarios.len(),
         "strategy": args.strategy.name(),
-        "seed": (args.strategy != Kind::Exhaustive).then_some(settings.seed),
-        "bound": (args.strategy == Kind::Exhaustive).then_some(settings.bound),
-        "depth": (args.strategy == Kind::Pct).then_some(settings.depth),
         "runs": args.max_runs(),
         "time_secs": args.common.time.map(|t| t.as_secs()),
         "jobs": jobs,
         "variant_override": args.common.variant,
     });
+    let spec = args.strategy.spec();
+    for knob in Knob::ALL {
+        effective[knob.name()] = serde_json::json!(spec.takes(knob).then(|| knob.get(&settings)));
+    }
     println!("explore: {}", settings_line(&effective));
     let reports = Reports {
         json: args.common.json.as_ref(),
@@ -137,13 +150,11 @@ fn settings_line(s: &serde_json::Value) -> String {
         .as_u64()
         .map_or("no run limit".to_string(), |r| format!("at most {r} runs"));
     let time = s["time_secs"].as_u64().map_or(String::new(), |t| format!(" or {t}s"));
+    let knobs: String = Knob::ALL.iter().map(|k| knob(k.name())).collect();
     format!(
-        "{} scenario(s), strategy {}{}{}{}, {runs}{time} per scenario, {} job(s)",
+        "{} scenario(s), strategy {}{knobs}, {runs}{time} per scenario, {} job(s)",
         s["scenarios"],
         s["strategy"].as_str().unwrap_or("?"),
-        knob("seed"),
-        knob("bound"),
-        knob("depth"),
         s["jobs"]
     )
 }
@@ -168,10 +179,11 @@ fn explore_scenario(args: &ExploreArgs, settings: Settings, scenario: Scenario, 
     };
     let saved = failures::with_saved_failures(&run_scenario, &args.common.keep, ids.as_ref(), &progress, runs);
     progress.finish();
-    let mut outcome = outcome(scenario, saved, kind.samples(), ids, kind == Kind::Swarm);
+    let spec = kind.spec();
+    let mut outcome = outcome(scenario, saved, spec.samples, ids, spec.swarm);
     let (complete, mut report) = ended;
     let clean = outcome.campaign.tally.violating.iter().all(|&n| n == 0);
-    if kind == Kind::Exhaustive && complete && clean {
+    if spec.ends_by_itself && complete && clean {
         let bound = settings.bound;
         report
             .line
@@ -245,7 +257,7 @@ impl RunIds for Explored {
     fn replay(&self, scenario: &Scenario, id: u64) -> String {
         if let Some(seed) = self.seeded(id) {
             return Seeds {
-                swarm: self.kind == Kind::Swarm,
+                swarm: self.kind.spec().swarm,
             }
             .replay(scenario, seed);
         }

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{Plan, Report, Strategy, random::Random, rng, values};
+use super::{Knob, Plan, Report, Spec, Strategy, random::Random, rng, values};
 use crate::check::Violation;
 use crate::run::{RunOptions, RunResult, Source};
 use crate::sim::hash::TraceHasher;
@@ -204,3 +204,14 @@ impl Strategy for Coverage {
         }
     }
 }
+
+/// `coverage`: its own seed.
+pub const SPEC: Spec = Spec {
+    name: "coverage",
+    knobs: &[Knob::Seed],
+    seeded: false,
+    samples: false,
+    swarm: false,
+    ends_by_itself: false,
+    make: |_, settings| Box::new(Coverage::new(settings.seed)),
+};

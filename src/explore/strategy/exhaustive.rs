@@ -45,7 +45,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Plan, Report, Strategy};
+use super::{Knob, Plan, Report, Spec, Strategy};
 use crate::run::{RunOptions, RunResult, Source};
 use crate::sim::{Point, Schedule};
 
@@ -257,3 +257,15 @@ impl Strategy for Exhaustive {
         }
     }
 }
+
+/// `exhaustive`: no seed (it is deterministic); it ends when its bound is
+/// covered.
+pub const SPEC: Spec = Spec {
+    name: "exhaustive",
+    knobs: &[Knob::Bound],
+    seeded: false,
+    samples: false,
+    swarm: false,
+    ends_by_itself: true,
+    make: |_, settings| Box::new(Exhaustive::new(settings.bound)),
+};

@@ -73,6 +73,36 @@ pub trait Strategy: Send {
     fn report(&self, complete: bool) -> Report;
 }
 
+/// Everything the harness knows about one strategy, declared in the
+/// strategy's own file: its name, the knobs it takes (which `explore`'s
+/// flag checks, settings line and JSON follow) and how to make it.
+pub struct Spec {
+    /// `explore --strategy NAME`.
+    pub name: &'static str,
+    /// The knobs it takes; `explore` refuses the flag of any other.
+    pub knobs: &'static [Knob],
+    /// Whether its runs are seeds (replayed with `run --seed`).
+    pub seeded: bool,
+    /// Whether its runs sample the scenario's runs as fuzz does, so that
+    /// its violation rates can be held to the scenario's bands.
+    pub samples: bool,
+    /// Whether its runs use the swarm scenario (each seed first draws which
+    /// fault kinds it enables).
+    pub swarm: bool,
+    /// Whether it ends by itself once its bound is covered (no run limit by
+    /// default; a clean end is reported as no violation within the bound).
+    pub ends_by_itself: bool,
+    /// A strategy for `scenario` (as [`scenario_for`] makes it).
+    pub make: fn(&Scenario, &Settings) -> Box<dyn Strategy>,
+}
+
+impl Spec {
+    /// Whether it takes `knob`.
+    pub fn takes(&self, knob: Knob) -> bool {
+        self.knobs.contains(&knob)
+    }
+}
+
 /// The strategies `explore --strategy` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -86,14 +116,19 @@ pub enum Kind {
 impl Kind {
     pub const ALL: [Kind; 5] = [Kind::Random, Kind::Swarm, Kind::Pct, Kind::Exhaustive, Kind::Coverage];
 
-    pub fn name(self) -> &'static str {
+    /// The strategy's spec, from its file.
+    pub fn spec(self) -> &'static Spec {
         match self {
-            Kind::Random => "random",
-            Kind::Swarm => "swarm",
-            Kind::Pct => "pct",
-            Kind::Exhaustive => "exhaustive",
-            Kind::Coverage => "coverage",
+            Kind::Random => &random::RANDOM,
+            Kind::Swarm => &random::SWARM,
+            Kind::Pct => &pct::SPEC,
+            Kind::Exhaustive => &exhaustive::SPEC,
+            Kind::Coverage => &coverage::SPEC,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
     }
 
     pub fn parse(name: &str) -> Option<Kind> {
@@ -102,15 +137,60 @@ impl Kind {
 
     /// Whether the strategy's runs are seeds (replayed with `run --seed`).
     pub fn seeded(self) -> bool {
-        matches!(self, Kind::Random | Kind::Swarm)
+        self.spec().seeded
     }
 
-    /// Whether the strategy's runs sample the scenario's runs as fuzz does,
-    /// so that its violation rates can be held to the scenario's bands.
-    /// (Swarm samples another distribution: each seed switches fault kinds
-    /// off.)
+    /// Whether the strategy's runs sample the scenario's runs as fuzz does.
     pub fn samples(self) -> bool {
-        self == Kind::Random
+        self.spec().samples
+    }
+}
+
+/// A knob of a strategy: `explore --NAME VALUE`, and a key of its JSON
+/// settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    /// The strategy's own seed.
+    Seed,
+    /// Exhaustive: the most deviations a schedule has.
+    Bound,
+    /// PCT: the bug depth it targets (1 + its priority change points).
+    Depth,
+}
+
+impl Knob {
+    /// In the order the settings line prints them.
+    pub const ALL: [Knob; 3] = [Knob::Seed, Knob::Bound, Knob::Depth];
+
+    /// The flag without its dashes, and the JSON key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Knob::Seed => "seed",
+            Knob::Bound => "bound",
+            Knob::Depth => "depth",
+        }
+    }
+
+    /// The least value it takes.
+    pub fn min(self) -> u64 {
+        match self {
+            Knob::Seed | Knob::Bound => 0,
+            Knob::Depth => 1,
+        }
+    }
+
+    /// Its value in `settings`.
+    pub fn get(self, settings: &Settings) -> u64 {
+        match self {
+            Knob::Seed => settings.seed,
+            Knob::Bound => u64::from(settings.bound),
+            Knob::Depth => u64::from(settings.depth),
+        }
+    }
+
+    /// The strategies that take it.
+    pub fn owners(self) -> Vec<Kind> {
+        Kind::ALL.into_iter().filter(|k| k.spec().takes(self)).collect()
     }
 }
 
@@ -138,17 +218,12 @@ impl Default for Settings {
 /// The scenario a strategy's runs use: swarm runs first draw which fault
 /// kinds they enable.
 pub fn scenario_for(kind: Kind, scenario: &Scenario) -> Scenario {
-    scenario.with_swarm(kind == Kind::Swarm)
+    scenario.with_swarm(kind.spec().swarm)
 }
 
 /// A strategy of `kind` for `scenario` (as [`scenario_for`] makes it).
 pub fn make(kind: Kind, scenario: &Scenario, settings: Settings) -> Box<dyn Strategy> {
-    match kind {
-        Kind::Random | Kind::Swarm => Box::new(Random::new(settings.seed)),
-        Kind::Pct => Box::new(Pct::new(scenario, settings.seed, settings.depth)),
-        Kind::Exhaustive => Box::new(Exhaustive::new(settings.bound)),
-        Kind::Coverage => Box::new(Coverage::new(settings.seed)),
-    }
+    (kind.spec().make)(scenario, &settings)
 }
 
 /// A run's own random generator for strategy `seed` and run `index`: the

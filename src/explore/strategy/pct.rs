@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use super::{Plan, Report, Strategy, rng};
+use super::{Knob, Plan, Report, Spec, Strategy, rng};
 use crate::model::choice::CLIENT_TIMING;
 use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
@@ -168,3 +168,14 @@ impl Strategy for Pct {
         }
     }
 }
+
+/// `pct`: its own seed and the bug depth it targets.
+pub const SPEC: Spec = Spec {
+    name: "pct",
+    knobs: &[Knob::Seed, Knob::Depth],
+    seeded: false,
+    samples: false,
+    swarm: false,
+    ends_by_itself: false,
+    make: |scenario, settings| Box::new(Pct::new(scenario, settings.seed, settings.depth)),
+};

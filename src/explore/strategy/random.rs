@@ -5,7 +5,7 @@
 //! fault kinds it enables). Guarantee: none beyond sampling; a failure
 //! that a fraction p of seeds shows is found within about 1/p runs.
 
-use super::{Plan, Report, Strategy};
+use super::{Knob, Plan, Report, Spec, Strategy};
 use crate::run::{RunResult, Source};
 
 pub struct Random {
@@ -41,3 +41,24 @@ impl Strategy for Random {
         }
     }
 }
+
+/// `random`: `fuzz`'s seeds.
+pub const RANDOM: Spec = Spec {
+    name: "random",
+    knobs: &[Knob::Seed],
+    seeded: true,
+    samples: true,
+    swarm: false,
+    ends_by_itself: false,
+    make: |_, settings| Box::new(Random::new(settings.seed)),
+};
+
+/// `swarm`: `fuzz --swarm`'s seeds. They sample another distribution than
+/// the scenario's (each seed switches fault kinds off), so their rates are
+/// not held to its bands.
+pub const SWARM: Spec = Spec {
+    name: "swarm",
+    samples: false,
+    swarm: true,
+    ..RANDOM
+};
