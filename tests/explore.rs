@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 use common::{bundled, joinsim, output_text};
 use joinsim::explore::search::{SearchOptions, search};
-use joinsim::explore::strategy::{Exhaustive, Plan, Report, Strategy};
+use joinsim::explore::strategy::{Exhaustive, Kind, Knob, Plan, Report, Strategy};
 use joinsim::explore::{Tally, campaign::Quiet};
 use joinsim::model::probe::Probe;
 use joinsim::run::{RunOptions, RunResult, Source, run};
@@ -114,15 +114,20 @@ fn a_run_limit_stops_exhaustive_search_without_a_claim() {
     assert!(out.contains("stopped before the end"), "{out}");
 }
 
+/// The flags that bound a test campaign of `kind`: a strategy that ends by
+/// itself is given its bound, another a run count.
+fn campaign_flags(kind: Kind, bound: &'static str, runs: &'static str) -> Vec<&'static str> {
+    if kind.spec().ends_by_itself {
+        vec!["--bound", bound]
+    } else {
+        vec!["--runs", runs]
+    }
+}
+
 #[test]
 fn every_strategy_saves_artifacts_that_replay() {
-    for (strategy, extra) in [
-        ("random", vec!["--runs", "1000"]),
-        ("swarm", vec!["--runs", "1000"]),
-        ("pct", vec!["--runs", "1500"]),
-        ("coverage", vec!["--runs", "1000"]),
-        ("exhaustive", vec!["--bound", "3"]),
-    ] {
+    for kind in Kind::ALL {
+        let (strategy, extra) = (kind.name(), campaign_flags(kind, "3", "1500"));
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("failures");
         let mut args = vec![
@@ -163,13 +168,16 @@ fn timeless(mut summary: Value) -> Value {
     summary
 }
 
+/// The strategies whose runs are not seeds (the seeded ones are `fuzz`'s,
+/// held by tests/fuzz.rs): with their own seed, if they take one.
 #[test]
 fn a_strategy_seed_gives_the_same_summary_with_any_jobs() {
-    for (strategy, extra) in [
-        ("pct", vec!["--runs", "1500", "--seed", "7"]),
-        ("coverage", vec!["--runs", "1500", "--seed", "7"]),
-        ("exhaustive", vec!["--bound", "2"]),
-    ] {
+    for kind in Kind::ALL.into_iter().filter(|k| !k.seeded()) {
+        let strategy = kind.name();
+        let mut extra = campaign_flags(kind, "2", "1500");
+        if kind.spec().takes(Knob::Seed) {
+            extra.extend(["--seed", "7"]);
+        }
         let summaries: Vec<Value> = ["1", "2", "3"]
             .iter()
             .map(|jobs| {
@@ -414,10 +422,6 @@ fn fuzz_summaries_count_probes_too() {
 fn bad_explore_flags_exit_2() {
     for args in [
         vec!["scenarios/issue-1390.toml", "--strategy", "dfs"],
-        vec!["scenarios/issue-1390.toml", "--strategy", "pct", "--bound", "2"],
-        vec!["scenarios/issue-1390.toml", "--strategy", "random", "--depth", "2"],
-        vec!["scenarios/issue-1390.toml", "--strategy", "exhaustive", "--seed", "2"],
-        vec!["scenarios/issue-1390.toml", "--strategy", "pct", "--depth", "0"],
         vec!["scenarios/issue-1390.toml", "--runs", "0"],
         vec!["scenarios/no-such-scenario.toml"],
     ] {
@@ -425,6 +429,37 @@ fn bad_explore_flags_exit_2() {
         all.extend(&args);
         let o = joinsim(&all);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", output_text(&o));
+    }
+}
+
+/// Every strategy refuses, naming it, each knob its spec does not take,
+/// and a value below the least of each it does.
+#[test]
+fn each_strategy_refuses_the_knobs_its_spec_does_not_take() {
+    for kind in Kind::ALL {
+        for knob in Knob::ALL {
+            let flag = format!("--{}", knob.name());
+            let value = if kind.spec().takes(knob) {
+                match knob.min().checked_sub(1) {
+                    Some(below) => below.to_string(),
+                    None => continue,
+                }
+            } else {
+                "2".to_string()
+            };
+            let args = [
+                "explore",
+                "scenarios/issue-1390.toml",
+                "--strategy",
+                kind.name(),
+                &flag,
+                &value,
+            ];
+            let o = joinsim(&args);
+            let out = output_text(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+            assert!(out.contains(&flag), "{args:?}: {out}");
+        }
     }
 }
 
