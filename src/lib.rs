@@ -5,8 +5,7 @@
 //! a [`model`] (the Incus join) that runs on [`sim`] (the engine, free of
 //! Incus); [`check`] reads what happens; [`harness`] ties one run together.
 //! A failing run is saved as an [`artifact`], replayed with its `replay` and
-//! minimised with [`shrink`]; [`strategy`] hands choice sequences to
-//! proptest. [`finding`] turns a finding about today's Incus into a
+//! minimised with [`shrink`]. [`finding`] turns a finding about today's Incus into a
 //! report with its shortest schedule and its fix's verdict.
 
 pub mod artifact;
@@ -21,7 +20,6 @@ pub mod real;
 pub mod scenario;
 pub mod shrink;
 pub mod sim;
-pub mod strategy;
 pub mod trace;
 
 // The paths the rest of the crate (and other branches) use.
