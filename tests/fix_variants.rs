@@ -1,15 +1,24 @@
-//! Each fix variant removes the finding it is for, on its scenario, and
-//! breaks no invariant the unfixed variant (today's Incus) did not break.
+//! Each fix variant removes what it is for, and breaks no invariant the
+//! unfixed variant (today's Incus) did not break. What it is for comes
+//! from two declarations, not from a list here: the findings a variant
+//! declares it fixes ([`Variant::fixes`], each a `findings/NAME.toml` that
+//! names it as its `fix`), and the scenarios' `[expect_variant.FIX]`
+//! tables, whose `never` for an invariant that `[expect]` lets runs break
+//! says the fix removes it.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use common::bundled;
+use std::path::Path;
+
+use common::{bundled, bundled_all};
 use joinsim::check::Invariant;
+use joinsim::finding::{FINDINGS_DIR, Pinned, load_all};
 use joinsim::model::Variant;
 use joinsim::model::joiner::JoinStatus;
 use joinsim::run::{RunOptions, Source, run};
+use joinsim::scenario::Expect;
 
 const SEEDS: u64 = 5_000;
 
@@ -32,19 +41,21 @@ fn broken(scenario: &str, variant: Variant) -> Vec<(Invariant, u64)> {
         .collect()
 }
 
-/// `fix` on `scenario` no longer breaks `gone`, and every invariant it
-/// breaks, today's Incus breaks too.
-fn assert_fixes(fix: Variant, scenario: &str, gone: Invariant) {
-    let today: Vec<Invariant> = broken(scenario, Variant::FEATURES_ONLY)
+/// `fix` on `scenario` no longer breaks any of `gone`, and every invariant
+/// it breaks, today's Incus (the scenario's own variant) breaks too.
+fn assert_fixes(fix: Variant, scenario: &str, gone: &[Invariant]) {
+    let today: Vec<Invariant> = broken(scenario, bundled(scenario).variant())
         .iter()
         .map(|(i, _)| *i)
         .collect();
-    assert!(today.contains(&gone), "{scenario}: today's Incus shows {gone}");
     let fixed = broken(scenario, fix);
-    assert!(
-        fixed.iter().all(|(i, _)| *i != gone),
-        "{fix} on {scenario} still breaks {gone}: {fixed:?}"
-    );
+    for invariant in gone {
+        assert!(today.contains(invariant), "{scenario}: today's Incus shows {invariant}");
+        assert!(
+            fixed.iter().all(|(i, _)| i != invariant),
+            "{fix} on {scenario} still breaks {invariant}: {fixed:?}"
+        );
+    }
     for (i, _) in &fixed {
         assert!(
             today.contains(i),
@@ -53,33 +64,75 @@ fn assert_fixes(fix: Variant, scenario: &str, gone: Invariant) {
     }
 }
 
+/// The fix variants: those that declare a finding.
+fn fix_variants() -> Vec<Variant> {
+    Variant::ALL.into_iter().filter(|v| !v.fixes().is_empty()).collect()
+}
+
+/// What the tables say each fix removes: per bundled scenario and fix
+/// variant it pins, the invariants `[expect]` lets runs break and
+/// `[expect_variant.FIX]` says never break.
+fn pinned_removals() -> Vec<(String, Variant, Vec<Invariant>)> {
+    let mut out = Vec::new();
+    for scenario in bundled_all() {
+        for fix in fix_variants() {
+            let Some(fixed) = scenario.pinned_expectations(fix) else {
+                continue;
+            };
+            let today = scenario.own_expectations();
+            let gone: Vec<Invariant> = Invariant::ALL
+                .into_iter()
+                .filter(|&i| today.of(i).requires_violations() && fixed.of(i) == Expect::Never)
+                .collect();
+            if !gone.is_empty() {
+                out.push((scenario.name.clone(), fix, gone));
+            }
+        }
+    }
+    out
+}
+
 #[test]
-fn revert_cleans_up_leaves_no_row_after_a_failure_past_j9() {
-    for scenario in ["revert-after-join", "default-group-assign-race", "transaction-retry"] {
-        assert_fixes(Variant::REVERT_CLEANS_UP, scenario, Invariant::JoinLeftovers);
+fn each_fix_removes_what_its_tables_say_and_breaks_nothing_new() {
+    let removals = pinned_removals();
+    for fix in fix_variants() {
+        assert!(
+            removals.iter().any(|(_, v, _)| *v == fix),
+            "{fix} declares findings but no scenario pins what it removes"
+        );
+    }
+    for (scenario, fix, gone) in removals {
+        assert_fixes(fix, &scenario, &gone);
     }
 }
 
+/// A variant declares exactly the findings that name it as their fix, and
+/// each such finding's scenario pins the fix keeping its group out.
 #[test]
-fn atomic_default_group_closes_the_j9_j10_window() {
-    for scenario in ["default-group-assign-race", "member-rename-during-join"] {
-        assert_fixes(Variant::ATOMIC_DEFAULT_GROUP, scenario, Invariant::JoinLeftovers);
+fn fix_variants_declare_the_findings_that_name_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let findings = load_all(&root.join(FINDINGS_DIR), &root.join("scenarios")).unwrap_or_else(|e| panic!("{e}"));
+    for finding in &findings {
+        assert!(
+            finding.fix.fixes().contains(&finding.name.as_str()),
+            "{}: its fix {} does not declare it (Variant::fixes)",
+            finding.name,
+            finding.fix
+        );
+        assert!(
+            Pinned::of(finding).group_excluded(finding),
+            "{}: [expect_variant.{}] of {} does not keep its group out",
+            finding.name,
+            finding.fix,
+            finding.scenario.name
+        );
     }
-}
-
-#[test]
-fn project_write_recheck_commits_no_dangling_group() {
-    assert_fixes(
-        Variant::PROJECT_WRITE_RECHECK,
-        "project-update-toctou",
-        Invariant::DanglingGroupReference,
-    );
-}
-
-#[test]
-fn revert_retries_leaves_no_row_when_the_first_delete_is_lost() {
-    for scenario in ["revert-target-down", "lossy-admin"] {
-        assert_fixes(Variant::REVERT_RETRIES, scenario, Invariant::JoinLeftovers);
+    for fix in Variant::ALL {
+        for name in fix.fixes() {
+            let finding = findings.iter().find(|f| f.name == *name);
+            assert!(finding.is_some(), "{fix} declares {name}, which is no finding");
+            assert_eq!(finding.map(|f| f.fix), Some(fix), "{name}");
+        }
     }
 }
 
@@ -99,11 +152,13 @@ fn a_fix_that_is_not_for_a_finding_leaves_it_there() {
 /// (under `revert-cleans-up` it fails again, at J9).
 #[test]
 fn revert_restores_joiner_leaves_a_standalone_server_that_can_join_again() {
-    for scenario in ["revert-after-join", "retried-join", "transaction-retry"] {
+    // Beyond its tables (which pin only revert-after-join): on the retried
+    // and the transaction-retry joins too.
+    for scenario in ["retried-join", "transaction-retry"] {
         assert_fixes(
             Variant::REVERT_RESTORES_JOINER,
             scenario,
-            Invariant::JoinerNotStandalone,
+            &[Invariant::JoinerNotStandalone],
         );
     }
     let retried = bundled("retried-join");

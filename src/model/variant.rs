@@ -4,7 +4,8 @@
 //! the releases and fixes it can follow, each citing its Incus code and
 //! the commit that brought it). The join steps
 //! read the record; none asks "which variant is this?". Adding a variant is
-//! adding one constant to [`Variant::ALL`].
+//! its constant, a line in [`Variant::ALL`] and, for a fix, the findings it
+//! declares it fixes ([`Variant::fixes`]).
 
 use super::db::Config;
 use super::names::Names;
@@ -206,6 +207,12 @@ pub struct Variant {
     /// The Incus code the variant follows: a release, a commit, or the
     /// commit the model cites plus a fix that is not Incus.
     follows: &'static str,
+    /// The findings (`findings/NAME.toml`) this variant is the fix for:
+    /// each names it as its `fix`, and its scenario's
+    /// `[expect_variant.NAME]` keeps the finding's group out of every run
+    /// (held by tests/fix_variants.rs). Empty for a variant that fixes no
+    /// finding (a release, a proposed fix of #1390).
+    fixes: &'static [&'static str],
     pub differences: Differences,
 }
 
@@ -242,6 +249,7 @@ impl Variant {
         name: "incus-6.7",
         description: "J5 applies and validates the full project config on the joiner's local DB (before the #1390 fix)",
         follows: "lxc/incus 1d86e789c0^ (v6.7.0) at J5; be7afc5df3 elsewhere",
+        fixes: &[],
         differences: INCUS_6_7,
     };
 
@@ -252,6 +260,7 @@ impl Variant {
         name: "features-only",
         description: "J5 passes only features.* keys; restrictions apply with the replicated DB at J9 (Incus 6.8+)",
         follows: "lxc/incus be7afc5df3 (today's Incus)",
+        fixes: &[],
         differences: TODAY,
     };
 
@@ -264,6 +273,7 @@ impl Variant {
         name: "incus-6.0",
         description: "Incus 6.0.4 (Debian's LTS package): J5 passes only features.* keys, J4 fetches no cluster config, J6 registers no revert, a cluster group a project names can be deleted or renamed",
         follows: "lxc/incus v6.0.4 (Debian incus-base 6.0.4-2+deb13u7~bpo12+1; Debian's patches not read)",
+        fixes: &[],
         differences: INCUS_6_0,
     };
 
@@ -278,6 +288,7 @@ impl Variant {
         name: "revert-cleans-up",
         description: "today's Incus, but the reverter deletes the joiner's row pending or full (fix for the revert-path findings)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["retried-join", "revert-after-join", "transaction-retry"],
         differences: Differences {
             revert_deletes_own_full_row: true,
             ..TODAY
@@ -292,6 +303,11 @@ impl Variant {
         name: "atomic-default-group",
         description: "today's Incus, but J10's default-group insert runs in J9's transaction and ignores an existing pair (fix for default-group-assign-race)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &[
+            "default-group-assign-race",
+            "member-rename-during-join",
+            "transaction-retry-default-group",
+        ],
         differences: Differences {
             default_group_in_join_transaction: true,
             ..TODAY
@@ -305,6 +321,7 @@ impl Variant {
         name: "project-write-recheck",
         description: "today's Incus, but a project update's write transaction re-checks its cluster groups (fix for project-update-toctou)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["project-update-toctou"],
         differences: Differences {
             project_write_rechecks_groups: true,
             ..TODAY
@@ -322,6 +339,11 @@ impl Variant {
         name: "revert-retries",
         description: "today's Incus, but the reverter sends its DELETE up to 10 times, 100 ms apart, until it is answered, and deletes the joiner's row pending or full (fix for reverts lost to a reset connection or a target down for under a second; revert-target-down-long shows a longer outage defeats it)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &[
+            "lossy-admin-error-after-join",
+            "lossy-admin-revert-reset",
+            "revert-target-down",
+        ],
         differences: Differences {
             revert_deletes_own_full_row: true,
             revert_retries: true,
@@ -344,6 +366,7 @@ impl Variant {
         name: "revert-restores-joiner",
         description: "today's Incus, but the reverter deletes the joiner's row pending or full and restores the joiner's own database, empty raft node list and certificate (fix for joiner-not-standalone)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["joiner-not-standalone"],
         differences: Differences {
             revert_deletes_own_full_row: true,
             revert_restores_joiner: true,
@@ -360,6 +383,7 @@ impl Variant {
         name: "skip-zones-on-join",
         description: "today's Incus, but J5's local network creation skips dns.zone.* in its validation as it skips security.acls* (fix for network-zone-join)",
         follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["network-zone-join"],
         differences: Differences {
             networks_validated_on_join: NetworksValidatedOnJoin::ExceptAclsAndZones,
             ..TODAY
@@ -373,6 +397,7 @@ impl Variant {
         name: "v6.7.0",
         description: "Incus 6.7.0 as released: J5 applies the full project config; no name check before J5, no J6 revert, no group use check",
         follows: "lxc/incus v6.7.0",
+        fixes: &[],
         differences: V6_7_0,
     };
 
@@ -380,6 +405,7 @@ impl Variant {
         name: "v6.8.0",
         description: "Incus 6.8.0 as released: the #1390 fix (J5 passes only features.* keys); otherwise as v6.7.0",
         follows: "lxc/incus v6.8.0",
+        fixes: &[],
         differences: V6_8_0,
     };
 
@@ -387,6 +413,7 @@ impl Variant {
         name: "v6.12.0",
         description: "Incus 6.12.0 as released: J0 and J3 check the name; no J6 revert (before lxc/incus#2145)",
         follows: "lxc/incus v6.12.0",
+        fixes: &[],
         differences: V6_12_0,
     };
 
@@ -394,6 +421,7 @@ impl Variant {
         name: "v6.13.0",
         description: "Incus 6.13.0 as released: J6 registers the reverter's DeletePendingClusterMember (lxc/incus#2145)",
         follows: "lxc/incus v6.13.0",
+        fixes: &[],
         differences: V6_13_0,
     };
 
@@ -401,6 +429,7 @@ impl Variant {
         name: "v6.17.0",
         description: "Incus 6.17.0 as released: a group a project names can still be deleted or renamed (before lxc/incus#2571)",
         follows: "lxc/incus v6.17.0",
+        fixes: &[],
         differences: V6_13_0,
     };
 
@@ -408,6 +437,7 @@ impl Variant {
         name: "v6.18.0",
         description: "Incus 6.18.0 as released: deleting or renaming a group a project names is refused (lxc/incus#2571)",
         follows: "lxc/incus v6.18.0",
+        fixes: &[],
         differences: V6_18_0,
     };
 
@@ -417,6 +447,7 @@ impl Variant {
         name: "groups-first",
         description: "J5 first fetches and creates the cluster groups locally, then fetches and validates projects (proposed fix)",
         follows: "incus-6.7 plus a proposed fix (not Incus)",
+        fixes: &[],
         differences: Differences {
             syncs_groups_first: true,
             ..INCUS_6_7
@@ -432,6 +463,7 @@ impl Variant {
         name: "deferred-validation",
         description: "J5 applies the full config but validates cluster-referencing keys only after J9 (proposed fix)",
         follows: "incus-6.7 plus a proposed fix (not Incus)",
+        fixes: &[],
         differences: Differences {
             keys_checked_at_member_init: KeysChecked::LocalOnly,
             validates_after_join: true,
@@ -465,6 +497,11 @@ impl Variant {
 
     pub fn description(self) -> &'static str {
         self.description
+    }
+
+    /// The findings it is the fix for, by name.
+    pub fn fixes(self) -> &'static [&'static str] {
+        self.fixes
     }
 
     /// The Incus release or commit the variant follows.
