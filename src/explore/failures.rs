@@ -7,27 +7,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::campaign::{Observer, role_of};
+use super::{Campaign, FailureKey};
 use crate::artifact::{Artifact, failure_file_name, save_failure_named};
 use crate::check::Violation;
-use crate::explore::campaign::Observer;
-use crate::explore::campaign::role_of;
-use crate::explore::{Campaign, FailureKey};
 use crate::run::{RunOptions, RunResult, Source, run};
 use crate::scenario::Scenario;
 use crate::shrink::{Budget, Target, shrink};
 
-/// What to keep of a campaign's failures: the `--out`, `--no-shrink` and
-/// `--keep-expected` flags of `fuzz` and `explore`.
-#[derive(clap::Args, Clone, Debug)]
+/// What to keep of a campaign's failures (`fuzz`'s and `explore`'s
+/// `--out`, `--no-shrink` and `--keep-expected`).
+#[derive(Clone, Debug)]
 pub struct Keep {
     /// Where failure artifacts are saved.
-    #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
     pub out: PathBuf,
     /// Save failures without shrinking them.
-    #[arg(long)]
     pub no_shrink: bool,
     /// Also save (and shrink) the failures a scenario expects.
-    #[arg(long = "keep-expected")]
     pub expected: bool,
 }
 
@@ -182,7 +178,7 @@ pub fn with_saved_failures(
 pub fn finish_groups(
     scenario: &Scenario,
     keep: &Keep,
-    groups: &BTreeMap<FailureKey, crate::explore::tally::FailureGroup>,
+    groups: &BTreeMap<FailureKey, super::tally::FailureGroup>,
     saved: &BTreeMap<u64, PathBuf>,
     ids: &dyn RunIds,
 ) -> Result<BTreeMap<FailureKey, PathBuf>, String> {

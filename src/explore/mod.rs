@@ -4,6 +4,9 @@
 
 pub mod bench;
 pub mod campaign;
+pub mod explored;
+pub mod failures;
+pub mod outcome;
 pub mod search;
 pub mod search_bench;
 pub mod seeds;
@@ -12,6 +15,8 @@ pub mod tally;
 pub mod verdict;
 
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
+pub use explored::strategy_campaign;
+pub use outcome::{ScenarioOutcome, outcome, seed_campaign};
 pub use seeds::{SeedRange, Shard};
 pub use tally::{FailureGroup, FailureKey, SmallestSeeds, Tally};
 pub use verdict::{BandCheck, BandReport, bands, check_band, concerns, judge, judge_search, warnings};

@@ -18,8 +18,8 @@
 
 use std::fmt::Write;
 
-use super::ScenarioOutcome;
 use crate::check::Invariant;
+use crate::explore::ScenarioOutcome;
 use crate::explore::{BandReport, FailureGroup, FailureKey};
 use crate::run::{RunOptions, Source, run};
 use crate::scenario::{Expect, Scenario, percent};
@@ -322,7 +322,7 @@ struct GroupRun {
 
 fn group_run(scenario: &Scenario, key: &FailureKey, seed: u64, shrink_it: bool) -> GroupRun {
     let original = run(scenario, &Source::Seed(seed), RunOptions::default());
-    let target = super::failures::target_in(scenario, key, &original);
+    let target = crate::explore::failures::target_in(scenario, key, &original);
     let (schedule, how) = match target {
         Some(target) if shrink_it => {
             let shrunk = shrink(scenario, &original.schedule(), &target, Budget::default());
@@ -383,7 +383,7 @@ fn group_article(
     let smallest: Vec<String> = group.seeds.seeds().map(|s| s.to_string()).collect();
     let _ = writeln!(out, "<p>smallest seeds: {}.</p>", smallest.join(", "));
     // The words and the diagram are of one run: the drawn one.
-    let words = match super::failures::violation_in(&scenario, key, &drawn.result) {
+    let words = match crate::explore::failures::violation_in(&scenario, key, &drawn.result) {
         Some(violation) => violation.to_string(),
         None => format!("(not broken in the drawn run; seed {seed} broke it: {})", group.example),
     };

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::ScenarioOutcome;
 use crate::check::Invariant;
+use crate::explore::ScenarioOutcome;
 use crate::explore::{BandCheck, BandReport, SmallestSeeds};
 
 pub fn render(outcomes: &[ScenarioOutcome], settings: Value) -> String {

@@ -3,8 +3,8 @@
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::ScenarioOutcome;
 use crate::check::Invariant;
+use crate::explore::ScenarioOutcome;
 use crate::explore::concerns;
 
 /// How to reproduce each failure group of `invariant`: its replay command

@@ -20,9 +20,10 @@ use clap::Args;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ReportPaths, ScenarioOutcome, settings_line, summary, write_report_files};
+use super::{ReportPaths, settings_line, summary, write_report_files};
 use crate::check::{Invariant, Violation};
 use crate::cli::{Failure, Verdict, parse_variant};
+use crate::explore::ScenarioOutcome;
 use crate::explore::tally::CommandTally;
 use crate::explore::{Campaign, FailureGroup, FailureKey, Shard, SmallestSeeds, Tally, bands, judge, warnings};
 use crate::scenario::Scenario;
@@ -397,7 +398,7 @@ fn merge_parts(parts: Vec<Part>) -> ScenarioOutcome {
         problems,
         artifacts,
         swarm,
-        ids: Box::new(super::failures::Seeds { swarm }),
+        ids: Box::new(crate::explore::failures::Seeds { swarm }),
         search: None,
     }
 }

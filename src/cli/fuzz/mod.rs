@@ -1,14 +1,12 @@
 //! `joinsim fuzz [SCENARIO|DIR ...]`: a seed campaign per scenario, checked
 //! against each scenario's expectations.
 
-pub(crate) mod failures;
 mod html;
 mod json;
 mod junit;
 pub mod merge;
 pub(crate) mod progress;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -17,11 +15,8 @@ use clap::Args;
 
 use super::{Failure, Verdict, bundled_scenarios, load_scenario, scenarios_dir};
 use crate::check::Invariant;
-use crate::explore::campaign::Observer;
-use crate::explore::{
-    BandCheck, BandReport, Campaign, CampaignOptions, FailureKey, SeedRange, Shard, bands, judge, judge_search,
-    run_campaign, warnings,
-};
+use crate::explore::failures::Keep;
+use crate::explore::{BandCheck, CampaignOptions, ScenarioOutcome, SeedRange, Shard, seed_campaign};
 use crate::scenario::Scenario;
 
 /// The arguments every campaign command (`fuzz`, `explore`) takes.
@@ -43,7 +38,31 @@ pub struct CampaignFlags {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     #[command(flatten)]
-    pub keep: failures::Keep,
+    pub keep: KeepFlags,
+}
+
+/// What to keep of a campaign's failures.
+#[derive(Args, Clone, Debug)]
+pub struct KeepFlags {
+    /// Where failure artifacts are saved.
+    #[arg(long, value_name = "DIR", default_value = "joinsim-failures")]
+    pub out: PathBuf,
+    /// Save failures without shrinking them.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Also save (and shrink) the failures a scenario expects.
+    #[arg(long = "keep-expected")]
+    pub expected: bool,
+}
+
+impl KeepFlags {
+    pub(crate) fn keep(&self) -> Keep {
+        Keep {
+            out: self.out.clone(),
+            no_shrink: self.no_shrink,
+            expected: self.expected,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -186,63 +205,6 @@ pub(crate) fn jobs(jobs: Option<usize>) -> Result<usize, Failure> {
     Ok(jobs)
 }
 
-/// One scenario's campaign and what it says about the expectations.
-pub struct ScenarioOutcome {
-    pub scenario: Scenario,
-    pub campaign: Campaign,
-    /// Human-readable reasons the campaign failed; empty when it passed.
-    pub problems: Vec<String>,
-    /// The saved artifact of each failure group, if any.
-    pub artifacts: BTreeMap<FailureKey, PathBuf>,
-    /// The campaign ran with `--swarm` (replays need it too).
-    pub swarm: bool,
-    /// Each rate band of the scenario and how the campaign checked it.
-    pub bands: Vec<BandReport>,
-    /// The scenario's warnings and the campaign's (e.g. an admin command
-    /// that failed in every run).
-    pub warnings: Vec<String>,
-    /// How the campaign names its runs (seeds, or a strategy's run
-    /// numbers) and how each is replayed.
-    pub ids: Box<dyn failures::RunIds>,
-    /// What a search strategy reported about its own search (`explore`).
-    pub search: Option<(&'static str, crate::explore::strategy::Report)>,
-}
-
-/// One scenario's campaign as [`failures::with_saved_failures`] left it,
-/// judged: as a random sample of the scenario's runs (fuzz, and explore's
-/// seeded strategies: rate bands checked) or as a search (expected
-/// violations found at all, unexpected ones not).
-pub(crate) fn outcome(
-    scenario: Scenario,
-    saved: failures::Saved,
-    sample: bool,
-    ids: Box<dyn failures::RunIds>,
-    swarm: bool,
-) -> ScenarioOutcome {
-    let campaign = saved.campaign;
-    let mut problems = if sample {
-        judge(&scenario, &campaign)
-    } else {
-        judge_search(&scenario, &campaign)
-    };
-    problems.extend(saved.problems);
-    ScenarioOutcome {
-        bands: if sample {
-            bands(&scenario, &campaign)
-        } else {
-            Vec::new()
-        },
-        warnings: warnings(&scenario, &campaign),
-        scenario,
-        campaign,
-        problems,
-        artifacts: saved.artifacts,
-        swarm,
-        ids,
-        search: None,
-    }
-}
-
 /// Where a command's campaigns write their reports.
 pub(crate) struct Reports<'a> {
     pub json: Option<&'a PathBuf>,
@@ -330,15 +292,9 @@ fn fuzz_scenario(args: &FuzzArgs, scenario: Scenario, range: SeedRange, shard: S
     let bounded_by_seeds = args.common.time.is_none() || args.seeds.is_some() || args.to.is_some();
     let planned = bounded_by_seeds.then(|| shard.len(range));
     let progress = progress::Progress::new(&scenario.name, planned, args.common.time);
-    let run_scenario = scenario.with_swarm(args.swarm);
-    let ids = Box::new(failures::Seeds { swarm: args.swarm });
-    let runs = |observer: &dyn Observer| run_campaign(&scenario, &options, observer);
-    let saved = failures::with_saved_failures(&run_scenario, &args.common.keep, ids.as_ref(), &progress, runs);
+    let outcome = seed_campaign(scenario, &options, &args.common.keep.keep(), &progress);
     progress.finish();
-    // Swarm seeds sample another distribution than the scenario's (each
-    // switches fault kinds off), so the pinned bands do not apply: judged
-    // as `explore --strategy swarm` is.
-    outcome(scenario, saved, !args.swarm, ids, args.swarm)
+    outcome
 }
 
 fn settings(args: &FuzzArgs, range: SeedRange, shard: Shard, jobs: usize, scenarios: usize) -> serde_json::Value {
