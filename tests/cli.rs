@@ -6,20 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-fn joinsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_joinsim"))
-        .args(args)
-        .output()
-        .expect("joinsim runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{joinsim, stderr, stdout};
 
 #[test]
 fn run_of_issue_1390_exits_1_with_the_violation_and_the_replay_command() {

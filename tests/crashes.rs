@@ -12,13 +12,6 @@ fn scenario(crash: &str) -> Scenario {
     common::two_member_join("features-only", "start = 50", &network)
 }
 
-fn traced() -> RunOptions {
-    RunOptions {
-        trace: true,
-        ..RunOptions::default()
-    }
-}
-
 #[test]
 fn a_joiner_down_before_its_start_loses_the_join_without_a_liveness_failure() {
     let s = scenario("[[faults.crashes]]\nnode = \"j1\"\nat = 10");
@@ -30,7 +23,7 @@ fn a_joiner_down_before_its_start_loses_the_join_without_a_liveness_failure() {
 #[test]
 fn a_joiner_back_before_its_start_still_starts_on_time() {
     let s = scenario("[[faults.crashes]]\nnode = \"j1\"\nat = 10\nrestart_after = 10");
-    let result = run(&s, &Source::Seed(1), traced());
+    let result = run(&s, &Source::Seed(1), common::traced());
     assert_eq!(result.joins[0].status, JoinStatus::Completed);
     let trace = result.trace.unwrap();
     let first_send = trace.iter().find_map(|e| match e {
@@ -49,7 +42,7 @@ fn a_message_in_flight_to_a_node_that_crashes_is_lost_even_if_it_is_back_in_time
     // m2 crashes at t=51 and is back at t=51+0: the request j1 sent at
     // t=50 (one tick of latency) was in flight across the crash.
     let s = scenario("[[faults.crashes]]\nnode = \"m2\"\nat = 51\nrestart_after = 0\n[limits]\nliveness_ticks = 2000");
-    let result = run(&s, &Source::Seed(1), traced());
+    let result = run(&s, &Source::Seed(1), common::traced());
     let trace = result.trace.unwrap();
     assert!(
         trace.iter().any(|e| matches!(

@@ -13,13 +13,6 @@ use joinsim::scenario::Scenario;
 use joinsim::sim::Schedule;
 use joinsim::trace::text;
 
-fn traced() -> RunOptions {
-    RunOptions {
-        trace: true,
-        ..RunOptions::default()
-    }
-}
-
 #[test]
 fn the_same_seed_gives_the_same_trace_over_100_seeds() {
     for scenario in bundled() {
@@ -38,8 +31,8 @@ fn tracing_and_replay_do_not_change_the_run() {
     for scenario in bundled() {
         for seed in 1..=20 {
             let plain = run(&scenario, &Source::Seed(seed), RunOptions::default());
-            let with_trace = run(&scenario, &Source::Seed(seed), traced());
-            let replayed = run(&scenario, &Source::Schedule(plain.schedule()), traced());
+            let with_trace = run(&scenario, &Source::Seed(seed), common::traced());
+            let replayed = run(&scenario, &Source::Schedule(plain.schedule()), common::traced());
             assert_eq!(plain.trace_hash, with_trace.trace_hash, "{} seed {seed}", scenario.name);
             assert_eq!(plain.trace_hash, replayed.trace_hash, "{} seed {seed}", scenario.name);
             assert!(
@@ -219,8 +212,8 @@ fn a_schedule_replays_unchanged_after_a_change_that_adds_choice_points() {
         let scenario = common::bundled(name);
         let changed = with_same_tick_order(&scenario);
         for seed in 1..=20 {
-            let before = run(&scenario, &Source::Seed(seed), traced());
-            let after = run(&changed, &Source::Schedule(before.schedule()), traced());
+            let before = run(&scenario, &Source::Seed(seed), common::traced());
+            let after = run(&changed, &Source::Schedule(before.schedule()), common::traced());
             assert_eq!(before.trace_hash, after.trace_hash, "{name} seed {seed}");
             assert_eq!(before.violations, after.violations, "{name} seed {seed}");
             assert!(after.unused.is_empty());

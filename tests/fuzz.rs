@@ -7,20 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn joinsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_joinsim"))
-        .args(args)
-        .output()
-        .expect("joinsim runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{joinsim, output_text as text};
 
 fn json_summary(args: &[&str]) -> (Output, Value) {
     let dir = tempfile::tempdir().unwrap();

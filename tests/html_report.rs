@@ -20,13 +20,7 @@ use serde_json::Value;
 /// The longest a browser may take to render the page.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
 
-fn joinsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_joinsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("joinsim runs")
-}
+use common::joinsim;
 
 /// The campaign of the done-when, run once for both tests: every bundled
 /// scenario, 20,000 seeds, with its HTML report and JSON summary, in

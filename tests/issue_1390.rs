@@ -154,14 +154,7 @@ fn an_error_after_j9_leaves_a_full_member_row_behind() {
 fn a_revert_sent_to_a_crashed_target_leaves_the_accepted_pending_row() {
     let s = scenario("revert-target-down");
     let seed = common::first_seed("revert-target-down", |r| r.violated(Invariant::JoinLeftovers));
-    let result = run(
-        &s,
-        &Source::Seed(seed),
-        joinsim::run::RunOptions {
-            trace: true,
-            ..Default::default()
-        },
-    );
+    let result = run(&s, &Source::Seed(seed), common::traced());
     let leftover = result
         .violations
         .iter()

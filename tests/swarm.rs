@@ -16,11 +16,11 @@ fn lossy() -> Scenario {
     common::bundled("lossy-admin").with_swarm(true)
 }
 
+/// Traced, with the choice points reached.
 fn traced() -> RunOptions {
     RunOptions {
-        trace: true,
         points: true,
-        ..RunOptions::default()
+        ..common::traced()
     }
 }
 

@@ -29,6 +29,14 @@ pub fn scratch(test: &str) -> PathBuf {
     dir
 }
 
+/// The options of a run whose trace a test reads.
+pub fn traced() -> joinsim::run::RunOptions {
+    joinsim::run::RunOptions {
+        trace: true,
+        ..joinsim::run::RunOptions::default()
+    }
+}
+
 /// Runs the built `joinsim` binary.
 pub fn joinsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_joinsim"))
@@ -53,7 +61,6 @@ pub fn trace_section(text: &str) -> String {
     text[start..end].to_string()
 }
 
-/// Every bundled scenario's path, sorted.
 /// The campaigns `joinsim fuzz` runs of the bundled scenarios: each under
 /// its own variant, then under each it pins with `[expect_variant.NAME]`.
 pub fn bundled_campaigns() -> usize {
@@ -63,6 +70,7 @@ pub fn bundled_campaigns() -> usize {
         .sum()
 }
 
+/// Every bundled scenario's path, sorted.
 pub fn bundled_paths() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
