@@ -6,10 +6,16 @@
 //! ([`rest`]), and its trace text. The scenario compiler, the traces,
 //! `joinsim list` and `joinsim help scenario` read this list.
 //!
-//! The endpoints an operation calls (their transactions, in `admin.rs` and
-//! `admin_tx.rs`) are shared between operations (`cluster group assign`,
-//! `add` and `remove` all PUT a member), so they live with the endpoints,
-//! not here. Citations are `file:line` at lxc/incus be7afc5df3.
+//! An operation added since owns its endpoint ([`Operation::endpoint`]):
+//! its request is [`Call::Operation`], its transactions [`Tx::Operation`],
+//! declared here with their tables and trace text. The earlier operations
+//! call endpoints that `message.rs` names one variant each, whose
+//! transactions are in `admin.rs` and `admin_tx.rs`; some are shared
+//! (`cluster group assign`, `add` and `remove` all PUT a member, the
+//! project key commands all PUT a project, the join's reverter runs the
+//! member removal's). They stay there because the trace hash folds in each
+//! message's variant: moving them would change every saved hash.
+//! Citations are `file:line` at lxc/incus be7afc5df3.
 
 pub mod args;
 pub mod rest;
