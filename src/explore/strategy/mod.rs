@@ -139,11 +139,6 @@ impl Kind {
     pub fn seeded(self) -> bool {
         self.spec().seeded
     }
-
-    /// Whether the strategy's runs sample the scenario's runs as fuzz does.
-    pub fn samples(self) -> bool {
-        self.spec().samples
-    }
 }
 
 /// A knob of a strategy: `explore --NAME VALUE`, and a key of its JSON
