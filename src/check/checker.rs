@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{End, Event, Invariant, Violation};
+use super::{EndView, Event, Invariant, Violation};
 use crate::model::World;
 use crate::model::db::Db;
 
@@ -88,8 +88,10 @@ impl Checker {
 
     /// Call once the run is over: checks what can only be judged at the end.
     pub fn at_end(mut self, world: &World, tick: u64, limit: Option<&LimitHit>) -> Vec<Violation> {
-        let end = End { world, tick, limit };
-        super::at_end(&end, &mut self.reported, &mut self.violations);
+        let end = EndView::of_world(world, tick, limit);
+        for violation in super::end_violations(&end) {
+            self.reported.report(violation, &mut self.violations);
+        }
         self.violations
     }
 }

@@ -1,7 +1,9 @@
 //! `dangling-group-reference`: the committed cluster database never holds
 //! a project whose `restricted.cluster.groups` names a group that does not
-//! exist.
+//! exist. Judged on the model after every commit, and on what a run (or a
+//! real try) left.
 
+use super::end_view::EndView;
 use super::{Breach, Event, Rule};
 use crate::model::db::Table;
 use crate::model::names::GroupSet;
@@ -41,5 +43,36 @@ impl Rule for DanglingGroupReference {
                 ),
             })
         })
+    }
+
+    /// The same on the view: `restricted.cluster.groups` as stored, a
+    /// comma-separated list (`util.SplitNTrimSpace`).
+    fn at_end(end: &EndView, found: &mut Vec<Breach>) {
+        let Some(cluster) = &end.cluster else { return };
+        for project in &cluster.projects {
+            let Some(value) = &project.restricted_cluster_groups else {
+                continue;
+            };
+            let missing: Vec<&str> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty() && !cluster.groups.iter().any(|x| x == g))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let at = cluster.version.map(|v| format!(" at v{v}")).unwrap_or_default();
+            found.push(Breach {
+                node: None,
+                step: None,
+                tick: end.tick,
+                message: format!(
+                    "committed project \"{}\" has restricted.cluster.groups naming {{{}}}{at}, but the cluster groups are {{{}}}",
+                    project.name,
+                    missing.join(", "),
+                    cluster.groups.join(", ")
+                ),
+            });
+        }
     }
 }

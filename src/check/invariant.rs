@@ -51,15 +51,16 @@ macro_rules! invariants {
             )*
         }
 
-        /// Every invariant's end check, in list order.
-        fn at_end(end: &End, reported: &mut Reported, violations: &mut Vec<Violation>) {
+        /// Every invariant's end check on `end`, in list order: every
+        /// violation each finds.
+        pub fn end_violations(end: &EndView) -> Vec<Violation> {
             let mut found = Vec::new();
+            let mut violations = Vec::new();
             $(
                 <$module::$rule as Rule>::at_end(end, &mut found);
-                for breach in found.drain(..) {
-                    reported.report(breach.of(Invariant::$rule), violations);
-                }
+                violations.extend(found.drain(..).map(|b| b.of(Invariant::$rule)));
             )*
+            violations
         }
     };
 }

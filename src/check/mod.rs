@@ -5,13 +5,15 @@
 //! never changes them.
 
 mod checker;
+pub mod end_view;
 mod invariant;
 mod rule;
 mod violation;
 
 use checker::Reported;
 pub use checker::{Checker, LimitHit};
-pub use rule::{Breach, End, Event, Rule};
+pub use end_view::EndView;
+pub use rule::{Breach, Event, Rule};
 pub use violation::Violation;
 
 invariant::invariants! {
@@ -23,4 +25,5 @@ invariant::invariants! {
     dangling_group_reference::DanglingGroupReference,
     join_liveness::JoinLiveness,
     unsynced_zone_validation::UnsyncedZoneValidation,
+    member_rows_missing::MemberRowsMissing,
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{LimitHit, Violation};
+use super::{EndView, Violation};
 use crate::model::World;
 use crate::model::db::Db;
 
@@ -24,9 +24,9 @@ pub trait Rule {
         None
     }
 
-    /// Judges the run once it is over; pushes what it finds (the checker
-    /// reports the first).
-    fn at_end(_end: &End, _found: &mut Vec<Breach>) {}
+    /// Judges what a run (or a real try) left, on a view both back ends
+    /// build; pushes what it finds (the model's checker reports the first).
+    fn at_end(_end: &EndView, _found: &mut Vec<Breach>) {}
 }
 
 /// What an invariant may read after an event.
@@ -41,14 +41,6 @@ pub struct Event<'a> {
     /// (`None` at the first): a table that is the same copy-on-write table
     /// as in it needs no new scan.
     pub previous: Option<&'a Db>,
-}
-
-/// What an invariant may read once the run is over.
-pub struct End<'a> {
-    pub world: &'a World,
-    pub tick: u64,
-    /// Why the run stopped early, if it did.
-    pub limit: Option<&'a LimitHit>,
 }
 
 /// A violation found by one invariant, before the checker names it.

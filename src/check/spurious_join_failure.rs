@@ -1,7 +1,8 @@
 //! `spurious-join-failure`: a join whose configuration is valid on the
 //! cluster must not fail with a validation error.
 
-use super::{Breach, End, Rule};
+use super::end_view::EndView;
+use super::{Breach, Rule};
 
 pub struct SpuriousJoinFailure;
 
@@ -10,32 +11,30 @@ impl Rule for SpuriousJoinFailure {
     const DESCRIPTION: &'static str =
         "a join whose configuration is valid on the cluster does not fail with a validation error";
 
-    /// Joins that failed with a validation error although the config they
-    /// rejected was valid on the cluster at the version it was read.
-    fn at_end(end: &End, found: &mut Vec<Breach>) {
-        let world = end.world;
-        let names = &world.setup.names;
-        for node in world.setup.joiners() {
-            let Some(joiner) = world.joiner_state(node) else {
+    /// Joins that failed with a validation error although every group the
+    /// rejected config names was in the cluster when it was read.
+    fn at_end(end: &EndView, found: &mut Vec<Breach>) {
+        for (node, failed) in end.failed_joins() {
+            let Some(rejection) = &failed.rejection else { continue };
+            let valid = rejection.referenced.iter().all(|g| rejection.cluster_groups.contains(g));
+            if !valid {
                 continue;
-            };
-            let Some(failure) = &joiner.failure else { continue };
-            let Some(rejection) = failure.rejection else { continue };
-            let cluster = world.groups_at(rejection.config_version);
-            if rejection.referenced.minus(cluster).is_empty() {
-                found.push(Breach {
-                    node: Some(names.node_str(node).to_string()),
-                    step: Some(failure.step.to_string()),
-                    tick: joiner.ended_tick.unwrap_or(0),
-                    message: format!(
-                        "project \"{}\" was valid on the cluster at v{} (groups {}), yet the join failed: {}",
-                        names.str(rejection.project),
-                        rejection.config_version,
-                        names.group_set_str(cluster),
-                        failure.error
-                    ),
-                });
             }
+            let at = match rejection.read_at {
+                Some(v) => format!("at v{v}"),
+                None => "now".to_string(),
+            };
+            found.push(Breach {
+                node: Some(end.node_name(node).to_string()),
+                step: failed.step.map(|s| s.to_string()),
+                tick: failed.ended_tick.unwrap_or(end.tick),
+                message: format!(
+                    "project \"{}\" was valid on the cluster {at} (groups {{{}}}), yet the join failed: {}",
+                    rejection.project,
+                    rejection.cluster_groups.join(", "),
+                    failed.error
+                ),
+            });
         }
     }
 }
