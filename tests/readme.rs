@@ -96,3 +96,19 @@ fn the_readme_counts_the_bundled_campaigns_right() {
     let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains(&claim), "the README should say: {claim}");
 }
+
+#[test]
+fn the_readme_lists_every_invariant_of_the_registry_in_its_order() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = readme
+        .find("The invariants (`src/check/`")
+        .expect("the invariants paragraph");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let listed: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `")?.split('`').next())
+        .collect();
+    let registry: Vec<&str> = joinsim::check::Invariant::ALL.iter().map(|i| i.name()).collect();
+    assert_eq!(listed, registry);
+}

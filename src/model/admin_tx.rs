@@ -124,7 +124,11 @@ pub(super) fn write(
                     "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
                 ));
             };
-            db.remove_member_row(row.node);
+            // `cluster.Leave` took it out of the raft configuration before
+            // the purge (membership.go:1039, api_cluster.go:2349).
+            let node = row.node;
+            db.raft.remove(node);
+            db.remove_member_row(node);
             db.delete_server_certificates(member, names);
             Ok(())
         }

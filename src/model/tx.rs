@@ -63,8 +63,16 @@ fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Resu
         Tx::CreatePendingNetwork { network, project } => {
             create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
         }
-        Tx::MarkPoolCreated { pool } => mark_created(&mut db.pools, pool, names.keys.default_project),
-        Tx::MarkNetworkCreated { network, project } => mark_created(&mut db.networks, network, project),
+        Tx::MarkPoolCreated { pool } => mark_created(
+            &mut db.pools,
+            (pool, names.keys.default_project),
+            "Pool",
+            &db.members,
+            names,
+        )?,
+        Tx::MarkNetworkCreated { network, project } => {
+            mark_created(&mut db.networks, (network, project), "Network", &db.members, names)?
+        }
         Tx::CreateGroup { .. }
         | Tx::DeleteGroup { .. }
         | Tx::RenameGroup { .. }
@@ -264,10 +272,33 @@ fn create_pending(
     Ok(())
 }
 
-fn mark_created(list: &mut [Resource], name: super::names::Sym, project: super::names::Sym) {
-    if let Some(r) = list.iter_mut().find(|r| r.name == name && r.project == project) {
-        r.created = true;
+/// The global create of a pool or network: its transaction first checks
+/// that every (non-pending) member has it defined, so a member that joined
+/// since the `--target` creates fails it (`GetStoragePoolNodeConfigs`,
+/// internal/server/db/storage_pools.go:507-536, called at
+/// cmd/incusd/storage_pools.go:559; `NetworkNodeConfigs`,
+/// internal/server/db/networks.go:290-318, called at
+/// cmd/incusd/networks.go:806; at be7afc5df3).
+fn mark_created(
+    list: &mut [Resource],
+    (name, project): (super::names::Sym, super::names::Sym),
+    what: &str,
+    members: &[MemberRow],
+    names: &Names,
+) -> Result<(), ApiError> {
+    let Some(r) = list.iter_mut().find(|r| r.name == name && r.project == project) else {
+        return Ok(());
+    };
+    let missing: Vec<&str> = members
+        .iter()
+        .filter(|m| !m.pending && !r.members.contains(m.node))
+        .map(|m| names.str(m.name))
+        .collect();
+    if !missing.is_empty() {
+        return fail(format!("{what} not defined on nodes: {}", missing.join(", ")));
     }
+    r.created = true;
+    Ok(())
 }
 
 /// `clusterCheckStoragePoolsMatch` (api_cluster.go:2928-2971), its own

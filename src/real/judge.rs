@@ -1,10 +1,15 @@
-//! The model's invariants judged on what real Incus holds at the end of a
-//! try, as `crate::check::Violation` values (so a real violation falls in
-//! the same failure group, `INVARIANT on ROLE at STEP`, as the model's):
-//! the cluster database (`incus admin sql global`, i.e. `POST
-//! /internal/sql`), each joiner's own database and `GET /1.0`, the projects
-//! and cluster groups. The step of a failed join is read off the error text
-//! the daemon returned (the wrapping `clusterPutJoin` adds at each step).
+//! The model's end checks judged on what real Incus holds at the end of a
+//! try: this file builds the same `EndView` the model builds from its
+//! world, from the cluster database (`incus admin sql global`, i.e. `POST
+//! /internal/sql`), each joiner's own database and `GET /1.0`, and the
+//! invariants' own end predicates run on it (so a real violation falls in
+//! the same failure group, `INVARIANT on ROLE at STEP`, as the model's).
+//! The step of a failed join is read off the error text the daemon
+//! returned (the wrapping `clusterPutJoin` adds at each step); the
+//! per-member tables are those of the database's own `sqlite_master` with
+//! a `node_id` column.
+
+use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
@@ -12,8 +17,14 @@ use super::api::Api;
 use super::cluster::Cluster;
 use super::network;
 use super::schedule::Played;
-use crate::check::{Invariant, Violation};
+use crate::check::Violation;
+use crate::check::end_view::{
+    ClusterView, EndView, FailedJoin, JoinEnd, JoinerView, MemberView, OwnServer, PerMemberRows, ProjectView,
+    Rejection, Revert,
+};
+use crate::model::db::NodeSet;
 use crate::model::step::Step;
+use crate::sim::NodeId;
 
 /// The step a join failed at, from its error text: the prefix each step
 /// of `clusterPutJoin` wraps its error in (cmd/incusd/api_cluster.go at
@@ -44,61 +55,79 @@ fn is_validation_error(error: &str) -> bool {
     error.contains("Invalid project configuration") || error.contains("Invalid value for")
 }
 
-/// A row of the `nodes` table.
-#[derive(Debug)]
-struct Row {
-    name: String,
-    address: String,
-    pending: bool,
-}
-
 /// Judges the try; `tick` of each violation is the try's end in ms.
 pub fn judge(cluster: &Cluster, played: &Played, end_ms: u64) -> Vec<Violation> {
+    crate::check::end_violations(&end_view(cluster, played, end_ms))
+}
+
+/// What the try left, as the end checks read it.
+pub fn end_view<'a>(cluster: &'a Cluster, played: &Played, end_ms: u64) -> EndView<'a> {
     let setup = &cluster.setup;
-    let violation = |invariant, node: &str, step: Option<Step>, message: String| Violation {
-        invariant,
-        node: Some(node.to_string()),
-        step: step.map(|s| s.to_string()),
+    let state = live_member(cluster).map(|api| cluster_view(cluster, &api));
+    let joiners = setup
+        .joiners()
+        .map(|node| {
+            let name = setup.node_name(node);
+            let result = played
+                .joins
+                .iter()
+                .find(|j| j.joiner == name)
+                .and_then(|j| j.result.as_ref());
+            let end = match result {
+                None => JoinEnd::Unfinished(Cow::Borrowed("its request had no answer")),
+                Some(Ok(())) => JoinEnd::Completed,
+                Some(Err(error)) => JoinEnd::Failed(Box::new(FailedJoin {
+                    step: step_of(error),
+                    error: Cow::Owned(error.clone()),
+                    ended_tick: None,
+                    earlier_failures: 0,
+                    revert: Revert::NotKnown,
+                    rejection: rejection(error, state.as_ref()),
+                    own: own_server(cluster, node),
+                })),
+            };
+            JoinerView { node, end }
+        })
+        .collect();
+    EndView {
+        setup,
         tick: end_ms,
-        message,
-    };
-    let mut found = Vec::new();
-    let api = live_member(cluster);
-    let rows = api.as_ref().map(rows).unwrap_or_default();
-    for joiner in setup.joiners() {
-        let name = setup.node_name(joiner);
-        let end = played.joins.iter().find(|j| j.joiner == name);
-        let Some(Some(result)) = end.map(|j| &j.result) else {
-            let message = format!(
-                "the join of {name} did not end within {} s",
-                super::schedule::JOIN_DEADLINE.as_secs()
-            );
-            found.push(violation(Invariant::JoinLiveness, name, None, message));
-            continue;
-        };
-        let Err(error) = result else { continue };
-        let step = step_of(error);
-        if is_validation_error(error) {
-            found.push(violation(Invariant::SpuriousJoinFailure, name, step, error.clone()));
-        }
-        let address = network::https_address(usize::from(joiner));
-        if let Some(row) = rows.iter().find(|r| r.address == address) {
-            let kind = if row.pending { "pending" } else { "full" };
-            let message = format!(
-                "the failed join ({error}) left a {kind} row for {name} (named \"{}\") in the cluster database",
-                row.name
-            );
-            found.push(violation(Invariant::JoinLeftovers, name, step, message));
-        }
-        if let Some(message) = not_standalone(&cluster.api(joiner, "judge"), name) {
-            let message = format!("the failed join ({error}) left the joiner {message}");
-            found.push(violation(Invariant::JoinerNotStandalone, name, step, message));
-        }
+        event_limit: None,
+        bound: Cow::Owned(format!("its deadline ({} s)", super::schedule::JOIN_DEADLINE.as_secs())),
+        cluster: state,
+        joiners,
     }
-    if let Some(api) = &api {
-        found.extend(dangling_groups(api, end_ms));
+}
+
+/// The project config a validation error rejected (`projectValidateConfig`'s
+/// texts, wrapped with the project's name at J5), with the groups it names
+/// and the cluster's groups now.
+fn rejection(error: &str, cluster: Option<&ClusterView<'static>>) -> Option<Rejection<'static>> {
+    if !is_validation_error(error) {
+        return None;
     }
-    found
+    let project = error
+        .split_once("project \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("", |(p, _)| p)
+        .to_string();
+    let referenced = cluster
+        .and_then(|c| c.projects.iter().find(|p| p.name == project))
+        .and_then(|p| p.restricted_cluster_groups.as_deref())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(|g| Cow::Owned(g.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Rejection {
+        project: Cow::Owned(project),
+        read_at: None,
+        referenced,
+        cluster_groups: cluster.map(|c| c.groups.clone()).unwrap_or_default(),
+    })
 }
 
 /// The first member whose daemon answers (the leader first).
@@ -119,73 +148,166 @@ pub(crate) fn sql(api: &Api, database: &str, query: &str) -> Vec<Vec<Value>> {
     serde_json::from_value(rows.clone()).unwrap_or_default()
 }
 
-fn rows(api: &Api) -> Vec<Row> {
-    sql(api, "global", "SELECT name, address, state FROM nodes")
-        .into_iter()
-        .map(|r| Row {
-            name: r[0].as_str().unwrap_or_default().to_string(),
-            address: r[1].as_str().unwrap_or_default().to_string(),
-            pending: r[2].as_i64() == Some(1),
-        })
-        .collect()
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
-/// What keeps the joiner from being the standalone server it was, or
-/// `None`: clustered (`GET /1.0`), a raft node list in its own database,
-/// another name.
-fn not_standalone(api: &Api, name: &str) -> Option<String> {
-    let server = api.get("/1.0").ok()?;
-    let env = &server.metadata()["environment"];
-    let mut wrong = Vec::new();
-    if env["server_clustered"].as_bool() == Some(true) {
-        wrong.push("clustered".to_string());
+/// The scenario's node at a cluster address (`10.213.7.N:8443`).
+fn node_at(cluster: &Cluster, address: &str) -> Option<NodeId> {
+    (0..cluster.setup.node_count())
+        .find(|&n| network::https_address(n) == address)
+        .and_then(|n| NodeId::try_from(n).ok())
+}
+
+/// The cluster database's rows, read through `api`.
+fn cluster_view(cluster: &Cluster, api: &Api) -> ClusterView<'static> {
+    let mut ids: Vec<(String, NodeId)> = Vec::new();
+    let mut members = Vec::new();
+    for r in sql(api, "global", "SELECT id, name, address, state FROM nodes") {
+        let Some(node) = node_at(cluster, &text(&r[2])) else {
+            continue;
+        };
+        ids.push((text(&r[0]), node));
+        members.push(MemberView {
+            node,
+            name: Cow::Owned(text(&r[1])),
+            pending: r[3].as_i64() == Some(1),
+        });
     }
-    let raft = sql(api, "local", "SELECT address FROM raft_nodes");
-    if !raft.is_empty() {
-        let list: Vec<String> = raft
-            .iter()
-            .map(|r| r[0].as_str().unwrap_or_default().to_string())
-            .collect();
-        wrong.push(format!("with a raft node list ({})", list.join(", ")));
-    }
-    match env["server_name"].as_str() {
-        Some(n) if n != name && env["server_clustered"].as_bool() == Some(true) => {
-            wrong.push(format!("named \"{n}\""));
+    let mut raft = NodeSet::EMPTY;
+    for r in sql(api, "local", "SELECT address FROM raft_nodes") {
+        if let Some(node) = node_at(cluster, &text(&r[0])) {
+            raft.insert(node);
         }
-        _ => {}
     }
-    (!wrong.is_empty()).then(|| wrong.join(", "))
+    let query = "SELECT projects.name, projects_config.value FROM projects \
+                 LEFT JOIN projects_config ON projects.id = projects_config.project_id \
+                 AND projects_config.key = 'restricted.cluster.groups'";
+    ClusterView {
+        version: None,
+        members,
+        raft,
+        trusted: trusted(cluster, api),
+        groups: sql(api, "global", "SELECT name FROM cluster_groups")
+            .iter()
+            .map(|r| Cow::Owned(text(&r[0])))
+            .collect(),
+        per_member: per_member_rows(api, &ids),
+        projects: sql(api, "global", query)
+            .iter()
+            .map(|r| ProjectView {
+                name: Cow::Owned(text(&r[0])),
+                restricted_cluster_groups: r[1].as_str().map(|v| Cow::Owned(v.to_string())),
+            })
+            .collect(),
+    }
 }
 
-/// `dangling-group-reference`: a project naming a group that does not exist.
-fn dangling_groups(api: &Api, end_ms: u64) -> Vec<Violation> {
-    let groups: Vec<String> = sql(api, "global", "SELECT name FROM cluster_groups")
-        .into_iter()
-        .filter_map(|r| r[0].as_str().map(str::to_string))
+/// The joiners whose own server certificate (`server.crt` in its
+/// directory) is among the cluster's trusted certificates.
+fn trusted(cluster: &Cluster, api: &Api) -> NodeSet {
+    let stored: Vec<String> = sql(api, "global", "SELECT certificate FROM certificates")
+        .iter()
+        .map(|r| text(&r[0]).trim().to_string())
         .collect();
-    let query = "SELECT projects.name, projects_config.value FROM projects_config \
-                 JOIN projects ON projects.id = projects_config.project_id \
-                 WHERE projects_config.key = 'restricted.cluster.groups'";
-    sql(api, "global", query)
-        .into_iter()
-        .filter_map(|r| {
-            let project = r[0].as_str()?.to_string();
-            let value = r[1].as_str()?.to_string();
-            let missing: Vec<&str> = value
-                .split(',')
-                .map(str::trim)
-                .filter(|g| !g.is_empty() && !groups.iter().any(|x| x == g))
-                .collect();
-            (!missing.is_empty()).then(|| Violation {
-                invariant: Invariant::DanglingGroupReference,
-                node: None,
-                step: None,
-                tick: end_ms,
-                message: format!(
-                    "project \"{project}\" has restricted.cluster.groups={value}, naming missing group(s) {}",
-                    missing.join(", ")
-                ),
-            })
-        })
-        .collect()
+    let mut set = NodeSet::EMPTY;
+    for node in cluster.setup.joiners() {
+        let Some(daemon) = &cluster.daemons[usize::from(node)] else {
+            continue;
+        };
+        let Ok(pem) = std::fs::read_to_string(daemon.dir.join("server.crt")) else {
+            continue;
+        };
+        if stored.iter().any(|c| c == pem.trim()) {
+            set.insert(node);
+        }
+    }
+    set
+}
+
+/// The rows of every per-member table: every table of the database's
+/// `sqlite_master` with a `node_id` column, grouped by the entity its other
+/// foreign key names (by that entity's `name`), or whole.
+fn per_member_rows(api: &Api, ids: &[(String, NodeId)]) -> Vec<PerMemberRows<'static>> {
+    let node = |id: &Value| ids.iter().find(|(i, _)| *i == text(id)).map(|&(_, n)| n);
+    let mut out = Vec::new();
+    for table in sql(
+        api,
+        "global",
+        "SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name",
+    ) {
+        let (name, schema) = (text(&table[0]), text(&table[1]));
+        if !has_node_id_column(&schema) {
+            continue;
+        }
+        let query = match entity_of(&schema) {
+            Some((column, entity)) => format!(
+                "SELECT t.node_id, e.name FROM {name} t JOIN {entity} e ON e.id = t.{column} WHERE t.node_id IS NOT NULL"
+            ),
+            None => format!("SELECT node_id, NULL FROM {name} WHERE node_id IS NOT NULL"),
+        };
+        let mut groups: Vec<PerMemberRows> = Vec::new();
+        for r in sql(api, "global", &query) {
+            let Some(n) = node(&r[0]) else { continue };
+            let entity = r[1].as_str().map(str::to_string);
+            match groups.iter_mut().find(|g| g.entity.as_deref() == entity.as_deref()) {
+                Some(g) => g.members.insert(n),
+                None => groups.push(PerMemberRows {
+                    table: Cow::Owned(name.clone()),
+                    entity: entity.map(Cow::Owned),
+                    members: NodeSet::only(n),
+                }),
+            }
+        }
+        out.extend(groups);
+    }
+    out
+}
+
+/// Whether a `CREATE TABLE` statement defines a `node_id` column.
+fn has_node_id_column(schema: &str) -> bool {
+    schema
+        .split_once('(')
+        .is_some_and(|(_, columns)| columns.split(',').any(|c| c.trim_start().starts_with("node_id ")))
+}
+
+/// The other foreign key of a per-member table, as (column, table), when
+/// the table it references has a `name` (a pool, a network, a group...).
+fn entity_of(schema: &str) -> Option<(String, String)> {
+    schema.split("FOREIGN KEY").skip(1).find_map(|fk| {
+        let unquote = |s: &str| s.trim().trim_matches('"').to_string();
+        let column = unquote(fk.split_once('(')?.1.split_once(')')?.0);
+        let table = unquote(fk.split_once("REFERENCES")?.1.trim().split([' ', '(']).next()?);
+        let named = ["networks", "storage_pools", "cluster_groups", "images", "instances"];
+        (column != "node_id" && named.contains(&table.as_str())).then_some((column, table))
+    })
+}
+
+/// What keeps the joiner from being the standalone server it was:
+/// clustered (`GET /1.0`), a raft node list in its own database, the
+/// cluster certificate served.
+fn own_server(cluster: &Cluster, node: NodeId) -> OwnServer<'static> {
+    let api = cluster.api(node, "judge");
+    let mut own = OwnServer::default();
+    let Ok(server) = api.get("/1.0") else { return own };
+    let env = &server.metadata()["environment"];
+    own.clustered = env["server_clustered"].as_bool() == Some(true);
+    let raft: Vec<String> = sql(&api, "local", "SELECT address FROM raft_nodes")
+        .iter()
+        .map(|r| text(&r[0]))
+        .collect();
+    if !raft.is_empty() {
+        own.raft_nodes = Some(Cow::Owned(raft.join(", ")));
+    }
+    own.renamed = own.clustered
+        && env["server_name"]
+            .as_str()
+            .is_some_and(|n| n != cluster.setup.node_name(node));
+    own.cluster_certificate =
+        !cluster.certificate.is_empty() && env["certificate"].as_str() == Some(cluster.certificate.as_str());
+    own
 }
