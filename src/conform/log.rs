@@ -217,6 +217,7 @@ fn model_endpoint(label: &str) -> Option<String> {
         ("SetupTrust", "POST /1.0/certificates"),
         ("UpdateTrust", "GET /1.0/certificates/FINGERPRINT"),
         ("GetClusterMembers", "GET /1.0/cluster/members"),
+        ("GetCertificates", "GET /1.0/certificates"),
         ("GetStoragePools", "GET /1.0/storage-pools"),
         ("GetProjects", "GET /1.0/projects"),
         ("GetClusterGroups", "GET /1.0/cluster/groups"),
@@ -263,6 +264,13 @@ pub fn model_steps(names: &Names, events: &[TraceEvent<World>], joiners: &[Strin
                 return None;
             }
             follows_redirect = redirected.contains(&format!("{from}#{id}"));
+            // J1's `GET /1.0` (`incus.ConnectIncus`) is left out, as the
+            // real joiner's connection reads are; and J0's `incus cluster
+            // add`, which the operator's client sends to the issuing member,
+            // not the joiner's daemon (its log does not show it).
+            if label == "GET /1.0" || label.starts_with("cluster add") {
+                return None;
+            }
             let endpoint = model_endpoint(label).unwrap_or_else(|| label.clone());
             Some(StepSeen {
                 joiner: from.clone(),
@@ -274,19 +282,11 @@ pub fn model_steps(names: &Names, events: &[TraceEvent<World>], joiners: &[Strin
 }
 /// Requests the real joiner sends that the model's trace does not show,
 /// each with why (what the model folds them into).
-const REAL_ONLY: [(&str, &str); 2] = [
-    (
-        "GET /1.0/certificates",
-        "J8: clusterPutJoin fetches the trusted certificates from the target with `client.GetCertificates()` \
-         (cmd/incusd/api_cluster.go at v6.0.4, after clusterAcceptMember); the model's J8 StoreCertificates is local \
-         work that already holds them (the accept answer), so the request is not modelled",
-    ),
-    (
-        "GET /1.0/resources",
-        "after J13, the members' `/1.0/resources` reads come from the joiner's cluster-status refresh \
+const REAL_ONLY: [(&str, &str); 1] = [(
+    "GET /1.0/resources",
+    "after J13, the members' `/1.0/resources` reads come from the joiner's cluster-status refresh \
          (not clusterPutJoin), outside the join's steps",
-    ),
-];
+)];
 
 /// `METHOD /path` of `METHOD /path -> node`.
 fn method_path(endpoint: &str) -> &str {

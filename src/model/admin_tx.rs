@@ -103,7 +103,12 @@ pub(super) fn write(
                     "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
                 ));
             };
-            db.remove_member_row(row.node);
+            let node = row.node;
+            // `cluster.Leave` took the member out of the raft configuration
+            // before (`cowsqlClient.Remove`, membership.go:1039 at be7afc5df3;
+            // `client.Remove`, :971 at v6.0.4): folded into this commit.
+            db.raft.remove(node);
+            db.remove_member_row(node);
             db.delete_server_certificates(member, names);
             Ok(())
         }
