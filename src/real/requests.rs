@@ -34,6 +34,8 @@ impl Rest {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AdminRequests {
     One(Rest),
+    /// A request whose operation is not waited for (a join token's).
+    Submit(Rest),
     /// Several commands run one after another, each on the previous one's
     /// success (a pool or network defined on each member, then created).
     Sequence(Vec<Rest>),
@@ -152,6 +154,9 @@ fn clustered(request: Rest, members: &[String], bridges: &Bridges) -> AdminReque
         ("POST", None) if request.path == "/1.0/storage-pools" => {
             AdminRequests::Sequence(create_pool(&name(), members))
         }
+        // `incus cluster add` prints the token and does not wait for its
+        // operation, which runs until the token is used.
+        ("POST", None) if request.path == "/1.0/cluster/members" => AdminRequests::Submit(request),
         ("POST", Some(("/1.0/networks", query))) => {
             let project = query.strip_prefix("project=").unwrap_or("default");
             let address = bridges.address(project, &name());

@@ -276,6 +276,7 @@ fn run_command(api: &Api, requests: &AdminRequests) -> Result<(), String> {
     let fail = |a: super::api::Answer| a.error().map_or(Ok(()), Err);
     match requests {
         AdminRequests::One(rest) => fail(api.call(rest.method, &rest.path, rest.body.as_ref(), None)?),
+        AdminRequests::Submit(rest) => fail(api.submit(rest.method, &rest.path, rest.body.as_ref())?),
         AdminRequests::Sequence(all) => {
             for rest in all {
                 fail(api.call(rest.method, &rest.path, rest.body.as_ref(), None)?)?;
