@@ -138,8 +138,8 @@ concurrent J9 heartbeats in member order):\n\n\
 - shown as requests: J1 `POST /1.0/certificates`, J2 `GET /1.0/certificates/FINGERPRINT`, J3 \
 `GET /1.0/cluster/members`, J5 `GET /1.0/storage-pools`, `GET /1.0/projects`, `GET /1.0/networks?project=P` \
 and J5's preseed applied through the joiner's own socket (`http://unix.socket/...`, local, not compared), J7 \
-`POST /internal/cluster/accept`, J8 `GET /1.0/certificates` (not in the model: see the reason in each \
-table), J9 `PUT /internal/database` to every member, J13 `POST /internal/cluster/rebalance`;\n\
+`POST /internal/cluster/accept`, J8 `GET /1.0/certificates`, J9 `PUT /internal/database` to every member, J13 \
+`POST /internal/cluster/rebalance`;\n\
 - shown only as log lines (used for the failing step, not compared): J8 `Adding certificate ...`, J9 \
 `Acquiring exclusive lock on cluster db`, `Adding node to cluster` (raft Add), `Migrate local data to cluster \
 database` (ExitExclusive), `Notifying cluster members of local role change`, J12 `Starting networks after \
@@ -149,7 +149,10 @@ the leader (J7, J13 sent to a non-leader), which Go's HTTP client follows inside
 shows one request to the member it chose (the model's second request, to the leader, is left out of the \
 comparison; the member's own log says `Redirect member accept request to ...`); J9's raft Add on the wire \
 (dqlite's protocol); J10 AddNodeToClusterGroup, J11 StartClusterTasks, J14 ImageSync and J15 the lifecycle \
-event, which log nothing on success; `incus.ConnectIncus`'s `GET /1.0` before each connection is shown but is \
-no step (left out).\n\n\
+event, which log nothing on success; J0's `incus cluster add` (a retry's new token), which the operator's \
+client sends to the issuing member, not the joiner's daemon (a refused one ends the attempt before any join \
+operation: its step is J0 on both sides); `incus.ConnectIncus`'s `GET /1.0` before each connection is shown \
+but is no step (left out on both sides: the model sends it at J1 for 6.0.4, whose `SetupTrust` reads it, \
+so a target that is down fails there).\n\n\
 The failing step on the real side is the step of the last request or line of that list before the join \
 operation's `Failure for operation` line; it is never guessed from the error text.\n\n";
