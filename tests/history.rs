@@ -77,3 +77,37 @@ fn the_default_campaign_leaves_the_history_out() {
     let bundled = common::bundled_paths();
     assert!(bundled.iter().all(|p| !p.starts_with(common::history_dir())));
 }
+
+/// The real verdict of each history bug that concerns Incus 6.0.4 and that
+/// a real cluster can run (`[expect_real]`): issue-1390's join completes
+/// (6.0.4 has the fix), issue-2535's group is deleted while a project names
+/// it (fixed only in v6.0.6). Needs root and Debian's incus-base; skips
+/// with a message without them. issue-2063 injects its error, which
+/// `joinsim real` refuses.
+#[test]
+fn history_bugs_of_6_0_4_get_their_verdict_on_the_real_cluster() {
+    if let Err(reason) = joinsim::real::available() {
+        let required = std::env::var_os("JOINSIM_REQUIRE_INCUS_DAEMON").is_some()
+            || std::env::var("CI").is_ok_and(|v| v == "true");
+        assert!(!required, "a real Incus is required here, but: {reason}");
+        eprintln!("SKIPPED: {reason}");
+        return;
+    }
+    let dir = common::history_dir();
+    let path = |name: &str| dir.join(format!("{name}.toml")).display().to_string();
+    let o = joinsim(&[
+        "real",
+        &path("issue-1390"),
+        &path("issue-2535"),
+        "--tries",
+        "1",
+        "--seed",
+        "1",
+        "--model-seeds",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let refused = joinsim(&["real", &path("issue-2063")]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("faults.step_errors"), "{}", stderr(&refused));
+}

@@ -53,9 +53,6 @@ pub struct Item {
     pub real: String,
     pub model: String,
     pub equal: bool,
-    /// Why it differs, when the difference is one conformance knows of
-    /// for every scenario (the requests only the real program shows).
-    pub known: Option<String>,
 }
 
 /// A scenario compared.
@@ -109,7 +106,6 @@ pub fn compare(scenario: &Scenario) -> Result<Comparison, String> {
                 real: show(r, f),
                 model: f(m),
                 equal: show(r, f) == f(m),
-                known: None,
             };
             all &= item.equal;
             items.push(item);
@@ -127,7 +123,6 @@ pub fn compare(scenario: &Scenario) -> Result<Comparison, String> {
             equal: r == text(error),
             real: r,
             model: text(error),
-            known: None,
         });
     }
     items.extend(state::compare(&real.end, &model.end));

@@ -32,7 +32,11 @@ fn observe(cluster: &Cluster, played: &Played) -> Side {
             JoinOutcome {
                 joiner: j.joiner.clone(),
                 completed: matches!(j.result, Some(Ok(()))),
-                step: error.and_then(|_| logged.and_then(|l| log::failing_step(l, &node_of))),
+                // A refused token request (J0) ran no join operation.
+                step: error.and_then(|_| match j.token_refused {
+                    true => Some("J0".to_string()),
+                    false => logged.and_then(|l| log::failing_step(l, &node_of)),
+                }),
                 error: error.map(|e| mask::mask(e)),
             }
         })

@@ -21,9 +21,7 @@ pub fn reasons(file: &str, text: &str) -> Result<BTreeMap<String, String>, Scena
 
 /// The differences no reason explains.
 pub fn unexplained<'a>(c: &'a Comparison, reasons: &BTreeMap<String, String>) -> Vec<&'a Item> {
-    c.differences()
-        .filter(|i| i.known.is_none() && !reasons.contains_key(&i.what))
-        .collect()
+    c.differences().filter(|i| !reasons.contains_key(&i.what)).collect()
 }
 
 /// Reasons given for items that do not differ: stale, reported as such.
@@ -60,7 +58,7 @@ pub fn text(c: &Comparison, reasons: &BTreeMap<String, String>) -> String {
 }
 
 fn reason<'a>(i: &'a Item, reasons: &'a BTreeMap<String, String>) -> Option<&'a str> {
-    reasons.get(&i.what).or(i.known.as_ref()).map(String::as_str)
+    reasons.get(&i.what).map(String::as_str)
 }
 
 fn cell(text: &str) -> String {
@@ -138,8 +136,8 @@ concurrent J9 heartbeats in member order):\n\n\
 - shown as requests: J1 `POST /1.0/certificates`, J2 `GET /1.0/certificates/FINGERPRINT`, J3 \
 `GET /1.0/cluster/members`, J5 `GET /1.0/storage-pools`, `GET /1.0/projects`, `GET /1.0/networks?project=P` \
 and J5's preseed applied through the joiner's own socket (`http://unix.socket/...`, local, not compared), J7 \
-`POST /internal/cluster/accept`, J8 `GET /1.0/certificates` (not in the model: see the reason in each \
-table), J9 `PUT /internal/database` to every member, J13 `POST /internal/cluster/rebalance`;\n\
+`POST /internal/cluster/accept`, J8 `GET /1.0/certificates`, J9 `PUT /internal/database` to every member, J13 \
+`POST /internal/cluster/rebalance`;\n\
 - shown only as log lines (used for the failing step, not compared): J8 `Adding certificate ...`, J9 \
 `Acquiring exclusive lock on cluster db`, `Adding node to cluster` (raft Add), `Migrate local data to cluster \
 database` (ExitExclusive), `Notifying cluster members of local role change`, J12 `Starting networks after \
@@ -149,7 +147,12 @@ the leader (J7, J13 sent to a non-leader), which Go's HTTP client follows inside
 shows one request to the member it chose (the model's second request, to the leader, is left out of the \
 comparison; the member's own log says `Redirect member accept request to ...`); J9's raft Add on the wire \
 (dqlite's protocol); J10 AddNodeToClusterGroup, J11 StartClusterTasks, J14 ImageSync and J15 the lifecycle \
-event, which log nothing on success; `incus.ConnectIncus`'s `GET /1.0` before each connection is shown but is \
-no step (left out).\n\n\
+event, which log nothing on success; J0's `incus cluster add` (a retry's new token), which the operator's \
+client sends to the issuing member, not the joiner's daemon (a refused one ends the attempt before any join \
+operation: its step is J0 on both sides); `incus.ConnectIncus`'s `GET /1.0` before each connection is shown \
+but is no step (left out on both sides: the model sends it at J1 for 6.0.4, whose `SetupTrust` reads it, \
+so a target that is down fails there). Also left out: the members' `GET /1.0/resources` that the joiner's \
+cluster-status refresh sends once J9 made it a member, no step of `clusterPutJoin`, which falls inside the \
+join operation or after it as timing decides.\n\n\
 The failing step on the real side is the step of the last request or line of that list before the join \
 operation's `Failure for operation` line; it is never guessed from the error text.\n\n";

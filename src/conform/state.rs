@@ -46,7 +46,6 @@ pub fn compare(real: &EndState, model: &EndState) -> Vec<Item> {
             real: list(r),
             model: list(m),
             equal: r == m,
-            known: None,
         })
         .collect()
 }

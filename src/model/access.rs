@@ -44,7 +44,10 @@ impl Tx {
             }
             Tx::ResolveMember { .. } | Tx::CheckMemberLeave { .. } => Access::new(&[Nodes], &[]),
             Tx::RenameMember { .. } => Access::new(&[Nodes], &[Nodes]),
-            Tx::PurgeMember { .. } => Access::new(&[Nodes], &[Nodes, NodesClusterGroups]),
+            Tx::PurgeMember { .. } => Access::new(
+                &[Nodes, RaftNodes],
+                &[Nodes, NodesClusterGroups, Certificates, RaftNodes],
+            ),
             Tx::GetProject { .. } => Access::new(&[Projects], &[]),
             Tx::CheckProjectUpdate { .. } => Access::new(&[Projects, Networks], &[]),
             Tx::ValidateProjectConfig { read, .. } => match read {

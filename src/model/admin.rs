@@ -273,6 +273,7 @@ pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<T
         | Call::SetupTrust { .. }
         | Call::UpdateTrust
         | Call::GetClusterMembers
+        | Call::GetCertificates
         | Call::GetServer
         | Call::GetStoragePools
         | Call::GetClusterGroups

@@ -124,9 +124,10 @@ pub(super) fn write(
                     "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
                 ));
             };
-            // `cluster.Leave` took it out of the raft configuration before
-            // the purge (membership.go:1039, api_cluster.go:2349).
             let node = row.node;
+            // `cluster.Leave` took the member out of the raft configuration
+            // before (`cowsqlClient.Remove`, membership.go:1039 at be7afc5df3;
+            // `client.Remove`, :971 at v6.0.4): folded into this commit.
             db.raft.remove(node);
             db.remove_member_row(node);
             db.delete_server_certificates(member, names);

@@ -45,7 +45,7 @@ pub const HEARTBEAT_TIMEOUT_TICKS: u64 = 2 * TICKS_PER_SECOND;
 /// `EventListenerWait`'s deadline in `cluster.Connect` (connect.go:38).
 pub const EVENT_WAIT_TICKS: u64 = 10 * TICKS_PER_SECOND;
 /// The port in the addresses of connection errors (Incus's default).
-const PORT: u16 = 8443;
+pub const PORT: u16 = 8443;
 
 /// What a connection carries.
 #[derive(Clone, Debug, PartialEq)]

@@ -91,6 +91,7 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
             _ => return None,
         },
         Call::GetClusterMembers
+        | Call::GetCertificates
         | Call::GetServer
         | Call::GetStoragePools
         | Call::GetClusterGroups

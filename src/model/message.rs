@@ -53,6 +53,9 @@ pub enum Call {
     },
     UpdateTrust,
     GetClusterMembers,
+    /// J8: the trusted certificates, read from the target
+    /// (`client.GetCertificates()`, api_cluster.go:733 at be7afc5df3).
+    GetCertificates,
     GetServer,
     GetStoragePools,
     GetClusterGroups,

@@ -99,6 +99,13 @@ pub struct Differences {
     pub checks_name_before_init: bool,
     /// What J5's local network creation validates.
     pub networks_validated_on_join: NetworksValidatedOnJoin,
+    /// J1 `SetupTrust` connects with `incus.ConnectIncus`, which reads
+    /// `GET /1.0` before the `POST /1.0/certificates`; a failure there is
+    /// wrapped `Failed to connect to target cluster node %q: %w`
+    /// (internal/server/cluster/connect.go:212-222 at v6.0.4). be7afc5df3
+    /// skips that read (`SkipGetServer`, connect.go:279-285; 3fae208252,
+    /// first in v6.15.0).
+    pub setup_trust_reads_server: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -120,6 +127,7 @@ const INCUS_6_7: Differences = Differences {
     project_networks_need_ovn: true,
     checks_name_before_init: true,
     networks_validated_on_join: NetworksValidatedOnJoin::No,
+    setup_trust_reads_server: false,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -141,6 +149,7 @@ const TODAY: Differences = Differences {
 /// may enable `features.networks` without OVN (`projectChange`,
 /// api_project.go:699-826 at v6.0.4, checks no OVN).
 const INCUS_6_0: Differences = Differences {
+    setup_trust_reads_server: true,
     applies_cluster_config_before_init: false,
     registers_pending_member_revert: false,
     group_change_checks_use: false,
@@ -161,6 +170,7 @@ const RELEASED: Differences = Differences {
 /// J6 revert, no group use check (the rows of `incus-6.0` in FIDELITY.md,
 /// absent at v6.7.0 as at v6.0.4 or earlier).
 const V6_7_0: Differences = Differences {
+    setup_trust_reads_server: true,
     config_at_member_init: ConfigAtMemberInit::Full,
     checks_name_before_init: false,
     registers_pending_member_revert: false,
@@ -191,11 +201,18 @@ const V6_13_0: Differences = Differences {
     ..V6_12_0
 };
 
+/// v6.17.0, the release before lxc/incus#2571: [`V6_13_0`] but for J1,
+/// which no longer reads `GET /1.0` first (3fae208252, first in v6.15.0).
+const V6_17_0: Differences = Differences {
+    setup_trust_reads_server: false,
+    ..V6_13_0
+};
+
 /// v6.18.0: lxc/incus#2571 (077391051c) refuses deleting or renaming a
-/// group in use. (v6.17.0, the release before, is [`V6_13_0`].)
+/// group in use.
 const V6_18_0: Differences = Differences {
     group_change_checks_use: true,
-    ..V6_13_0
+    ..V6_17_0
 };
 
 /// A protocol variant: a name and its differences. Cheap to copy and
@@ -430,7 +447,7 @@ impl Variant {
         description: "Incus 6.17.0 as released: a group a project names can still be deleted or renamed (before lxc/incus#2571)",
         follows: "lxc/incus v6.17.0",
         fixes: &[],
-        differences: V6_13_0,
+        differences: V6_17_0,
     };
 
     pub const V6_18_0: Variant = Variant {

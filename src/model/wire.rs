@@ -30,6 +30,7 @@ impl Call {
             | Call::SetupTrust { .. }
             | Call::UpdateTrust
             | Call::GetClusterMembers
+            | Call::GetCertificates
             | Call::GetServer
             | Call::GetStoragePools
             | Call::GetClusterGroups
@@ -73,6 +74,7 @@ impl Call {
             Call::SetupTrust { .. } => ("POST", "/1.0/certificates".to_string()),
             Call::UpdateTrust => ("GET", "/1.0/certificates/FINGERPRINT".to_string()),
             Call::GetClusterMembers => ("GET", "/1.0/cluster/members?recursion=1".to_string()),
+            Call::GetCertificates => ("GET", "/1.0/certificates?recursion=1".to_string()),
             Call::GetServer => ("GET", "/1.0".to_string()),
             Call::GetStoragePools => ("GET", "/1.0/storage-pools?recursion=1".to_string()),
             Call::GetClusterGroups => ("GET", "/1.0/cluster/groups?recursion=1".to_string()),
@@ -135,6 +137,7 @@ impl Call {
             Call::SetupTrust { .. } => "SetupTrust",
             Call::UpdateTrust => "UpdateTrust",
             Call::GetClusterMembers => "GetClusterMembers",
+            Call::GetCertificates => "GetCertificates",
             Call::GetServer => "GET /1.0",
             Call::GetStoragePools => "GetStoragePools",
             Call::GetClusterGroups => "GetClusterGroups",

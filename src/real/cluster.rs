@@ -1,9 +1,11 @@
 //! The cluster a scenario declares, formed from nothing on real daemons:
 //! a namespace and an `incusd` per member and joiner, the leader's cluster
 //! enabled first, the other members joined one by one as `incus admin init
-//! --preseed` joins them, then the storage pools (`dir`), networks (explicit
-//! addresses), cluster groups and projects of the scenario's database. The
-//! joiners are left standalone, each with its join token already issued.
+//! --preseed` joins them, then the storage pools (`dir`), cluster groups,
+//! projects, network zones and networks (each bridge its own explicit
+//! address; after the projects and zones they may name) of the scenario's
+//! database. The joiners are left standalone, each with its join token
+//! already issued.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +18,7 @@ use super::network;
 use super::record::Record;
 use super::requests::{self, Rest};
 use crate::model::Setup;
-use crate::model::names::DEFAULT_GROUP;
+use crate::model::names::{DEFAULT_GROUP, Sym};
 use crate::sim::NodeId;
 
 /// How long a daemon may take to start.
@@ -32,6 +34,8 @@ pub struct Cluster {
     pub certificate: String,
     /// Each joiner's first join token.
     pub tokens: Vec<Option<String>>,
+    /// The scenario's bridge networks and their addresses.
+    pub bridges: network::Bridges,
     root: PathBuf,
 }
 
@@ -69,6 +73,8 @@ impl Cluster {
         if setup.node_count() > network::MAX_NODES {
             return Err(format!("the real back end runs at most {} nodes", network::MAX_NODES));
         }
+        let bridges = network::Bridges::of(&setup);
+        bridges.check()?;
         network::create_bridge(record)?;
         let mut daemons: Vec<Option<Daemon>> = (0..setup.node_count()).map(|_| None).collect();
         for &node in &nodes {
@@ -88,6 +94,7 @@ impl Cluster {
             log,
             certificate: String::new(),
             tokens: Vec::new(),
+            bridges,
             root: record.root.clone(),
         };
         for &node in &nodes {
@@ -146,8 +153,9 @@ impl Cluster {
         )
     }
 
-    /// Pools, networks, groups and projects as the scenario's database has
-    /// them, created through the leader.
+    /// Pools, groups, projects, zones and networks as the scenario's
+    /// database has them, created through the leader, each after what it
+    /// may name (a network its project and zones).
     fn declare_resources(&self) -> Result<(), String> {
         let setup = &self.setup;
         let names = &setup.names;
@@ -158,16 +166,28 @@ impl Cluster {
                 send(&lead, &rest)?;
             }
         }
-        for net in setup.db.networks.iter() {
-            for rest in requests::create_network(names.str(net.name), names.str(net.project), &members) {
-                send(&lead, &rest)?;
-            }
-        }
         for group in setup.db.groups.iter().filter(|g| g.name != DEFAULT_GROUP) {
             let members: Vec<String> = group.members.iter().map(|m| names.node_str(m).to_string()).collect();
             send(&lead, &requests::create_group(names.group_str(group.name), &members))?;
         }
-        for project in setup.db.projects.iter() {
+        self.declare_projects(&lead)?;
+        for &zone in setup.db.zones.iter() {
+            send(&lead, &requests::create_zone(names.str(zone)))?;
+        }
+        for net in setup.db.networks.iter() {
+            let (name, project) = (names.str(net.name), names.str(net.project));
+            let address = self.bridges.address(project, name);
+            let config = network_config(setup, net.name, net.project);
+            for rest in requests::create_network(name, project, &members, &address, &config) {
+                send(&lead, &rest)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn declare_projects(&self, lead: &Api) -> Result<(), String> {
+        let names = &self.setup.names;
+        for project in self.setup.db.projects.iter() {
             let config: serde_json::Map<String, Value> = project
                 .config
                 .0
@@ -180,13 +200,13 @@ impl Cluster {
                 // (a PUT of these keys alone would drop its features.*).
                 "default" if config.is_empty() => {}
                 "default" => {
-                    let read = send(&lead, &Rest::get("/1.0/projects/default"))?;
+                    let read = send(lead, &Rest::get("/1.0/projects/default"))?;
                     let mut merged = read.metadata()["config"].as_object().cloned().unwrap_or_default();
                     merged.extend(config);
-                    send(&lead, &requests::project(name, &merged))?;
+                    send(lead, &requests::project(name, &merged))?;
                 }
                 _ => {
-                    send(&lead, &requests::project(name, &config))?;
+                    send(lead, &requests::project(name, &config))?;
                 }
             }
         }
@@ -206,6 +226,26 @@ impl Cluster {
         }
         Ok(tokens)
     }
+}
+
+/// The `dns.zone.*` keys of network `name` in `project`, as its config
+/// (`dns.zone.forward` may name several zones, comma-separated).
+fn network_config(setup: &Setup, name: Sym, project: Sym) -> serde_json::Map<String, Value> {
+    let mut config = serde_json::Map::new();
+    for row in setup
+        .db
+        .network_zone_keys
+        .iter()
+        .filter(|r| r.network == name && r.project == project)
+    {
+        let zone = setup.names.str(row.zone);
+        let value = match config.get(row.key.name()).and_then(Value::as_str) {
+            Some(before) => format!("{before},{zone}"),
+            None => zone.to_string(),
+        };
+        config.insert(row.key.name().to_string(), Value::from(value));
+    }
+    config
 }
 
 /// `INCUS_DIR` of node `name`.

@@ -14,9 +14,60 @@ const PREFIX: &str = "10.213.7";
 /// Nodes get `.10` and up, in the lower /25.
 const FIRST_HOST: usize = 10;
 pub const MAX_NODES: usize = 100;
-/// The address of the bridge networks a scenario declares: each lives in
-/// one member's namespace, so all of them can share it.
-pub const SCENARIO_BRIDGE_ADDRESS: &str = "10.213.7.129/25";
+/// How many bridge networks a scenario may have: the upper /25 split in
+/// /28s, one each (two bridges of one namespace on one subnet collide:
+/// the second's dnsmasq cannot take the address).
+pub const MAX_BRIDGES: usize = 8;
+
+/// The scenario's bridge networks, `(project, name)`, in the order their
+/// addresses are given: those the cluster starts with, then those its
+/// admins create, in role and command order.
+#[derive(Clone, Debug, Default)]
+pub struct Bridges(Vec<(String, String)>);
+
+impl Bridges {
+    pub fn of(setup: &crate::model::Setup) -> Bridges {
+        let names = &setup.names;
+        let mut all: Vec<(String, String)> = setup
+            .db
+            .networks
+            .iter()
+            .map(|n| (names.str(n.project).to_string(), names.str(n.name).to_string()))
+            .collect();
+        for role in &setup.roles {
+            let crate::model::Role::Admin(plan) = role else {
+                continue;
+            };
+            for c in plan.commands.iter().filter(|c| c.op.get().name() == "create-network") {
+                let field = |f| names.str(c.args.name(f)).to_string();
+                use crate::model::ops::Field;
+                let bridge = (field(Field::Project), field(Field::Network));
+                if !all.contains(&bridge) {
+                    all.push(bridge);
+                }
+            }
+        }
+        Bridges(all)
+    }
+
+    /// Whether each bridge can have an address of its own.
+    pub fn check(&self) -> Result<(), String> {
+        match self.0.len() {
+            n if n > MAX_BRIDGES => Err(format!(
+                "the scenario has {n} bridge networks; the real back end gives at most {MAX_BRIDGES} an address"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The explicit IPv4 address of bridge `name` in `project`: its own /28
+    /// in the upper half of the run's /24 (every bridge a scenario names is
+    /// listed, and [`Bridges::check`] holds their number).
+    pub fn address(&self, project: &str, name: &str) -> String {
+        let index = self.0.iter().position(|(p, n)| p == project && n == name).unwrap_or(0);
+        format!("{PREFIX}.{}/28", 128 + 16 * index + 1)
+    }
+}
 
 /// A node's address on the run's bridge (`core.https_address`).
 pub fn address(node: usize) -> String {

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::network::Bridges;
 use crate::model::names::Names;
 use crate::model::ops::Command;
 use crate::model::ops::rest::{Change, Exchange, Request};
@@ -33,6 +34,8 @@ impl Rest {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AdminRequests {
     One(Rest),
+    /// A request whose operation is not waited for (a join token's).
+    Submit(Rest),
     /// Several commands run one after another, each on the previous one's
     /// success (a pool or network defined on each member, then created).
     Sequence(Vec<Rest>),
@@ -110,9 +113,9 @@ fn member_put(read: &Value, groups: &[String]) -> Value {
 /// cluster as an operator must do it there: defined on each member with
 /// `--target` first, then created (storagePoolsPost and networksPost at
 /// v6.0.4 refuse a cluster-wide creation until it is pending everywhere).
-pub fn admin(command: &Command, names: &Names, members: &[String]) -> AdminRequests {
+pub fn admin(command: &Command, names: &Names, members: &[String], bridges: &Bridges) -> AdminRequests {
     match command.op.get().rest(&command.args, names) {
-        Exchange::Send(request) => clustered(rest(request), members),
+        Exchange::Send(request) => clustered(rest(request), members, bridges),
         Exchange::ReadModifyWrite { path, change } => {
             let target = path.rsplit('/').next().unwrap_or_default().to_string();
             let edit = match change {
@@ -138,7 +141,7 @@ fn rest(request: Request) -> Rest {
 
 /// A pool or network creation spread over the members; any other request
 /// as it is.
-fn clustered(request: Rest, members: &[String]) -> AdminRequests {
+fn clustered(request: Rest, members: &[String], bridges: &Bridges) -> AdminRequests {
     let name = || {
         request
             .body
@@ -151,12 +154,26 @@ fn clustered(request: Rest, members: &[String]) -> AdminRequests {
         ("POST", None) if request.path == "/1.0/storage-pools" => {
             AdminRequests::Sequence(create_pool(&name(), members))
         }
+        // `incus cluster add` prints the token and does not wait for its
+        // operation, which runs until the token is used.
+        ("POST", None) if request.path == "/1.0/cluster/members" => AdminRequests::Submit(request),
         ("POST", Some(("/1.0/networks", query))) => {
             let project = query.strip_prefix("project=").unwrap_or("default");
-            AdminRequests::Sequence(create_network(&name(), project, members))
+            let address = bridges.address(project, &name());
+            AdminRequests::Sequence(create_network(&name(), project, members, &address, &Default::default()))
         }
         _ => AdminRequests::One(request),
     }
+}
+
+/// `incus network zone create NAME` (`POST /1.0/network-zones`, in the
+/// default project).
+pub fn create_zone(name: &str) -> Rest {
+    Rest::new(
+        "POST",
+        "/1.0/network-zones".into(),
+        Some(json!({"name": name, "description": "", "config": {}})),
+    )
 }
 
 /// `POST /1.0/cluster/members`: a join token for `name` (an operation whose
@@ -183,9 +200,16 @@ pub fn create_pool(name: &str, members: &[String]) -> Vec<Rest> {
 }
 
 /// `incus network create NAME --project P --target M` for each member, then
-/// the creation with an explicit address (never `auto`, so no daemon probes
-/// for a free subnet) and no IPv6.
-pub fn create_network(name: &str, project: &str, members: &[String]) -> Vec<Rest> {
+/// the creation with `config`, an explicit address (never `auto`, so no
+/// daemon probes for a free subnet; each bridge its own, `network::Bridges`)
+/// and no IPv6.
+pub fn create_network(
+    name: &str,
+    project: &str,
+    members: &[String],
+    address: &str,
+    config: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<Rest> {
     let body = |config| Some(json!({"name": name, "type": "bridge", "description": "", "config": config}));
     let mut all: Vec<Rest> = members
         .iter()
@@ -197,15 +221,18 @@ pub fn create_network(name: &str, project: &str, members: &[String]) -> Vec<Rest
             )
         })
         .collect();
-    let config = json!({
-        "ipv4.address": super::network::SCENARIO_BRIDGE_ADDRESS,
+    let mut all_config = json!({
+        "ipv4.address": address,
         "ipv4.nat": "false",
         "ipv6.address": "none",
     });
+    if let Some(map) = all_config.as_object_mut() {
+        map.extend(config.clone());
+    }
     all.push(Rest::new(
         "POST",
         format!("/1.0/networks?project={project}"),
-        body(config),
+        body(all_config),
     ));
     all
 }

@@ -37,6 +37,9 @@ pub struct JoinEnd {
     pub joiner: String,
     /// `None`: still running at the deadline.
     pub result: Option<Result<(), String>>,
+    /// The last attempt's `incus cluster add` (a retry's new token) was
+    /// refused, so it ran no join operation.
+    pub token_refused: bool,
     pub ended_ms: f64,
 }
 
@@ -80,6 +83,7 @@ struct AdminRun {
     pauses: Vec<u64>,
     trigger: Option<Trigger>,
     members: Vec<String>,
+    bridges: network::Bridges,
 }
 
 /// A fault the main thread plays, at its time.
@@ -130,6 +134,7 @@ pub fn play(record: &Record, cluster: &mut Cluster, scenario: &Scenario, seed: u
                     trigger,
                     name,
                     members: cluster.member_names(),
+                    bridges: cluster.bridges.clone(),
                 });
             }
         }
@@ -191,6 +196,7 @@ fn ms_since(zero: Instant) -> f64 {
 fn run_joiner(j: JoinerRun, zero: Instant) -> JoinEnd {
     sleep_until(zero, j.start_ms);
     let mut result = Err(String::new());
+    let mut token_refused = false;
     for attempt in 1..=j.plan.attempts {
         let token = match attempt {
             1 => Ok(j.first_token.clone()),
@@ -198,12 +204,29 @@ fn run_joiner(j: JoinerRun, zero: Instant) -> JoinEnd {
                 let rest = requests::join_token(&j.name);
                 j.issuer
                     .submit(rest.method, &rest.path, rest.body.as_ref())
-                    .map(|a| requests::token_text(&a.metadata()["metadata"]))
+                    .and_then(|a| match a.error() {
+                        None => Ok(requests::token_text(&a.metadata()["metadata"])),
+                        Some(e) => Err(e),
+                    })
             }
             _ => Ok(j.first_token.clone()),
         };
+        // A refused `incus cluster add` is its own command's error, printed
+        // as is; there is no token to join with.
+        token_refused = token.is_err();
+        let token = match token {
+            Ok(token) => token,
+            Err(e) => {
+                result = Err(e);
+                if attempt == j.plan.attempts {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(j.plan.retry_after_ticks));
+                continue;
+            }
+        };
         let mut body = j.request.body.clone().unwrap_or_default();
-        body["cluster_token"] = serde_json::Value::from(token.unwrap_or_default());
+        body["cluster_token"] = serde_json::Value::from(token);
         j.started.store(true, Ordering::SeqCst);
         let answer = j.api.call(j.request.method, &j.request.path, Some(&body), None);
         result = match answer.map(|a| a.error()) {
@@ -221,6 +244,7 @@ fn run_joiner(j: JoinerRun, zero: Instant) -> JoinEnd {
     JoinEnd {
         joiner: j.name,
         result: Some(result),
+        token_refused,
         ended_ms: ms_since(zero),
     }
 }
@@ -235,7 +259,7 @@ fn run_admin(names: &Names, a: AdminRun, zero: Instant) -> Vec<CommandEnd> {
     let mut ends = Vec::new();
     for (command, pause) in a.plan.commands.iter().zip(&a.pauses) {
         let sent_ms = ms_since(zero);
-        let result = run_command(&a.api, &requests::admin(command, names, &a.members));
+        let result = run_command(&a.api, &requests::admin(command, names, &a.members, &a.bridges));
         ends.push(CommandEnd {
             admin: a.name.clone(),
             command: command.name().to_string(),
@@ -252,6 +276,7 @@ fn run_command(api: &Api, requests: &AdminRequests) -> Result<(), String> {
     let fail = |a: super::api::Answer| a.error().map_or(Ok(()), Err);
     match requests {
         AdminRequests::One(rest) => fail(api.call(rest.method, &rest.path, rest.body.as_ref(), None)?),
+        AdminRequests::Submit(rest) => fail(api.submit(rest.method, &rest.path, rest.body.as_ref())?),
         AdminRequests::Sequence(all) => {
             for rest in all {
                 fail(api.call(rest.method, &rest.path, rest.body.as_ref(), None)?)?;

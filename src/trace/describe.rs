@@ -53,6 +53,7 @@ pub fn call(names: &Names, call: &Call) -> String {
         Call::Operation { op, args } => op.get().command_line(args, names),
         Call::UpdateTrust
         | Call::GetClusterMembers
+        | Call::GetCertificates
         | Call::GetServer
         | Call::GetStoragePools
         | Call::GetClusterGroups

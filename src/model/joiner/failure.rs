@@ -22,9 +22,42 @@ const REVERT_RETRY_TICKS: u64 = 100;
 /// cluster: %w` (cmd/incus/cluster.go:1977). `project` names the project
 /// whose networks J5 was fetching.
 pub fn error_chain(step: Step, cause: &str, project: Option<&str>) -> String {
-    let inner = match step {
+    error_chain_of(step, None, cause, project)
+}
+
+/// A step's second request, whose failure Incus wraps apart from the
+/// step's other errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubRequest {
+    /// J1's `incus.ConnectIncus` reading `GET /1.0` from the target at
+    /// this address (`setup-trust-reads-server`).
+    Connect(String),
+    /// J8's `client.GetCertificates()` to the target.
+    TrustedCertificates,
+}
+
+/// [`error_chain`] for a failure of `sub`, a step's second request.
+pub fn error_chain_of(step: Step, sub: Option<&SubRequest>, cause: &str, project: Option<&str>) -> String {
+    let inner = match (step, sub) {
         // `incus cluster add` is its own command: its error is printed as is.
-        Step::RequestJoinToken => return cause.to_string(),
+        (Step::RequestJoinToken, _) => return cause.to_string(),
+        // connect.go:219-222 at v6.0.4, inside api_cluster.go:538.
+        (Step::SetupTrust, Some(SubRequest::Connect(address))) => {
+            format!("Failed to setup cluster trust: Failed to connect to target cluster node \"{address}\": {cause}")
+        }
+        // api_cluster.go:735 at be7afc5df3 (at v6.0.4 the same words).
+        (Step::StoreCertificates, Some(SubRequest::TrustedCertificates)) => {
+            format!("Failed to get trusted certificates: {cause}")
+        }
+        (step, _) => step_chain(step, cause, project),
+    };
+    format!("Failed to join cluster: {inner}")
+}
+
+/// The context of a step's own error (its one request, transaction or
+/// local work).
+fn step_chain(step: Step, cause: &str, project: Option<&str>) -> String {
+    match step {
         // api_cluster.go:538, connect.go:312.
         Step::SetupTrust => format!("Failed to setup cluster trust: Failed to add server cert to cluster: {cause}"),
         // api_cluster.go:546, connect.go:353.
@@ -68,8 +101,7 @@ pub fn error_chain(step: Step, cause: &str, project: Option<&str>) -> String {
         // Returned as is: GetClusterMembers (556-559), the local listing at
         // J6 (702-704), GetLocalConfig (380-382), StartClusterTasks (816-832).
         _ => cause.to_string(),
-    };
-    format!("Failed to join cluster: {inner}")
+    }
 }
 
 impl World {
@@ -89,7 +121,8 @@ impl World {
             return self.after(ctx, me, step, Ok(Answer::Done));
         }
         let project = self.fetching_project(me);
-        let error = error_chain(step, &cause, project.as_deref());
+        let sub = self.joiner(me).reads.sub_request.take();
+        let error = error_chain_of(step, sub.as_ref(), &cause, project.as_deref());
         ctx.note(me, || Note::JoinError(step, error.clone()));
         // Incus 6.0.4 registers no DeletePendingClusterMember at J6.
         let registered = self.setup.variant.differences.registers_pending_member_revert;

@@ -11,7 +11,7 @@ use super::super::names::DEFAULT_GROUP;
 use super::super::note::Note;
 use super::super::observe::{ConfigSource, Enforcement, Observation};
 use super::super::step::Step;
-use super::{JoinStatus, Joiner};
+use super::{JoinStatus, Joiner, SubRequest};
 use crate::sim::{Ctx, NodeId};
 
 impl World {
@@ -79,9 +79,14 @@ impl World {
             Step::RegisterRevert => self.list_local_storage(ctx, me),
             Step::StoreCertificates => {
                 // internalUtil.WriteCert(..., "cluster", ...) and
-                // NetworkUpdateCert (api_cluster.go:720-730).
-                self.joiner(me).server.cluster_certificate = true;
-                self.after(ctx, me, step, Ok(Answer::Done))
+                // NetworkUpdateCert (api_cluster.go:720-730), then the
+                // members' server certificates read from the target
+                // (`client.GetCertificates()`, 733-736) and stored locally.
+                let joiner = self.joiner(me);
+                joiner.server.cluster_certificate = true;
+                joiner.reads.sub_request = Some(SubRequest::TrustedCertificates);
+                let target = joiner.target;
+                self.request(ctx, me, target, Call::GetCertificates)
             }
             step if step.in_cluster_join() => self.cluster_join_step(ctx, me, step),
             Step::ValidateDeferred | Step::StartClusterTasks => self.transaction(ctx, me, Tx::Read),
@@ -124,9 +129,23 @@ impl World {
 
     /// The API call a request step makes.
     pub(super) fn call_for(&mut self, me: NodeId, step: Step) -> Call {
+        let setup = Arc::clone(&self.setup);
         let joiner = self.joiner(me);
         match step {
             Step::RequestJoinToken => Call::IssueJoinToken { joiner: me },
+            // `incus.ConnectIncus` reads the target's `GET /1.0` first
+            // (connect.go:219-222 at v6.0.4).
+            Step::SetupTrust
+                if setup.variant.differences.setup_trust_reads_server && !joiner.reads.trust_target_read =>
+            {
+                let address = format!(
+                    "{}:{}",
+                    setup.names.node_str(joiner.target),
+                    super::super::connection::PORT
+                );
+                joiner.reads.sub_request = Some(SubRequest::Connect(address));
+                Call::GetServer
+            }
             Step::SetupTrust => Call::SetupTrust { joiner: me },
             Step::UpdateTrust => Call::UpdateTrust,
             Step::GetClusterMembers => Call::GetClusterMembers,
@@ -207,7 +226,14 @@ impl World {
             Err(e) => return self.fail(ctx, me, step, e.to_string(), None),
         };
         let variant = self.setup.variant;
+        self.joiner(me).reads.sub_request = None;
         let next = match (step, answer) {
+            (Step::SetupTrust, Answer::Snapshot(_)) => {
+                // Connected: now the `POST /1.0/certificates`.
+                self.joiner(me).reads.trust_target_read = true;
+                let (target, call) = (self.joiner(me).target, self.call_for(me, step));
+                return self.request(ctx, me, target, call);
+            }
             (Step::GetClusterMembers, Answer::Snapshot(db)) => {
                 // The list leaves out pending members (node.go:407-409); the
                 // check is by name (api_cluster.go:563): a member renamed to
@@ -236,9 +262,11 @@ impl World {
                 following(step, variant)
             }
             (Step::LifecycleEvent, _) => return self.end(ctx, me, JoinStatus::Completed),
-            // GET /1.0 and the rebalance return what they read; the joiner
-            // needs none of it here.
-            (step, Answer::Done) | (step @ (Step::GetServer | Step::Rebalance), Answer::Snapshot(_)) => {
+            // GET /1.0, the rebalance and J8's certificates return what they
+            // read; the joiner needs none of it here (the model keeps no
+            // certificate contents).
+            (step, Answer::Done)
+            | (step @ (Step::GetServer | Step::Rebalance | Step::StoreCertificates), Answer::Snapshot(_)) => {
                 following(step, variant)
             }
             (step, answer) => unreachable!("{step:?} cannot answer {answer:?}"),

@@ -15,7 +15,7 @@ mod join;
 
 use std::sync::Arc;
 
-pub use failure::error_chain;
+pub use failure::{SubRequest, error_chain, error_chain_of};
 
 use super::db::{Db, Project, Snapshot};
 use super::message::RequestId;
@@ -124,6 +124,11 @@ struct AttemptReads {
     /// database before it is removed.
     local_config: Option<Snapshot>,
     heartbeats: HeartbeatRound,
+    /// The request on its way, for a step that sends two that Incus wraps
+    /// apart (J1's `GET /1.0`, J8's `GET /1.0/certificates`).
+    sub_request: Option<SubRequest>,
+    /// J1 read the target's `GET /1.0` (`setup-trust-reads-server`).
+    trust_target_read: bool,
 }
 
 #[derive(Clone, Debug)]

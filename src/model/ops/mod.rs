@@ -55,6 +55,7 @@ operations! {
     create_pool::CreatePool,
     create_network::CreateNetwork,
     create_project::CreateProject,
+    issue_join_token::IssueJoinToken,
 }
 
 /// One operator operation.
