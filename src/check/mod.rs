@@ -127,6 +127,9 @@ impl Checker {
                         self.report(violation);
                     }
                 }
+                // Judged by the J5 local-read invariants once they are
+                // registered (the invariants registry).
+                Observation::LocalRead(_) => {}
                 Observation::Enforced(e) => {
                     if self.wants(Invariant::RestrictionsLost)
                         && let Some(violation) = enforcement::restrictions_lost(&self.committed, world, e, tick)
