@@ -1,7 +1,7 @@
 //! A fixed-size set of small numbers (nodes, cluster group names) as a bit
 //! mask: `Copy`, no heap, four words wide. Its width is the model's limit
 //! on nodes and on group names; scenarios beyond it are refused when they
-//! are loaded (`scenario/compile.rs`, `names.rs`), with file, line and key.
+//! are loaded (`scenario/compile/`, `names.rs`), with file, line and key.
 
 use std::marker::PhantomData;
 
