@@ -288,7 +288,9 @@ impl Db {
     /// (`GetStoragePoolNames`, internal/server/db/storage_pools.go:552-554
     /// at be7afc5df3: no state filter).
     pub fn has_pool_named(&self, name: &str, names: &Names) -> bool {
-        names.lookup(name).is_some_and(|n| self.pools.iter().any(|p| p.name == n))
+        names
+            .lookup(name)
+            .is_some_and(|n| self.pools.iter().any(|p| p.name == n))
     }
 
     /// Whether a network of that name exists in `project` in any state

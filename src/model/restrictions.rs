@@ -81,7 +81,9 @@ pub fn profile_conflict(
     names: &Names,
     network_check: impl Fn(&str, bool) -> bool,
 ) -> Result<(), String> {
-    let Some((nic, cause)) = nics.iter().find_map(|nic| nic_refused(config, nic, names, &network_check).map(|c| (nic, c)))
+    let Some((nic, cause)) = nics
+        .iter()
+        .find_map(|nic| nic_refused(config, nic, names, &network_check).map(|c| (nic, c)))
     else {
         return Ok(());
     };

@@ -34,7 +34,10 @@ pub fn lookups<'n>(config: &Config, names: &'n Names) -> Vec<(Lookup, &'n str)> 
         if let Some(pool) = key.strip_prefix("limits.disk.pool.") {
             found.push((Lookup::Pool, pool));
         } else if key == "restricted.networks.subnets" {
-            let uplinks = names.str(value).split(',').filter_map(|item| item.trim().split_once(':'));
+            let uplinks = names
+                .str(value)
+                .split(',')
+                .filter_map(|item| item.trim().split_once(':'));
             found.extend(uplinks.map(|(uplink, _)| (Lookup::Uplink, uplink)));
         }
     }

@@ -269,8 +269,16 @@ pub fn local_read(names: &Names, r: &LocalRead) -> String {
             ["allowed", "NOT ALLOWED"],
             ["allows", "refuses"],
         ),
-        LocalReadKind::StoragePools => ("the local DB's storage pools for", ["found", "NOT FOUND"], ["has", "has not"]),
-        LocalReadKind::Networks => ("the local DB's networks for uplink", ["found", "NOT FOUND"], ["has", "has not"]),
+        LocalReadKind::StoragePools => (
+            "the local DB's storage pools for",
+            ["found", "NOT FOUND"],
+            ["has", "has not"],
+        ),
+        LocalReadKind::Networks => (
+            "the local DB's networks for uplink",
+            ["found", "NOT FOUND"],
+            ["has", "has not"],
+        ),
         LocalReadKind::Profiles => (
             "AllowProjectUpdate on the local devices of profile",
             ["no conflict", "CONFLICT"],

@@ -147,7 +147,12 @@ impl World {
         let config_version = read.0.version;
         let config = setup.variant.config_at_member_init(&project.config, names);
         let keys = setup.variant.keys_checked_at_member_init();
-        let now = self.joiner(me).server.database.clone().unwrap_or_else(|| Arc::clone(&self.db));
+        let now = self
+            .joiner(me)
+            .server
+            .database
+            .clone()
+            .unwrap_or_else(|| Arc::clone(&self.db));
         let mut result = validate_project_config(&config, &now, names, keys);
         let referenced = referenced_groups(&config, names);
         let validation = Validation {
@@ -174,12 +179,15 @@ impl World {
         }
         // projectChange's write transaction, after the validation
         // (api_project.go:860): only an update has profiles to check.
-        let changed = now.project(project.name).and_then(|p| changed_restriction(&p.config, &config, names));
+        let changed = now
+            .project(project.name)
+            .and_then(|p| changed_restriction(&p.config, &config, names));
         if let (Ok(()), Some(key)) = (&result, changed) {
             let spares = setup.variant.differences.network_access_spares_own_networks;
             let own = has_own_networks(project.name, &config, names);
             let conflict = |db: &Db| {
-                let allowed = |network: &str, managed: bool| network_allowed(&config, names, network, managed, own, spares);
+                let allowed =
+                    |network: &str, managed: bool| network_allowed(&config, names, network, managed, own, spares);
                 profile_conflict(project.name, key, &config, &db.profile_nics, names, allowed)
             };
             result = conflict(&now);
@@ -305,7 +313,14 @@ fn create_pools(local: &mut Db, cluster: &Db, me: NodeId) {
 /// `local`, in order up to the first that finds nothing (where the
 /// validation stops), each with what the cluster's database `read` (the
 /// projects read) would have answered.
-fn lookup_reads(me: NodeId, project: Sym, config: &Config, local: &Db, read: &Snapshot, names: &Names) -> Vec<LocalRead> {
+fn lookup_reads(
+    me: NodeId,
+    project: Sym,
+    config: &Config,
+    local: &Db,
+    read: &Snapshot,
+    names: &Names,
+) -> Vec<LocalRead> {
     let mut reads = Vec::new();
     for (lookup, name) in lookups(config, names) {
         let found = finds(local, lookup, name, names);
