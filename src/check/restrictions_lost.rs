@@ -4,16 +4,31 @@
 
 use std::sync::Arc;
 
-use super::{Invariant, Violation};
+use super::{Breach, Event, Rule};
 use crate::model::World;
 use crate::model::db::{Db, Project};
 use crate::model::names::Names;
-use crate::model::observe::{ConfigSource, Enforcement};
+use crate::model::observe::{ConfigSource, Enforcement, Observation};
+
+pub struct RestrictionsLost;
+
+impl Rule for RestrictionsLost {
+    const NAME: &'static str = "restrictions-lost";
+    const DESCRIPTION: &'static str =
+        "the project config a joined server is observed to enforce equals the cluster's, restrictions included";
+
+    fn after_event(event: &Event) -> Option<Breach> {
+        event.world.observations.iter().find_map(|o| match o {
+            Observation::Enforced(e) => restrictions_lost(event.committed, event.world, e, event.tick),
+            _ => None,
+        })
+    }
+}
 
 /// Compares what `e` says the joiner enforces with the committed database
 /// the checker saw at the version it was read (for a local database: the
 /// latest committed one).
-pub fn restrictions_lost(committed: &[Arc<Db>], world: &World, e: &Enforcement, tick: u64) -> Option<Violation> {
+fn restrictions_lost(committed: &[Arc<Db>], world: &World, e: &Enforcement, tick: u64) -> Option<Breach> {
     let (version, from) = match e.source {
         ConfigSource::Local => (world.db.version, "its local database".to_string()),
         ConfigSource::Replicated(v) => (v, format!("the replicated database at v{v}")),
@@ -21,8 +36,7 @@ pub fn restrictions_lost(committed: &[Arc<Db>], world: &World, e: &Enforcement, 
     let cluster = committed.iter().rev().find(|db| db.version <= version)?;
     let names = &world.setup.names;
     let (enforced, expected) = first_difference(&e.read.0.projects, &cluster.projects)?;
-    Some(Violation {
-        invariant: Invariant::RestrictionsLost,
+    Some(Breach {
         node: Some(names.node_str(e.node).to_string()),
         step: Some("J11 StartClusterTasks".to_string()),
         tick,
