@@ -121,6 +121,33 @@ pub struct LocalRead {
     pub config_version: u64,
 }
 
+impl LocalRead {
+    /// Whether the local database answered otherwise than the cluster's
+    /// would have: a read whose answer cannot differ is no violation.
+    pub fn differs(&self) -> bool {
+        self.local != self.cluster
+    }
+
+    /// What the local answer did to the validation's outcome, for a read
+    /// that [`differs`](Self::differs).
+    pub fn outcome(&self) -> &'static str {
+        if self.local {
+            "the local view changed the outcome: a false acceptance"
+        } else {
+            "the local view changed the outcome: a false rejection that fails the join"
+        }
+    }
+}
+
+/// The first local read of `kind` among `observations` whose answer
+/// differs from the cluster's.
+pub fn differing_local_read(observations: &[Observation], kind: LocalReadKind) -> Option<&LocalRead> {
+    observations.iter().find_map(|o| match o {
+        Observation::LocalRead(r) if r.kind == kind && r.differs() => Some(r),
+        _ => None,
+    })
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
     Validation(Validation),
