@@ -23,4 +23,5 @@ invariant::invariants! {
     dangling_group_reference::DanglingGroupReference,
     join_liveness::JoinLiveness,
     unsynced_zone_validation::UnsyncedZoneValidation,
+    unsynced_project_validation::UnsyncedProjectValidation,
 }
