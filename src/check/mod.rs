@@ -24,4 +24,7 @@ invariant::invariants! {
     join_liveness::JoinLiveness,
     unsynced_zone_validation::UnsyncedZoneValidation,
     unsynced_project_validation::UnsyncedProjectValidation,
+    unsynced_pool_validation::UnsyncedPoolValidation,
+    unsynced_network_validation::UnsyncedNetworkValidation,
+    unsynced_profile_validation::UnsyncedProfileValidation,
 }
