@@ -376,6 +376,21 @@ impl<'a> NetworkChecks<'a> {
         }
     }
 
+    /// Whether the cluster's answer to J5's network fetch lists `net`:
+    /// `networksGet` loads each network through `doNetworkGet`, which
+    /// leaves out one the requested project's restrictions do not allow
+    /// (`canAccessNetwork` → `project.NetworkAllowed`, cmd/incusd/
+    /// networks.go:321-324, 1115-1123, 1065-1093 at be7afc5df3; v6.0.4
+    /// networks.go:273-276, 957-959), with the cluster's config as read.
+    fn listed(&self, cluster: &Db, net: &Resource) -> bool {
+        let names = self.names;
+        let spares = self.variant.differences.network_access_spares_own_networks;
+        cluster.project(net.project).is_none_or(|p| {
+            let own = has_own_networks(p.name, &p.config, names);
+            network_allowed(&p.config, names, names.str(net.name), true, own, spares)
+        })
+    }
+
     /// `NetworkAllowed` for `net` with the config of its project in
     /// `local`, reported with the cluster's answer from the network read
     /// `cluster`; Incus's refusal (networks.go:437, `Network not allowed in
@@ -477,6 +492,9 @@ fn create_networks(
                 .any(|l| l.name == net.name && l.project == net.project)
             {
                 continue; // UpdateNetwork: already there
+            }
+            if !checks.listed(&db.0, net) {
+                continue; // the cluster's answer left it out
             }
             checks.network_allowed(local, &db.0, net)?;
             checks.zones(local, &db.0, net)?;
