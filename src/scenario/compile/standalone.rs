@@ -9,11 +9,11 @@ use crate::scenario::file::ScenarioFile;
 
 /// The NIC types `newByType` knows (internal/server/device/device_load.go:
 /// 29-47 at be7afc5df3); any other is `Unsupported device type` (96-97).
-const NIC_TYPES: [&str; 7] = ["physical", "ipvlan", "p2p", "bridged", "routed", "macvlan", "sriov"];
+const NIC_TYPES: [&str; 8] = ["physical", "ipvlan", "p2p", "bridged", "routed", "macvlan", "sriov", "ovn"];
 
 /// The joiners' own database: `Db::standalone` and the declared devices.
 /// A device Incus would refuse is refused with its text (wrapped as
-/// `validDevices` wraps it, internal/server/instance/drivers/load.go:112);
+/// `validDevices` wraps it, internal/server/instance/drivers/load.go:116);
 /// what joinsim does not model is refused as such.
 pub(super) fn standalone_db(c: &mut Compiler<'_>, parsed: &ScenarioFile) -> Result<Db> {
     let mut db = Db::standalone(&c.names);
