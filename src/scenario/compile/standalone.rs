@@ -8,8 +8,10 @@ use crate::model::db::{Db, ProfileNic};
 use crate::scenario::file::ScenarioFile;
 
 /// The NIC types `newByType` knows (internal/server/device/device_load.go:
-/// 29-47 at be7afc5df3); any other is `Unsupported device type` (96-97).
-const NIC_TYPES: [&str; 8] = ["physical", "ipvlan", "p2p", "bridged", "routed", "macvlan", "sriov", "ovn"];
+/// 29-48 at be7afc5df3); any other is `Unsupported device type` (96-97).
+const NIC_TYPES: [&str; 8] = [
+    "physical", "ipvlan", "p2p", "bridged", "routed", "macvlan", "sriov", "ovn",
+];
 
 /// The joiners' own database: `Db::standalone` and the declared devices.
 /// A device Incus would refuse is refused with its text (wrapped as
