@@ -26,4 +26,8 @@ invariant::invariants! {
     join_liveness::JoinLiveness,
     unsynced_zone_validation::UnsyncedZoneValidation,
     member_rows_missing::MemberRowsMissing,
+    unsynced_project_validation::UnsyncedProjectValidation,
+    unsynced_pool_validation::UnsyncedPoolValidation,
+    unsynced_network_validation::UnsyncedNetworkValidation,
+    unsynced_profile_validation::UnsyncedProfileValidation,
 }

@@ -136,7 +136,7 @@ pub(super) fn write(
         Tx::WriteProject { project, ref config } => {
             if differences.project_write_rechecks_groups {
                 // The fix: the groups are checked again where they are written.
-                validate_project_config(config, db.group_set(), names, KeysChecked::All).map_err(ApiError::new)?;
+                validate_project_config(config, db, names, KeysChecked::All).map_err(ApiError::new)?;
             }
             // api_project.go:865-868; projects.go:186-189.
             let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
@@ -451,13 +451,14 @@ fn validate_project(
     names: &Names,
     observations: &mut Vec<Observation>,
 ) -> Outcome {
-    // The pool names are read for `limits.disk.pool.*` keys, which the
-    // model does not check.
+    // With groups to check, the whole validation runs in the groups'
+    // transaction, so the `limits.disk.pool.*` keys are checked against
+    // the pools as of that read, one transaction later than Incus's.
     if read == ValidationRead::Pools && config.restricted_groups(names).is_some() {
         return Ok(Answer::Done);
     }
     let groups = db.group_set();
-    let result = validate_project_config(config, groups, names, KeysChecked::All);
+    let result = validate_project_config(config, db, names, KeysChecked::All);
     let referenced = referenced_groups(config, names);
     if read == ValidationRead::ClusterGroups && !referenced.is_empty() {
         observations.push(Observation::Validation(Validation {

@@ -13,3 +13,8 @@ pub fn is_false(value: &str) -> bool {
         .iter()
         .any(|t| value.eq_ignore_ascii_case(t))
 }
+
+/// `util.IsFalseOrEmpty` (shared/util/boolean.go:31-33).
+pub fn is_false_or_empty(value: &str) -> bool {
+    value.is_empty() || is_false(value)
+}

@@ -180,6 +180,21 @@ pub struct Db {
     /// The `dns.zone.*` keys of the bridge networks' config
     /// (`networks_config`), one row per zone named.
     pub network_zone_keys: Table<NetworkZoneKey>,
+    /// The NIC devices of the `default` profile of project `default`
+    /// (`profiles_devices`, schema.go at be7afc5df3): a joiner's own, as
+    /// `incus admin init` left it (the scenario's `[standalone]`); the
+    /// cluster's has none in the model.
+    pub profile_nics: Table<ProfileNic>,
+}
+
+/// A NIC device of a profile on a host interface (`nictype` and
+/// `parent=NAME`); what `checkRestrictions` reads of it is whether it names
+/// a managed `network` (permissions.go:749-764 at be7afc5df3), which these
+/// do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileNic {
+    pub device: Sym,
+    pub parent: Sym,
 }
 
 /// One zone a bridge network's `dns.zone.forward`, `dns.zone.reverse.ipv4`
@@ -265,7 +280,26 @@ impl Db {
             raft: NodeSet::default(),
             zones: Table::default(),
             network_zone_keys: Table::default(),
+            profile_nics: Table::default(),
         }
+    }
+
+    /// Whether a storage pool of that name exists in any state
+    /// (`GetStoragePoolNames`, internal/server/db/storage_pools.go:552-554
+    /// at be7afc5df3: no state filter).
+    pub fn has_pool_named(&self, name: &str, names: &Names) -> bool {
+        names
+            .lookup(name)
+            .is_some_and(|n| self.pools.iter().any(|p| p.name == n))
+    }
+
+    /// Whether a network of that name exists in `project` in any state
+    /// (`GetNetworkInAnyState`, internal/server/db/networks.go:619-621,
+    /// 643-676 at be7afc5df3: no state filter, `Network not found`, 673).
+    pub fn has_network_named(&self, project: Sym, name: &str, names: &Names) -> bool {
+        names
+            .lookup(name)
+            .is_some_and(|n| self.networks.iter().any(|r| r.name == n && r.project == project))
     }
 
     pub fn group_set(&self) -> GroupSet {

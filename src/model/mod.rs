@@ -20,6 +20,7 @@ pub mod ops;
 pub mod outstanding;
 pub mod per_member;
 pub mod probe;
+pub mod restrictions;
 pub mod step;
 pub mod tables;
 pub mod tx;

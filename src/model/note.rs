@@ -3,7 +3,7 @@
 
 use super::joiner::JoinStatus;
 use super::message::{ApiError, Tx};
-use super::observe::{Validation, ZoneValidation};
+use super::observe::{LocalRead, Validation, ZoneValidation};
 use super::ops::Command;
 use super::step::Step;
 
@@ -17,6 +17,9 @@ pub enum Note {
     Validation(Validation),
     /// A network validated on join looked up a zone (`validateZoneNames`).
     ZoneValidation(ZoneValidation),
+    /// A J5 validation read the joiner's local database (pools, uplinks,
+    /// the default project's config, profiles).
+    LocalRead(LocalRead),
     /// An error that Incus only logs.
     Warning(Step, ApiError),
     /// The join failed at a step, with its whole error chain.

@@ -79,9 +79,79 @@ pub struct ZoneValidation {
     pub config_version: u64,
 }
 
+/// What a validation on a joiner's own daemon at J5 read from its local
+/// database (besides cluster groups and network zones), named by the
+/// table or kind of entity it read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LocalReadKind {
+    /// `projects_config` of `default`: `project.NetworkAllowed` when a
+    /// network of `default` is created (cmd/incusd/networks.go:405, 436-438
+    /// at be7afc5df3).
+    ProjectConfig,
+    /// `storage_pools`: a `limits.disk.pool.NAME` key's pool
+    /// (api_project.go:2050-2070).
+    StoragePools,
+    /// `networks`: a `restricted.networks.subnets` item's uplink
+    /// (api_project.go:2156-2164).
+    Networks,
+    /// `profiles` and `profiles_devices`: `AllowProjectUpdate` checks the
+    /// profiles of the project against its new restrictions
+    /// (api_project.go:860; permissions.go:1190-1260).
+    Profiles,
+}
+
+/// One read of the joiner's local database by a J5 validation, with its
+/// answer and the answer the cluster's database would have given, as of
+/// the version the validated entity was read at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LocalRead {
+    pub node: NodeId,
+    pub step: Step,
+    pub kind: LocalReadKind,
+    /// The entity validated: a project, or a network in `default`.
+    pub entity: Sym,
+    /// What was looked up: the pool, the uplink network, the project whose
+    /// config was read, the profile whose devices were read.
+    pub subject: Sym,
+    /// The local database's answer: found, or allowed (no conflict).
+    pub local: bool,
+    /// The cluster's answer at `config_version`.
+    pub cluster: bool,
+    /// The cluster DB version at which the validated entity was read.
+    pub config_version: u64,
+}
+
+impl LocalRead {
+    /// Whether the local database answered otherwise than the cluster's
+    /// would have: a read whose answer cannot differ is no violation.
+    pub fn differs(&self) -> bool {
+        self.local != self.cluster
+    }
+
+    /// What the local answer did to the validation's outcome, for a read
+    /// that [`differs`](Self::differs).
+    pub fn outcome(&self) -> &'static str {
+        if self.local {
+            "the local view changed the outcome: a false acceptance"
+        } else {
+            "the local view changed the outcome: a false rejection that fails the join"
+        }
+    }
+}
+
+/// The first local read of `kind` among `observations` whose answer
+/// differs from the cluster's.
+pub fn differing_local_read(observations: &[Observation], kind: LocalReadKind) -> Option<&LocalRead> {
+    observations.iter().find_map(|o| match o {
+        Observation::LocalRead(r) if r.kind == kind && r.differs() => Some(r),
+        _ => None,
+    })
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
     Validation(Validation),
     Enforced(Enforcement),
     ZoneValidation(ZoneValidation),
+    LocalRead(LocalRead),
 }

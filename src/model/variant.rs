@@ -106,6 +106,13 @@ pub struct Differences {
     /// skips that read (`SkipGetServer`, connect.go:279-285; 3fae208252,
     /// first in v6.15.0).
     pub setup_trust_reads_server: bool,
+    /// `project.NetworkAllowed` lets any managed network through in a
+    /// project with `features.networks` before it looks at
+    /// `restricted.networks.access` (internal/server/project/project.go:
+    /// 290-293 at be7afc5df3; ff2dd0c21a, in no release up to v7.3.0).
+    /// Without it the list is checked for every network (v6.0.4
+    /// project.go:208-232).
+    pub network_access_spares_own_networks: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -128,6 +135,7 @@ const INCUS_6_7: Differences = Differences {
     checks_name_before_init: true,
     networks_validated_on_join: NetworksValidatedOnJoin::No,
     setup_trust_reads_server: false,
+    network_access_spares_own_networks: true,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -154,14 +162,17 @@ const INCUS_6_0: Differences = Differences {
     registers_pending_member_revert: false,
     group_change_checks_use: false,
     project_networks_need_ovn: false,
+    network_access_spares_own_networks: false,
     ..TODAY
 };
 
 /// What every release up to v7.3.0 lacks of be7afc5df3's join path: J4's
-/// config fetch (8c74cad128) and the project OVN check (68d6f58bf7).
+/// config fetch (8c74cad128), the project OVN check (68d6f58bf7) and
+/// `NetworkAllowed`'s pass for a project's own networks (ff2dd0c21a).
 const RELEASED: Differences = Differences {
     applies_cluster_config_before_init: false,
     project_networks_need_ovn: false,
+    network_access_spares_own_networks: false,
     ..TODAY
 };
 

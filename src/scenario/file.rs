@@ -18,6 +18,9 @@ pub struct ScenarioFile {
     pub cluster: ClusterFile,
     #[serde(default)]
     pub joiners: Vec<JoinerFile>,
+    /// `[standalone]`: what every joiner's own server holds before it joins.
+    #[serde(default)]
+    pub standalone: StandaloneFile,
     #[serde(default)]
     pub admins: Vec<AdminFile>,
     #[serde(default)]
@@ -88,6 +91,9 @@ pub struct ProjectFile {
 #[serde(deny_unknown_fields)]
 pub struct PoolFile {
     pub name: Text,
+    /// Created on some members only (`incus storage create NAME dir
+    /// --target M`, never without `--target`): pending in the cluster.
+    pub pending: Option<bool>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -95,9 +101,24 @@ pub struct PoolFile {
 pub struct NetworkDefFile {
     pub name: Text,
     pub project: Option<Text>,
-    /// The bridge's config: the `dns.zone.*` keys only.
+    /// The bridge's config: the `dns.zone.*` keys and the routes only.
     #[serde(default)]
     pub config: BTreeMap<Text, Text>,
+    /// Defined on some members only (`incus network create NAME --target
+    /// M`, never without `--target`): pending in the cluster.
+    pub pending: Option<bool>,
+}
+
+/// `[standalone]`: the joiners' own servers before they join (every
+/// joiner alike).
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StandaloneFile {
+    /// The devices of the `default` profile, by device name: each a table
+    /// of the device's config (`incus profile device add default NAME nic
+    /// nictype=bridged parent=br-host`).
+    #[serde(default)]
+    pub profile_devices: BTreeMap<Text, BTreeMap<Text, Text>>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -10,9 +10,11 @@
 //! What depends on cluster state is checked against what the scenario
 //! gives: `limits.disk.pool.NAME` exists only for a pool the database has
 //! (:2051-2070), `restricted.cluster.groups` names existing groups (checked
-//! by the compiler and, at run time, by the model). Storage pools take no
-//! config in a scenario; a bridge network takes only the keys naming
-//! network zones ([`bridge_zone_key`]).
+//! by the compiler and, at run time, by the model), each
+//! `restricted.networks.subnets` item lies in the routes of a network of
+//! `default` ([`super::subnets`]). Storage pools take no config in a
+//! scenario; a bridge network takes only the keys naming network zones and
+//! its routes ([`bridge_key`]).
 
 use std::fmt::Write;
 
@@ -51,10 +53,10 @@ pub enum ValueCheck {
     /// `validate.IsListOf(validate.IsUint32Range)`: `util.ParseUint32Range`
     /// (shared/util/string.go:24-51).
     ListOfUint32Range,
-    /// `projectValidateRestrictedSubnets` (api_project.go:2127-2193): each
-    /// item `UPLINK:SUBNET` inside the routes of an uplink network of the
-    /// default project. A scenario's networks carry no `ipv4.routes` or
-    /// `ipv6.routes`, so Incus refuses any value a scenario could give.
+    /// `projectValidateRestrictedSubnets` (api_project.go:2135-2193): each
+    /// item `UPLINK:SUBNET` inside the routes (`ipv4.routes`,
+    /// `ipv6.routes`) of a network `UPLINK` of the default project, in any
+    /// state ([`super::subnets::check_restricted_subnets`]).
     RestrictedSubnets,
 }
 
@@ -159,8 +161,15 @@ const POOL_LIMIT_LINE: u32 = 2068;
 /// Incus's answer to one key and value: `Ok`, or its error text followed
 /// by the line that refuses it. `pool_exists` says whether the cluster has
 /// a storage pool of that name (pending or created: `GetStoragePoolNames`
-/// reads every row, internal/server/db/storage_pools.go:552-554).
-pub fn check_project_key(key: &str, value: &str, pool_exists: impl Fn(&str) -> bool) -> Result<(), String> {
+/// reads every row, internal/server/db/storage_pools.go:552-554);
+/// `uplink_routes` gives the routes of the network of that name in
+/// `default`, in any state (`GetNetworkInAnyState`, api_project.go:2158).
+pub fn check_project_key(
+    key: &str,
+    value: &str,
+    pool_exists: impl Fn(&str) -> bool,
+    uplink_routes: impl Fn(&str) -> Option<Vec<String>>,
+) -> Result<(), String> {
     let Some(ProjectKey {
         check, optional, line, ..
     }) = project_key(key, pool_exists)?
@@ -170,7 +179,11 @@ pub fn check_project_key(key: &str, value: &str, pool_exists: impl Fn(&str) -> b
     if optional && value.is_empty() {
         return Ok(());
     }
-    check_value(check, value).map_err(|e| {
+    let result = match check {
+        ValueCheck::RestrictedSubnets => super::subnets::check_restricted_subnets(value, uplink_routes),
+        _ => check_value(check, value),
+    };
+    result.map_err(|e| {
         format!("Invalid project configuration key \"{key}\" value: {e} ({SOURCE}:{line}, 2097-2100 at be7afc5df3)")
     })
 }
@@ -237,9 +250,22 @@ pub fn reference() -> String {
         describe(ValueCheck::Size)
     );
     out.push_str(
-        "  storage pools and networks take no config in a scenario: nothing to refuse.\n\
-         \x20 restricted.cluster.groups must name declared groups (cluster.projects) or groups\n\
-         \x20 that exist when the command runs (the model refuses as Incus does, :1764-1797).\n",
+        "  restricted.cluster.groups must name declared groups (cluster.projects) or groups\n\
+         \x20 that exist when the command runs (the model refuses as Incus does, :1764-1797).\n\
+         \x20 restricted.networks.subnets: each UPLINK:SUBNET a network address inside the routes\n\
+         \x20 of a declared network UPLINK of default, pending or not (:2135-2193).\n\
+         storage pools take no config in a scenario: nothing to refuse.\n\
+         bridge config Incus refuses (bridge.Validate, internal/server/network/driver_bridge.go):\n  \
+         ipv4.routes / ipv6.routes not a list of IPv4 / IPv6 network addresses  :369, :492\n  \
+         dns.zone.* naming a zone that does not exist     driver_common.go:205-208\n  \
+         dns.zone.reverse.* naming more than one zone      driver_common.go:191-193\n  \
+         dns.zone.forward naming two zones of one project  driver_common.go:210-213\n\
+         a bridge key joinsim does not model: any but dns.zone.*, ipv4.routes, ipv6.routes (a limit).\n\
+         standalone.profile_devices Incus refuses (internal/server/device/device_load.go):\n  \
+         no type                                           :16-18\n  \
+         a nictype Incus does not know                     :96-97\n\
+         and, limits of joinsim: a type other than nic, a key other than type, nictype\n\
+         and parent (a NIC with network names a network of the joiner's own), no parent.\n",
     );
     out
 }
@@ -258,7 +284,7 @@ fn describe(check: ValueCheck) -> String {
         ListOfAny => "a comma-separated list".to_string(),
         ListOfAbsFilePath => "a list of absolute paths".to_string(),
         ListOfUint32Range => "a list of N or N-M (N < M)".to_string(),
-        RestrictedSubnets => "UPLINK:SUBNET in an uplink's routes: none in a scenario".to_string(),
+        RestrictedSubnets => "UPLINK:SUBNET items, each inside the routes of network UPLINK of default".to_string(),
     }
 }
 
@@ -288,9 +314,8 @@ fn check_value(check: ValueCheck, value: &str) -> Result<(), String> {
             }
         }),
         ListOfUint32Range => list_of(value, uint32_range),
-        RestrictedSubnets => Err(format!(
-            "Subnet {value:?}: the scenario's networks have no routes to hold it ({SOURCE}:2127-2193)"
-        )),
+        // Needs the uplinks: checked in `check_project_key`.
+        RestrictedSubnets => Ok(()),
     }
 }
 
@@ -437,6 +462,50 @@ fn compression_algorithm(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A bridge config key a scenario gives, once Incus accepted it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BridgeKey<'a> {
+    /// A `dns.zone.*` key naming this zone.
+    Zone(&'a str),
+    /// `ipv4.routes` or `ipv6.routes` (driver_bridge.go:369, 492 at
+    /// be7afc5df3: `validate.Optional(validate.IsListOf(IsNetworkV4/V6))`),
+    /// read by `restricted.networks.subnets`.
+    Routes,
+}
+
+/// `bridge.Validate`'s answer to one config key a scenario gives a bridge:
+/// the zone keys ([`bridge_zone_key`]) and the routes; any other key is a
+/// limit of joinsim, which models no other bridge config.
+pub fn bridge_key<'a>(key: &str, value: &'a str, zone_exists: impl Fn(&str) -> bool) -> Result<BridgeKey<'a>, String> {
+    if !bridge_key_modelled(key) {
+        return Err(format!(
+            "joinsim models only the bridge keys {}, not \"{key}\"",
+            BRIDGE_KEYS.join(", ")
+        ));
+    }
+    match key {
+        "ipv4.routes" | "ipv6.routes" if value.trim().is_empty() => Ok(BridgeKey::Routes),
+        "ipv4.routes" => super::subnets::check_routes(value, false).map(|()| BridgeKey::Routes),
+        "ipv6.routes" => super::subnets::check_routes(value, true).map(|()| BridgeKey::Routes),
+        _ => bridge_zone_key(key, value, zone_exists).map(BridgeKey::Zone),
+    }
+}
+
+/// The bridge config keys joinsim models.
+pub const BRIDGE_KEYS: [&str; 5] = [
+    "dns.zone.forward",
+    "dns.zone.reverse.ipv4",
+    "dns.zone.reverse.ipv6",
+    "ipv4.routes",
+    "ipv6.routes",
+];
+
+/// Whether joinsim models the bridge config key `key` (a limit of joinsim,
+/// not of Incus).
+pub fn bridge_key_modelled(key: &str) -> bool {
+    BRIDGE_KEYS.contains(&key)
+}
+
 /// The bridge config keys a scenario may give, in `bridge.Validate`'s
 /// rules (internal/server/network/driver_bridge.go:555, 564, 573 at
 /// be7afc5df3, each `validate.IsAny`), then `validateZoneNames`
@@ -444,12 +513,7 @@ fn compression_algorithm(value: &str) -> Result<(), String> {
 /// every zone exists (:205-208), no two from one project (:210-213; all
 /// the model's zones are in `default`, so `dns.zone.forward` names one
 /// too). Returns the zone named.
-pub fn bridge_zone_key<'a>(key: &str, value: &'a str, zone_exists: impl Fn(&str) -> bool) -> Result<&'a str, String> {
-    if crate::model::db::ZoneKey::parse(key).is_none() {
-        return Err(format!(
-            "joinsim models only the bridge keys dns.zone.forward, dns.zone.reverse.ipv4 and dns.zone.reverse.ipv6, not \"{key}\""
-        ));
-    }
+fn bridge_zone_key<'a>(key: &str, value: &'a str, zone_exists: impl Fn(&str) -> bool) -> Result<&'a str, String> {
     let zones: Vec<&str> = value.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
     match zones[..] {
         [] => Err(format!("\"{key}\" names no zone")),
@@ -467,7 +531,12 @@ mod tests {
     use super::*;
 
     fn check(key: &str, value: &str) -> Result<(), String> {
-        check_project_key(key, value, |pool| pool == "fast")
+        check_project_key(
+            key,
+            value,
+            |pool| pool == "fast",
+            |uplink| (uplink == "uplink").then(|| vec!["10.10.0.0/16".to_string()]),
+        )
     }
 
     #[test]

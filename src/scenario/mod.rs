@@ -9,6 +9,7 @@ pub(crate) mod file;
 pub mod generate;
 pub mod incus_config;
 mod reference;
+mod subnets;
 mod warn;
 
 use std::path::Path;

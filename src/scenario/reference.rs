@@ -30,14 +30,26 @@ leader = "m1"                   the dqlite leader, a member (holds the cluster d
                                 config values may name only declared groups
 [[cluster.pools]]               a storage pool, created on every member
   name = "fast"
+  pending = false               true: defined on every member with --target but never
+                                created (pending; J5 skips it, projects may name it)
 [[cluster.networks]]            a network, created on every member
   name = "br0"
   project = "p"                 its project (default: default)
   config = { "dns.zone.forward" = "example.net" }
                                 a bridge's dns.zone.forward / dns.zone.reverse.ipv4 /
-                                dns.zone.reverse.ipv6 only, each naming a declared zone
+                                dns.zone.reverse.ipv6, each naming a declared zone, and
+                                ipv4.routes / ipv6.routes (lists of network addresses,
+                                which restricted.networks.subnets must lie in); no other key
+  pending = false               true: defined on every member with --target but never
+                                created (pending; J5 skips it)
 [[cluster.zones]]               a network zone (incus network zone create)
   name = "example.net"
+
+[standalone]                    every joiner's own server before it joins
+  profile_devices = { eth0 = { type = "nic", nictype = "bridged", parent = "br-host" } }
+                                devices of its default profile: NICs on a host interface
+                                only (type "nic", a nictype Incus knows, a parent);
+                                the cluster's default profile has no devices
 
 [[joiners]]                     a node running `incus cluster join`
   name = "j1"

@@ -7,7 +7,7 @@ use crate::model::db::Config;
 use crate::model::message::{Answer, Call, Etag, Msg, Outcome, Tx, ValidationRead};
 use crate::model::names::{GroupName, Names};
 use crate::model::note::Note;
-use crate::model::observe::{Site, Validation, ZoneValidation};
+use crate::model::observe::{LocalRead, LocalReadKind, Site, Validation, ZoneValidation};
 use crate::sim::Loss;
 
 pub fn call(names: &Names, call: &Call) -> String {
@@ -263,12 +263,47 @@ pub fn zone_validation(names: &Names, v: &ZoneValidation) -> String {
     )
 }
 
+pub fn local_read(names: &Names, r: &LocalRead) -> String {
+    let (what, local, cluster) = match r.kind {
+        LocalReadKind::ProjectConfig => (
+            "NetworkAllowed with the local config of project",
+            ["allowed", "NOT ALLOWED"],
+            ["allows", "refuses"],
+        ),
+        LocalReadKind::StoragePools => (
+            "the local DB's storage pools for",
+            ["found", "NOT FOUND"],
+            ["has", "has not"],
+        ),
+        LocalReadKind::Networks => (
+            "the local DB's networks for uplink",
+            ["found", "NOT FOUND"],
+            ["has", "has not"],
+        ),
+        LocalReadKind::Profiles => (
+            "AllowProjectUpdate on the local devices of profile",
+            ["no conflict", "CONFLICT"],
+            ["has no conflict", "has a conflict"],
+        ),
+    };
+    let pick = |yes: bool, texts: [&'static str; 2]| texts[usize::from(!yes)];
+    format!(
+        "validate \"{}\": {what} \"{}\": {} (the cluster {} at v{})",
+        names.str(r.entity),
+        names.str(r.subject),
+        pick(r.local, local),
+        pick(r.cluster, cluster),
+        r.config_version
+    )
+}
+
 pub fn note(names: &Names, note: &Note) -> String {
     match note {
         Note::Step(step) => format!("{step}"),
         Note::InjectedFault(step) => format!("injected fault at {step}"),
         Note::Validation(v) => validation(names, v),
         Note::ZoneValidation(v) => zone_validation(names, v),
+        Note::LocalRead(r) => local_read(names, r),
         Note::Warning(step, e) => format!("warning at {step} (only logged): {e}"),
         Note::JoinError(step, e) => format!("join failed at {step}: {e}"),
         Note::JoinEnded(status) => format!("join ended: {status:?}"),

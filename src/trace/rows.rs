@@ -217,6 +217,7 @@ fn note_row(names: &Names, ctx: &Context, node: NodeId, note: &Note, request: Op
             describe::zone_validation(names, v),
             RowKind::Validation { passed: v.found },
         ),
+        Note::LocalRead(r) => (describe::local_read(names, r), RowKind::Validation { passed: r.local }),
         Note::JoinError(..) => (describe::note(names, note), RowKind::JoinEnd { failed: true }),
         Note::JoinEnded(status) => {
             let text = match status {

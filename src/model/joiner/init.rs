@@ -7,13 +7,15 @@
 use std::sync::Arc;
 
 use super::super::World;
-use super::super::db::{Db, Group, NodeSet, Project, Resource, Snapshot};
+use super::super::db::{Config, Db, Group, NodeSet, Project, Resource, Snapshot};
 use super::super::message::Answer;
 use super::super::names::{Names, Sym};
 use super::super::note::Note;
-use super::super::observe::{GroupView, Observation, Site, Validation, ZoneValidation};
+use super::super::observe::{GroupView, LocalRead, LocalReadKind, Observation, Site, Validation, ZoneValidation};
+use super::super::restrictions::{changed_restriction, has_own_networks, network_allowed, profile_conflict};
 use super::super::step::Step;
-use super::super::validate::{KeysChecked, referenced_groups, validate_project_config};
+use super::super::validate::{KeysChecked, Lookup, finds, lookups, referenced_groups, validate_project_config};
+use super::super::variant::Variant;
 use super::Rejection;
 use super::flow::following;
 use crate::sim::{Ctx, NodeId};
@@ -72,15 +74,14 @@ impl World {
         let pools = joiner.reads.pools_read.clone().expect("J5 read pools");
         let reads = std::mem::take(&mut joiner.reads.network_reads);
         let synced_at = joiner.reads.groups_synced_at;
-        let zones_checked = setup.variant.validates_zones_on_join().then_some((me, names));
-        let mut lookups = Vec::new();
+        let mut checks = NetworkChecks::new(me, names, setup.variant);
         let mut created = Ok(());
         let view = match &mut joiner.server.database {
             Some(local) => {
                 let local = Arc::make_mut(local);
                 create_pools(local, &pools.0, me);
                 let is_default = |p| p == names.keys.default_project;
-                created = create_networks(local, &reads, is_default, zones_checked, &mut lookups);
+                created = create_networks(local, &reads, is_default, &mut checks);
                 GroupView {
                     groups: local.group_set(),
                     synced_at,
@@ -94,48 +95,70 @@ impl World {
                 synced_at: Some(cluster.version),
             },
         };
-        self.observe_zone_lookups(ctx, &mut lookups);
+        self.observe_network_checks(ctx, &mut checks);
         if let Err(cause) = created {
             return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
         }
         for project in carried_projects(&projects.0, names) {
-            if let Err((cause, rejection)) = self.apply_project(ctx, me, project, projects.0.version, view) {
+            if let Err((cause, rejection)) = self.apply_project(ctx, me, project, &projects, view) {
                 return self.fail(ctx, me, Step::ApplyServerPreseed, cause, Some(rejection));
             }
         }
         if let Some(local) = &mut self.joiner(me).server.database {
             let not_default = |p| p != names.keys.default_project;
-            created = create_networks(Arc::make_mut(local), &reads, not_default, zones_checked, &mut lookups);
+            created = create_networks(Arc::make_mut(local), &reads, not_default, &mut checks);
         }
-        self.observe_zone_lookups(ctx, &mut lookups);
+        self.observe_network_checks(ctx, &mut checks);
         if let Err(cause) = created {
             return self.fail(ctx, me, Step::ApplyServerPreseed, cause, None);
         }
         self.after(ctx, me, Step::ApplyServerPreseed, Ok(Answer::Done))
     }
 
-    fn observe_zone_lookups(&mut self, ctx: &mut Ctx<'_, World>, lookups: &mut Vec<ZoneValidation>) {
-        for v in lookups.drain(..) {
+    fn observe_network_checks(&mut self, ctx: &mut Ctx<'_, World>, checks: &mut NetworkChecks<'_>) {
+        for v in checks.zone_lookups.drain(..) {
             self.observations.push(Observation::ZoneValidation(v));
             ctx.note(v.node, || Note::ZoneValidation(v));
+        }
+        for r in checks.local_reads.drain(..) {
+            self.observe_local_read(ctx, r);
+        }
+    }
+
+    /// Reports a local read to the checker; the trace shows it only when
+    /// its answer differs from the cluster's (the others are every join's
+    /// routine).
+    fn observe_local_read(&mut self, ctx: &mut Ctx<'_, World>, r: LocalRead) {
+        self.observations.push(Observation::LocalRead(r));
+        if r.differs() {
+            ctx.note(r.node, || Note::LocalRead(r));
         }
     }
 
     /// Creates or updates one project on the local daemon, validating its
-    /// config (`projectValidateConfig`) against the groups in `view`.
+    /// config (`projectValidateConfig`) against the database it uses now
+    /// (its groups in `view`), then, for an update, its profiles against
+    /// the new restrictions (`AllowProjectUpdate`, api_project.go:860).
     fn apply_project(
         &mut self,
         ctx: &mut Ctx<'_, World>,
         me: NodeId,
         project: &Project,
-        config_version: u64,
+        read: &Snapshot,
         view: GroupView,
     ) -> Result<(), (String, Rejection)> {
         let setup = Arc::clone(&self.setup);
         let names = &setup.names;
+        let config_version = read.0.version;
         let config = setup.variant.config_at_member_init(&project.config, names);
         let keys = setup.variant.keys_checked_at_member_init();
-        let result = validate_project_config(&config, view.groups, names, keys);
+        let now = self
+            .joiner(me)
+            .server
+            .database
+            .clone()
+            .unwrap_or_else(|| Arc::clone(&self.db));
+        let mut result = validate_project_config(&config, &now, names, keys);
         let referenced = referenced_groups(&config, names);
         let validation = Validation {
             node: me,
@@ -153,6 +176,39 @@ impl World {
             }
             self.observations.push(Observation::Validation(validation));
             ctx.note(me, || Note::Validation(validation));
+        }
+        if keys == KeysChecked::All && referenced.minus(view.groups).is_empty() {
+            for r in lookup_reads(me, project.name, &config, &now, read, names) {
+                self.observe_local_read(ctx, r);
+            }
+        }
+        // projectChange's write transaction, after the validation
+        // (api_project.go:860): only an update has profiles to check.
+        let changed = now
+            .project(project.name)
+            .and_then(|p| changed_restriction(&p.config, &config, names));
+        if let (Ok(()), Some(key)) = (&result, changed) {
+            let spares = setup.variant.differences.network_access_spares_own_networks;
+            let own = has_own_networks(project.name, &config, names);
+            let conflict = |db: &Db| {
+                let allowed =
+                    |network: &str, managed: bool| network_allowed(&config, names, network, managed, own, spares);
+                profile_conflict(project.name, key, &config, &db.profile_nics, names, allowed)
+            };
+            result = conflict(&now);
+            self.observe_local_read(
+                ctx,
+                LocalRead {
+                    node: me,
+                    step: Step::ApplyServerPreseed,
+                    kind: LocalReadKind::Profiles,
+                    entity: project.name,
+                    subject: names.keys.default_project,
+                    local: result.is_ok(),
+                    cluster: conflict(&read.0).is_ok(),
+                    config_version,
+                },
+            );
         }
         let local = self.joiner(me).server.database.as_mut().map(Arc::make_mut);
         let exists = local.as_ref().is_none_or(|db| db.project(project.name).is_some());
@@ -202,7 +258,7 @@ impl World {
             if referenced.is_empty() {
                 continue;
             }
-            let result = validate_project_config(&project.config, view.groups, names, KeysChecked::All);
+            let result = validate_project_config(&project.config, &db.0, names, KeysChecked::All);
             let validation = Validation {
                 node: me,
                 site: Site::Join(Step::ValidateDeferred),
@@ -258,21 +314,175 @@ fn create_pools(local: &mut Db, cluster: &Db, me: NodeId) {
     }
 }
 
+/// The pool and uplink lookups of validating `config` of `project` in
+/// `local`, in order up to the first that finds nothing (where the
+/// validation stops), each with what the cluster's database `read` (the
+/// projects read) would have answered.
+fn lookup_reads(
+    me: NodeId,
+    project: Sym,
+    config: &Config,
+    local: &Db,
+    read: &Snapshot,
+    names: &Names,
+) -> Vec<LocalRead> {
+    let mut reads = Vec::new();
+    for (lookup, name) in lookups(config, names) {
+        let found = finds(local, lookup, name, names);
+        // A name the scenario never interned names nothing, here or there.
+        if let Some(subject) = names.lookup(name) {
+            reads.push(LocalRead {
+                node: me,
+                step: Step::ApplyServerPreseed,
+                kind: match lookup {
+                    Lookup::Pool => LocalReadKind::StoragePools,
+                    Lookup::Uplink => LocalReadKind::Networks,
+                },
+                entity: project,
+                subject,
+                local: found,
+                cluster: finds(&read.0, lookup, name, names),
+                config_version: read.0.version,
+            });
+        }
+        if !found {
+            break;
+        }
+    }
+    reads
+}
+
+/// What J5's local network creation checks besides the names, and what
+/// those checks read: `networksPost`'s `project.NetworkAllowed` with the
+/// local config of the network's project (cmd/incusd/networks.go:405,
+/// 436-438 at be7afc5df3) and, where the variant validates networks on
+/// join, each bridge's zones.
+struct NetworkChecks<'a> {
+    me: NodeId,
+    names: &'a Names,
+    variant: Variant,
+    zone_lookups: Vec<ZoneValidation>,
+    local_reads: Vec<LocalRead>,
+}
+
+impl<'a> NetworkChecks<'a> {
+    fn new(me: NodeId, names: &'a Names, variant: Variant) -> NetworkChecks<'a> {
+        NetworkChecks {
+            me,
+            names,
+            variant,
+            zone_lookups: Vec::new(),
+            local_reads: Vec::new(),
+        }
+    }
+
+    /// Whether the cluster's answer to J5's network fetch lists `net`:
+    /// `networksGet` loads each network through `doNetworkGet`, which
+    /// leaves out one the requested project's restrictions do not allow
+    /// (`canAccessNetwork` → `project.NetworkAllowed`, cmd/incusd/
+    /// networks.go:321-324, 1115-1123, 1065-1093 at be7afc5df3; v6.0.4
+    /// networks.go:273-276, 957-959), with the cluster's config as read.
+    fn listed(&self, cluster: &Db, net: &Resource) -> bool {
+        let names = self.names;
+        let spares = self.variant.differences.network_access_spares_own_networks;
+        cluster.project(net.project).is_none_or(|p| {
+            let own = has_own_networks(p.name, &p.config, names);
+            network_allowed(&p.config, names, names.str(net.name), true, own, spares)
+        })
+    }
+
+    /// `NetworkAllowed` for `net` with the config of its project in
+    /// `local`, reported with the cluster's answer from the network read
+    /// `cluster`; Incus's refusal (networks.go:437, `Network not allowed in
+    /// project`), wrapped as `ApplyServerPreseed` wraps it
+    /// (client/incus_server.go:296).
+    fn network_allowed(&mut self, local: &Db, cluster: &Db, net: &Resource) -> Result<(), String> {
+        let names = self.names;
+        let spares = self.variant.differences.network_access_spares_own_networks;
+        let allowed = |db: &Db| {
+            db.project(net.project).map(|p| {
+                let own = has_own_networks(p.name, &p.config, names);
+                network_allowed(&p.config, names, names.str(net.name), true, own, spares)
+            })
+        };
+        // `NetworkProject` fails first on a project the database lacks
+        // (networks.go:405-408); J5 creates projects before their networks.
+        let Some(local_answer) = allowed(local) else {
+            return Ok(());
+        };
+        if let Some(cluster_answer) = allowed(cluster) {
+            self.local_reads.push(LocalRead {
+                node: self.me,
+                step: Step::ApplyServerPreseed,
+                kind: LocalReadKind::ProjectConfig,
+                entity: net.name,
+                subject: net.project,
+                local: local_answer,
+                cluster: cluster_answer,
+                config_version: cluster.version,
+            });
+        }
+        if local_answer {
+            return Ok(());
+        }
+        Err(format!(
+            "Failed to create local member network \"{}\" in project \"{}\": Network not allowed in project",
+            names.str(net.name),
+            names.str(net.project)
+        ))
+    }
+
+    /// The zones of `net` looked up in `local` (`doNetworksCreate` →
+    /// bridge `Validate` → `validateZoneNames`, cmd/incusd/networks.go:916-936,
+    /// internal/server/network/driver_bridge.go:788, driver_common.go:168-220
+    /// at be7afc5df3). The first zone not found fails the creation with
+    /// Incus's text (driver_common.go:207), wrapped as `ApplyServerPreseed`
+    /// wraps it (client/incus_server.go:296).
+    fn zones(&mut self, local: &Db, cluster: &Db, net: &Resource) -> Result<(), String> {
+        if !self.variant.validates_zones_on_join() {
+            return Ok(());
+        }
+        let names = self.names;
+        let keys = cluster
+            .network_zone_keys
+            .iter()
+            .filter(|k| k.network == net.name && k.project == net.project);
+        for key in keys {
+            let found = local.zones.contains(&key.zone);
+            self.zone_lookups.push(ZoneValidation {
+                node: self.me,
+                step: Step::ApplyServerPreseed,
+                network: net.name,
+                project: net.project,
+                key: key.key,
+                zone: key.zone,
+                found,
+                cluster_has: cluster.zones.contains(&key.zone),
+                config_version: cluster.version,
+            });
+            if !found {
+                return Err(format!(
+                    "Failed to create local member network \"{}\" in project \"{}\": Invalid \"{}\", network zone \"{}\" not found",
+                    names.str(net.name),
+                    names.str(net.project),
+                    key.key.name(),
+                    names.str(key.zone)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The created networks fetched for the projects `which` selects, created
-/// locally (skipping pending ones, api_cluster.go:1086-1089). Where the
-/// variant validates networks on join, each new bridge's zones are looked
-/// up in `local` (`doNetworksCreate` → bridge `Validate` →
-/// `validateZoneNames`, cmd/incusd/networks.go:916-936,
-/// internal/server/network/driver_bridge.go:788, driver_common.go:168-220
-/// at be7afc5df3); every lookup is reported in `lookups`. The first zone
-/// not found fails the creation with Incus's text (driver_common.go:207),
-/// wrapped as `ApplyServerPreseed` wraps it (client/incus_server.go:296).
+/// locally (skipping pending ones, api_cluster.go:1086-1089), each after
+/// `checks` (`networksPost` checks the project before it validates the
+/// config: networks.go:436 before 916).
 fn create_networks(
     local: &mut Db,
     reads: &[(Sym, Snapshot)],
     which: impl Fn(Sym) -> bool,
-    zones_checked: Option<(NodeId, &Names)>,
-    lookups: &mut Vec<ZoneValidation>,
+    checks: &mut NetworkChecks<'_>,
 ) -> Result<(), String> {
     for (project, db) in reads.iter().filter(|(p, _)| which(*p)) {
         for net in db.0.networks.iter().filter(|n| n.created && n.project == *project) {
@@ -283,35 +493,11 @@ fn create_networks(
             {
                 continue; // UpdateNetwork: already there
             }
-            if let Some((me, names)) = zones_checked {
-                let keys =
-                    db.0.network_zone_keys
-                        .iter()
-                        .filter(|k| k.network == net.name && k.project == net.project);
-                for key in keys {
-                    let found = local.zones.contains(&key.zone);
-                    lookups.push(ZoneValidation {
-                        node: me,
-                        step: Step::ApplyServerPreseed,
-                        network: net.name,
-                        project: net.project,
-                        key: key.key,
-                        zone: key.zone,
-                        found,
-                        cluster_has: db.0.zones.contains(&key.zone),
-                        config_version: db.0.version,
-                    });
-                    if !found {
-                        return Err(format!(
-                            "Failed to create local member network \"{}\" in project \"{}\": Invalid \"{}\", network zone \"{}\" not found",
-                            names.str(net.name),
-                            names.str(net.project),
-                            key.key.name(),
-                            names.str(key.zone)
-                        ));
-                    }
-                }
+            if !checks.listed(&db.0, net) {
+                continue; // the cluster's answer left it out
             }
+            checks.network_allowed(local, &db.0, net)?;
+            checks.zones(local, &db.0, net)?;
             local.networks.push(Resource {
                 members: NodeSet::default(),
                 ..net.clone()

@@ -117,12 +117,12 @@ impl Endpoint for CreateProject {
     }
     fn read(&self, step: u8, args: &Args, db: &Db, names: &Names) -> Outcome {
         let config = args.config(Field::Config);
-        // The pool names serve `limits.disk.pool.*` keys, which the model
-        // does not check; with groups to check, their transaction follows.
+        // The pool names serve `limits.disk.pool.*` keys; with groups to
+        // check, the whole validation runs in the groups' transaction.
         if step == READ_POOLS && config.restricted_groups(names).is_some() {
             return Ok(Answer::Done);
         }
-        validate_project_config(config, db.group_set(), names, KeysChecked::All)
+        validate_project_config(config, db, names, KeysChecked::All)
             .map(|()| Answer::Validated(config.clone()))
             .map_err(ApiError::new)
     }

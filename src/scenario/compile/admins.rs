@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::commands::admin_command;
 use super::compiler::Compiler;
 use super::compiler::Result;
+use super::resources::uplink_routes;
 use crate::model::Role;
 use crate::model::admin::{AdminPlan, Trigger, TriggerState};
 use crate::model::ops;
@@ -50,7 +51,8 @@ pub(super) fn incus_accepts_commands(c: &Compiler<'_>, parsed: &ScenarioFile) ->
             for (key, value, key_at, value_at) in pairs {
                 incus_config::project_key(key.get_ref(), pool_exists).map_err(|e| refused(key.span(), key_at, e))?;
                 if let Some(v) = value {
-                    incus_config::check_project_key(key.get_ref(), v.get_ref(), pool_exists)
+                    let routes = |uplink: &str| uplink_routes(&parsed.cluster, uplink);
+                    incus_config::check_project_key(key.get_ref(), v.get_ref(), pool_exists, routes)
                         .map_err(|e| refused(v.span(), value_at, e))?;
                 }
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::compiler::Compiler;
 use super::compiler::Result;
-use super::resources::declare_pools_and_networks;
+use super::resources::{declare_pools_and_networks, uplink_routes};
 use crate::model::db::{Db, Group, MemberRow, NodeSet, Project};
 use crate::model::names::GroupSet;
 use crate::scenario::file::{ClusterFile, ScenarioFile, Text};
@@ -119,7 +119,8 @@ pub(super) fn incus_accepts_initial(
 ) -> Result<()> {
     let pool_exists = |name: &str| cluster.pools.iter().any(|p| p.name.get_ref() == name);
     for (k, v) in table.iter().filter(|(_, v)| !v.get_ref().is_empty()) {
-        incus_config::check_project_key(k.get_ref(), v.get_ref(), pool_exists).map_err(|e| {
+        let routes = |uplink: &str| uplink_routes(cluster, uplink);
+        incus_config::check_project_key(k.get_ref(), v.get_ref(), pool_exists, routes).map_err(|e| {
             c.at(
                 v,
                 &format!("{at}.\"{}\"", k.get_ref()),

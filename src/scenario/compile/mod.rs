@@ -13,11 +13,11 @@ mod limits;
 mod network;
 mod nodes;
 mod resources;
+mod standalone;
 
 use std::sync::Arc;
 
 use crate::model::Setup;
-use crate::model::db::Db;
 use crate::scenario::file::ScenarioFile;
 use crate::scenario::{Scenario, warn};
 use admins::{check_removals, incus_accepts_commands};
@@ -27,6 +27,7 @@ use faults::{crashes, step_faults};
 use limits::{campaign_seeds, limits};
 use network::network;
 use nodes::declare_nodes;
+use standalone::standalone_db;
 
 const DEFAULT_REQUEST_TIMEOUT_TICKS: u64 = 300;
 
@@ -69,8 +70,9 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         },
     );
 
+    let standalone = standalone_db(&mut c, &parsed)?;
     let setup = Setup {
-        standalone: Arc::new(Db::standalone(&c.names)),
+        standalone: Arc::new(standalone),
         names: c.names,
         roles: c.roles,
         leader,

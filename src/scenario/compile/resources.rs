@@ -4,7 +4,7 @@ use super::compiler::Compiler;
 use super::compiler::Result;
 use crate::model::db::{Db, NetworkZoneKey, Resource, ZoneKey};
 use crate::scenario::file::ClusterFile;
-use crate::scenario::incus_config;
+use crate::scenario::incus_config::{self, BridgeKey};
 
 /// `[[cluster.pools]]` and `[[cluster.networks]]`, created on every member.
 pub(super) fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &ClusterFile, db: &mut Db) -> Result<()> {
@@ -18,10 +18,12 @@ pub(super) fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &Cluster
                 format!("storage pool \"{}\" is declared twice", p.name.get_ref()),
             ));
         }
+        // A pending pool: defined with `--target` on members, never
+        // created (cmd/incusd/storage_pools.go:388-434 at be7afc5df3).
         db.pools.push(Resource {
             name,
             project: c.names.keys.default_project,
-            created: true,
+            created: !p.pending.unwrap_or(false),
             members: db.groups[0].members,
         });
     }
@@ -64,8 +66,19 @@ pub(super) fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &Cluster
         let zone_exists = |zone: &str| cluster.zones.iter().any(|z| z.name.get_ref() == zone);
         for (k, v) in &n.config {
             let at = format!("{key}.config.\"{}\"", k.get_ref());
-            let zone = incus_config::bridge_zone_key(k.get_ref(), v.get_ref(), zone_exists)
-                .map_err(|e| c.at(v, &at, format!("Incus refuses this network ({e})")))?;
+            let refused = |e| {
+                let by = if incus_config::bridge_key_modelled(k.get_ref()) {
+                    "Incus refuses this network"
+                } else {
+                    "not modelled"
+                };
+                c.at(v, &at, format!("{by} ({e})"))
+            };
+            let BridgeKey::Zone(zone) =
+                incus_config::bridge_key(k.get_ref(), v.get_ref(), zone_exists).map_err(refused)?
+            else {
+                continue; // routes: read by the compiler's subnet checks only
+            };
             db.network_zone_keys.push(NetworkZoneKey {
                 network: name,
                 project,
@@ -81,12 +94,37 @@ pub(super) fn declare_pools_and_networks(c: &mut Compiler<'_>, cluster: &Cluster
                 )?,
             });
         }
+        // A pending network: defined with `--target` on members, never
+        // created (cmd/incusd/networks.go:522-560 at be7afc5df3).
         db.networks.push(Resource {
             name,
             project,
-            created: true,
+            created: !n.pending.unwrap_or(false),
             members: db.groups[0].members,
         });
     }
     Ok(())
+}
+
+/// The routes (`ipv4.routes`, `ipv6.routes`) of the network `name` of
+/// `default` the scenario declares, pending or not: what
+/// `restricted.networks.subnets` checks its subnets against
+/// (`GetNetworkInAnyState`, cmd/incusd/api_project.go:2158 at be7afc5df3).
+pub(super) fn uplink_routes(cluster: &ClusterFile, name: &str) -> Option<Vec<String>> {
+    let network = cluster
+        .networks
+        .iter()
+        .find(|n| n.name.get_ref() == name && n.project.as_ref().is_none_or(|p| p.get_ref() == "default"))?;
+    let routes = network
+        .config
+        .iter()
+        .filter(|(k, _)| matches!(k.get_ref().as_str(), "ipv4.routes" | "ipv6.routes"))
+        .flat_map(|(_, v)| {
+            v.get_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from)
+        });
+    Some(routes.collect())
 }
