@@ -236,8 +236,11 @@ impl World {
             .iter()
             .enumerate()
             .map(|(i, role)| match role {
-                Role::Member => Node::Member(Member::new(i as NodeId)),
-                Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone))),
+                Role::Member => Node::Member(Member::new(i as NodeId, setup.names.server_name(i as NodeId))),
+                Role::Joiner(plan) => {
+                    let api = Member::serving_joiner(i as NodeId, setup.names.server_name(i as NodeId));
+                    Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone), api))
+                }
                 Role::Admin(_) => Node::Admin(Admin::default()),
             })
             .collect();
@@ -320,7 +323,7 @@ impl World {
         }
         if self.db.version != before {
             self.record_group_history();
-            self.probe_admin_commit(ctx, on_behalf_of);
+            self.probe_admin_commit(ctx, on_behalf_of, &tx);
             let version = self.db.version;
             ctx.note(leader, || Note::Committed {
                 version,
@@ -420,10 +423,18 @@ impl World {
         ctx.note(new, || Note::Cluster(text));
     }
 
-    /// Probes the windows an admin's commit can fall in.
-    fn probe_admin_commit(&self, ctx: &mut Ctx<'_, World>, on_behalf_of: Option<(NodeId, message::RequestId)>) {
+    /// Probes the windows an admin's commit can fall in. A member rename
+    /// commits on the renamed member's daemon, on behalf of the member that
+    /// forwarded the admin's request there (`member.rs`).
+    fn probe_admin_commit(
+        &self,
+        ctx: &mut Ctx<'_, World>,
+        on_behalf_of: Option<(NodeId, message::RequestId)>,
+        tx: &message::Tx,
+    ) {
         let Some((client, _)) = on_behalf_of else { return };
-        if !matches!(self.nodes[usize::from(client)], Node::Admin(_)) {
+        let forwarded = matches!(tx, message::Tx::RenameMember { .. });
+        if !matches!(self.nodes[usize::from(client)], Node::Admin(_)) && !forwarded {
             return;
         }
         for node in &self.nodes {
@@ -440,12 +451,24 @@ impl World {
         }
     }
 
+    /// The API handlers of daemon `node`: a member's, or a joiner's (which
+    /// serves what is forwarded to it once it is a member); none for an
+    /// admin client.
+    fn api_mut(&mut self, node: NodeId) -> Option<&mut Member> {
+        match &mut self.nodes[usize::from(node)] {
+            Node::Member(member) => Some(member),
+            Node::Joiner(joiner) => Some(&mut joiner.api),
+            Node::Admin(_) => None,
+        }
+    }
+
     fn member_do(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, work: impl FnOnce(&mut Member, &mut member::Outbox)) {
-        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
-            return; // only members serve the API
-        };
         // One outbox for the whole run: a member event allocates nothing.
         let mut out = std::mem::take(&mut self.outbox);
+        let Some(member) = self.api_mut(me) else {
+            self.outbox = out;
+            return; // an admin client serves no API
+        };
         work(member, &mut out);
         self.hand_off_mutex(ctx, me, &mut out);
         for (to, msg) in out.drain(..) {
@@ -462,7 +485,7 @@ impl World {
             self.leader,
             self.setup.step_faults.mutex_handoff_any && self.mutex_handoff,
         );
-        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
+        let Some(member) = self.api_mut(me) else {
             return;
         };
         while let Some((release, waiters)) = member.pending_handoff() {
@@ -482,6 +505,7 @@ impl World {
         let leader = self.leader;
         match &self.nodes[usize::from(to)] {
             Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
+            Node::Joiner(j) if j.api.awaits(id) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
             Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
             Node::Admin(_) => self.admin_answer(ctx, to, id, outcome),
         }
@@ -564,7 +588,10 @@ impl Model for World {
         }
         match &mut self.nodes[usize::from(node)] {
             Node::Member(m) => m.crash(),
-            Node::Joiner(_) => self.joiner_crashed(ctx, node),
+            Node::Joiner(j) => {
+                j.api.crash();
+                self.joiner_crashed(ctx, node)
+            }
             Node::Admin(_) => {}
         }
     }

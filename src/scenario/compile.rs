@@ -11,7 +11,7 @@ use super::expect::{Expect, Expectations, GroupBand};
 use super::file::{AdminFile, ClusterFile, CommandFile, JoinerFile, ScenarioFile, Text, TriggerFile};
 use super::incus_config;
 use super::warn;
-use super::{CrashPlan, Limits, Scenario};
+use super::{CrashPlan, Limits, PausePlan, Scenario};
 use crate::check::Invariant;
 use crate::model::admin::{AdminPlan, Command, Trigger, TriggerState};
 use crate::model::bits::CAPACITY;
@@ -182,6 +182,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
 
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
+    let pauses = pauses(&c, &parsed)?;
     let step_faults = step_faults(&mut c, &parsed)?;
     let expect = expectations(&c, &parsed.expect, "expect")?;
     let expect_variants = variant_expectations(&c, &parsed, variant)?;
@@ -198,7 +199,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
             "must be at least 1 tick",
         ));
     }
-    let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+    let limits = limits(&c, &parsed, &network, (&crashes, &pauses), &step_faults)?;
     let campaign_seeds = campaign_seeds(&c, &parsed)?;
     let warnings = warn::warnings(
         &parsed,
@@ -229,6 +230,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         setup: Arc::new(setup),
         network,
         crashes,
+        pauses,
         expect: expect.clone(),
         file_expect: expect,
         expect_variants,
@@ -967,14 +969,7 @@ fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
     let mut plans = Vec::new();
     for (i, crash) in parsed.faults.crashes.iter().enumerate() {
         let key = format!("faults.crashes[{i}]");
-        let node = c.node(&crash.node, &format!("{key}.node"))?;
-        if matches!(c.roles[usize::from(node)], Role::Admin(_)) {
-            return Err(c.at(
-                &crash.node,
-                &format!("{key}.node"),
-                "admin clients do not crash; crash a member or a joiner",
-            ));
-        }
+        let node = faulted_node(c, &crash.node, &key, "admin clients do not crash; crash a member or a joiner")?;
         let restart_after_ticks = match &crash.restart_after {
             None => None,
             Some(_) => Some(c.ticks(&crash.restart_after, &format!("{key}.restart_after"), 0)?),
@@ -984,6 +979,40 @@ fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
             at_tick: c.ticks(&Some(crash.at.clone()), &format!("{key}.at"), 0)?,
             jitter_ticks: c.ticks(&crash.jitter, &format!("{key}.jitter"), 0)?,
             restart_after_ticks,
+        });
+    }
+    Ok(plans)
+}
+
+/// The member or joiner `text` names at `key.node` (an admin client is
+/// refused with `refusal`: it runs in no daemon).
+fn faulted_node(c: &Compiler<'_>, text: &Text, key: &str, refusal: &str) -> Result<NodeId> {
+    let node = c.node(text, &format!("{key}.node"))?;
+    if matches!(c.roles[usize::from(node)], Role::Admin(_)) {
+        return Err(c.at(text, &format!("{key}.node"), refusal));
+    }
+    Ok(node)
+}
+
+fn pauses(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<PausePlan>> {
+    let mut plans = Vec::new();
+    for (i, pause) in parsed.faults.pauses.iter().enumerate() {
+        let key = format!("faults.pauses[{i}]");
+        let refusal = "admin clients run in no daemon to pause; pause a member or a joiner";
+        let node = faulted_node(c, &pause.node, &key, refusal)?;
+        let resume_after_ticks = c.ticks(&Some(pause.resume_after.clone()), &format!("{key}.resume_after"), 0)?;
+        if resume_after_ticks == 0 {
+            return Err(c.error(
+                Some(pause.resume_after.span()),
+                &format!("{key}.resume_after"),
+                "must be at least 1 tick (a pause that ends as it starts pauses nothing)",
+            ));
+        }
+        plans.push(PausePlan {
+            node,
+            at_tick: c.ticks(&Some(pause.at.clone()), &format!("{key}.at"), 0)?,
+            jitter_ticks: c.ticks(&pause.jitter, &format!("{key}.jitter"), 0)?,
+            resume_after_ticks,
         });
     }
     Ok(plans)
@@ -1135,7 +1164,7 @@ fn limits(
     c: &Compiler<'_>,
     parsed: &ScenarioFile,
     network: &NetworkConfig,
-    crashes: &[CrashPlan],
+    (crashes, pauses): (&[CrashPlan], &[PausePlan]),
     faults: &StepFaults,
 ) -> Result<Limits> {
     let l = &parsed.limits;
@@ -1145,6 +1174,10 @@ fn limits(
     for crash in crashes {
         let restart = crash.restart_after_ticks.unwrap_or(0);
         heal = heal.max(crash.at_tick.saturating_add(crash.jitter_ticks).saturating_add(restart));
+    }
+    for pause in pauses {
+        let resume = pause.at_tick.saturating_add(pause.jitter_ticks);
+        heal = heal.max(resume.saturating_add(pause.resume_after_ticks));
     }
     if !faults.random.is_never() || !faults.transaction.is_never() || !faults.leader_change.is_never() {
         heal = heal.max(faults.random_until_tick);

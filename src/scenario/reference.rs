@@ -104,6 +104,11 @@ step_errors = [{ step = "J10", joiner = "j1", attempt = 1 }]
   at = 100                      tick of the crash
   jitter = 0                    the crash is drawn up to this many ticks later
   restart_after = 50            ticks until the restart (omitted: stays down)
+[[faults.pauses]]               a member or joiner that stops answering for a while
+  node = "m3"                   (joinsim real: SIGSTOP, then SIGCONT); nothing is
+  at = 100                      lost: what reaches it and its timers wait
+  jitter = 0                    the pause is drawn up to this many ticks later
+  resume_after = 3000           ticks until it runs again
 
 [limits]                        hitting a limit is a join-liveness violation
 max_events = 100000             events per run

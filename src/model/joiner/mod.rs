@@ -159,6 +159,8 @@ pub struct Joiner {
     /// How often each step was entered, over all attempts (numbers the
     /// step's fault label).
     visits: Visits,
+    /// The joiner's daemon's API, serving what members forward to it.
+    pub api: super::member::Member,
 }
 
 /// Entries per step, so that the n-th entry of a step has its own label.
@@ -182,7 +184,7 @@ impl Visits {
 }
 
 impl Joiner {
-    pub fn new(target: NodeId, local: Arc<Db>) -> Joiner {
+    pub fn new(target: NodeId, local: Arc<Db>, api: super::member::Member) -> Joiner {
         Joiner {
             target,
             status: JoinStatus::NotStarted,
@@ -199,6 +201,7 @@ impl Joiner {
             revert_retries: 0,
             ended_tick: None,
             visits: Visits::default(),
+            api,
         }
     }
 
