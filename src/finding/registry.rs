@@ -33,6 +33,7 @@ struct FindingFile {
     versions: Text,
     #[serde(default)]
     source: Vec<SourceFile>,
+    real: Option<super::real_verdict::RealFile>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -95,6 +96,8 @@ pub struct Finding {
     /// Which Incus releases carry the cited code, from the source history.
     pub versions: String,
     pub sources: Vec<SourceLines>,
+    /// Its verdict on a real cluster (`[real]`).
+    pub real: super::real_verdict::RealVerdict,
 }
 
 /// Reads finding files and resolves their scenarios.
@@ -269,6 +272,16 @@ impl Finding {
             .enumerate()
             .map(|(i, s)| l.source(i, s))
             .collect::<Result<Vec<_>>>()?;
+        let real = match &parsed.real {
+            Some(real) => super::real_verdict::parse(path, text, real)?,
+            None => {
+                return Err(l.at(
+                    &parsed.title,
+                    "real",
+                    "record its verdict on a real cluster in [real] (`joinsim real` on its scenario)",
+                ));
+            }
+        };
         Ok(Finding {
             name: name.to_string(),
             path: path.to_string(),
@@ -280,6 +293,7 @@ impl Finding {
             commit: l.commit(&parsed.commit)?,
             versions: l.required(&parsed.versions, "versions")?,
             sources,
+            real,
         })
     }
 

@@ -90,7 +90,9 @@ pub fn judge(cluster: &Cluster, played: &Played, end_ms: u64) -> Vec<Violation> 
             );
             found.push(violation(Invariant::JoinLeftovers, name, step, message));
         }
-        if let Some(message) = not_standalone(&cluster.api(joiner, "judge"), name) {
+        let in_raft = api.as_ref().and_then(|m| in_cluster_raft(m, &address));
+        let own = not_standalone(&cluster.api(joiner, "judge"), name);
+        if let Some(message) = own.into_iter().chain(in_raft).reduce(|a, b| format!("{a}, {b}")) {
             let message = format!("the failed join ({error}) left the joiner {message}");
             found.push(violation(Invariant::JoinerNotStandalone, name, step, message));
         }
@@ -132,7 +134,8 @@ fn rows(api: &Api) -> Vec<Row> {
 
 /// What keeps the joiner from being the standalone server it was, or
 /// `None`: clustered (`GET /1.0`), a raft node list in its own database,
-/// another name.
+/// another name. (Its place in the cluster's raft configuration is
+/// [`in_cluster_raft`]'s.)
 fn not_standalone(api: &Api, name: &str) -> Option<String> {
     let server = api.get("/1.0").ok()?;
     let env = &server.metadata()["environment"];
@@ -155,6 +158,17 @@ fn not_standalone(api: &Api, name: &str) -> Option<String> {
         _ => {}
     }
     (!wrong.is_empty()).then(|| wrong.join(", "))
+}
+
+/// The joiner's place in the cluster's raft configuration, as a member's
+/// own `raft_nodes` records it (every heartbeat replaces the table with the
+/// leader's raft members: `heartbeatHandler`, cmd/incusd/daemon.go:2359,
+/// 2420-2422 at v6.0.4): `None` when `address` is not in it.
+fn in_cluster_raft(member: &Api, address: &str) -> Option<String> {
+    let raft = sql(member, "local", "SELECT address FROM raft_nodes");
+    raft.iter()
+        .any(|r| r[0].as_str() == Some(address))
+        .then(|| "still in the cluster's raft configuration".to_string())
 }
 
 /// `dangling-group-reference`: a project naming a group that does not exist.

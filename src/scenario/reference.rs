@@ -79,7 +79,7 @@ duplicate = "0/1"               refused unless 0: every message travels on a TCP
                                 which never delivers it twice
 faults_until = 1000             drops happen only before this tick
 request_timeout = 300           ticks an admin client waits for an answer (admins
-                                only: the joiner, as the Incus client, has none;
+                                only, and only when set: the Incus client has none;
                                 only when drops, partitions or crashes can lose one)
 [[network.partitions]]          nothing crosses between the sides while it lasts
   side_a = ["m1"]               node names; a node may not be on both sides
