@@ -167,8 +167,18 @@ impl Cluster {
                 send(&lead, &rest)?;
             }
         }
+        for zone in setup.db.zones.iter() {
+            send(&lead, &requests::create_zone(names.str(*zone)))?;
+        }
         for net in setup.db.networks.iter() {
-            for rest in requests::create_network(names.str(net.name), names.str(net.project), &members) {
+            let zone_keys: Vec<(&str, &str)> = setup
+                .db
+                .network_zone_keys
+                .iter()
+                .filter(|z| z.network == net.name && z.project == net.project)
+                .map(|z| (z.key.name(), names.str(z.zone)))
+                .collect();
+            for rest in requests::create_network(names.str(net.name), names.str(net.project), &members, &zone_keys) {
                 send(&lead, &rest)?;
             }
         }

@@ -19,7 +19,8 @@ use crate::model::step::Step;
 /// of `clusterPutJoin` wraps its error in (cmd/incusd/api_cluster.go at
 /// v6.0.4, :389-760), or the text of the step's own error.
 pub fn step_of(error: &str) -> Option<Step> {
-    const PREFIXES: [(&str, Step); 10] = [
+    const PREFIXES: [(&str, Step); 11] = [
+        (super::requests::TOKEN_REFUSED, Step::RequestJoinToken),
         (
             "Failed to add new member to the default cluster group",
             Step::AddToDefaultGroup,

@@ -153,11 +153,15 @@ fn clustered(request: Rest, members: &[String]) -> AdminRequests {
         }
         ("POST", Some(("/1.0/networks", query))) => {
             let project = query.strip_prefix("project=").unwrap_or("default");
-            AdminRequests::Sequence(create_network(&name(), project, members))
+            AdminRequests::Sequence(create_network(&name(), project, members, &[]))
         }
         _ => AdminRequests::One(request),
     }
 }
+
+/// What a retried join's error starts with when `incus cluster add` for
+/// its new token was refused (the join then never runs).
+pub const TOKEN_REFUSED: &str = "incus cluster add: ";
 
 /// `POST /1.0/cluster/members`: a join token for `name` (an operation whose
 /// metadata holds the token's parts).
@@ -185,7 +189,7 @@ pub fn create_pool(name: &str, members: &[String]) -> Vec<Rest> {
 /// `incus network create NAME --project P --target M` for each member, then
 /// the creation with an explicit address (never `auto`, so no daemon probes
 /// for a free subnet) and no IPv6.
-pub fn create_network(name: &str, project: &str, members: &[String]) -> Vec<Rest> {
+pub fn create_network(name: &str, project: &str, members: &[String], zone_keys: &[(&str, &str)]) -> Vec<Rest> {
     let body = |config| Some(json!({"name": name, "type": "bridge", "description": "", "config": config}));
     let mut all: Vec<Rest> = members
         .iter()
@@ -197,17 +201,29 @@ pub fn create_network(name: &str, project: &str, members: &[String]) -> Vec<Rest
             )
         })
         .collect();
-    let config = json!({
+    let mut config = json!({
         "ipv4.address": super::network::SCENARIO_BRIDGE_ADDRESS,
         "ipv4.nat": "false",
         "ipv6.address": "none",
     });
+    for (key, zone) in zone_keys {
+        config[*key] = Value::from(*zone);
+    }
     all.push(Rest::new(
         "POST",
         format!("/1.0/networks?project={project}"),
         body(config),
     ));
     all
+}
+
+/// `incus network zone create NAME` (networkZonesPost; in `default`).
+pub fn create_zone(name: &str) -> Rest {
+    Rest::new(
+        "POST",
+        "/1.0/network-zones".into(),
+        Some(json!({"name": name, "description": "", "config": {}})),
+    )
 }
 
 /// `incus config set core.https_address ADDRESS` (a PATCH of `/1.0`).

@@ -208,19 +208,28 @@ fn run_joiner(j: JoinerRun, zero: Instant) -> JoinEnd {
                 let rest = requests::join_token(&j.name);
                 j.issuer
                     .submit(rest.method, &rest.path, rest.body.as_ref())
-                    .map(|a| requests::token_text(&a.metadata()["metadata"]))
+                    .and_then(|a| match a.error() {
+                        Some(e) => Err(e),
+                        None => Ok(requests::token_text(&a.metadata()["metadata"])),
+                    })
             }
             _ => Ok(j.first_token.clone()),
         };
         let mut body = j.request.body.clone().unwrap_or_default();
-        body["cluster_token"] = serde_json::Value::from(token.unwrap_or_default());
-        j.started.store(true, Ordering::SeqCst);
-        let answer = j.api.call(j.request.method, &j.request.path, Some(&body), None);
-        result = match answer.map(|a| a.error()) {
-            Ok(None) => Ok(()),
-            // admin_init.go:213-220 at v6.0.4: the client's own prefix.
-            Ok(Some(e)) => Err(format!("Failed to join cluster: {e}")),
-            Err(e) => Err(e),
+        result = match token {
+            // The operator's `incus cluster add` failed: no token, no join.
+            Err(e) => Err(format!("{}{e}", requests::TOKEN_REFUSED)),
+            Ok(token) => {
+                body["cluster_token"] = serde_json::Value::from(token);
+                j.started.store(true, Ordering::SeqCst);
+                let answer = j.api.call(j.request.method, &j.request.path, Some(&body), None);
+                match answer.map(|a| a.error()) {
+                    Ok(None) => Ok(()),
+                    // admin_init.go:213-220 at v6.0.4: the client's own prefix.
+                    Ok(Some(e)) => Err(format!("Failed to join cluster: {e}")),
+                    Err(e) => Err(e),
+                }
+            }
         };
         if result.is_ok() || attempt == j.plan.attempts {
             break;
