@@ -163,7 +163,10 @@ fn steps_line(steps: &[backend::step_times::StepTime], variant: Variant) -> Stri
             format!("{} {} {:.0}/{model}", s.joiner, s.step, s.real_ms)
         })
         .collect();
-    format!("step first seen, real ms / model tick ({variant}, same seed): {}", each.join(", "))
+    format!(
+        "step first seen, real ms / model tick ({variant}, same seed): {}",
+        each.join(", ")
+    )
 }
 
 /// The model's failure groups over seeds 1..=n: runs and one message each.

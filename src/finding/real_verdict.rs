@@ -73,7 +73,11 @@ pub(super) fn parse(file: &str, text: &str, real: &RealFile) -> Result<RealVerdi
     let required = |value: &Option<Text>, key: &str, when: &str| -> Result<String> {
         match value {
             Some(v) if !v.get_ref().trim().is_empty() => Ok(v.get_ref().trim().to_string()),
-            _ => Err(at(real.verdict.span(), key, format!("a `{when}` verdict needs `{key}`"))),
+            _ => Err(at(
+                real.verdict.span(),
+                key,
+                format!("a `{when}` verdict needs `{key}`"),
+            )),
         }
     };
     let tries = u32::try_from(*real.tries.get_ref())
@@ -94,7 +98,13 @@ pub(super) fn parse(file: &str, text: &str, real: &RealFile) -> Result<RealVerdi
             let broke = match broke {
                 Some((n, _)) if n >= 1 && n <= i64::from(tries) => n as u32,
                 Some((_, span)) => return Err(at(span, "broke", format!("must be 1..={tries} (the tries)"))),
-                None => return Err(at(real.verdict.span(), "broke", "a `reproduced` verdict needs `broke`".into())),
+                None => {
+                    return Err(at(
+                        real.verdict.span(),
+                        "broke",
+                        "a `reproduced` verdict needs `broke`".into(),
+                    ));
+                }
             };
             let error = required(&real.error, "error", "reproduced")?;
             Outcome::Reproduced { broke, error }
@@ -117,7 +127,13 @@ pub(super) fn parse(file: &str, text: &str, real: &RealFile) -> Result<RealVerdi
     let stand_in = match (&real.refused, &real.instead) {
         (Some(key), Some(instead)) => Some((key.get_ref().clone(), instead.get_ref().trim().to_string())),
         (None, None) => None,
-        (Some(key), None) => return Err(at(key.span(), "instead", "a refused key needs what was tried in its place".into())),
+        (Some(key), None) => {
+            return Err(at(
+                key.span(),
+                "instead",
+                "a refused key needs what was tried in its place".into(),
+            ));
+        }
         (None, Some(instead)) => return Err(at(instead.span(), "refused", "`instead` of which refused key?".into())),
     };
     Ok(RealVerdict {
@@ -126,7 +142,10 @@ pub(super) fn parse(file: &str, text: &str, real: &RealFile) -> Result<RealVerdi
         command,
         tries,
         stand_in,
-        why: real.why.as_ref().map(|w| w.get_ref().split_whitespace().collect::<Vec<_>>().join(" ")),
+        why: real
+            .why
+            .as_ref()
+            .map(|w| w.get_ref().split_whitespace().collect::<Vec<_>>().join(" ")),
     })
 }
 

@@ -272,6 +272,10 @@ impl Finding {
             .enumerate()
             .map(|(i, s)| l.source(i, s))
             .collect::<Result<Vec<_>>>()?;
+        let title = l.required(&parsed.title, "title")?;
+        let effect = l.required(&parsed.effect, "effect")?;
+        let commit = l.commit(&parsed.commit)?;
+        let versions = l.required(&parsed.versions, "versions")?;
         let real = match &parsed.real {
             Some(real) => super::real_verdict::parse(path, text, real)?,
             None => {
@@ -285,13 +289,13 @@ impl Finding {
         Ok(Finding {
             name: name.to_string(),
             path: path.to_string(),
-            title: l.required(&parsed.title, "title")?,
+            title,
             scenario,
             group,
-            effect: l.required(&parsed.effect, "effect")?,
+            effect,
             fix,
-            commit: l.commit(&parsed.commit)?,
-            versions: l.required(&parsed.versions, "versions")?,
+            commit,
+            versions,
             sources,
             real,
         })

@@ -162,18 +162,11 @@ fn how_often(out: &mut String, r: &Report<'_>) {
 /// Its verdict on a real cluster, with the command that measured it.
 fn real(out: &mut String, r: &Report<'_>) {
     let v = &r.finding.real;
-    let _ = writeln!(out, "## On a real cluster
-");
-    let _ = writeln!(out, "{}
-", v.sentence());
+    let _ = writeln!(out, "## On a real cluster\n");
+    let _ = writeln!(out, "{}\n", sentence(&v.sentence()));
     let _ = writeln!(
         out,
-        "Measured (an example: real tries vary; incus-base {}):
-
-```sh
-{}
-```
-",
+        "Measured (an example: real tries vary; incus-base {}):\n\n```sh\n{}\n```\n",
         v.package, v.command
     );
 }

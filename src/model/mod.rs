@@ -238,7 +238,10 @@ impl World {
             .map(|(i, role)| match role {
                 Role::Member => Node::Member(Member::new(i as NodeId, setup.names.server_name(i as NodeId))),
                 Role::Joiner(plan) => {
-                    let api = Member::serving_joiner(i as NodeId, setup.names.server_name(i as NodeId));
+                    let api = Box::new(Member::serving_joiner(
+                        i as NodeId,
+                        setup.names.server_name(i as NodeId),
+                    ));
                     Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone), api))
                 }
                 Role::Admin(_) => Node::Admin(Admin::default()),
@@ -505,7 +508,9 @@ impl World {
         let leader = self.leader;
         match &self.nodes[usize::from(to)] {
             Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
-            Node::Joiner(j) if j.api.awaits(id) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
+            Node::Joiner(j) if j.api.awaits(id) => {
+                self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out))
+            }
             Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
             Node::Admin(_) => self.admin_answer(ctx, to, id, outcome),
         }

@@ -46,7 +46,9 @@ impl Stamped {
     /// Reads what was appended since the last call; a log that shrank (a
     /// restarted daemon that truncated it) is read again from its start.
     fn read_new(&mut self, now_ms: f64) {
-        let Ok(mut file) = std::fs::File::open(&self.path) else { return };
+        let Ok(mut file) = std::fs::File::open(&self.path) else {
+            return;
+        };
         let len = file.metadata().map_or(0, |m| m.len());
         if len < self.offset {
             self.offset = 0;
@@ -157,7 +159,11 @@ fn first_times(stamped: &Stamped, node_of: &dyn Fn(&str) -> String) -> Vec<StepT
         node: stamped.joiner.clone(),
         text: text.join("\n"),
     };
-    let steps = log::real_steps(std::slice::from_ref(&daemon_log), std::slice::from_ref(&stamped.joiner), node_of);
+    let steps = log::real_steps(
+        std::slice::from_ref(&daemon_log),
+        std::slice::from_ref(&stamped.joiner),
+        node_of,
+    );
     let times: Vec<f64> = join_lines(&stamped.lines)
         .into_iter()
         .filter(|(_, line)| is_step_request(line))
@@ -200,5 +206,66 @@ pub fn beside_model(steps: &mut [StepTime], names: &crate::model::names::Names, 
                     && r.step.split_whitespace().next() == Some(step.step.as_str())
             })
             .map(|r| r.tick);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(msg: &str, rest: &str) -> String {
+        format!("time=\"2026-12-07T08:00:00Z\" level=debug msg=\"{msg}\"{rest}")
+    }
+
+    #[test]
+    fn each_step_gets_the_time_its_first_request_was_read() {
+        let request = |method: &str, url: &str| {
+            line(
+                "Sending request to Incus",
+                &format!(" etag= method={method} url=\"{url}\""),
+            )
+        };
+        let lines = vec![
+            (1.0, line("Handling API request", " url=/1.0/cluster")),
+            (2.0, line("Running cluster join operation", "")),
+            (3.0, request("GET", "https://10.213.7.11:8443/1.0")),
+            (4.0, request("POST", "https://10.213.7.11:8443/1.0/certificates")),
+            (
+                9.0,
+                request("GET", "https://10.213.7.11:8443/1.0/cluster/members?recursion=1"),
+            ),
+            (
+                11.0,
+                request("GET", "https://10.213.7.11:8443/1.0/storage-pools?recursion=1"),
+            ),
+            (
+                12.0,
+                request("GET", "https://10.213.7.11:8443/1.0/projects?recursion=1"),
+            ),
+            (20.0, line("Sending heartbeat request", " address=\"10.213.7.10:8443\"")),
+            (
+                30.0,
+                line("Success for operation", " class=task description=\"Joining cluster\""),
+            ),
+            (31.0, request("GET", "https://10.213.7.11:8443/1.0/resources")),
+        ];
+        let stamped = Stamped {
+            joiner: "j1".into(),
+            path: PathBuf::new(),
+            offset: 0,
+            partial: String::new(),
+            lines,
+        };
+        let node_of = |address: &str| {
+            if address.starts_with("10.213.7.11") {
+                "m2".to_string()
+            } else {
+                "m1".to_string()
+            }
+        };
+        let steps = first_times(&stamped, &node_of);
+        let seen: Vec<(&str, f64)> = steps.iter().map(|s| (s.step.as_str(), s.real_ms)).collect();
+        assert_eq!(seen, vec![("J1", 4.0), ("J3", 9.0), ("J5", 11.0), ("J9", 20.0)]);
+        assert_eq!(steps[3].endpoint, "PUT /internal/database -> m1");
     }
 }

@@ -975,7 +975,12 @@ fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
     let mut plans = Vec::new();
     for (i, crash) in parsed.faults.crashes.iter().enumerate() {
         let key = format!("faults.crashes[{i}]");
-        let node = faulted_node(c, &crash.node, &key, "admin clients do not crash; crash a member or a joiner")?;
+        let node = faulted_node(
+            c,
+            &crash.node,
+            &key,
+            "admin clients do not crash; crash a member or a joiner",
+        )?;
         let restart_after_ticks = match &crash.restart_after {
             None => None,
             Some(_) => Some(c.ticks(&crash.restart_after, &format!("{key}.restart_after"), 0)?),

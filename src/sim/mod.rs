@@ -409,7 +409,11 @@ impl<M: Model> Core<M> {
     /// the last of back-to-back pauses).
     fn resume_tick(&self, node: NodeId, tick: u64) -> u64 {
         let mut at = tick;
-        while let Some(&(_, _, until)) = self.pauses.iter().find(|&&(n, from, until)| n == node && from <= at && at < until) {
+        while let Some(&(_, _, until)) = self
+            .pauses
+            .iter()
+            .find(|&&(n, from, until)| n == node && from <= at && at < until)
+        {
             at = until;
         }
         at
