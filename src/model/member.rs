@@ -153,6 +153,12 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
 /// way to the one or the other.
 const JOINER_API_FIRST_ID: RequestId = 1 << 30;
 
+/// Whether a joiner's message `id` is its daemon's API handler's (a
+/// forwarded request it serves), not its join's.
+pub fn joiner_api_id(id: RequestId) -> bool {
+    id >= JOINER_API_FIRST_ID
+}
+
 impl Member {
     pub fn new(me: NodeId, server_name: Sym) -> Member {
         Member {
