@@ -192,6 +192,10 @@ pub struct World {
     /// that the checker can ask what the groups were at any version.
     pub group_history: Vec<(u64, GroupSet)>,
     pub nodes: Vec<Node>,
+    /// Each joiner's daemon's API, serving what members forward to it once
+    /// it is a member (`member.rs`, `forwarded_to_member`); `None` for the
+    /// other nodes.
+    joiner_apis: Vec<Option<Box<Member>>>,
     /// Facts for the checker, drained after every event.
     pub observations: Vec<Observation>,
     /// Messages a member handler asks to send, reused from event to event.
@@ -237,17 +241,18 @@ impl World {
             .enumerate()
             .map(|(i, role)| match role {
                 Role::Member => Node::Member(Member::new(i as NodeId, setup.names.server_name(i as NodeId))),
-                Role::Joiner(plan) => {
-                    let api = Box::new(Member::serving_joiner(
-                        i as NodeId,
-                        setup.names.server_name(i as NodeId),
-                    ));
-                    Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone), api))
-                }
+                Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone))),
                 Role::Admin(_) => Node::Admin(Admin::default()),
             })
             .collect();
+        let joiner_apis = (0..setup.node_count() as NodeId)
+            .map(|n| {
+                let joiner = matches!(setup.roles[usize::from(n)], Role::Joiner(_));
+                joiner.then(|| Box::new(Member::serving_joiner(n, setup.names.server_name(n))))
+            })
+            .collect();
         World {
+            joiner_apis,
             db: Arc::clone(&setup.db),
             group_history: vec![(setup.db.version, setup.db.group_set())],
             nodes,
@@ -460,7 +465,7 @@ impl World {
     fn api_mut(&mut self, node: NodeId) -> Option<&mut Member> {
         match &mut self.nodes[usize::from(node)] {
             Node::Member(member) => Some(member),
-            Node::Joiner(joiner) => Some(&mut joiner.api),
+            Node::Joiner(_) => self.joiner_apis[usize::from(node)].as_deref_mut(),
             Node::Admin(_) => None,
         }
     }
@@ -508,7 +513,7 @@ impl World {
         let leader = self.leader;
         match &self.nodes[usize::from(to)] {
             Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
-            Node::Joiner(j) if j.api.awaits(id) => {
+            Node::Joiner(_) if self.joiner_apis[usize::from(to)].as_ref().is_some_and(|a| a.awaits(id)) => {
                 self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out))
             }
             Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
@@ -593,8 +598,10 @@ impl Model for World {
         }
         match &mut self.nodes[usize::from(node)] {
             Node::Member(m) => m.crash(),
-            Node::Joiner(j) => {
-                j.api.crash();
+            Node::Joiner(_) => {
+                if let Some(api) = self.joiner_apis[usize::from(node)].as_mut() {
+                    api.crash();
+                }
                 self.joiner_crashed(ctx, node)
             }
             Node::Admin(_) => {}

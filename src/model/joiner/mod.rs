@@ -159,9 +159,6 @@ pub struct Joiner {
     /// How often each step was entered, over all attempts (numbers the
     /// step's fault label).
     visits: Visits,
-    /// The joiner's daemon's API, serving what members forward to it
-    /// (boxed: rarely used, and a joiner is the largest node).
-    pub api: Box<super::member::Member>,
 }
 
 /// Entries per step, so that the n-th entry of a step has its own label.
@@ -185,7 +182,7 @@ impl Visits {
 }
 
 impl Joiner {
-    pub fn new(target: NodeId, local: Arc<Db>, api: Box<super::member::Member>) -> Joiner {
+    pub fn new(target: NodeId, local: Arc<Db>) -> Joiner {
         Joiner {
             target,
             status: JoinStatus::NotStarted,
@@ -202,7 +199,6 @@ impl Joiner {
             revert_retries: 0,
             ended_tick: None,
             visits: Visits::default(),
-            api,
         }
     }
 
