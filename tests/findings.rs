@@ -281,7 +281,7 @@ fn every_history_fix_is_first_released_in_its_after_variant_and_not_before() {
 
 #[test]
 fn a_malformed_finding_names_its_file_line_and_key() {
-    let cases: [(&str, &str); 14] = [
+    let cases: [(&str, &str); 16] = [
         ("unknown-key", ":9: key `severity`: unknown field `severity`"),
         (
             "unknown-scenario",
@@ -310,6 +310,8 @@ fn a_malformed_finding_names_its_file_line_and_key() {
         ("bad-commit", ":7: key `commit`: expected 7 to 40 hex digits"),
         ("empty-title", ":2: key `title`: must not be empty"),
         ("no-source", ":2: key `source`: cite at least one [[source]]"),
+        ("no-real", ":2: key `real`: record its verdict on a real cluster"),
+        ("real-broke-more-than-tries", ":22: key `real.broke`: must be 1..=10"),
         ("bad-toml", ":2"),
     ];
     let dir = root().join("tests/malformed-findings");

@@ -317,6 +317,29 @@ fn a_network_created_during_a_join_misses_its_row_on_the_new_real_member() {
     assert_nothing_left("the network created during a join");
 }
 
+#[test]
+fn member_rename_during_join_reproduces_on_real_incus() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_run() {
+        return;
+    }
+    // Its [expect_real] pins "reproduced" at this try count (the measured
+    // rate is in the scenario): m3 paused across J9 keeps the window open
+    // for the rename Incus forwards to j1's own daemon.
+    let out = real_tries("member-rename-during-join", "5", "1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Failed to join cluster: Failed to add new member to the default cluster group: \
+             Failed to get node info: Cluster member not found"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(named \"j1-new\")"), "{stdout}");
+    assert_nothing_left("the member rename");
+}
+
 /// The results of the one admin of `scenario` on seed `seed`.
 fn admin_results(scenario: &joinsim::scenario::Scenario, seed: u64) -> Vec<Result<(), String>> {
     let world = joinsim::explore::campaign::seeded_run(scenario, seed, Default::default()).world;
@@ -368,7 +391,10 @@ step = "ApplyServerPreseed""#
 
 #[test]
 fn a_bad_trigger_or_real_expectation_names_the_file_line_and_key() {
-    let base = std::fs::read_to_string(bundled_path("member-rename-during-join")).unwrap();
+    // The bundled file, without its own [expect_real] (added below).
+    let file = std::fs::read_to_string(bundled_path("member-rename-during-join")).unwrap();
+    let (head, tail) = file.split_once("[expect_real]").expect("its [expect_real]");
+    let base = format!("{head}{}", &tail[tail.find("\n\n").expect("its end")..]);
     let bad_state = base.replace("state = \"full-member\"", "state = \"half-member\"");
     let e = joinsim::scenario::Scenario::parse("t", "t.toml", &bad_state).expect_err("refused");
     let line = bad_state.lines().position(|l| l.contains("half-member")).unwrap() + 1;
@@ -400,4 +426,43 @@ fn a_bad_trigger_or_real_expectation_names_the_file_line_and_key() {
         stderr.contains(&format!("bad.toml:{line}: key `expect_real.join-leftovers`: \"often\"")),
         "{stderr}"
     );
+}
+
+#[test]
+fn every_finding_has_a_real_verdict_whose_command_the_real_back_end_accepts() {
+    // No daemon needed: each verdict's command names a scenario the real
+    // back end runs (no key it refuses), with the tries the verdict
+    // counts; a stand-in names a key the finding's own scenario sets and
+    // the real back end refuses.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let findings = joinsim::finding::load_all(&root.join("findings"), &root.join("scenarios")).expect("registry");
+    assert!(!findings.is_empty());
+    for f in &findings {
+        let v = &f.real;
+        let words: Vec<&str> = v.command.split_whitespace().collect();
+        let path = root.join(words[2]);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {}: {e}", f.name, path.display()));
+        joinsim::real::refuse::check(words[2], &text).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        assert!(v.command.contains(&format!("--tries {}", v.tries)), "{}", f.name);
+        if let Some((key, _)) = &v.stand_in {
+            assert!(
+                joinsim::real::refuse::check(&f.scenario.path, &f.scenario.source).is_err(),
+                "{}: a stand-in for a scenario the real back end runs as it is",
+                f.name
+            );
+            let field = key.rsplit('.').next().unwrap_or(key);
+            let sets = f
+                .scenario
+                .source
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{field} =")));
+            assert!(sets, "{}: its scenario does not set {key}", f.name);
+        }
+        let counted = !matches!(v.outcome, joinsim::finding::real_verdict::Outcome::Differs { .. });
+        assert!(
+            !counted || v.sentence().contains(&format!("{} tries", v.tries)),
+            "{}",
+            f.name
+        );
+    }
 }

@@ -16,7 +16,7 @@ impl Rule for JoinLeftovers {
     fn at_end(end: &EndView, found: &mut Vec<Breach>) {
         let Some(cluster) = &end.cluster else { return };
         for (node, failed) in end.failed_joins() {
-            let Some(left) = leftovers(cluster, node) else {
+            let Some(left) = leftovers(cluster, node, end.node_name(node)) else {
                 continue;
             };
             found.push(Breach {
@@ -30,7 +30,7 @@ impl Rule for JoinLeftovers {
 }
 
 /// What the cluster still holds of `node`, described; `None` when nothing.
-fn leftovers(cluster: &ClusterView, node: NodeId) -> Option<String> {
+fn leftovers(cluster: &ClusterView, node: NodeId, name: &str) -> Option<String> {
     let row = cluster.members.iter().find(|m| m.node == node);
     let mut others: Vec<String> = Vec::new();
     if cluster.raft.contains(node) {
@@ -54,15 +54,22 @@ fn leftovers(cluster: &ClusterView, node: NodeId) -> Option<String> {
     match (row, others.is_empty()) {
         (None, true) => None,
         (Some(row), true) => Some(format!(
-            "the cluster database still has a {} member row for it",
-            kind(row.pending)
+            "the cluster database still has a {} member row for it{}",
+            kind(row.pending),
+            renamed(&row.name, name)
         )),
         (Some(row), false) => Some(format!(
-            "the cluster database still has a {} member row for it, and the cluster still holds {others}",
-            kind(row.pending)
+            "the cluster database still has a {} member row for it{}, and the cluster still holds {others}",
+            kind(row.pending),
+            renamed(&row.name, name)
         )),
         (None, false) => Some(format!("the cluster still holds {others}")),
     }
+}
+
+/// The row's name when it is not the joiner's (an operator renamed it).
+fn renamed(row: &str, joiner: &str) -> String {
+    if row == joiner { String::new() } else { format!(" (named \"{row}\")") }
 }
 
 fn kind(pending: bool) -> &'static str {

@@ -81,9 +81,16 @@ pub fn real(args: &RealArgs) -> Result<Verdict, Failure> {
         );
         let mut tally = RealTally::default();
         let mut tries = Vec::new();
+        let compared = scenario.clone().with_variant(variant);
         for i in 0..args.tries {
-            let result = backend::one_try(scenario, seed + i);
+            let mut result = backend::one_try(scenario, seed + i);
+            if let Ok(t) = &mut result {
+                beside_model(&compared, seed + i, &mut t.steps);
+            }
             eprintln!("  try {}/{}: {}", i + 1, args.tries, try_line(&result));
+            if let Ok(t) = &result {
+                eprintln!("    {}", steps_line(&t.steps, variant));
+            }
             tally.add(scenario, &result);
             tries.push(result.map_err(|e| serde_json::json!({"setup_error": e})));
         }
@@ -131,6 +138,35 @@ fn try_line(result: &Result<TryResult, String>) -> String {
         let _ = write!(line, "; {}", v.invariant);
     }
     line
+}
+
+/// Each step's tick in the model's run of `scenario` on `seed`.
+fn beside_model(scenario: &Scenario, seed: u64, steps: &mut [backend::step_times::StepTime]) {
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let run = seeded_run(scenario, seed, options);
+    let events = run.trace.as_deref().unwrap_or(&[]);
+    backend::step_times::beside_model(steps, &scenario.setup.names, events);
+}
+
+/// `j1 J1 4 ms (model 3), J2 ...`: when each step first showed.
+fn steps_line(steps: &[backend::step_times::StepTime], variant: Variant) -> String {
+    if steps.is_empty() {
+        return "step times: none read from the joiners' logs".to_string();
+    }
+    let each: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            let model = s.model_tick.map_or("-".to_string(), |t| t.to_string());
+            format!("{} {} {:.0}/{model}", s.joiner, s.step, s.real_ms)
+        })
+        .collect();
+    format!(
+        "step first seen, real ms / model tick ({variant}, same seed): {}",
+        each.join(", ")
+    )
 }
 
 /// The model's failure groups over seeds 1..=n: runs and one message each.

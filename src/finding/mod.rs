@@ -6,6 +6,7 @@
 //! ([`render`]), the reproduction commands and the fix's verdict included.
 
 pub mod measure;
+pub mod real_verdict;
 pub mod registry;
 pub mod render;
 

@@ -33,6 +33,7 @@ struct FindingFile {
     versions: Text,
     #[serde(default)]
     source: Vec<SourceFile>,
+    real: Option<super::real_verdict::RealFile>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -95,6 +96,8 @@ pub struct Finding {
     /// Which Incus releases carry the cited code, from the source history.
     pub versions: String,
     pub sources: Vec<SourceLines>,
+    /// Its verdict on a real cluster (`[real]`).
+    pub real: super::real_verdict::RealVerdict,
 }
 
 /// Reads finding files and resolves their scenarios.
@@ -269,17 +272,32 @@ impl Finding {
             .enumerate()
             .map(|(i, s)| l.source(i, s))
             .collect::<Result<Vec<_>>>()?;
+        let title = l.required(&parsed.title, "title")?;
+        let effect = l.required(&parsed.effect, "effect")?;
+        let commit = l.commit(&parsed.commit)?;
+        let versions = l.required(&parsed.versions, "versions")?;
+        let real = match &parsed.real {
+            Some(real) => super::real_verdict::parse(path, text, real)?,
+            None => {
+                return Err(l.at(
+                    &parsed.title,
+                    "real",
+                    "record its verdict on a real cluster in [real] (`joinsim real` on its scenario)",
+                ));
+            }
+        };
         Ok(Finding {
             name: name.to_string(),
             path: path.to_string(),
-            title: l.required(&parsed.title, "title")?,
+            title,
             scenario,
             group,
-            effect: l.required(&parsed.effect, "effect")?,
+            effect,
             fix,
-            commit: l.commit(&parsed.commit)?,
-            versions: l.required(&parsed.versions, "versions")?,
+            commit,
+            versions,
             sources,
+            real,
         })
     }
 

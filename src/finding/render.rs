@@ -43,6 +43,7 @@ pub fn report(r: &Report<'_>) -> String {
     header(&mut out, r);
     source(&mut out, r);
     how_often(&mut out, r);
+    real(&mut out, r);
     shortest(&mut out, r);
     fix(&mut out, r);
     pinned(&mut out, r);
@@ -155,6 +156,18 @@ fn how_often(out: &mut String, r: &Report<'_>) {
         out,
         "- `joinsim fuzz {}` checks the expectation over seeds 1..1,000,000 (the default campaign)\n",
         f.scenario_path()
+    );
+}
+
+/// Its verdict on a real cluster, with the command that measured it.
+fn real(out: &mut String, r: &Report<'_>) {
+    let v = &r.finding.real;
+    let _ = writeln!(out, "## On a real cluster\n");
+    let _ = writeln!(out, "{}\n", sentence(&v.sentence()));
+    let _ = writeln!(
+        out,
+        "Measured (an example: real tries vary; incus-base {}):\n\n```sh\n{}\n```\n",
+        v.package, v.command
     );
 }
 
@@ -482,11 +495,11 @@ pub fn table(findings: &[super::Finding], measurements: &mut Measurements) -> St
     let mut fixes: Vec<Variant> = findings.iter().map(|f| f.fix).collect();
     fixes.sort();
     fixes.dedup();
-    let mut out = String::from("| finding | today's Incus |");
+    let mut out = String::from("| finding | today's Incus | real Incus (`joinsim real`) |");
     for v in &fixes {
         let _ = write!(out, " `{v}` |");
     }
-    out.push_str("\n|---|---|");
+    out.push_str("\n|---|---|---|");
     out.push_str(&"---|".repeat(fixes.len()));
     out.push('\n');
     for f in findings {
@@ -494,10 +507,11 @@ pub fn table(findings: &[super::Finding], measurements: &mut Measurements) -> St
         let exhaustive = super::Exhaustive::measure(f, measurements);
         let _ = write!(
             out,
-            "| [`{0}`](docs/findings/{0}.md) | {1}; {2} |",
+            "| [`{0}`](docs/findings/{0}.md) | {1}; {2} | {3} |",
             f.name,
             group_rate(&today),
-            depth_short(exhaustive.today)
+            depth_short(exhaustive.today),
+            f.real.short()
         );
         for &v in &fixes {
             let mut cell = fix_cell(f, &today, &measurements.outcome(f, v));

@@ -8,10 +8,12 @@ use crate::sim::{ChoiceKind, Deviation, Label, NodeId};
 pub use crate::swarm::SWARM;
 /// When a scripted crash happens, in ticks after its earliest tick.
 pub const CRASH_TIME: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 33);
+/// When a scripted pause starts, in ticks after its earliest tick.
+pub const PAUSE_TIME: ChoiceKind = ChoiceKind(ChoiceKind::FIRST_MODEL + 34);
 
 /// Every kind and its name.
 pub fn kinds() -> impl Iterator<Item = (ChoiceKind, &'static str)> {
-    let harness = [(SWARM, "swarm"), (CRASH_TIME, "crash-time")];
+    let harness = [(SWARM, "swarm"), (CRASH_TIME, "crash-time"), (PAUSE_TIME, "pause-time")];
     ChoiceKind::ENGINE
         .into_iter()
         .chain(crate::model::choice::KINDS)
@@ -44,6 +46,7 @@ pub fn describe(label: Label, setup: &Setup) -> String {
             .get(label.a as usize)
             .map_or_else(|| format!("{}", label.a), |s| s.to_string()),
         CRASH_TIME => format!("crash {}", label.a + 1),
+        PAUSE_TIME => format!("pause {}", label.a + 1),
         _ => crate::model::choice::describe(label, &node)
             .unwrap_or_else(|| format!("{} {} {}", label.a, label.b, label.c)),
     };

@@ -2,7 +2,7 @@
 //! event. A run is a pure function of (scenario, variant, choices).
 
 use crate::check::{Checker, LimitHit, Violation};
-use crate::labels::CRASH_TIME;
+use crate::labels::{CRASH_TIME, PAUSE_TIME};
 use crate::model::joiner::JoinStatus;
 use crate::model::step::Step;
 use crate::model::{Node, World};
@@ -152,6 +152,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
     picks.apply_to_network(engine.network_mut());
     if picks.crashes {
         schedule_crashes(&mut engine, scenario);
+        schedule_pauses(&mut engine, scenario);
     }
     let mut world = World::new(std::sync::Arc::clone(setup));
     picks.apply_to_model(&mut world);
@@ -199,6 +200,18 @@ fn schedule_crashes(engine: &mut Engine<World>, scenario: &Scenario) {
         if let Some(after) = crash.restart_after_ticks {
             engine.schedule_restart(crash.node, at + after);
         }
+    }
+}
+
+/// Schedules the scenario's pauses, each at its tick plus a drawn jitter
+/// (swarm testing keeps or drops them with the crashes: both are a node's
+/// own faults).
+fn schedule_pauses(engine: &mut Engine<World>, scenario: &Scenario) {
+    for (index, pause) in scenario.pauses.iter().enumerate() {
+        let label = Label::new(PAUSE_TIME, index as u32, 0, 0);
+        let jitter = engine.choices_mut().choose(label, pause.jitter_ticks as u32 + 1);
+        let at = pause.at_tick + u64::from(jitter);
+        engine.schedule_pause(pause.node, at, at + pause.resume_after_ticks);
     }
 }
 

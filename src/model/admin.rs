@@ -213,9 +213,9 @@ pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<T
             },
             _ => return None,
         },
-        // clusterNodePost resolves the member (response.go:14), forwards the
-        // request to it (response.go:20-27: not modelled, the member handling
-        // the call runs the rename itself) and renames it (api_cluster.go:2147).
+        // clusterNodePost resolves the member (response.go:14) and forwards
+        // the request to it (response.go:20-27: `member.rs`,
+        // `forwarded_to_member`), whose daemon renames it (api_cluster.go:2147).
         Call::RenameClusterMember { member, to } => match stage {
             0 => Tx::ResolveMember { member: *member },
             1 => Tx::RenameMember {

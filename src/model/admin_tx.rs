@@ -53,8 +53,8 @@ pub(super) fn read(
             no_groups,
         } => check_member_update(db, member, etag, no_groups),
         Tx::ResolveMember { member } => match db.member_named(member, false) {
-            // resolve.go:22-24; the offline check (:27) is not modelled.
-            Some(_) => Ok(Answer::Done),
+            // resolve.go:19-26 (GetNodeByName: full members only).
+            Some(row) => Ok(Answer::Resolved(row.node)),
             None => fail(MEMBER_NOT_FOUND),
         },
         Tx::CheckMemberLeave { member, pending, force } => check_member_leave(db, member, pending, force, names),

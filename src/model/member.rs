@@ -6,14 +6,16 @@
 use std::collections::VecDeque;
 
 use super::message::{Answer, ApiError, Call, Msg, Outcome, RequestId, Tx};
+use super::names::Sym;
 use crate::sim::NodeId;
 
 /// What a handler does next: a transaction on the leader, or the client
-/// request it forwards to the leader.
+/// request it forwards to another daemon (the leader, or the member a
+/// request is about).
 #[derive(Clone, Debug, PartialEq)]
 enum Work {
     Transaction(Tx),
-    Forward(Call),
+    Forward(NodeId, Call),
 }
 
 /// An API request in progress on a member.
@@ -36,7 +38,7 @@ struct Handler {
 /// A member's volatile state: its in-flight handlers (and, on the leader,
 /// the membership mutex). A crash loses it; the database does not live
 /// here.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Member {
     handlers: Vec<Handler>,
     /// Kept across crashes, so that an answer meant for a handler lost in a
@@ -51,6 +53,11 @@ pub struct Member {
     handoff_due: bool,
     /// This member's own node number.
     me: NodeId,
+    /// The name this daemon knows itself by (`s.ServerName`), which
+    /// `cluster.ResolveTarget` compares a target with before any
+    /// transaction (internal/server/cluster/resolve.go:14-16 at v6.0.4 and
+    /// at be7afc5df3).
+    server_name: Sym,
 }
 
 /// What a member asks its caller to send.
@@ -60,12 +67,36 @@ pub type Outbox = Vec<(NodeId, Msg)>;
 /// (api_cluster.go:2222-2284 at be7afc5df3): one transaction reading the
 /// local and the leader's member rows, then the request forwarded to the
 /// leader with the member's own client; its answer is the answer.
-fn forwarding_work(call: &Call, stage: u8) -> Option<Work> {
+fn forwarding_work(call: &Call, stage: u8, leader: NodeId) -> Option<Work> {
     match stage {
         0 => Some(Work::Transaction(Tx::Read)),
-        1 => Some(Work::Forward(call.clone())),
+        1 => Some(Work::Forward(leader, call.clone())),
         _ => None,
     }
+}
+
+/// `forwardedResponseToNode` (cmd/incusd/response.go:13-31 at v6.0.4,
+/// :12-30 at be7afc5df3), which `clusterNodePost` runs first
+/// (api_cluster.go:1844 at v6.0.4, :2127 at be7afc5df3): a request about
+/// member X is answered by X's own daemon. On X itself `ResolveTarget`
+/// answers "local" without a transaction (resolve.go:14-16); elsewhere its
+/// transaction finds X's address (`Answer::Resolved`), and the request
+/// goes there with the member's own client, whose answer is the answer
+/// (response.go:21-27). So a rename of a joining member runs on the
+/// joiner's daemon, between the steps of its own join.
+fn forwarded_to_member(call: &Call, stage: u8, previous: &Answer, me: NodeId) -> Option<Work> {
+    match (call, previous) {
+        (Call::RenameClusterMember { .. }, Answer::Resolved(node)) if stage == 1 && *node != me => {
+            Some(Work::Forward(*node, call.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `call` names this daemon itself (`ResolveTarget`'s shortcut:
+/// resolve.go:14-16), so that it runs here with no resolve transaction.
+fn about_this_member(call: &Call, server_name: Sym) -> bool {
+    matches!(call, Call::RenameClusterMember { member, .. } if *member == server_name)
 }
 
 /// The transaction a call runs at `stage`, given the previous answer;
@@ -118,12 +149,43 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
     Some(tx)
 }
 
+/// The first request id of a joiner's daemon's API handlers: far above the
+/// ids its own join uses (one per request), so that an answer finds its
+/// way to the one or the other.
+const JOINER_API_FIRST_ID: RequestId = 1 << 30;
+
+/// Whether a joiner's message `id` is its daemon's API handler's (a
+/// forwarded request it serves), not its join's.
+pub fn joiner_api_id(id: RequestId) -> bool {
+    id >= JOINER_API_FIRST_ID
+}
+
 impl Member {
-    pub fn new(me: NodeId) -> Member {
+    pub fn new(me: NodeId, server_name: Sym) -> Member {
         Member {
+            handlers: Vec::new(),
+            next_id: 0,
+            mutex_holder: None,
+            mutex_waiters: VecDeque::new(),
+            releases: 0,
+            handoff_due: false,
             me,
-            ..Member::default()
+            server_name,
         }
+    }
+
+    /// The API of a joiner's daemon, which serves requests forwarded to it
+    /// once it is a member (a rename of itself: [`forwarded_to_member`]).
+    pub fn serving_joiner(me: NodeId, server_name: Sym) -> Member {
+        Member {
+            next_id: JOINER_API_FIRST_ID,
+            ..Member::new(me, server_name)
+        }
+    }
+
+    /// Whether transaction or forward `id` is one of this API's handlers'.
+    pub fn awaits(&self, id: RequestId) -> bool {
+        self.handlers.iter().any(|h| h.awaiting == Some(id))
     }
 
     /// A client's API request arrives at member `me`. Accept and rebalance
@@ -174,6 +236,11 @@ impl Member {
         if needs_mutex {
             self.mutex_holder = Some(hid);
         }
+        if about_this_member(&self.handlers.last().expect("pushed").call, self.server_name) {
+            let handler = self.handlers.last_mut().expect("pushed");
+            handler.stage = 1;
+            return self.advance(leader, hid, Ok(Answer::Resolved(me)), out);
+        }
         self.advance(leader, hid, Ok(Answer::Done), out);
     }
 
@@ -199,8 +266,9 @@ impl Member {
         let at = self.handlers.iter().position(|h| h.id == id).expect("live handler");
         let handler = &self.handlers[at];
         let next = match &previous {
-            Ok(_) if handler.forwarding => forwarding_work(&handler.call, handler.stage),
-            Ok(answer) => transaction(&handler.call, handler.stage, answer).map(Work::Transaction),
+            Ok(_) if handler.forwarding => forwarding_work(&handler.call, handler.stage, leader),
+            Ok(answer) => forwarded_to_member(&handler.call, handler.stage, answer, self.me)
+                .or_else(|| transaction(&handler.call, handler.stage, answer).map(Work::Transaction)),
             Err(_) => None,
         };
         let Some(work) = next else {
@@ -210,15 +278,18 @@ impl Member {
         let work_id = self.fresh_id();
         let handler = &mut self.handlers[at];
         handler.awaiting = Some(work_id);
-        let msg = match work {
-            Work::Transaction(tx) => Msg::Tx {
-                id: work_id,
-                tx,
-                on_behalf_of: Some((handler.client, handler.client_request)),
-            },
-            Work::Forward(call) => Msg::Request { id: work_id, call },
+        let (to, msg) = match work {
+            Work::Transaction(tx) => (
+                leader,
+                Msg::Tx {
+                    id: work_id,
+                    tx,
+                    on_behalf_of: Some((handler.client, handler.client_request)),
+                },
+            ),
+            Work::Forward(to, call) => (to, Msg::Request { id: work_id, call }),
         };
-        out.push((leader, msg));
+        out.push((to, msg));
     }
 
     /// `cluster.Accept` on a member that lost leadership while it ran: the
@@ -273,8 +344,7 @@ impl Member {
     pub fn crash(&mut self) {
         *self = Member {
             next_id: self.next_id,
-            me: self.me,
-            ..Member::default()
+            ..Member::new(self.me, self.server_name)
         };
     }
 

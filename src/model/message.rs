@@ -372,6 +372,9 @@ pub enum Answer {
     },
     /// Ask the leader instead (a membership endpoint on another member).
     Redirect(NodeId),
+    /// `cluster.ResolveTarget` found the member on this node
+    /// (internal/server/cluster/resolve.go:19-26).
+    Resolved(NodeId),
 }
 
 pub type Outcome = Result<Answer, ApiError>;

@@ -193,6 +193,10 @@ pub struct World {
     /// that the checker can ask what the groups were at any version.
     pub group_history: Vec<(u64, GroupSet)>,
     pub nodes: Vec<Node>,
+    /// Each joiner's daemon's API, serving what members forward to it once
+    /// it is a member (`member.rs`, `forwarded_to_member`); `None` for the
+    /// other nodes.
+    joiner_apis: Vec<Option<Box<Member>>>,
     /// Facts for the checker, drained after every event.
     pub observations: Vec<Observation>,
     /// Messages a member handler asks to send, reused from event to event.
@@ -237,12 +241,19 @@ impl World {
             .iter()
             .enumerate()
             .map(|(i, role)| match role {
-                Role::Member => Node::Member(Member::new(i as NodeId)),
+                Role::Member => Node::Member(Member::new(i as NodeId, setup.names.server_name(i as NodeId))),
                 Role::Joiner(plan) => Node::Joiner(Joiner::new(plan.target, Arc::clone(&setup.standalone))),
                 Role::Admin(_) => Node::Admin(Admin::default()),
             })
             .collect();
+        let joiner_apis = (0..setup.node_count() as NodeId)
+            .map(|n| {
+                let joiner = matches!(setup.roles[usize::from(n)], Role::Joiner(_));
+                joiner.then(|| Box::new(Member::serving_joiner(n, setup.names.server_name(n))))
+            })
+            .collect();
         World {
+            joiner_apis,
             db: Arc::clone(&setup.db),
             group_history: vec![(setup.db.version, setup.db.group_set())],
             nodes,
@@ -321,7 +332,7 @@ impl World {
         }
         if self.db.version != before {
             self.record_group_history();
-            self.probe_admin_commit(ctx, on_behalf_of);
+            self.probe_admin_commit(ctx, on_behalf_of, &tx);
             let version = self.db.version;
             ctx.note(leader, || Note::Committed {
                 version,
@@ -421,10 +432,18 @@ impl World {
         ctx.note(new, || Note::Cluster(text));
     }
 
-    /// Probes the windows an admin's commit can fall in.
-    fn probe_admin_commit(&self, ctx: &mut Ctx<'_, World>, on_behalf_of: Option<(NodeId, message::RequestId)>) {
+    /// Probes the windows an admin's commit can fall in. A member rename
+    /// commits on the renamed member's daemon, on behalf of the member that
+    /// forwarded the admin's request there (`member.rs`).
+    fn probe_admin_commit(
+        &self,
+        ctx: &mut Ctx<'_, World>,
+        on_behalf_of: Option<(NodeId, message::RequestId)>,
+        tx: &message::Tx,
+    ) {
         let Some((client, _)) = on_behalf_of else { return };
-        if !matches!(self.nodes[usize::from(client)], Node::Admin(_)) {
+        let forwarded = matches!(tx, message::Tx::RenameMember { .. });
+        if !matches!(self.nodes[usize::from(client)], Node::Admin(_)) && !forwarded {
             return;
         }
         for node in &self.nodes {
@@ -441,12 +460,24 @@ impl World {
         }
     }
 
+    /// The API handlers of daemon `node`: a member's, or a joiner's (which
+    /// serves what is forwarded to it once it is a member); none for an
+    /// admin client.
+    fn api_mut(&mut self, node: NodeId) -> Option<&mut Member> {
+        match &mut self.nodes[usize::from(node)] {
+            Node::Member(member) => Some(member),
+            Node::Joiner(_) => self.joiner_apis[usize::from(node)].as_deref_mut(),
+            Node::Admin(_) => None,
+        }
+    }
+
     fn member_do(&mut self, ctx: &mut Ctx<'_, World>, me: NodeId, work: impl FnOnce(&mut Member, &mut member::Outbox)) {
-        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
-            return; // only members serve the API
-        };
         // One outbox for the whole run: a member event allocates nothing.
         let mut out = std::mem::take(&mut self.outbox);
+        let Some(member) = self.api_mut(me) else {
+            self.outbox = out;
+            return; // an admin client serves no API
+        };
         work(member, &mut out);
         self.hand_off_mutex(ctx, me, &mut out);
         for (to, msg) in out.drain(..) {
@@ -463,7 +494,7 @@ impl World {
             self.leader,
             self.setup.step_faults.mutex_handoff_any && self.mutex_handoff,
         );
-        let Node::Member(member) = &mut self.nodes[usize::from(me)] else {
+        let Some(member) = self.api_mut(me) else {
             return;
         };
         while let Some((release, waiters)) = member.pending_handoff() {
@@ -483,6 +514,9 @@ impl World {
         let leader = self.leader;
         match &self.nodes[usize::from(to)] {
             Node::Member(_) => self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out)),
+            Node::Joiner(_) if self.joiner_apis[usize::from(to)].as_ref().is_some_and(|a| a.awaits(id)) => {
+                self.member_do(ctx, to, |m, out| m.on_answer(leader, id, outcome, out))
+            }
             Node::Joiner(_) => self.joiner_answer(ctx, to, id, outcome),
             Node::Admin(_) => self.admin_answer(ctx, to, id, outcome),
         }
@@ -565,7 +599,12 @@ impl Model for World {
         }
         match &mut self.nodes[usize::from(node)] {
             Node::Member(m) => m.crash(),
-            Node::Joiner(_) => self.joiner_crashed(ctx, node),
+            Node::Joiner(_) => {
+                if let Some(api) = self.joiner_apis[usize::from(node)].as_mut() {
+                    api.crash();
+                }
+                self.joiner_crashed(ctx, node)
+            }
             Node::Admin(_) => {}
         }
     }

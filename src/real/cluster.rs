@@ -47,6 +47,15 @@ impl Cluster {
     }
 
     /// The scenario's members, by name.
+    /// The name of the node whose daemon listens on `address`
+    /// (`10.213.7.N:8443`), or the address when none does.
+    pub fn node_at(&self, address: &str) -> String {
+        let setup = &self.setup;
+        (0..setup.node_count())
+            .find(|&i| super::network::https_address(i) == address)
+            .map_or_else(|| address.to_string(), |i| setup.node_name(i as NodeId).to_string())
+    }
+
     pub fn member_names(&self) -> Vec<String> {
         self.setup
             .members()

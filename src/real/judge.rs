@@ -68,16 +68,16 @@ pub fn end_view<'a>(cluster: &'a Cluster, played: &Played, end_ms: u64) -> EndVi
         .joiners()
         .map(|node| {
             let name = setup.node_name(node);
-            let result = played
-                .joins
-                .iter()
-                .find(|j| j.joiner == name)
-                .and_then(|j| j.result.as_ref());
+            let played = played.joins.iter().find(|j| j.joiner == name);
+            let result = played.and_then(|j| j.result.as_ref());
+            // A retry whose `incus cluster add` was refused never joined:
+            // its error is that command's, printed as is (J0).
+            let token_refused = played.is_some_and(|j| j.token_refused);
             let end = match result {
                 None => JoinEnd::Unfinished(Cow::Borrowed("its request had no answer")),
                 Some(Ok(())) => JoinEnd::Completed,
                 Some(Err(error)) => JoinEnd::Failed(Box::new(FailedJoin {
-                    step: step_of(error),
+                    step: if token_refused { Some(Step::RequestJoinToken) } else { step_of(error) },
                     error: Cow::Owned(error.clone()),
                     ended_tick: None,
                     earlier_failures: 0,

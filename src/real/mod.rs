@@ -8,6 +8,7 @@
 //! - `requests`: each operation as the REST requests the `incus` client sends;
 //! - `cluster`: the scenario's cluster formed; `schedule`: its joins, admins
 //!   and faults on real time; `trigger`: an admin waiting for a join's state;
+//! - `step_times`: when each join step ran, from the joiners' logs;
 //! - `judge`: the invariants on the real state; `refuse`: keys a real
 //!   cluster cannot honour; `expect`: `[expect_real]` and the tally of tries.
 
@@ -23,6 +24,7 @@ pub mod refuse;
 pub mod requests;
 pub mod schedule;
 mod socket;
+pub mod step_times;
 pub mod trigger;
 
 use std::time::Instant;
@@ -42,6 +44,9 @@ pub struct TryResult {
     pub total_ms: f64,
     pub played: schedule::Played,
     pub violations: Vec<Violation>,
+    /// When each join step first showed in the joiners' `--debug` logs (ms
+    /// since the play started), beside the model's tick for it.
+    pub steps: Vec<step_times::StepTime>,
     /// Every request sent, with its answer and times (ms since the try
     /// began), setup included.
     pub log: Vec<api::Exchange>,
@@ -69,11 +74,13 @@ pub fn one_try_observed<T>(
     let outcome = formed.as_mut().map_err(|e| e.clone()).map(|cluster| {
         let setup_ms = ms(zero);
         let play_start = Instant::now();
+        let follower = step_times::Follower::start(cluster, play_start);
         let played = schedule::play(&record, cluster, scenario, seed);
         let play_ms = ms(play_start);
+        let steps = follower.finish(&|address| cluster.node_at(address));
         let violations = judge::judge(cluster, &played, play_ms as u64);
         let observed = observe(cluster, &played);
-        (setup_ms, play_ms, played, violations, observed)
+        (setup_ms, play_ms, played, (violations, steps), observed)
     });
     if let Ok(cluster) = formed.as_mut() {
         cluster.stop();
@@ -81,7 +88,7 @@ pub fn one_try_observed<T>(
     drop(formed);
     record.teardown();
     drop(record);
-    let (setup_ms, play_ms, played, violations, observed) = outcome.map_err(|e| {
+    let (setup_ms, play_ms, played, (violations, steps), observed) = outcome.map_err(|e| {
         let tail = log
             .take()
             .last()
@@ -95,6 +102,7 @@ pub fn one_try_observed<T>(
         total_ms: ms(zero),
         played,
         violations,
+        steps,
         log: log.take(),
     };
     Ok((result, observed))

@@ -3,7 +3,8 @@
 //! seeded jitter in milliseconds, or, for an admin with a trigger, the
 //! moment its poll (about once a millisecond) sees the cluster reach the
 //! state; the main thread plays the faults (a crash is SIGKILL and a restart
-//! on the same directory, a partition is an `nft` table in the namespace)
+//! on the same directory, a pause is SIGSTOP then SIGCONT, a partition is
+//! an `nft` table in the namespace)
 //! and keeps the deadline. Only the main thread starts daemons: their
 //! `PR_SET_PDEATHSIG` follows the thread that forked them.
 
@@ -91,6 +92,10 @@ struct AdminRun {
 enum Fault {
     Crash(usize),
     Restart(usize),
+    /// SIGSTOP: the daemon answers nothing until it is continued.
+    Pause(usize),
+    /// SIGCONT.
+    Resume(usize),
     Cut(usize, Vec<usize>),
     Heal(usize),
 }
@@ -146,6 +151,11 @@ pub fn play(record: &Record, cluster: &mut Cluster, scenario: &Scenario, seed: u
         if let Some(after) = c.restart_after_ticks {
             faults.push((at + after, Fault::Restart(node)));
         }
+    }
+    for p in &scenario.pauses {
+        let (at, node) = (p.at_tick + draw(p.jitter_ticks), usize::from(p.node));
+        faults.push((at, Fault::Pause(node)));
+        faults.push((at + p.resume_after_ticks, Fault::Resume(node)));
     }
     for p in &scenario.network.partitions {
         let side_b: Vec<usize> = p.side_b.iter().map(|&b| usize::from(b)).collect();
@@ -333,6 +343,14 @@ fn fault(record: &Record, cluster: &mut Cluster, fault: &Fault) -> String {
                 *cluster.daemon(*node as NodeId) = fresh;
                 ready.map(|_| format!("restarted {n}"))
             })
+        }
+        Fault::Pause(node) => {
+            cluster.daemon(*node as NodeId).signal(libc::SIGSTOP);
+            Ok(format!("SIGSTOP {}", name(*node)))
+        }
+        Fault::Resume(node) => {
+            cluster.daemon(*node as NodeId).signal(libc::SIGCONT);
+            Ok(format!("SIGCONT {}", name(*node)))
         }
         Fault::Cut(node, peers) => {
             network::partition(*node, peers).map(|_| format!("cut {} from {peers:?}", name(*node)))

@@ -206,6 +206,8 @@ pub struct FaultsFile {
     #[serde(default)]
     pub crashes: Vec<CrashFile>,
     #[serde(default)]
+    pub pauses: Vec<PauseFile>,
+    #[serde(default)]
     pub step_errors: Vec<StepErrorFile>,
     pub random_step_error: Option<Text>,
     pub until: Option<Spanned<i64>>,
@@ -222,6 +224,16 @@ pub struct CrashFile {
     pub at: Spanned<i64>,
     pub jitter: Option<Spanned<i64>>,
     pub restart_after: Option<Spanned<i64>>,
+}
+
+/// `[[faults.pauses]]`: a node that stops answering for a while.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PauseFile {
+    pub node: Text,
+    pub at: Spanned<i64>,
+    pub jitter: Option<Spanned<i64>>,
+    pub resume_after: Spanned<i64>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -37,6 +37,20 @@ pub struct CrashPlan {
     pub restart_after_ticks: Option<u64>,
 }
 
+/// A pause of one node (`SIGSTOP`, then `SIGCONT` on a real cluster): from
+/// its tick until it resumes, the node runs nothing. What is sent to it
+/// waits (its kernel still takes TCP data), and its own timers wait too;
+/// it loses nothing, unlike a crash, and its clients see only a slow
+/// answer, or their own timeouts (a heartbeat's 2 s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PausePlan {
+    pub node: NodeId,
+    pub at_tick: u64,
+    /// The pause starts up to this many ticks after `at_tick` (drawn).
+    pub jitter_ticks: u64,
+    pub resume_after_ticks: u64,
+}
+
 /// Bounds on a run; hitting one is a `join-liveness` violation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -58,6 +72,7 @@ pub struct Scenario {
     pub setup: Arc<Setup>,
     pub network: NetworkConfig,
     pub crashes: Vec<CrashPlan>,
+    pub pauses: Vec<PausePlan>,
     /// The expectations of the variant it runs under: `[expect]` for its
     /// own, `[expect_variant.NAME]` for another that has them (else
     /// `[expect]` still).

@@ -91,7 +91,7 @@ duplicate = "0/1"               refused unless 0: every message travels on a TCP
                                 which never delivers it twice
 faults_until = 1000             drops happen only before this tick
 request_timeout = 300           ticks an admin client waits for an answer (admins
-                                only: the joiner, as the Incus client, has none;
+                                only, and only when set: the Incus client has none;
                                 only when drops, partitions or crashes can lose one)
 [[network.partitions]]          nothing crosses between the sides while it lasts
   side_a = ["m1"]               node names; a node may not be on both sides
@@ -116,6 +116,11 @@ step_errors = [{ step = "J10", joiner = "j1", attempt = 1 }]
   at = 100                      tick of the crash
   jitter = 0                    the crash is drawn up to this many ticks later
   restart_after = 50            ticks until the restart (omitted: stays down)
+[[faults.pauses]]               a member or joiner that stops answering for a while
+  node = "m3"                   (joinsim real: SIGSTOP, then SIGCONT); nothing is
+  at = 100                      lost: what reaches it and its timers wait
+  jitter = 0                    the pause is drawn up to this many ticks later
+  resume_after = 3000           ticks until it runs again
 
 [limits]                        hitting a limit is a join-liveness violation
 max_events = 100000             events per run

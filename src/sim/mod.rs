@@ -304,6 +304,9 @@ pub struct Core<M: Model> {
     link_at: Vec<u32>,
     up: Vec<bool>,
     incarnation: Vec<u32>,
+    /// `(node, from_tick, until_tick)`: the node runs nothing in between
+    /// (a paused process): what reaches it and its own timers wait.
+    pauses: Vec<(NodeId, u64, u64)>,
     /// The probes this run hit, as a bit set (see [`Ctx::probe`]).
     probes: u64,
     trace: Option<Vec<TraceEvent<M>>>,
@@ -369,11 +372,12 @@ impl<M: Model> Ctx<'_, M> {
         self.core.send(from, to, msg);
     }
 
-    /// Fires `timer` at `node` after `after_ticks`, unless the node crashes
-    /// or the timer is cancelled first.
+    /// Fires `timer` at `node` after `after_ticks` (or when a pause of the
+    /// node then ends), unless the node crashes or the timer is cancelled
+    /// first.
     pub fn set_timer(&mut self, node: NodeId, after_ticks: u64, timer: M::Timer) -> TimerId {
         let incarnation = self.core.incarnation[usize::from(node)];
-        let tick = self.core.now + after_ticks;
+        let tick = self.core.resume_tick(node, self.core.now + after_ticks);
         self.core.push(
             tick,
             0,
@@ -399,6 +403,20 @@ impl<M: Model> Core<M> {
     fn push(&mut self, tick: u64, rank: u32, kind: EventKind<M>) -> TimerId {
         self.seq += 1;
         self.queue.push(tick, rank, self.seq, kind)
+    }
+
+    /// `tick`, or the end of the pause of `node` that `tick` falls in (of
+    /// the last of back-to-back pauses).
+    fn resume_tick(&self, node: NodeId, tick: u64) -> u64 {
+        let mut at = tick;
+        while let Some(&(_, _, until)) = self
+            .pauses
+            .iter()
+            .find(|&&(n, from, until)| n == node && from <= at && at < until)
+        {
+            at = until;
+        }
+        at
     }
 
     /// The link `from → to`, created on first use.
@@ -466,7 +484,7 @@ impl<M: Model> Core<M> {
         } else {
             0
         };
-        let mut tick = self.now + self.network.delay_min_ticks + u64::from(extra);
+        let mut tick = self.resume_tick(to, self.now + self.network.delay_min_ticks + u64::from(extra));
         if !self.network.reorder {
             let link = self.link(from, to);
             tick = tick.max(link.last_tick);
@@ -527,6 +545,7 @@ impl<M: Model> Engine<M> {
                 link_at: vec![0; node_count * node_count],
                 up: vec![true; node_count],
                 incarnation: vec![0; node_count],
+                pauses: Vec::new(),
                 probes: 0,
                 trace: options.trace.then(Vec::new),
                 hasher: TraceHasher::new(),
@@ -553,6 +572,13 @@ impl<M: Model> Engine<M> {
 
     pub fn schedule_restart(&mut self, node: NodeId, tick: u64) {
         self.core.push(tick, 0, EventKind::Restart { node });
+    }
+
+    /// Pauses `node` from `from_tick` until `until_tick`: it loses nothing,
+    /// but handles nothing either (messages and timers wait for the end).
+    /// Pauses are scheduled before the run starts.
+    pub fn schedule_pause(&mut self, node: NodeId, from_tick: u64, until_tick: u64) {
+        self.core.pauses.push((node, from_tick, until_tick));
     }
 
     /// Lets the model schedule its first events.
@@ -724,7 +750,7 @@ impl<M: Model> Engine<M> {
     /// and the raw sequence numbers, whose relative order is kept.
     pub fn hash_state(&self, hasher: &mut TraceHasher) {
         let core = &self.core;
-        hasher.mix(&(core.now, core.events, &core.up, &core.incarnation));
+        hasher.mix(&(core.now, core.events, &core.up, &core.incarnation, &core.pauses));
         hash::hash_debug(hasher, &core.network);
         for link in &core.links {
             hasher.mix(&(link.from, link.to, link.sent, link.last_tick));

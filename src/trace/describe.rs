@@ -185,6 +185,7 @@ pub fn outcome(names: &Names, outcome: &Outcome) -> String {
         Ok(Answer::Member { groups, etag }) => format!("ok, groups {}, ETag {etag}", names.group_set_str(*groups)),
         Ok(Answer::Project { config: c, etag }) => format!("ok, config {}, ETag {etag}", config(names, c)),
         Ok(Answer::Redirect(to)) => format!("redirect to the leader {}", names.node_str(*to)),
+        Ok(Answer::Resolved(at)) => format!("ok, member on {}", names.node_str(*at)),
         Err(e) => format!("error: {e}"),
     }
 }

@@ -170,7 +170,7 @@ fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick:
                 to,
                 msg,
                 ..
-            } if *from == node && *sent_tick == tick => {
+            } if *from == node && *sent_tick == tick && sent_by_the_step(msg) => {
                 let kind = if matches!(msg, Msg::Tx { .. }) { "tx" } else { "request" };
                 return Some(format!(
                     "{kind} {} -> {}",
@@ -182,6 +182,16 @@ fn step_request(names: &Names, events: &[TraceEvent<World>], node: NodeId, tick:
         }
     }
     None
+}
+
+/// Whether `msg` can be a step's own: a request or a transaction, not an
+/// answer or a message of the joiner's daemon's API handlers (a rename
+/// forwarded to it).
+fn sent_by_the_step(msg: &Msg) -> bool {
+    match msg {
+        Msg::Request { id, .. } | Msg::Tx { id, .. } => !crate::model::member::joiner_api_id(*id),
+        Msg::Response { .. } | Msg::TxResult { .. } => false,
+    }
 }
 
 /// What a step that sends no request does, in words.

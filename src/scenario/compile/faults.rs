@@ -1,24 +1,23 @@
-//! `[faults]`: crashes and step errors.
+//! `[faults]`: crashes, pauses and step errors.
 
 use super::compiler::Result;
 use super::compiler::{Compiler, MAX_ATTEMPTS};
 use crate::model::step::Step;
 use crate::model::{FixedFault, Role, StepFaults};
-use crate::scenario::CrashPlan;
-use crate::scenario::file::ScenarioFile;
+use crate::scenario::{CrashPlan, PausePlan};
+use crate::scenario::file::{ScenarioFile, Text};
+use crate::sim::NodeId;
 
 pub(super) fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
     let mut plans = Vec::new();
     for (i, crash) in parsed.faults.crashes.iter().enumerate() {
         let key = format!("faults.crashes[{i}]");
-        let node = c.node(&crash.node, &format!("{key}.node"))?;
-        if matches!(c.roles[usize::from(node)], Role::Admin(_)) {
-            return Err(c.at(
-                &crash.node,
-                &format!("{key}.node"),
-                "admin clients do not crash; crash a member or a joiner",
-            ));
-        }
+        let node = faulted_node(
+            c,
+            &crash.node,
+            &key,
+            "admin clients do not crash; crash a member or a joiner",
+        )?;
         let restart_after_ticks = match &crash.restart_after {
             None => None,
             Some(_) => Some(c.ticks(&crash.restart_after, &format!("{key}.restart_after"), 0)?),
@@ -28,6 +27,40 @@ pub(super) fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<Cra
             at_tick: c.ticks(&Some(crash.at.clone()), &format!("{key}.at"), 0)?,
             jitter_ticks: c.ticks(&crash.jitter, &format!("{key}.jitter"), 0)?,
             restart_after_ticks,
+        });
+    }
+    Ok(plans)
+}
+
+/// The member or joiner `text` names at `key.node` (an admin client is
+/// refused with `refusal`: it runs in no daemon).
+fn faulted_node(c: &Compiler<'_>, text: &Text, key: &str, refusal: &str) -> Result<NodeId> {
+    let node = c.node(text, &format!("{key}.node"))?;
+    if matches!(c.roles[usize::from(node)], Role::Admin(_)) {
+        return Err(c.at(text, &format!("{key}.node"), refusal));
+    }
+    Ok(node)
+}
+
+pub(super) fn pauses(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<PausePlan>> {
+    let mut plans = Vec::new();
+    for (i, pause) in parsed.faults.pauses.iter().enumerate() {
+        let key = format!("faults.pauses[{i}]");
+        let refusal = "admin clients run in no daemon to pause; pause a member or a joiner";
+        let node = faulted_node(c, &pause.node, &key, refusal)?;
+        let resume_after_ticks = c.ticks(&Some(pause.resume_after.clone()), &format!("{key}.resume_after"), 0)?;
+        if resume_after_ticks == 0 {
+            return Err(c.error(
+                Some(pause.resume_after.span()),
+                &format!("{key}.resume_after"),
+                "must be at least 1 tick (a pause that ends as it starts pauses nothing)",
+            ));
+        }
+        plans.push(PausePlan {
+            node,
+            at_tick: c.ticks(&Some(pause.at.clone()), &format!("{key}.at"), 0)?,
+            jitter_ticks: c.ticks(&pause.jitter, &format!("{key}.jitter"), 0)?,
+            resume_after_ticks,
         });
     }
     Ok(plans)

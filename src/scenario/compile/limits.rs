@@ -4,7 +4,7 @@ use super::compiler::Compiler;
 use super::compiler::Result;
 use crate::model::{Role, StepFaults};
 use crate::scenario::file::ScenarioFile;
-use crate::scenario::{CrashPlan, Limits};
+use crate::scenario::{CrashPlan, Limits, PausePlan};
 use crate::sim::NetworkConfig;
 
 pub(super) const DEFAULT_MAX_EVENTS: u64 = 100_000;
@@ -27,7 +27,7 @@ pub(super) fn limits(
     c: &Compiler<'_>,
     parsed: &ScenarioFile,
     network: &NetworkConfig,
-    crashes: &[CrashPlan],
+    (crashes, pauses): (&[CrashPlan], &[PausePlan]),
     faults: &StepFaults,
 ) -> Result<Limits> {
     let l = &parsed.limits;
@@ -37,6 +37,10 @@ pub(super) fn limits(
     for crash in crashes {
         let restart = crash.restart_after_ticks.unwrap_or(0);
         heal = heal.max(crash.at_tick.saturating_add(crash.jitter_ticks).saturating_add(restart));
+    }
+    for pause in pauses {
+        let resume = pause.at_tick.saturating_add(pause.jitter_ticks);
+        heal = heal.max(resume.saturating_add(pause.resume_after_ticks));
     }
     if !faults.random.is_never() || !faults.transaction.is_never() || !faults.leader_change.is_never() {
         heal = heal.max(faults.random_until_tick);

@@ -23,7 +23,7 @@ use crate::scenario::{Scenario, warn};
 use admins::{check_removals, incus_accepts_commands};
 use compiler::{Compiler, Result};
 use expectations::{expectations, variant, variant_expectations};
-use faults::{crashes, step_faults};
+use faults::{crashes, pauses, step_faults};
 use limits::{campaign_seeds, limits};
 use network::network;
 use nodes::declare_nodes;
@@ -41,10 +41,17 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
 
     let network = network(&c, &parsed)?;
     let crashes = crashes(&c, &parsed)?;
+    let pauses = pauses(&c, &parsed)?;
     let step_faults = step_faults(&mut c, &parsed)?;
     let expect = expectations(&c, &parsed.expect, "expect")?;
     let expect_variants = variant_expectations(&c, &parsed, variant)?;
-    let timeouts_needed = network.can_lose_messages() || !crashes.is_empty();
+    // The incus client has no request timeout (client/util.go:36-44 at
+    // be7afc5df3): an admin gives up only when the scenario says so, and
+    // only where a message can be lost. (A default timeout here made the
+    // model's admin give up on a request a partition only delayed, which a
+    // real client waits out: scenarios/real/project-update-toctou.toml.)
+    let timeouts_needed =
+        parsed.network.request_timeout.is_some() && (network.can_lose_messages() || !crashes.is_empty());
     let request_timeout = c.ticks(
         &parsed.network.request_timeout,
         "network.request_timeout",
@@ -57,7 +64,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
             "must be at least 1 tick",
         ));
     }
-    let limits = limits(&c, &parsed, &network, &crashes, &step_faults)?;
+    let limits = limits(&c, &parsed, &network, (&crashes, &pauses), &step_faults)?;
     let campaign_seeds = campaign_seeds(&c, &parsed)?;
     let warnings = warn::warnings(
         &parsed,
@@ -89,6 +96,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         setup: Arc::new(setup),
         network,
         crashes,
+        pauses,
         expect: expect.clone(),
         file_expect: expect,
         expect_variants,
