@@ -12,6 +12,7 @@ mod coverage;
 mod exhaustive;
 mod pct;
 mod random;
+mod reduction;
 
 pub use coverage::Coverage;
 pub use exhaustive::{Exhaustive, values};
@@ -146,7 +147,7 @@ pub fn make(kind: Kind, scenario: &Scenario, settings: Settings) -> Box<dyn Stra
     match kind {
         Kind::Random | Kind::Swarm => Box::new(Random::new(settings.seed)),
         Kind::Pct => Box::new(Pct::new(scenario, settings.seed, settings.depth)),
-        Kind::Exhaustive => Box::new(Exhaustive::new(settings.bound)),
+        Kind::Exhaustive => Box::new(Exhaustive::new(settings.bound).reduced_for(scenario)),
         Kind::Coverage => Box::new(Coverage::new(settings.seed)),
     }
 }
