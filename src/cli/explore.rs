@@ -44,6 +44,10 @@ pub struct ExploreArgs {
     /// The strategy's own seed (random, swarm, pct, coverage; default 0).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Exhaustive: run every last deviation, without partial-order
+    /// reduction (to measure what it saves, or to check what it keeps).
+    #[arg(long)]
+    pub no_reduction: bool,
 }
 
 /// Runs per scenario when neither --runs nor --time is given (all but
@@ -67,6 +71,9 @@ impl ExploreArgs {
         if self.bound.is_some() && kind != Kind::Exhaustive {
             return Err(refuse("--bound", "exhaustive"));
         }
+        if self.no_reduction && kind != Kind::Exhaustive {
+            return Err(refuse("--no-reduction", "exhaustive"));
+        }
         if self.depth.is_some() && kind != Kind::Pct {
             return Err(refuse("--depth", "pct"));
         }
@@ -83,6 +90,7 @@ impl ExploreArgs {
             seed: self.seed.unwrap_or(defaults.seed),
             bound: self.bound.unwrap_or(defaults.bound),
             depth: self.depth.unwrap_or(defaults.depth),
+            reduction: !self.no_reduction,
         })
     }
 

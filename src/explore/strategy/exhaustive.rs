@@ -174,7 +174,9 @@ impl Exhaustive {
             for value in values(point.options).into_iter().filter(|&v| v != point.value) {
                 let shift = u64::from(value.saturating_sub(point.value));
                 if value > point.value
-                    && deliveries.as_ref().is_some_and(|d| d.shift_commutes(point.label, shift))
+                    && deliveries
+                        .as_ref()
+                        .is_some_and(|d| d.shift_commutes(point.label, shift))
                 {
                     self.counts.reduced += 1;
                     continue;

@@ -124,6 +124,9 @@ pub struct Settings {
     pub bound: u32,
     /// PCT: the bug depth it targets (1 + its priority change points).
     pub depth: u32,
+    /// Exhaustive: partial-order reduction of last deviations (on unless
+    /// `--no-reduction`).
+    pub reduction: bool,
 }
 
 impl Default for Settings {
@@ -132,6 +135,7 @@ impl Default for Settings {
             seed: 0,
             bound: 2,
             depth: 3,
+            reduction: true,
         }
     }
 }
@@ -147,7 +151,14 @@ pub fn make(kind: Kind, scenario: &Scenario, settings: Settings) -> Box<dyn Stra
     match kind {
         Kind::Random | Kind::Swarm => Box::new(Random::new(settings.seed)),
         Kind::Pct => Box::new(Pct::new(scenario, settings.seed, settings.depth)),
-        Kind::Exhaustive => Box::new(Exhaustive::new(settings.bound).reduced_for(scenario)),
+        Kind::Exhaustive => {
+            let exhaustive = Exhaustive::new(settings.bound);
+            Box::new(if settings.reduction {
+                exhaustive.reduced_for(scenario)
+            } else {
+                exhaustive
+            })
+        }
         Kind::Coverage => Box::new(Coverage::new(settings.seed)),
     }
 }

@@ -62,7 +62,11 @@ impl<'a> Deliveries<'a> {
             .enumerate()
             .filter_map(|(i, e)| e.delay.map(|l| (l, i)))
             .collect();
-        Deliveries { log, by_label, max_tick }
+        Deliveries {
+            log,
+            by_label,
+            max_tick,
+        }
     }
 
     /// Whether delaying the delivery whose delay choice is `label` by
