@@ -242,7 +242,7 @@ impl<M: Model> Queue<M> {
     /// Cancels a pending event (a no-op when it already ran); returns it.
     fn cancel(&mut self, id: TimerId) -> Option<EventKind<M>> {
         let slot = &mut self.slots[id.slot as usize];
-        if !slot.as_ref().is_some_and(|(seq, _)| *seq == id.seq) {
+        if slot.as_ref().is_none_or(|(seq, _)| *seq != id.seq) {
             return None;
         }
         let (_, kind) = slot.take()?;
