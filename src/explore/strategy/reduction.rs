@@ -113,3 +113,69 @@ impl<'a> Deliveries<'a> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Footprint, LoggedEvent};
+
+    const HELD: Label = Label::new(ChoiceKind::DELAY, 3, 0, 1);
+
+    fn event(tick: u64, node: u16, cause: u32, footprint: Footprint) -> LoggedEvent {
+        LoggedEvent {
+            tick,
+            node,
+            cause,
+            delay: None,
+            footprint,
+        }
+    }
+
+    /// A delivery to node 0 at tick 5 (the one held back), which causes a
+    /// transaction at tick 6 writing table bit 1; meanwhile node 1 runs a
+    /// transaction at tick 8 touching `other`.
+    fn log(other: Footprint) -> EventLog {
+        let mut log = EventLog::default();
+        log.events = vec![
+            LoggedEvent {
+                delay: Some(HELD),
+                ..event(5, 0, NO_EVENT, Footprint::LOCAL)
+            },
+            event(6, 0, 0, Footprint::shared(0b10, 0b10)),
+            event(8, 1, NO_EVENT, other),
+        ];
+        log
+    }
+
+    #[test]
+    fn a_held_message_commutes_only_past_events_it_does_not_conflict_with() {
+        let independent = log(Footprint::shared(0b01, 0b01));
+        let deliveries = Deliveries::new(&independent, 1000);
+        assert!(deliveries.shift_commutes(HELD, 29), "another table: the same run");
+        let conflicting = log(Footprint::shared(0b10, 0));
+        let deliveries = Deliveries::new(&conflicting, 1000);
+        assert!(!deliveries.shift_commutes(HELD, 29), "reads what the cone writes");
+        assert!(deliveries.shift_commutes(HELD, 1), "moved to 7: still before it");
+        assert!(
+            !deliveries.shift_commutes(HELD, 2),
+            "moved to 8: a tie counts as a reordering"
+        );
+    }
+
+    #[test]
+    fn a_held_answer_past_a_cancelled_timeout_is_a_reordering() {
+        let mut log = log(Footprint::shared(0b01, 0b01));
+        log.cancelled.push(event(9, 0, NO_EVENT, Footprint::LOCAL));
+        let deliveries = Deliveries::new(&log, 1000);
+        assert!(deliveries.shift_commutes(HELD, 2));
+        assert!(!deliveries.shift_commutes(HELD, 4), "the timeout would fire first");
+    }
+
+    #[test]
+    fn a_shift_past_the_tick_limit_or_of_an_undelivered_message_is_run() {
+        let log = log(Footprint::shared(0b01, 0b01));
+        assert!(!Deliveries::new(&log, 20).shift_commutes(HELD, 29));
+        let elsewhere = Label::new(ChoiceKind::DELAY, 1, 0, 1);
+        assert!(!Deliveries::new(&log, 1000).shift_commutes(elsewhere, 1));
+    }
+}
