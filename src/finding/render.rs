@@ -388,6 +388,17 @@ fn depth_short(depth: Depth) -> String {
     }
 }
 
+/// The distinct states a search fingerprinted, when it had any to take
+/// (a search within bound 1 or less fingerprints none: its schedules that
+/// have children are the nominal one alone).
+fn states_at_deviations(states: u64) -> String {
+    if states == 0 {
+        String::new()
+    } else {
+        format!(" ({} distinct states at deviation points)", grouped(states))
+    }
+}
+
 /// A depth in a sentence.
 fn depth_long(depth: Depth) -> String {
     match depth {
@@ -397,11 +408,11 @@ fn depth_long(depth: Depth) -> String {
             states,
             in_group,
         } => format!(
-            "the smallest bound that finds the failure group is **{bound}**: {} of the {} schedules run within it \
-             ({} distinct states at deviation points) are in the group",
+            "the smallest bound that finds the failure group is **{bound}**: {} of the {} schedules run within it{} \
+             are in the group",
             grouped(in_group),
             grouped(schedules),
-            grouped(states)
+            states_at_deviations(states)
         ),
         Depth::NoneWithin {
             bound,
