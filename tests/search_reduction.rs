@@ -100,6 +100,13 @@ fn reduced_search_finds_every_failure_group_of_the_plain_search_on_the_3_joiner_
         let scenario = race(variant);
         let (all, fewer) = same_groups(&scenario, 2);
         eprintln!("{variant}: {} of {} schedules", fewer.runs, all.runs);
+        // The README's `bench --search --bounds` table shows these counts.
+        let expected = if variant == "groups-first" {
+            (140_159, 198_232)
+        } else {
+            (121_675, 176_218)
+        };
+        assert_eq!((fewer.runs, all.runs), expected, "{variant}");
         assert!(fewer.runs < all.runs, "{variant}: the reduction saved runs");
         if variant == "groups-first" {
             let invariants: Vec<String> = all.groups.iter().map(|k| k.invariant.to_string()).collect();
