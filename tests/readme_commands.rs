@@ -18,6 +18,10 @@ use std::process::Command;
 /// Commands shown but not run here: (command, where it is checked or why
 /// its figures are measured examples).
 const NOT_RUN_HERE: &[(&str, &str)] = &[
+    (
+        "joinsim bench --search --bounds --dir scenarios/bench --max-bound 3 --exhaustive-runs 300000",
+        "minutes of runs; its seconds are measured examples, its bound-2 schedule counts are checked by tests/search_reduction.rs",
+    ),
     ("cargo run --release -- fuzz", ".ci/run runs the full default campaign"),
     ("joinsim fuzz", ".ci/run runs the full default campaign"),
     ("cargo test --release", ".ci/run"),

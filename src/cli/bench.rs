@@ -45,6 +45,13 @@ pub struct BenchArgs {
     /// Search: exhaustive search deepens up to this bound.
     #[arg(long, default_value_t = 5, requires = "search")]
     pub max_bound: u32,
+    /// Search: instead of runs to a first hit, exhaustive search alone at
+    /// each bound from 1 to --max-bound (each within --exhaustive-runs),
+    /// with and without partial-order reduction, on one thread: schedules,
+    /// distinct states, pruned subtrees, reduced last deviations, time to a
+    /// first hit and to exhaust the bound.
+    #[arg(long, requires = "search")]
+    pub bounds: bool,
     /// Search: campaigns run side by side (default: all cores).
     #[arg(long, requires = "search")]
     pub jobs: Option<usize>,
@@ -220,6 +227,16 @@ fn search_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
         ));
     }
     let scenarios = dir_scenarios(args)?;
+    if args.bounds {
+        use crate::explore::search_bench::{bound_table, by_bound};
+        let rows = by_bound(&scenarios, args.max_bound, args.exhaustive_runs);
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&rows).expect("JSON serialises"));
+        } else {
+            print!("{}", bound_table(&rows));
+        }
+        return Ok(Verdict::Clean);
+    }
     let settings = BenchSettings {
         campaigns: args.campaigns,
         max_runs: args.campaign_runs,

@@ -36,6 +36,10 @@ pub struct ExploreArgs {
     /// The strategy's own seed (random, swarm, pct, coverage; default 0).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Exhaustive: run every last deviation, without partial-order
+    /// reduction (to measure what it saves, or to check what it keeps).
+    #[arg(long)]
+    pub no_reduction: bool,
 }
 
 /// Runs per scenario when neither --runs nor --time is given (all but
@@ -73,11 +77,18 @@ impl ExploreArgs {
                 )));
             }
         }
+        if self.no_reduction && self.strategy != Kind::Exhaustive {
+            return Err(Failure::Input(format!(
+                "--no-reduction applies to --strategy exhaustive, not {}",
+                spec.name
+            )));
+        }
         let defaults = Settings::default();
         Ok(Settings {
             seed: self.seed.unwrap_or(defaults.seed),
             bound: self.bound.unwrap_or(defaults.bound),
             depth: self.depth.unwrap_or(defaults.depth),
+            reduction: !self.no_reduction,
         })
     }
 

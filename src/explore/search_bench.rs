@@ -329,3 +329,113 @@ pub fn fastest(of_group: &[&FirstHits]) -> String {
     let names: Vec<&str> = found.iter().filter(|r| key(r) == best).map(|r| r.strategy).collect();
     names.join(", ")
 }
+
+/// Exhaustive search at one bound of one scenario, run from scratch.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BoundRow {
+    pub scenario: String,
+    pub bound: u32,
+    /// Partial-order reduction on (`explore`'s default) or off.
+    pub reduction: bool,
+    pub schedules: u64,
+    pub distinct_states: u64,
+    pub pruned_subtrees: u64,
+    pub reduced_last_deviations: u64,
+    /// Every schedule within the bound ran (not stopped by the run budget).
+    pub complete: bool,
+    /// The failure groups found within the bound.
+    pub groups: usize,
+    /// The first run in some failure group, and the wall time to it.
+    pub first_hit_run: Option<u64>,
+    pub first_hit_seconds: Option<f64>,
+    /// Wall time to exhaust the bound (or to stop), one thread.
+    pub seconds: f64,
+}
+
+/// Exhaustive search of each scenario at bounds 1..=`max_bound`, each bound
+/// from scratch on one thread, with and without partial-order reduction,
+/// until a bound does not complete within `max_runs` schedules.
+pub fn by_bound(scenarios: &[Scenario], max_bound: u32, max_runs: u64) -> Vec<BoundRow> {
+    let mut rows = Vec::new();
+    for scenario in scenarios {
+        for reduction in [false, true] {
+            for bound in 1..=max_bound {
+                let row = one_bound(scenario, bound, reduction, max_runs);
+                let complete = row.complete;
+                rows.push(row);
+                if !complete {
+                    break;
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn one_bound(scenario: &Scenario, bound: u32, reduction: bool, max_runs: u64) -> BoundRow {
+    let never = AtomicBool::new(false);
+    let options = SearchOptions {
+        jobs: 1,
+        max_runs: Some(max_runs),
+        deadline: None,
+        interrupted: &never,
+    };
+    let settings = Settings {
+        bound,
+        reduction,
+        ..Settings::default()
+    };
+    let started = Instant::now();
+    let mut strategy = strategy::make(Kind::Exhaustive, scenario, settings);
+    let found = search(scenario, strategy.as_mut(), &options, &super::campaign::Quiet);
+    let seconds = started.elapsed().as_secs_f64();
+    let first = found.first_hits.values().min().copied();
+    let count = |key: &str| found.report.json[key].as_u64().unwrap_or(0);
+    BoundRow {
+        scenario: scenario.name.clone(),
+        bound,
+        reduction,
+        schedules: found.campaign.tally.runs,
+        distinct_states: count("distinct_states"),
+        pruned_subtrees: count("pruned_subtrees"),
+        reduced_last_deviations: count("reduced_last_deviations"),
+        complete: found.complete,
+        groups: found.first_hits.len(),
+        first_hit_run: first.map(|(run, _)| run),
+        first_hit_seconds: first.map(|(_, at)| at.as_secs_f64()),
+        seconds,
+    }
+}
+
+/// The rows of [`by_bound`] as a Markdown table.
+pub fn bound_table(rows: &[BoundRow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "| scenario | bound | reduction | schedules | distinct states | pruned subtrees | reduced last deviations | \
+         failure groups | first hit (run / ms) | time to exhaust |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let first = match (r.first_hit_run, r.first_hit_seconds) {
+            (Some(run), Some(s)) => format!("{run} / {:.1} ms", s * 1000.0),
+            _ => "-".to_string(),
+        };
+        let time = if r.complete {
+            format!("{:.2} s", r.seconds)
+        } else {
+            format!("stopped at {:.2} s", r.seconds)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {first} | {time} |",
+            r.scenario,
+            r.bound,
+            if r.reduction { "on" } else { "off" },
+            r.schedules,
+            r.distinct_states,
+            r.pruned_subtrees,
+            r.reduced_last_deviations,
+            r.groups,
+        );
+    }
+    out
+}

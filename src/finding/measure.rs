@@ -25,10 +25,17 @@ pub const SEEDS: u64 = 100_000;
 /// The most replays the shrinker may make for a finding's schedule.
 pub const SHRINK_BUDGET: Budget = Budget { max_runs: 5_000 };
 
-/// The deepest deviation bound a report searches exhaustively: bound 2
-/// of the slowest scenarios already takes seconds, and each bound
-/// multiplies the schedules by the choice points of a run.
+/// The deepest deviation bound a report searches exhaustively for today's
+/// Incus: bound 2 of the slowest scenarios already takes seconds, and each
+/// bound multiplies the schedules by the choice points of a run.
 pub const EXHAUSTIVE_MAX_BOUND: u32 = 2;
+
+/// The deepest bound a fix is searched within: from the bound that finds
+/// the finding today, one bound deeper at a time while the next bound's
+/// search is expected to fit [`EXHAUSTIVE_MAX_RUNS`] (see
+/// [`Measurements::affordable`]), so that `joinsim report --all` stays
+/// within minutes on two cores.
+pub const FIX_MAX_BOUND: u32 = 3;
 
 /// The most schedules one exhaustive search may run before it stops
 /// (and says it stopped).
@@ -78,25 +85,42 @@ impl Measurements {
     /// finds `finding`'s group under `variant`, deepening one bound at a
     /// time; or the deepest bound searched without finding it.
     pub fn depth(&mut self, finding: &Finding, variant: Variant, max_bound: u32) -> Depth {
-        let mut schedules = 0;
+        let (mut schedules, mut states) = (0, 0);
         for bound in 0..=max_bound {
             let searched = self.search(&finding.scenario, variant, bound);
-            schedules = searched.tally.runs;
+            (schedules, states) = (searched.tally.runs, searched.states);
             if let Some(group) = searched.tally.groups.get(&finding.group) {
                 return Depth::Found {
                     bound,
                     schedules,
+                    states,
                     in_group: group.count(),
                 };
             }
             if !searched.complete {
-                return Depth::Stopped { bound, schedules };
+                return Depth::Stopped {
+                    bound,
+                    schedules,
+                    states,
+                };
             }
         }
         Depth::NoneWithin {
             bound: max_bound,
             schedules,
+            states,
         }
+    }
+
+    /// Whether the search of `bound` (one deeper than a bound already
+    /// searched) of `scenario` under `variant` is expected to fit
+    /// [`EXHAUSTIVE_MAX_RUNS`]: each deviation adds about as many children
+    /// as bound 1 has schedules, and each set of `bound` deviations is
+    /// built in one order only.
+    pub fn affordable(&mut self, scenario: &Scenario, variant: Variant, bound: u32) -> bool {
+        let first = self.search(scenario, variant, 1).tally.runs;
+        let last = self.search(scenario, variant, bound - 1).tally.runs;
+        last.saturating_mul(first) / u64::from(bound) <= EXHAUSTIVE_MAX_RUNS
     }
 }
 
@@ -109,6 +133,8 @@ pub struct Searched {
     /// Every schedule within the bound ran (not stopped by
     /// [`EXHAUSTIVE_MAX_RUNS`]).
     pub complete: bool,
+    /// Distinct state fingerprints at the deviation points of the search.
+    pub states: u64,
 }
 
 fn exhaustive(scenario: &Scenario, bound: u32, jobs: usize) -> Searched {
@@ -119,7 +145,7 @@ fn exhaustive(scenario: &Scenario, bound: u32, jobs: usize) -> Searched {
         deadline: None,
         interrupted: &interrupted,
     };
-    let mut strategy = Exhaustive::new(bound);
+    let mut strategy = Exhaustive::new(bound).reduced_for(scenario);
     let observer = FirstSchedules {
         scenario,
         schedules: Mutex::new(BTreeMap::new()),
@@ -129,6 +155,7 @@ fn exhaustive(scenario: &Scenario, bound: u32, jobs: usize) -> Searched {
         tally: found.campaign.tally,
         first_schedules: observer.schedules.into_inner().expect("no panic while held"),
         complete: found.complete,
+        states: found.report.json["distinct_states"].as_u64().unwrap_or(0),
     }
 }
 
@@ -155,12 +182,18 @@ impl Observer for FirstSchedules<'_> {
 pub enum Depth {
     /// The smallest bound that finds the group: `schedules` at that bound,
     /// `in_group` of them in the group.
-    Found { bound: u32, schedules: u64, in_group: u64 },
+    Found {
+        bound: u32,
+        schedules: u64,
+        /// Distinct states at deviation points (see [`Searched::states`]).
+        states: u64,
+        in_group: u64,
+    },
     /// Every schedule within `bound` ran; none is in the group.
-    NoneWithin { bound: u32, schedules: u64 },
+    NoneWithin { bound: u32, schedules: u64, states: u64 },
     /// The search of `bound` ran out of schedules to try
     /// ([`EXHAUSTIVE_MAX_RUNS`]) without finding it.
-    Stopped { bound: u32, schedules: u64 },
+    Stopped { bound: u32, schedules: u64, states: u64 },
 }
 
 fn campaign(scenario: &Scenario, jobs: usize) -> Tally {

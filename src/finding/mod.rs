@@ -10,7 +10,9 @@ pub mod real_verdict;
 pub mod registry;
 pub mod render;
 
-pub use measure::{Depth, EXHAUSTIVE_MAX_BOUND, FixVerdict, Measurements, Origin, Outcome, SEEDS, Shortest};
+pub use measure::{
+    Depth, EXHAUSTIVE_MAX_BOUND, FIX_MAX_BOUND, FixVerdict, Measurements, Origin, Outcome, SEEDS, Shortest,
+};
 pub use registry::{FINDINGS_DIR, Finding, SourceLines, load_all};
 
 use crate::check::Invariant;
@@ -22,9 +24,11 @@ use crate::scenario::{Expect, Expectations};
 pub struct Exhaustive {
     /// Today's Incus, deepened up to [`EXHAUSTIVE_MAX_BOUND`].
     pub today: Depth,
-    /// The bound the fix is searched within: the one that finds the
+    /// The bound the fix is searched within: from the one that finds the
     /// finding today (at least 1, so that the fix faces more than the
-    /// nominal run), or the deepest searched when none does.
+    /// nominal run), or the deepest searched when none does, deepened up to
+    /// [`FIX_MAX_BOUND`] while the fix stays clean and the next bound is
+    /// affordable ([`Measurements::affordable`]).
     pub fix_bound: u32,
     pub fix: Depth,
     /// Invariants the fix breaks within `fix_bound` that today's Incus
@@ -36,11 +40,23 @@ impl Exhaustive {
     pub fn measure(finding: &Finding, measurements: &mut Measurements) -> Exhaustive {
         let today_variant = finding.scenario.variant();
         let today = measurements.depth(finding, today_variant, EXHAUSTIVE_MAX_BOUND);
-        let fix_bound = match today {
+        let mut fix_bound = match today {
             Depth::Found { bound, .. } => bound.max(1),
             _ => EXHAUSTIVE_MAX_BOUND,
         };
-        let fix = measurements.depth(finding, finding.fix, fix_bound);
+        let mut fix = measurements.depth(finding, finding.fix, fix_bound);
+        let scenario = &finding.scenario;
+        while fix_bound < FIX_MAX_BOUND
+            && matches!(fix, Depth::NoneWithin { .. })
+            && measurements.affordable(scenario, finding.fix, fix_bound + 1)
+            && measurements.affordable(scenario, today_variant, fix_bound + 1)
+        {
+            let deeper = measurements.depth(finding, finding.fix, fix_bound + 1);
+            if matches!(deeper, Depth::Stopped { .. }) {
+                break;
+            }
+            (fix, fix_bound) = (deeper, fix_bound + 1);
+        }
         let broken = |m: &mut Measurements, variant| {
             let tally = &m.search(&finding.scenario, variant, fix_bound).tally;
             Invariant::ALL

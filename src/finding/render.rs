@@ -395,9 +395,20 @@ fn depth_short(depth: Depth) -> String {
     match depth {
         Depth::Found { bound, .. } => format!("bound {bound}"),
         Depth::NoneWithin { bound, .. } => format!("none within bound {bound}"),
-        Depth::Stopped { bound, schedules } => {
+        Depth::Stopped { bound, schedules, .. } => {
             format!("not within {} schedules of bound {bound}", grouped(schedules))
         }
+    }
+}
+
+/// The distinct states a search fingerprinted, when it had any to take
+/// (a search within bound 1 or less fingerprints none: its schedules that
+/// have children are the nominal one alone).
+fn states_at_deviations(states: u64) -> String {
+    if states == 0 {
+        String::new()
+    } else {
+        format!(" ({} distinct states at deviation points)", grouped(states))
     }
 }
 
@@ -407,19 +418,34 @@ fn depth_long(depth: Depth) -> String {
         Depth::Found {
             bound,
             schedules,
+            states,
             in_group,
         } => format!(
-            "the smallest bound that finds the failure group is **{bound}**: {} of the {} schedules within it are in the group",
+            "the smallest bound that finds the failure group is **{bound}**: {} of the {} schedules run within it{} \
+             are in the group",
             grouped(in_group),
-            grouped(schedules)
+            grouped(schedules),
+            states_at_deviations(states)
         ),
-        Depth::NoneWithin { bound, schedules } => format!(
-            "**none within bound {bound}**: no schedule of the {} within it (every one run) is in the group",
-            grouped(schedules)
+        Depth::NoneWithin {
+            bound,
+            schedules,
+            states,
+        } => format!(
+            "**none within bound {bound}**: no schedule of the {} run within it (every one not pruned or reduced; \
+             {} distinct states at deviation points) is in the group",
+            grouped(schedules),
+            grouped(states)
         ),
-        Depth::Stopped { bound, schedules } => format!(
-            "not found in the first {} schedules of bound {bound}, where the search stopped (its budget)",
-            grouped(schedules)
+        Depth::Stopped {
+            bound,
+            schedules,
+            states,
+        } => format!(
+            "not found in the first {} schedules of bound {bound} ({} distinct states at deviation points), \
+             where the search stopped (its budget)",
+            grouped(schedules),
+            grouped(states)
         ),
     }
 }
@@ -431,10 +457,14 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
     let _ = writeln!(
         out,
         "## Exhaustive search\n\nEvery schedule within a number of deviations from the nominal run, deepened one \
-         bound at a time up to {}; each deviation takes its value from exhaustive search's reduced domains \
+         bound at a time up to {} for today's Incus and up to {} for the fix (while the next bound fits the search's \
+         budget); each deviation takes its value from exhaustive search's reduced domains \
          (`src/explore/strategy/exhaustive.rs`: a flip's other value, every value of a choice of up to 4 options, \
-         else the largest, the midpoint and 1):\n",
-        super::EXHAUSTIVE_MAX_BOUND
+         else the largest, the midpoint and 1); subtrees of a state already explored are pruned, and last \
+         deviations whose run would only reorder independent events are reduced (`reduction.rs`; the README says \
+         what that keeps):\n",
+        super::EXHAUSTIVE_MAX_BOUND,
+        super::FIX_MAX_BOUND
     );
     let _ = writeln!(
         out,

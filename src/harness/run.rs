@@ -8,7 +8,7 @@ use crate::model::step::Step;
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
 use crate::sim::hash::{TraceHasher, hash_debug};
-use crate::sim::{Choices, Deviation, Engine, EngineOptions, Label, NodeId, Point, Schedule, TraceEvent};
+use crate::sim::{Choices, Deviation, Engine, EngineOptions, EventLog, Label, NodeId, Point, Schedule, TraceEvent};
 use crate::swarm::SwarmPicks;
 
 /// Where a run's choices come from.
@@ -50,6 +50,8 @@ pub struct RunOptions {
     /// Fingerprint the state after every event (slow: to check that
     /// exhaustive search's pruning loses no state).
     pub state_trail: bool,
+    /// Keep the event log (exhaustive search's partial-order reduction).
+    pub log: bool,
 }
 
 /// A fingerprint of the complete state of a run (engine, model, checker)
@@ -109,6 +111,8 @@ pub struct RunResult {
     /// When asked for: the state fingerprint after the start and after
     /// every event, in order.
     pub state_trail: Option<Vec<u64>>,
+    /// When asked for: every event with its cause and footprint.
+    pub log: Option<EventLog>,
     pub trace: Option<Vec<TraceEvent<World>>>,
     pub event_hashes: Option<Vec<u64>>,
     /// The system as the run left it, for reports.
@@ -137,6 +141,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
     let engine_options = EngineOptions {
         trace: options.trace,
         event_hashes: options.event_hashes,
+        log: options.log,
     };
     let mut engine = Engine::new(
         setup.node_count(),
@@ -183,6 +188,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
             c
         }),
         state_trail: watch.trail,
+        log: record.log,
         trace: record.trace,
         event_hashes: record.event_hashes,
         world,

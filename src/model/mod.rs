@@ -41,7 +41,7 @@ use observe::Observation;
 use step::Step;
 pub use variant::Variant;
 
-use crate::sim::{Ctx, Label, Model, NodeId, Ratio};
+use crate::sim::{Ctx, Footprint, Label, Model, NodeId, Ratio};
 
 /// What a node is in the scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -590,6 +590,24 @@ impl Model for World {
     /// transaction, and both travel on TCP connections.
     fn on_connection(_msg: &Msg) -> bool {
         true
+    }
+
+    /// A transaction the leader runs touches the tables it declares
+    /// (`access.rs`), not the leader's own handlers, mutex or connections
+    /// to clients; every other delivery touches its receiver's state. All
+    /// transactions reach the one leader database, so two of them commute
+    /// only when their tables do. When leadership can move, a commit may
+    /// move it, and every event reads who leads: then everything conflicts.
+    fn footprint(&self, to: NodeId, msg: &Msg) -> Footprint {
+        let leadership_moves = !self.setup.step_faults.leader_change.is_never() && self.cluster_faults;
+        match msg {
+            _ if leadership_moves => Footprint::EVERYTHING,
+            Msg::Tx { tx, .. } if to == self.leader => {
+                let access = tx.access();
+                Footprint::shared(tables::Table::bits(access.reads), tables::Table::bits(access.writes))
+            }
+            _ => Footprint::LOCAL,
+        }
     }
 
     fn on_crash(&mut self, ctx: &mut Ctx<'_, Self>, node: NodeId) {

@@ -20,6 +20,16 @@ pub enum Table {
 }
 
 impl Table {
+    /// The table's bit in a set of tables.
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The set of `tables`, a bit each.
+    pub fn bits(tables: &[Table]) -> u32 {
+        tables.iter().fold(0, |set, t| set | t.bit())
+    }
+
     pub const ALL: [Table; 9] = [
         Table::Nodes,
         Table::ClusterGroups,

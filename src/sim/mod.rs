@@ -4,6 +4,7 @@
 
 pub mod choice;
 pub mod hash;
+pub mod log;
 pub mod network;
 
 use std::cmp::Ordering;
@@ -13,6 +14,7 @@ use std::hash::Hash;
 
 pub use choice::{ChoiceKind, ChoiceRecord, Choices, Deviation, Label, Point, Ratio, Schedule};
 use hash::TraceHasher;
+pub use log::{EventLog, Footprint, LoggedEvent, NO_EVENT};
 pub use network::{NetworkConfig, Partition};
 
 /// A node of the simulated system, numbered from 0.
@@ -40,6 +42,14 @@ pub trait Model: Sized {
     /// partition outlasting keepalive) is the model's to say.
     fn on_connection(_msg: &Self::Msg) -> bool {
         false
+    }
+
+    /// What delivering `msg` to `to` may touch, for the event log (a
+    /// search tells from it which events commute). By default the
+    /// receiver's own state only; a model whose handlers reach shared state
+    /// says which.
+    fn footprint(&self, _to: NodeId, _msg: &Self::Msg) -> Footprint {
+        Footprint::LOCAL
     }
 }
 
@@ -126,6 +136,8 @@ enum EventKind<M: Model> {
         sent_tick: u64,
         from: NodeId,
         to: NodeId,
+        /// The message's number on its link (its choice labels' third field).
+        number: u32,
         /// The receiver's incarnation at send time: a message in flight when
         /// its receiver crashes is lost with the connection, even if the
         /// receiver is back by the time it would arrive.
@@ -215,28 +227,30 @@ impl<M: Model> Queue<M> {
     /// The earliest event; cancelled events are skipped. A slot is freed
     /// only when its key leaves the heap, so no key ever meets another
     /// event's slot.
-    fn pop(&mut self) -> Option<(u64, EventKind<M>)> {
+    fn pop(&mut self) -> Option<(u64, u64, EventKind<M>)> {
         loop {
             let key = self.heap.pop()?;
             let queued = self.slots[key.slot as usize].take();
             self.free.push(key.slot);
             match queued {
-                Some((_, kind)) => return Some((key.tick, kind)),
+                Some((seq, kind)) => return Some((key.tick, seq, kind)),
                 None => self.cancelled -= 1,
             }
         }
     }
 
-    /// Cancels a pending event (a no-op when it already ran).
-    fn cancel(&mut self, id: TimerId) {
+    /// Cancels a pending event (a no-op when it already ran); returns it.
+    fn cancel(&mut self, id: TimerId) -> Option<EventKind<M>> {
         let slot = &mut self.slots[id.slot as usize];
-        if slot.as_ref().is_some_and(|(seq, _)| *seq == id.seq) {
-            *slot = None;
-            self.cancelled += 1;
-            if self.cancelled > 64 && self.cancelled * 2 > self.heap.len() {
-                self.sweep_cancelled();
-            }
+        if slot.as_ref().is_none_or(|(seq, _)| *seq != id.seq) {
+            return None;
         }
+        let (_, kind) = slot.take()?;
+        self.cancelled += 1;
+        if self.cancelled > 64 && self.cancelled * 2 > self.heap.len() {
+            self.sweep_cancelled();
+        }
+        Some(kind)
     }
 
     /// Drops the keys of cancelled events from the heap and frees their
@@ -309,6 +323,9 @@ pub struct Core<M: Model> {
     pauses: Vec<(NodeId, u64, u64)>,
     /// The probes this run hit, as a bit set (see [`Ctx::probe`]).
     probes: u64,
+    /// The event log, when asked for, and the index of the event running.
+    log: Option<EventLog>,
+    current: u32,
     trace: Option<Vec<TraceEvent<M>>>,
     hasher: TraceHasher,
     event_hashes: Option<Vec<u64>>,
@@ -392,7 +409,17 @@ impl<M: Model> Ctx<'_, M> {
     /// Cancels a timer that has not fired; it never runs and never counts
     /// as an event.
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.core.queue.cancel(id);
+        let cancelled = self.core.queue.cancel(id);
+        if let (Some(log), Some(EventKind::Timer { node, .. })) = (&mut self.core.log, cancelled) {
+            let (tick, cause) = log.scheduled[id.seq as usize - 1];
+            log.cancelled.push(LoggedEvent {
+                tick,
+                node,
+                cause,
+                delay: None,
+                footprint: Footprint::LOCAL,
+            });
+        }
     }
 }
 
@@ -402,6 +429,9 @@ const DUPLICATE_COPY: u32 = 1 << 31;
 impl<M: Model> Core<M> {
     fn push(&mut self, tick: u64, rank: u32, kind: EventKind<M>) -> TimerId {
         self.seq += 1;
+        if let Some(log) = &mut self.log {
+            log.scheduled.push((tick, self.current));
+        }
         self.queue.push(tick, rank, self.seq, kind)
     }
 
@@ -499,6 +529,7 @@ impl<M: Model> Core<M> {
                 sent_tick,
                 from,
                 to,
+                number,
                 incarnation,
                 msg,
             },
@@ -524,6 +555,8 @@ pub struct EngineOptions {
     /// Keep the running trace hash after every event, so that two runs can
     /// be compared event by event.
     pub event_hashes: bool,
+    /// Keep the [`EventLog`] (for partial-order reduction).
+    pub log: bool,
 }
 
 /// The engine: a model's world plus the core that drives it.
@@ -547,6 +580,8 @@ impl<M: Model> Engine<M> {
                 incarnation: vec![0; node_count],
                 pauses: Vec::new(),
                 probes: 0,
+                log: options.log.then(EventLog::default),
+                current: NO_EVENT,
                 trace: options.trace.then(Vec::new),
                 hasher: TraceHasher::new(),
                 event_hashes: options.event_hashes.then(Vec::new),
@@ -611,9 +646,12 @@ impl<M: Model> Engine<M> {
 
     /// Runs the earliest pending event. False when nothing is pending.
     pub fn step(&mut self, model: &mut M) -> bool {
-        let Some((tick, kind)) = self.core.queue.pop() else {
+        let Some((tick, seq, kind)) = self.core.queue.pop() else {
             return false;
         };
+        if self.core.log.is_some() {
+            self.log_event(model, seq, &kind);
+        }
         let core = &mut self.core;
         core.now = tick;
         core.events += 1;
@@ -623,9 +661,10 @@ impl<M: Model> Engine<M> {
                 sent_tick,
                 from,
                 to,
+                number,
                 incarnation,
                 msg,
-            } => self.deliver(model, (sent_tick, incarnation), from, to, msg),
+            } => self.deliver(model, (sent_tick, incarnation, number), from, to, msg),
             EventKind::Timer {
                 node,
                 incarnation,
@@ -671,8 +710,32 @@ impl<M: Model> Engine<M> {
         true
     }
 
-    fn deliver(&mut self, model: &mut M, sent: (u64, u32), from: NodeId, to: NodeId, msg: M::Msg) {
-        let (sent_tick, incarnation) = sent;
+    /// Logs the event about to run (sequence number `seq`).
+    fn log_event(&mut self, model: &M, seq: u64, kind: &EventKind<M>) {
+        let (node, delay, footprint) = match kind {
+            EventKind::Deliver {
+                from, to, number, msg, ..
+            } => {
+                let label = Label::new(ChoiceKind::DELAY, u32::from(*from), u32::from(*to), *number);
+                (*to, Some(label), model.footprint(*to, msg))
+            }
+            EventKind::Timer { node, .. } => (*node, None, Footprint::LOCAL),
+            EventKind::Crash { node } | EventKind::Restart { node } => (*node, None, Footprint::EVERYTHING),
+        };
+        let Some(log) = &mut self.core.log else { return };
+        let (tick, cause) = log.scheduled[seq as usize - 1];
+        self.core.current = u32::try_from(log.events.len()).expect("fewer than 2^32 events");
+        log.events.push(LoggedEvent {
+            tick,
+            node,
+            cause,
+            delay,
+            footprint,
+        });
+    }
+
+    fn deliver(&mut self, model: &mut M, sent: (u64, u32, u32), from: NodeId, to: NodeId, msg: M::Msg) {
+        let (sent_tick, incarnation, number) = sent;
         let core = &mut self.core;
         let tick = core.now;
         let loss = if !core.up[usize::from(to)] {
@@ -689,6 +752,7 @@ impl<M: Model> Engine<M> {
                     sent_tick,
                     from,
                     to,
+                    number,
                     incarnation,
                     msg,
                 };
@@ -731,6 +795,7 @@ impl<M: Model> Engine<M> {
             end_tick: self.core.now,
             choices: self.core.choices.into_record(),
             probes: self.core.probes,
+            log: self.core.log,
             trace: self.core.trace,
             event_hashes: self.core.event_hashes,
         }
@@ -783,6 +848,7 @@ fn hash_event<M: Model>(hasher: &mut TraceHasher, kind: &EventKind<M>) {
             to,
             incarnation,
             msg,
+            ..
         } => hasher.mix(&(0u8, sent_tick, from, to, incarnation, msg)),
         EventKind::Timer {
             node,
@@ -802,6 +868,7 @@ pub struct EngineRecord<M: Model> {
     pub choices: ChoiceRecord,
     /// The probes hit, as a bit set.
     pub probes: u64,
+    pub log: Option<EventLog>,
     pub trace: Option<Vec<TraceEvent<M>>>,
     pub event_hashes: Option<Vec<u64>>,
 }
@@ -841,7 +908,7 @@ mod tests {
 
     fn drain(queue: &mut Queue<Numbers>) -> Vec<(u64, u32)> {
         let mut out = Vec::new();
-        while let Some((tick, kind)) = queue.pop() {
+        while let Some((tick, _, kind)) = queue.pop() {
             out.push((tick, number(kind)));
         }
         out

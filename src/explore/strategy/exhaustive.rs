@@ -45,8 +45,10 @@
 
 use std::collections::BTreeMap;
 
+use super::reduction::{Deliveries, reducible};
 use super::{Knob, Plan, Report, Spec, Strategy};
 use crate::run::{RunOptions, RunResult, Source};
+use crate::scenario::Scenario;
 use crate::sim::{Point, Schedule};
 
 /// The values tried at a point with `options` options, largest first
@@ -83,6 +85,9 @@ struct Counts {
     /// Deviation points whose draw was not unique or came after the
     /// fingerprint: pruning was switched off.
     unsound: bool,
+    /// Last deviations skipped by partial-order reduction: their run would
+    /// have been their parent's, independent events reordered.
+    reduced: u64,
 }
 
 pub struct Exhaustive {
@@ -95,6 +100,9 @@ pub struct Exhaustive {
     /// deviations left to spend from it so far.
     seen: BTreeMap<u64, u32>,
     pruning: bool,
+    /// Partial-order reduction (`reduction.rs`): the run's tick limit when
+    /// on.
+    reduction: Option<u64>,
     started: bool,
     counts: Counts,
 }
@@ -107,6 +115,7 @@ impl Exhaustive {
             in_flight: Vec::new(),
             seen: BTreeMap::new(),
             pruning: true,
+            reduction: None,
             started: false,
             counts: Counts::default(),
         }
@@ -119,6 +128,19 @@ impl Exhaustive {
         self
     }
 
+    /// With partial-order reduction, when `scenario` allows it (see
+    /// `reduction::reducible`).
+    pub fn reduced_for(mut self, scenario: &Scenario) -> Exhaustive {
+        self.reduction = reducible(scenario).then_some(scenario.limits.max_ticks);
+        self
+    }
+
+    /// Whether a node at `depth` has its children's last deviations
+    /// reduced.
+    fn reduces_children_of(&self, depth: u32) -> bool {
+        self.reduction.is_some() && depth + 1 == self.bound
+    }
+
     fn plan(&self, node: &Node) -> Plan {
         let has_children = node.depth < self.bound;
         Plan {
@@ -126,6 +148,7 @@ impl Exhaustive {
             options: RunOptions {
                 points: has_children,
                 state_after_draw: node.last.filter(|_| has_children && self.pruning),
+                log: has_children && self.reduces_children_of(node.depth),
                 ..RunOptions::default()
             },
             feedback: has_children,
@@ -139,12 +162,25 @@ impl Exhaustive {
         };
         let start = node.last.map_or(0, |l| l as usize + 1);
         let end = self.explored_until(node, result, points);
+        let deliveries = match (&result.log, self.reduction) {
+            (Some(log), Some(max_tick)) if self.reduces_children_of(node.depth) => Some(Deliveries::new(log, max_tick)),
+            _ => None,
+        };
         let mut children = Vec::new();
         for (i, point) in points.iter().enumerate().take(end).skip(start) {
             if node.schedule.get(point.label).is_some() {
                 continue;
             }
             for value in values(point.options).into_iter().filter(|&v| v != point.value) {
+                let shift = u64::from(value.saturating_sub(point.value));
+                if value > point.value
+                    && deliveries
+                        .as_ref()
+                        .is_some_and(|d| d.shift_commutes(point.label, shift))
+                {
+                    self.counts.reduced += 1;
+                    continue;
+                }
                 children.push(Node {
                     schedule: node.schedule.with(point.label, value),
                     last: Some(i as u32),
@@ -233,8 +269,12 @@ impl Strategy for Exhaustive {
         } else {
             format!("{} subtree(s) pruned", c.pruned)
         };
+        let reduction = match self.reduction {
+            Some(_) => format!(", {} last deviation(s) reduced", c.reduced),
+            None => String::new(),
+        };
         let line = format!(
-            "bound {}: {} schedule(s){}, {} distinct state(s) at deviation points, {pruning}",
+            "bound {}: {} schedule(s){}, {} distinct state(s) at deviation points, {pruning}{reduction}",
             self.bound,
             c.schedules,
             if complete {
@@ -253,6 +293,8 @@ impl Strategy for Exhaustive {
                 "distinct_states": self.seen.len(),
                 "pruned_subtrees": c.pruned,
                 "pruning_sound": !c.unsound,
+                "reduction": self.reduction.is_some(),
+                "reduced_last_deviations": c.reduced,
             }),
         }
     }
@@ -267,5 +309,12 @@ pub const SPEC: Spec = Spec {
     samples: false,
     swarm: false,
     ends_by_itself: true,
-    make: |_, settings| Box::new(Exhaustive::new(settings.bound)),
+    make: |scenario, settings| {
+        let exhaustive = Exhaustive::new(settings.bound);
+        Box::new(if settings.reduction {
+            exhaustive.reduced_for(scenario)
+        } else {
+            exhaustive
+        })
+    },
 };

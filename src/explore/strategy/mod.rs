@@ -12,6 +12,7 @@ mod coverage;
 mod exhaustive;
 mod pct;
 mod random;
+mod reduction;
 
 pub use coverage::Coverage;
 pub use exhaustive::{Exhaustive, values};
@@ -198,6 +199,9 @@ pub struct Settings {
     pub bound: u32,
     /// PCT: the bug depth it targets (1 + its priority change points).
     pub depth: u32,
+    /// Exhaustive: partial-order reduction of last deviations (on unless
+    /// `--no-reduction`).
+    pub reduction: bool,
 }
 
 impl Default for Settings {
@@ -206,6 +210,7 @@ impl Default for Settings {
             seed: 0,
             bound: 2,
             depth: 3,
+            reduction: true,
         }
     }
 }
