@@ -77,7 +77,11 @@ pub fn end_view<'a>(cluster: &'a Cluster, played: &Played, end_ms: u64) -> EndVi
                 None => JoinEnd::Unfinished(Cow::Borrowed("its request had no answer")),
                 Some(Ok(())) => JoinEnd::Completed,
                 Some(Err(error)) => JoinEnd::Failed(Box::new(FailedJoin {
-                    step: if token_refused { Some(Step::RequestJoinToken) } else { step_of(error) },
+                    step: if token_refused {
+                        Some(Step::RequestJoinToken)
+                    } else {
+                        step_of(error)
+                    },
                     error: Cow::Owned(error.clone()),
                     ended_tick: None,
                     earlier_failures: 0,

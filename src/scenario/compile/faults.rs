@@ -4,8 +4,8 @@ use super::compiler::Result;
 use super::compiler::{Compiler, MAX_ATTEMPTS};
 use crate::model::step::Step;
 use crate::model::{FixedFault, Role, StepFaults};
-use crate::scenario::{CrashPlan, PausePlan};
 use crate::scenario::file::{ScenarioFile, Text};
+use crate::scenario::{CrashPlan, PausePlan};
 use crate::sim::NodeId;
 
 pub(super) fn crashes(c: &Compiler<'_>, parsed: &ScenarioFile) -> Result<Vec<CrashPlan>> {
