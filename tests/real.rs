@@ -298,7 +298,7 @@ fn a_network_created_during_a_join_misses_its_row_on_the_new_real_member() {
     }
     // member-rows-missing, judged on the real database: the per-member
     // tables come from its sqlite_master. Most tries reach the window (the
-    // model: 66.8% of runs; real timing varies, 2 or 3 of these 3 so far);
+    // model: 96.5% of runs; real timing varies, 2 or 3 of these 3 so far);
     // [expect_real] pins "reproduced".
     let out = real_tries("network-during-join", "3", "1");
     let stdout = String::from_utf8_lossy(&out.stdout);
