@@ -398,6 +398,49 @@ pub fn rows(names: &Names, events: &[TraceEvent<World>], violations: &[Violation
     out
 }
 
+/// A long run's rows cut down to the conversation of the nodes a violation
+/// names: their own rows, the messages they send or receive, and every
+/// violation. A run of a hundred joiners draws as a diagram no one can read
+/// (six thousand rows, a hundred lifelines); the broken joiner's part of it
+/// is the story. With no node named (a violation of the whole cluster) the
+/// run's last `keep` rows are the focus instead. Returns the rows kept and
+/// whose they are, or `None` when the run has at most `keep` rows: it is
+/// drawn whole.
+pub fn focus(rows: &[Row], keep: usize) -> Option<(Vec<Row>, String)> {
+    if rows.len() <= keep {
+        return None;
+    }
+    let mut named: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Violation && r.node != "cluster")
+        .map(|r| r.node.as_str())
+        .collect();
+    named.dedup();
+    if named.is_empty() {
+        return Some((rows[rows.len() - keep..].to_vec(), format!("the last {keep}")));
+    }
+    let involves = |row: &Row| {
+        row.kind == RowKind::Violation
+            || named.contains(&row.node.as_str())
+            || matches!(&row.kind, RowKind::Message { from, .. } if named.contains(&from.as_str()))
+    };
+    let kept = rows.iter().filter(|r| involves(r)).cloned().collect();
+    Some((kept, format!("those of {}", named.join(", "))))
+}
+
+/// The lifelines of `lifelines` that some row of `rows` touches, in order.
+pub fn touched(lifelines: &[String], rows: &[Row]) -> Vec<String> {
+    lifelines
+        .iter()
+        .filter(|l| {
+            rows.iter().any(|r| {
+                r.node == **l || matches!(&r.kind, RowKind::Message { from, to, .. } if from == *l || to == *l)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 /// The nodes in diagram order: joiners first (they tell the story), then
 /// members, then admin clients; within each, by node number.
 pub fn lifelines(names: &Names, events: &[TraceEvent<World>]) -> Vec<String> {
@@ -444,4 +487,56 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(node: &str, kind: RowKind) -> Row {
+        Row {
+            tick: 0,
+            node: node.to_string(),
+            step: String::new(),
+            text: String::new(),
+            kind,
+        }
+    }
+
+    fn message(from: &str, to: &str) -> Row {
+        row(
+            to,
+            RowKind::Message {
+                sent_tick: 0,
+                from: from.to_string(),
+                to: to.to_string(),
+                label: String::new(),
+                fate: Fate::Delivered,
+            },
+        )
+    }
+
+    #[test]
+    fn a_long_run_is_focused_on_the_node_its_violation_names() {
+        let rows = vec![
+            row("j1", RowKind::Step),
+            message("j1", "m1"),
+            message("j2", "m1"),
+            message("m1", "j2"),
+            message("m1", "j1"),
+            row("j2", RowKind::Step),
+            row("j1", RowKind::Violation),
+        ];
+        assert_eq!(focus(&rows, rows.len()), None, "a short run is drawn whole");
+        let (kept, whose) = focus(&rows, 3).expect("focused");
+        assert_eq!(whose, "those of j1");
+        assert_eq!(kept, [&rows[0], &rows[1], &rows[4], &rows[6]].map(Clone::clone));
+        let names: Vec<String> = ["j1", "j2", "m1"].map(String::from).to_vec();
+        assert_eq!(touched(&names, &kept), ["j1", "m1"]);
+        // A violation of the whole cluster names no node: the run's end.
+        let mut cluster = rows.clone();
+        cluster[6].node = "cluster".to_string();
+        let (kept, whose) = focus(&cluster, 2).expect("focused");
+        assert_eq!((kept.as_slice(), whose.as_str()), (&cluster[5..], "the last 2"));
+    }
 }

@@ -119,6 +119,12 @@ document.addEventListener('click', function (event) {
 });
 "#;
 
+/// The most rows a group's diagram draws whole; a longer run (the scale
+/// scenario's hundred joiners make six thousand) is drawn focused on the
+/// node its violation names, which is what a reader looks for, and keeps
+/// the page small (drawn whole, its three groups were half the page).
+const DRAWN_ROWS: usize = 1_500;
+
 /// What the page needs of the campaign besides its outcomes.
 pub struct Page<'a> {
     pub settings_line: &'a str,
@@ -387,18 +393,33 @@ fn group_article(
         Some(violation) => violation.to_string(),
         None => format!("(not broken in the drawn run; seed {seed} broke it: {})", group.example),
     };
+    let names = &scenario.setup.names;
+    let events = drawn.result.trace.as_deref().unwrap_or(&[]);
+    let all_rows = rows::rows(names, events, &drawn.result.violations);
+    let lifelines = rows::lifelines(names, events);
+    let mut how = drawn.how.clone();
+    let (rows, lifelines) = match rows::focus(&all_rows, DRAWN_ROWS) {
+        None => (all_rows, lifelines),
+        Some((focused, whose)) => {
+            let _ = write!(
+                how,
+                "; {} of its {} rows drawn, {whose} (the run drawn here prints all)",
+                focused.len(),
+                all_rows.len()
+            );
+            let touched = rows::touched(&lifelines, &focused);
+            (focused, touched)
+        }
+    };
     let _ = writeln!(
         out,
         "<p>Drawn: {}.</p><p class=\"drawn-violation\">{}</p>",
-        escape(&drawn.how),
+        escape(&how),
         escape(&words)
     );
     commands(out, o, key, seed, &drawn.schedule);
-    let names = &scenario.setup.names;
-    let events = drawn.result.trace.as_deref().unwrap_or(&[]);
-    let rows = rows::rows(names, events, &drawn.result.violations);
-    let title = format!("{} · {} · {}", scenario.name, scenario.variant(), drawn.how);
-    let picture = svg::inline(&svg::render(&title, &rows::lifelines(names, events), &rows), id);
+    let title = format!("{} · {} · {how}", scenario.name, scenario.variant());
+    let picture = svg::inline(&svg::render(&title, &lifelines, &rows), id);
     drawings.insert(id.to_string(), serde_json::Value::String(picture));
     let _ = writeln!(
         out,
