@@ -179,8 +179,14 @@ fn assert_words_describe_the_drawn_run(html: &str, drawings: &serde_json::Map<St
         let words = &words[..words.find("</p>").unwrap()];
         let id = article.split("data-drawing=\"").nth(1).expect("a drawing slot");
         let picture = drawings[&id[..id.find('"').unwrap()]].as_str().unwrap();
+        // The title, wrapped to the picture's width, in one line again.
+        let title: Vec<&str> = picture
+            .split("font-size=\"14\" font-weight=\"bold\">")
+            .skip(1)
+            .map(|t| &t[..t.find("</text>").unwrap()])
+            .collect();
         assert!(
-            picture.contains(how),
+            title.join(" ").contains(how),
             "the diagram's title names the run the words name: {how}"
         );
         // The diagram's red rows are `VIOLATION ` and the violation, wrapped:

@@ -83,8 +83,23 @@ fn send_y(rows: &[Row], layout: &Layout, sent_tick: u64, arrival: usize) -> usiz
     layout.ys[first.min(arrival)] + 5
 }
 
-fn header(out: &mut String, title: &str, lifelines: &[String], layout: &Layout) {
-    let (w, h) = (layout.width, layout.height);
+/// The title's font: 14px bold monospace, about this many pixels a
+/// character, and its line height.
+const TITLE_CHAR_WIDTH: f64 = 8.6;
+const TITLE_LINE_HEIGHT: usize = 18;
+
+/// The title in lines that fit the picture's width (a diagram of few
+/// lifelines is narrower than its title).
+fn title_lines(title: &str, layout: &Layout) -> Vec<String> {
+    wrap(title, ((layout.width - 20) as f64 / TITLE_CHAR_WIDTH) as usize)
+}
+
+/// Writes the picture's head: its size, styles, the title and the
+/// lifelines, then opens the group (below a title of several lines) that
+/// `render` closes.
+fn header(out: &mut String, title: &[String], lifelines: &[String], layout: &Layout) {
+    let below = (title.len() - 1) * TITLE_LINE_HEIGHT;
+    let (w, h) = (layout.width, layout.height + below);
     let _ = writeln!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="monospace" font-size="11" xml:space="preserve">"#
@@ -107,11 +122,15 @@ fn header(out: &mut String, title: &str, lifelines: &[String], layout: &Layout) 
         "</style>\n"
     ));
     let _ = writeln!(out, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(
-        out,
-        r#"<text x="10" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        escape(title)
-    );
+    for (k, line) in title.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            r#"<text x="10" y="{}" font-size="14" font-weight="bold">{}</text>"#,
+            20 + k * TITLE_LINE_HEIGHT,
+            escape(line)
+        );
+    }
+    let _ = writeln!(out, r#"<g transform="translate(0,{below})">"#);
     let bottom = layout.height - 16;
     for node in lifelines {
         let x = lifeline_x(lifelines, node).expect("a lifeline");
@@ -215,7 +234,7 @@ fn violation(out: &mut String, x: Option<usize>, y: i64, rows_height: usize, wid
 pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
     let layout = layout(lifelines, rows);
     let mut out = String::new();
-    header(&mut out, title, lifelines, &layout);
+    header(&mut out, &title_lines(title, &layout), lifelines, &layout);
     let mut last_tick = None;
     for (i, row) in rows.iter().enumerate() {
         let y = layout.ys[i];
@@ -265,7 +284,7 @@ pub fn render(title: &str, lifelines: &[String], rows: &[Row]) -> String {
         }
         out.push_str("</g>\n");
     }
-    out.push_str("</svg>\n");
+    out.push_str("</g>\n</svg>\n");
     out
 }
 
