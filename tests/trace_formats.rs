@@ -109,7 +109,8 @@ fn issue_1390_svg_is_well_formed_with_lifelines_arrows_and_a_red_violation() {
     assert_eq!(count("class=\"lifeline\""), 4, "one lifeline per node");
     assert!(count("class=\"message\"") >= 20, "the messages as arrows");
     let violations: Vec<&String> = tags.iter().filter(|t| t.contains("class=\"violation\"")).collect();
-    assert_eq!(violations.len(), 2, "both #1390 violations marked");
+    // Both #1390 violations, and the certificate the failed join leaves.
+    assert_eq!(violations.len(), 3, "every violation marked");
     assert!(violations.iter().all(|t| t.contains("stroke=\"#d00000\"")), "in red");
     assert!(!svg.contains("<script") && !svg.contains("@font-face") && !svg.contains("href=\"http"));
 }
@@ -125,7 +126,21 @@ fn issue_1390_json_lists_every_event_with_its_step() {
         .expect("a validation event");
     assert_eq!(validation["step"], "J5 clusterInitMember/ApplyServerPreseed");
     assert_eq!(validation["passed"], false);
-    assert_eq!(events.iter().filter(|e| e["kind"] == "violation").count(), 2);
+    let violations: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "violation").collect();
+    assert_eq!(violations.len(), 3);
+    // The failed join left its certificate, and nothing else, trusted.
+    assert_eq!(
+        violations[2]["step"],
+        "J5 clusterInitMember/ApplyServerPreseed (certificate only)"
+    );
+    assert!(
+        violations[2]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("yet the cluster still holds its trusted server certificate"),
+        "{}",
+        violations[2]
+    );
 }
 
 #[test]

@@ -192,7 +192,8 @@ fn unreached_probes(problems: &mut Vec<String>, scenario: &Scenario, campaign: &
 /// expectations. Its runs are not a random sample of the scenario's runs,
 /// so a rate (or "every run") means nothing there: an invariant (or a
 /// failure group) the scenario expects to break, always or at a rate, must
-/// break in some run; one it expects to hold, in none.
+/// break in some run; one it expects to hold (a group's band of `0%..0%`:
+/// a fix that removes it), in none.
 pub fn judge_search(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
     let tally = &campaign.tally;
     let mut problems = Vec::new();
@@ -208,7 +209,13 @@ pub fn judge_search(scenario: &Scenario, campaign: &Campaign) -> Vec<String> {
         }
     }
     for g in &scenario.expect.groups {
-        if !tally.groups.keys().any(|key| key.label() == g.label) {
+        let seen = tally.groups.keys().any(|key| key.label() == g.label);
+        if g.band.high_ppm == 0 && seen {
+            problems.push(format!(
+                "{}: expected in no run (band {}); some of {} showed it",
+                g.label, g.band, tally.runs
+            ));
+        } else if g.band.high_ppm > 0 && !seen {
             problems.push(format!(
                 "{}: expected in some run; none of {} showed it",
                 g.label, tally.runs

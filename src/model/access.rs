@@ -13,6 +13,7 @@ impl Tx {
             Tx::Read => Access::new(&Table::ALL, &[]),
             Tx::IssueJoinToken { .. } => Access::new(&[Nodes], &[JoinTokens]),
             Tx::TrustCertificate { .. } => Access::new(&[JoinTokens, Certificates], &[JoinTokens, Certificates]),
+            Tx::UntrustCertificate { .. } => Access::new(&[Certificates], &[Certificates]),
             Tx::CheckStoragePoolsMatch { .. } => Access::new(&[StoragePools], &[]),
             Tx::CheckNetworksMatch { .. } => Access::new(&[Networks], &[]),
             Tx::Accept { .. } => Access::new(&[Nodes], &[Nodes]),

@@ -271,6 +271,7 @@ pub(super) fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<T
         Call::Operation { op, args } => return op.endpoint().transaction(*op, args, stage, previous),
         Call::IssueJoinToken { .. }
         | Call::SetupTrust { .. }
+        | Call::DeleteCertificate { .. }
         | Call::UpdateTrust
         | Call::GetClusterMembers
         | Call::GetCertificates

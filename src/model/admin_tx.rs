@@ -79,6 +79,7 @@ pub(super) fn read(
         Tx::Read
         | Tx::IssueJoinToken { .. }
         | Tx::TrustCertificate { .. }
+        | Tx::UntrustCertificate { .. }
         | Tx::CheckStoragePoolsMatch { .. }
         | Tx::CheckNetworksMatch { .. }
         | Tx::Accept { .. }
@@ -151,6 +152,7 @@ pub(super) fn write(
         Tx::Read
         | Tx::IssueJoinToken { .. }
         | Tx::TrustCertificate { .. }
+        | Tx::UntrustCertificate { .. }
         | Tx::CheckStoragePoolsMatch { .. }
         | Tx::CheckNetworksMatch { .. }
         | Tx::Accept { .. }

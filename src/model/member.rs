@@ -110,6 +110,7 @@ fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
     let tx = match call {
         Call::IssueJoinToken { joiner } => (stage == 0).then_some(Tx::IssueJoinToken { joiner: *joiner })?,
         Call::SetupTrust { joiner } => (stage == 0).then_some(Tx::TrustCertificate { joiner: *joiner })?,
+        Call::DeleteCertificate { joiner } => (stage == 0).then_some(Tx::UntrustCertificate { joiner: *joiner })?,
         Call::ClusterAccept { joiner, local } => match stage {
             0 => Tx::CheckStoragePoolsMatch { local: local.clone() },
             1 => Tx::CheckNetworksMatch { local: local.clone() },

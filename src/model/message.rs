@@ -146,6 +146,15 @@ pub enum Call {
         op: Op,
         args: Args,
     },
+    /// `untrust-on-failure` only: the reverter a join registers after J1
+    /// deletes the joiner's certificate (`DELETE /1.0/certificates/FP`,
+    /// `certificateDelete`, cmd/incusd/certificates.go:1234-1345 at
+    /// be7afc5df3), as the joiner, whose certificate it may delete. Last,
+    /// so that the trace hashes of the variants before it stand (a hash
+    /// folds in each message's variant number).
+    DeleteCertificate {
+        joiner: NodeId,
+    },
 }
 
 /// How a project update is sent. The two differ in Incus only in how the
@@ -338,6 +347,13 @@ pub enum Tx {
         op: Op,
         step: u8,
         args: Args,
+    },
+    /// `untrust-on-failure` only: `certificateDelete`'s lookup and delete
+    /// (certificates.go:1244-1258, 1310-1313 at be7afc5df3; two
+    /// transactions, modelled as one): `Certificate not found` when it is
+    /// not trusted. Last, as `Call::DeleteCertificate`.
+    UntrustCertificate {
+        joiner: NodeId,
     },
 }
 

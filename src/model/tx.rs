@@ -47,6 +47,7 @@ fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Resu
     match *tx {
         Tx::IssueJoinToken { .. }
         | Tx::TrustCertificate { .. }
+        | Tx::UntrustCertificate { .. }
         | Tx::Accept { .. }
         | Tx::RaftAdd { .. }
         | Tx::JoinMember { .. }
@@ -113,6 +114,12 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
             db.tokens.insert(joiner);
         }
         Tx::TrustCertificate { joiner } => trust_certificate(db, joiner)?,
+        Tx::UntrustCertificate { joiner } => {
+            if !db.trusted.contains(joiner) {
+                return fail("Certificate not found");
+            }
+            db.trusted.remove(joiner);
+        }
         Tx::Accept { joiner } => accept(db, joiner, names)?,
         // cowsqlClient.Add (membership.go:444-463).
         Tx::RaftAdd { joiner } => db.raft.insert(joiner),

@@ -113,6 +113,13 @@ pub struct Differences {
     /// Without it the list is checked for every network (v6.0.4
     /// project.go:208-232).
     pub network_access_spares_own_networks: bool,
+    /// A reverter registered once J1 `SetupTrust` succeeded deletes the
+    /// joiner's certificate from the cluster's trust store, for a join that
+    /// fails before J6 registers `DeletePendingClusterMember` (whose
+    /// `cluster.Purge` deletes it: membership.go:1160 at be7afc5df3). No
+    /// Incus has it: `clusterPutJoin` creates its reverter only after J3
+    /// (api_cluster.go:576-577) and registers nothing for J1's certificate.
+    pub untrusts_on_failure: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -136,6 +143,7 @@ const INCUS_6_7: Differences = Differences {
     networks_validated_on_join: NetworksValidatedOnJoin::No,
     setup_trust_reads_server: false,
     network_access_spares_own_networks: true,
+    untrusts_on_failure: false,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -418,6 +426,23 @@ impl Variant {
         },
     };
 
+    /// A fix for failed-join-trusted-certificate: the join's reverter is
+    /// created before J1 and, once `SetupTrust` succeeded, deletes the
+    /// joiner's certificate again on failure (`DELETE
+    /// /1.0/certificates/FINGERPRINT` to the target, with the server
+    /// certificate the cluster trusts). A join failing from J7 on is
+    /// reverted by `DeletePendingClusterMember` as today.
+    pub const UNTRUST_ON_FAILURE: Variant = Variant {
+        name: "untrust-on-failure",
+        description: "today's Incus, but a join failing between J1 and J6 deletes the joiner's certificate from the cluster's trust store (fix for failed-join-trusted-certificate)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["failed-join-trusted-certificate"],
+        differences: Differences {
+            untrusts_on_failure: true,
+            ..TODAY
+        },
+    };
+
     /// The releases the bug history (`scenarios/history/`) runs under: each
     /// follows its tag of lxc/incus in every `Differences` field, read at
     /// that tag (FIDELITY.md, "Releases").
@@ -499,7 +524,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 17] = [
+    pub const ALL: [Variant; 18] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::INCUS_6_0,
@@ -517,6 +542,7 @@ impl Variant {
         Variant::V6_17_0,
         Variant::V6_18_0,
         Variant::SKIP_ZONES_ON_JOIN,
+        Variant::UNTRUST_ON_FAILURE,
     ];
 
     pub fn name(self) -> &'static str {

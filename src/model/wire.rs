@@ -28,6 +28,7 @@ impl Call {
             }
             Call::IssueJoinToken { .. }
             | Call::SetupTrust { .. }
+            | Call::DeleteCertificate { .. }
             | Call::UpdateTrust
             | Call::GetClusterMembers
             | Call::GetCertificates
@@ -72,6 +73,7 @@ impl Call {
         match self {
             Call::IssueJoinToken { .. } => ("POST", "/1.0/cluster/members".to_string()),
             Call::SetupTrust { .. } => ("POST", "/1.0/certificates".to_string()),
+            Call::DeleteCertificate { .. } => ("DELETE", "/1.0/certificates/FINGERPRINT".to_string()),
             Call::UpdateTrust => ("GET", "/1.0/certificates/FINGERPRINT".to_string()),
             Call::GetClusterMembers => ("GET", "/1.0/cluster/members?recursion=1".to_string()),
             Call::GetCertificates => ("GET", "/1.0/certificates?recursion=1".to_string()),
@@ -135,6 +137,7 @@ impl Call {
         match self {
             Call::IssueJoinToken { .. } => "cluster add",
             Call::SetupTrust { .. } => "SetupTrust",
+            Call::DeleteCertificate { .. } => "DeleteCertificate",
             Call::UpdateTrust => "UpdateTrust",
             Call::GetClusterMembers => "GetClusterMembers",
             Call::GetCertificates => "GetCertificates",

@@ -21,7 +21,9 @@ pub fn call(names: &Names, call: &Call) -> String {
             local.0.pools.len(),
             local.0.networks.len()
         ),
-        Call::DeletePendingClusterMember { joiner } => format!("{name}({})", names.node_str(*joiner)),
+        Call::DeletePendingClusterMember { joiner } | Call::DeleteCertificate { joiner } => {
+            format!("{name}({})", names.node_str(*joiner))
+        }
         Call::CreateClusterGroup { group } | Call::DeleteClusterGroup { group } => {
             format!("{name} {}", names.group_str(*group))
         }
@@ -91,6 +93,7 @@ pub fn tx(names: &Names, tx: &Tx) -> String {
                 names.node_str(*joiner)
             )
         }
+        Tx::UntrustCertificate { joiner } => format!("certificateDelete({})", names.node_str(*joiner)),
         Tx::CheckStoragePoolsMatch { .. } => "clusterCheckStoragePoolsMatch".to_string(),
         Tx::CheckNetworksMatch { .. } => "clusterCheckNetworksMatch".to_string(),
         Tx::Accept { joiner } => format!("cluster.Accept({}) -> pending member", names.node_str(*joiner)),

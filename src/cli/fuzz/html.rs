@@ -321,7 +321,9 @@ fn check_cell(expect: Expect, band: Option<&BandReport>, failed: bool) -> String
 /// The run drawn for a failure group: its first seed, shrunk on the
 /// group's invariant unless `--no-shrink`.
 struct GroupRun {
-    schedule: crate::sim::Schedule,
+    /// The drawn choices when they are not the seed's own (shrunk): the
+    /// seed's replay command draws the unshrunk run already.
+    shrunk: Option<crate::sim::Schedule>,
     result: crate::run::RunResult,
     how: String,
 }
@@ -329,7 +331,7 @@ struct GroupRun {
 fn group_run(scenario: &Scenario, key: &FailureKey, seed: u64, shrink_it: bool) -> GroupRun {
     let original = run(scenario, &Source::Seed(seed), RunOptions::default());
     let target = crate::explore::failures::target_in(scenario, key, &original);
-    let (schedule, how) = match target {
+    let (schedule, how, shrunk) = match target {
         Some(target) if shrink_it => {
             let shrunk = shrink(scenario, &original.schedule(), &target, Budget::default());
             let how = format!(
@@ -337,16 +339,16 @@ fn group_run(scenario: &Scenario, key: &FailureKey, seed: u64, shrink_it: bool) 
                 original.deviations.len(),
                 shrunk.schedule.len()
             );
-            (shrunk.schedule, how)
+            (shrunk.schedule.clone(), how, Some(shrunk.schedule))
         }
-        _ => (original.schedule(), format!("seed {seed}, not shrunk")),
+        _ => (original.schedule(), format!("seed {seed}, not shrunk"), None),
     };
     let options = RunOptions {
         trace: true,
         ..RunOptions::default()
     };
-    let result = run(scenario, &Source::Schedule(schedule.clone()), options);
-    GroupRun { schedule, result, how }
+    let result = run(scenario, &Source::Schedule(schedule), options);
+    GroupRun { shrunk, result, how }
 }
 
 fn group_article(
@@ -403,9 +405,14 @@ fn group_article(
         Some((focused, whose)) => {
             let _ = write!(
                 how,
-                "; {} of its {} rows drawn, {whose} (the run drawn here prints all)",
+                "; {} of its {} rows drawn, {whose} (`{}` prints all)",
                 focused.len(),
-                all_rows.len()
+                all_rows.len(),
+                if drawn.shrunk.is_some() {
+                    "the run drawn here"
+                } else {
+                    "replay"
+                }
             );
             let touched = rows::touched(&lifelines, &focused);
             (focused, touched)
@@ -417,7 +424,7 @@ fn group_article(
         escape(&how),
         escape(&words)
     );
-    commands(out, o, key, seed, &drawn.schedule);
+    commands(out, o, key, seed, drawn.shrunk.as_ref());
     let title = format!("{} · {} · {how}", scenario.name, scenario.variant());
     let picture = svg::inline(&svg::render(&title, &lifelines, &rows), id);
     drawings.insert(id.to_string(), serde_json::Value::String(picture));
@@ -429,8 +436,10 @@ fn group_article(
 }
 
 /// The commands that reproduce a group: replay its first seed, save and
-/// shrink it, and trace the drawn choices.
-fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, schedule: &crate::sim::Schedule) {
+/// shrink it, and trace the drawn choices when they were shrunk (the
+/// choices of an unshrunk run of a long campaign make a command of
+/// kilobytes, a third of the page, that says no more than `replay`).
+fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, shrunk: Option<&crate::sim::Schedule>) {
     let s = &o.scenario;
     let swarm = if o.swarm { " --swarm" } else { "" };
     let saved = format!("{}-seed{seed}.json", s.name);
@@ -456,9 +465,9 @@ fn commands(out: &mut String, o: &ScenarioOutcome, key: &FailureKey, seed: u64, 
             format!("joinsim shrink {saved} --invariant {}", key.invariant),
         ),
     ];
-    if !o.swarm {
-        // `trace` runs without swarm picks: a swarm run replays from its
-        // artifact only.
+    // `trace` runs without swarm picks: a swarm run replays from its
+    // artifact only. An unshrunk run is the seed's own: `replay` draws it.
+    if let Some(schedule) = shrunk.filter(|_| !o.swarm) {
         let tokens = format!(" {}", crate::labels::trace_arguments(schedule, &s.setup));
         lines.push((
             "the run drawn here",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::super::World;
-use super::super::message::{Answer, ApiError, Outcome, Timer};
+use super::super::message::{Answer, ApiError, Call, Outcome, Timer};
 use super::super::names::Names;
 use super::super::note::Note;
 use super::super::step::Step;
@@ -126,9 +126,11 @@ impl World {
         ctx.note(me, || Note::JoinError(step, error.clone()));
         // Incus 6.0.4 registers no DeletePendingClusterMember at J6.
         let registered = self.setup.variant.differences.registers_pending_member_revert;
+        // `untrust-on-failure`: a reverter from J1 on deletes its certificate.
+        let untrusts = self.setup.variant.differences.untrusts_on_failure && step > Step::SetupTrust;
         let joiner = self.joiner(me);
         joiner.failure = Some(JoinFailure { step, error, rejection });
-        if step.revert_registered() && registered {
+        if (step.revert_registered() && registered) || untrusts {
             // The reverter runs its functions last-registered first
             // (shared/revert): DeletePendingClusterMember (registered at
             // J6) before the in-memory name and clustered flag (after J3).
@@ -189,12 +191,25 @@ impl World {
             ctx.set_timer(me, REVERT_RETRY_TICKS, Timer::RetryRevert);
             return;
         }
-        let logged = outcome
-            .err()
-            .map(|e| format!("Failed request to delete cluster member: {e}"));
+        let untrusting = matches!(self.call_for(me, Step::Revert), Call::DeleteCertificate { .. });
+        let what = if untrusting {
+            "Failed to delete the joiner's certificate"
+        } else {
+            "Failed request to delete cluster member"
+        };
+        let logged = outcome.err().map(|e| format!("{what}: {e}"));
+        if !untrusting && self.setup.variant.differences.untrusts_on_failure {
+            // `untrust-on-failure`: the certificate's delete comes next.
+            let reads = &mut self.joiner(me).reads;
+            reads.member_reverted = true;
+            reads.member_revert_error = logged;
+            let call = self.call_for(me, Step::Revert);
+            let target = self.joiner(me).target;
+            return self.request(ctx, me, target, call);
+        }
         let joiner = self.joiner(me);
         joiner.revert_ran = true;
-        joiner.revert_error = logged;
+        joiner.revert_error = joiner.reads.member_revert_error.take().or(logged);
         let step = joiner.failure.as_ref().map_or(Step::Revert, |f| f.step);
         self.revert_in_memory(me, step);
         self.end(ctx, me, JoinStatus::Failed)

@@ -165,7 +165,18 @@ impl World {
                     .expect("J6 listed the local pools and networks"),
             },
             Step::Rebalance => Call::Rebalance,
-            Step::Revert => Call::DeletePendingClusterMember { joiner: me },
+            // The reverter runs last-registered first: J6's member delete,
+            // then (`untrust-on-failure`, registered after J1) the
+            // certificate's.
+            Step::Revert => {
+                let registered = setup.variant.differences.registers_pending_member_revert
+                    && joiner.failure.as_ref().is_some_and(|f| f.step.revert_registered());
+                if registered && !joiner.reads.member_reverted {
+                    Call::DeletePendingClusterMember { joiner: me }
+                } else {
+                    Call::DeleteCertificate { joiner: me }
+                }
+            }
             _ => unreachable!("{step:?} makes no API call"),
         }
     }

@@ -129,6 +129,11 @@ struct AttemptReads {
     sub_request: Option<SubRequest>,
     /// J1 read the target's `GET /1.0` (`setup-trust-reads-server`).
     trust_target_read: bool,
+    /// The reverter's `DeletePendingClusterMember` was answered, and with
+    /// `untrust-on-failure` its `DeleteCertificate` comes next.
+    member_reverted: bool,
+    /// What that delete logged, if it failed.
+    member_revert_error: Option<String>,
 }
 
 #[derive(Clone, Debug)]
