@@ -77,7 +77,9 @@ fn expected_contents(summary: &Value) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The group ids of the page's packed drawings, each with its diagram.
+/// The group ids of the page's packed drawings, each with its diagram
+/// (stored once per distinct diagram, and named per group by the page's
+/// script: its arrowhead id renamed).
 fn unpacked_drawings(html: &str) -> serde_json::Map<String, Value> {
     let start = html.find("id=\"drawings\">").expect("the packed drawings") + "id=\"drawings\">".len();
     let packed = &html[start..start + html[start..].find("</script>").expect("a closed script")];
@@ -86,11 +88,18 @@ fn unpacked_drawings(html: &str) -> serde_json::Map<String, Value> {
         .expect("base64");
     let mut json = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut json).expect("gzip");
-    serde_json::from_str::<Value>(&json)
-        .expect("JSON")
-        .as_object()
-        .expect("an object")
-        .clone()
+    let packed: Value = serde_json::from_str(&json).expect("JSON");
+    let bodies = packed["bodies"].as_object().expect("the diagrams");
+    let slots = packed["slots"].as_object().expect("the groups' diagrams");
+    slots
+        .iter()
+        .map(|(id, key)| {
+            let key = key.as_str().expect("a diagram's key");
+            let body = bodies[key].as_str().expect("a diagram");
+            let picture = body.replace(&format!("{key}-arrow"), &format!("{id}-arrow"));
+            (id.clone(), Value::String(picture))
+        })
+        .collect()
 }
 
 /// Checks that `dom` holds a section per scenario and in it an article per
@@ -179,14 +188,14 @@ fn assert_words_describe_the_drawn_run(html: &str, drawings: &serde_json::Map<St
         let words = &words[..words.find("</p>").unwrap()];
         let id = article.split("data-drawing=\"").nth(1).expect("a drawing slot");
         let picture = drawings[&id[..id.find('"').unwrap()]].as_str().unwrap();
-        // The title, wrapped to the picture's width, in one line again.
-        let title: Vec<&str> = picture
-            .split("font-size=\"14\" font-weight=\"bold\">")
-            .skip(1)
-            .map(|t| &t[..t.find("</text>").unwrap()])
-            .collect();
+        // The diagram's title, above it, names the run the words name.
+        let title = article
+            .split("<p class=\"diagram-title\">")
+            .nth(1)
+            .expect("the diagram's title");
+        let title = &title[..title.find("</p>").unwrap()];
         assert!(
-            title.join(" ").contains(how),
+            title.contains(how),
             "the diagram's title names the run the words name: {how}"
         );
         // The diagram's red rows are `VIOLATION ` and the violation, wrapped:

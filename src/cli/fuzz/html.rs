@@ -5,10 +5,11 @@
 //! an SVG sequence diagram with its text trace folded under it; the words
 //! above it describe that same run.
 //!
-//! The drawings are most of the bytes (about 130 kB a group), so they are
-//! stored once for the page, gzipped and base64-encoded, and put in place
+//! The drawings are most of the bytes (about 40 kB a group), so they are
+//! stored once for the page (one diagram for groups that draw one run),
+//! gzipped and base64-encoded, and put in place
 //! by the script when their group is opened: the page of a campaign with
-//! sixty groups stays under 1 MB. The diagrams scale to the page's width
+//! 150 groups stays under 1 MB. The diagrams scale to the page's width
 //! (their viewBox), and the transcript wraps, so nothing scrolls sideways.
 //!
 //! The page stays short however many scenarios and groups there are: a
@@ -53,10 +54,13 @@ button { font: inherit; font-size: 12px; cursor: pointer; }
 pre { background: #f6f6f8; padding: 8px; white-space: pre-wrap; max-height: 60vh; overflow-y: auto; }
 table { max-width: 100%; }
 ul.problems li { color: #b00020; }
+p.diagram-title { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: bold; margin: 8px 0 0; }
 "#;
 
 const SCRIPT: &str = r#"
-// The drawings: {group id: diagram}, unpacked once.
+// The drawings, unpacked once: {bodies: {key: diagram}, slots: {group id:
+// key}}; groups whose drawn runs are one run share one diagram, whose
+// arrowhead id the script renames for each group it is drawn in.
 var drawings = null;
 function unpack() {
   if (!drawings) {
@@ -71,7 +75,9 @@ function drawOpen() {
   return unpack().then(function (all) {
     document.querySelectorAll('[data-drawing]').forEach(function (slot) {
       if (slot.closest('details:not([open])')) { return; }
-      var drawing = all[slot.getAttribute('data-drawing')];
+      var id = slot.getAttribute('data-drawing');
+      var key = all.slots[id];
+      var drawing = all.bodies[key].split(key + '-arrow').join(id + '-arrow');
       slot.removeAttribute('data-drawing');
       slot.innerHTML = '<div class="diagram">' + drawing + '</div>' +
         '<details class="trace"><summary>text trace</summary><pre></pre></details>';
@@ -158,7 +164,7 @@ pub fn render(outcomes: &[ScenarioOutcome], page: &Page<'_>) -> String {
     );
     contents(&mut out, outcomes);
     out.push_str("<main>\n");
-    let mut drawings = serde_json::Map::new();
+    let mut drawings = Drawings::default();
     for (index, o) in outcomes.iter().enumerate() {
         scenario_section(&mut out, index, o, page, &mut drawings);
     }
@@ -167,7 +173,7 @@ pub fn render(outcomes: &[ScenarioOutcome], page: &Page<'_>) -> String {
         "</main>\n<noscript>The diagrams and traces need JavaScript.</noscript>\n\
          <script type=\"application/gzip+base64\" id=\"drawings\">{}</script>\n\
          <script>{SCRIPT}</script>\n</body>\n</html>\n",
-        pack(&serde_json::Value::Object(drawings))
+        pack(&drawings.packed())
     );
     out
 }
@@ -219,9 +225,41 @@ fn pack(drawings: &serde_json::Value) -> String {
     base64::engine::general_purpose::STANDARD.encode(gzip.get_ref())
 }
 
-/// The drawings of a page, by group id: its diagram, as HTML (its text
-/// trace is the diagram's transcript, which the script copies out).
-type Drawings = serde_json::Map<String, serde_json::Value>;
+/// The drawings of a page: each distinct diagram once, as HTML (its text
+/// trace is the diagram's transcript, which the script copies out), and
+/// per group id the key of its diagram. The groups of one campaign often
+/// draw one run (the invariants a #1390 join breaks, shrunk on each, end
+/// at the same schedule): stored once, a third of the page's drawings.
+#[derive(Default)]
+struct Drawings {
+    bodies: serde_json::Map<String, serde_json::Value>,
+    keys: std::collections::BTreeMap<String, String>,
+    slots: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Drawings {
+    /// Adds group `id`'s diagram, drawn by [`svg::inline`] with the key
+    /// it is stored under as its arrowhead's id.
+    fn insert(&mut self, id: &str, draw: impl FnOnce(&str) -> String) {
+        let key = format!("drawing-{}", self.bodies.len() + 1);
+        let picture = draw(&key);
+        // The same diagram under another key differs in its arrowhead id.
+        let same = picture.replace(&format!("{key}-arrow"), "-arrow");
+        let key = match self.keys.get(&same) {
+            Some(existing) => existing.clone(),
+            None => {
+                self.keys.insert(same, key.clone());
+                self.bodies.insert(key.clone(), serde_json::Value::String(picture));
+                key
+            }
+        };
+        self.slots.insert(id.to_string(), serde_json::Value::String(key));
+    }
+
+    fn packed(self) -> serde_json::Value {
+        serde_json::json!({ "bodies": self.bodies, "slots": self.slots })
+    }
+}
 
 fn scenario_section(out: &mut String, index: usize, o: &ScenarioOutcome, page: &Page<'_>, drawings: &mut Drawings) {
     let tally = &o.campaign.tally;
@@ -425,12 +463,14 @@ fn group_article(
         escape(&words)
     );
     commands(out, o, key, seed, drawn.shrunk.as_ref());
+    // The title stands above the diagram, not in it, so that groups that
+    // draw one run share its diagram.
     let title = format!("{} · {} · {how}", scenario.name, scenario.variant());
-    let picture = svg::inline(&svg::render(&title, &lifelines, &rows), id);
-    drawings.insert(id.to_string(), serde_json::Value::String(picture));
+    drawings.insert(id, |key| svg::inline(&svg::render("", &lifelines, &rows), key));
     let _ = writeln!(
         out,
-        "<div class=\"drawing\" data-drawing=\"{id}\">(the diagram and trace are drawn when this group is open)</div>"
+        "<p class=\"diagram-title\">{}</p>\n<div class=\"drawing\" data-drawing=\"{id}\">(the diagram and trace are drawn when this group is open)</div>",
+        escape(&title)
     );
     out.push_str("</details>\n</article>\n");
 }
