@@ -67,13 +67,17 @@ fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Resu
         Tx::MarkPoolCreated { pool } => mark_created(
             &mut db.pools,
             (pool, names.keys.default_project),
-            "Pool",
+            ("Pool", differences.create_checks_pending_members),
             &db.members,
             names,
         )?,
-        Tx::MarkNetworkCreated { network, project } => {
-            mark_created(&mut db.networks, (network, project), "Network", &db.members, names)?
-        }
+        Tx::MarkNetworkCreated { network, project } => mark_created(
+            &mut db.networks,
+            (network, project),
+            ("Network", differences.create_checks_pending_members),
+            &db.members,
+            names,
+        )?,
         Tx::CreateGroup { .. }
         | Tx::DeleteGroup { .. }
         | Tx::RenameGroup { .. }
@@ -285,11 +289,14 @@ fn create_pending(
 /// internal/server/db/storage_pools.go:507-536, called at
 /// cmd/incusd/storage_pools.go:559; `NetworkNodeConfigs`,
 /// internal/server/db/networks.go:290-318, called at
-/// cmd/incusd/networks.go:806; at be7afc5df3).
+/// cmd/incusd/networks.go:806; at be7afc5df3). With
+/// `create-checks-pending-members` a pending (joining) member is checked
+/// too, so the create is refused while a join that read the cluster's
+/// pools and networks is under way.
 fn mark_created(
     list: &mut [Resource],
     (name, project): (super::names::Sym, super::names::Sym),
-    what: &str,
+    (what, with_pending): (&str, bool),
     members: &[MemberRow],
     names: &Names,
 ) -> Result<(), ApiError> {
@@ -298,7 +305,7 @@ fn mark_created(
     };
     let missing: Vec<&str> = members
         .iter()
-        .filter(|m| !m.pending && !r.members.contains(m.node))
+        .filter(|m| (with_pending || !m.pending) && !r.members.contains(m.node))
         .map(|m| names.str(m.name))
         .collect();
     if !missing.is_empty() {

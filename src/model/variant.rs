@@ -120,6 +120,12 @@ pub struct Differences {
     /// Incus has it: `clusterPutJoin` creates its reverter only after J3
     /// (api_cluster.go:576-577) and registers nothing for J1's certificate.
     pub untrusts_on_failure: bool,
+    /// The global create of a pool or network checks that every member,
+    /// pending ones included, has it defined (`--target`), so it is refused
+    /// while a join is between its J5 reads and J9. Incus lists only
+    /// non-pending members (`GetNodes`, internal/server/db/node.go:407-409;
+    /// internal/server/db/networks.go:290-318 at be7afc5df3).
+    pub create_checks_pending_members: bool,
 }
 
 /// The join of Incus 6.7 at J5; elsewhere (J4's config fetch, J6's revert)
@@ -144,6 +150,7 @@ const INCUS_6_7: Differences = Differences {
     setup_trust_reads_server: false,
     network_access_spares_own_networks: true,
     untrusts_on_failure: false,
+    create_checks_pending_members: false,
 };
 
 /// Today's Incus (6.8+): J5 passes only `features.*` keys.
@@ -443,6 +450,20 @@ impl Variant {
         },
     };
 
+    /// A fix for network-during-join: a pool's or network's global create
+    /// is refused while a member is pending (it has no `--target`
+    /// definition there), instead of created behind the join's back.
+    pub const CREATE_CHECKS_PENDING_MEMBERS: Variant = Variant {
+        name: "create-checks-pending-members",
+        description: "today's Incus, but a pool's or network's global create checks pending members too, so it is refused while a join is under way (fix for network-during-join)",
+        follows: "be7afc5df3 plus a fix (not Incus)",
+        fixes: &["network-during-join"],
+        differences: Differences {
+            create_checks_pending_members: true,
+            ..TODAY
+        },
+    };
+
     /// The releases the bug history (`scenarios/history/`) runs under: each
     /// follows its tag of lxc/incus in every `Differences` field, read at
     /// that tag (FIDELITY.md, "Releases").
@@ -524,7 +545,7 @@ impl Variant {
         },
     };
 
-    pub const ALL: [Variant; 18] = [
+    pub const ALL: [Variant; 19] = [
         Variant::INCUS_6_7,
         Variant::FEATURES_ONLY,
         Variant::INCUS_6_0,
@@ -543,6 +564,7 @@ impl Variant {
         Variant::V6_18_0,
         Variant::SKIP_ZONES_ON_JOIN,
         Variant::UNTRUST_ON_FAILURE,
+        Variant::CREATE_CHECKS_PENDING_MEMBERS,
     ];
 
     pub fn name(self) -> &'static str {
