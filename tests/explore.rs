@@ -147,7 +147,9 @@ fn every_strategy_saves_artifacts_that_replay() {
             .iter()
             .map(|f| f["artifact"].as_str().expect("kept and saved").to_string())
             .collect();
-        assert_eq!(artifacts.len(), 2, "{strategy}: {artifacts:?}");
+        // The stale group view, the join it fails, and the certificate that
+        // failed join leaves trusted (join-leftovers, certificate only).
+        assert_eq!(artifacts.len(), 3, "{strategy}: {artifacts:?}");
         for artifact in artifacts {
             assert!(artifact.ends_with(".shrunk.json"), "{artifact}");
             let replay = joinsim(&["replay", &artifact]);
@@ -489,8 +491,9 @@ fn the_search_benchmark_prints_a_row_per_group_and_strategy() {
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let rows: Value = serde_json::from_slice(&o.stdout).expect("JSON rows");
     let rows = rows.as_array().unwrap();
-    // issue-1390's two groups, five strategies; race-features-only finds nothing.
-    assert_eq!(rows.len(), 10, "{rows:?}");
+    // issue-1390's three groups (its two and the certificate the failed
+    // join leaves), five strategies; race-features-only finds nothing.
+    assert_eq!(rows.len(), 15, "{rows:?}");
     for row in rows {
         assert_eq!(row["scenario"], "issue-1390");
         assert_eq!(row["median_runs_to_first_hit"], 1, "every run fails: {row}");
@@ -498,11 +501,11 @@ fn the_search_benchmark_prints_a_row_per_group_and_strategy() {
         let campaigns = if row["strategy"] == "exhaustive" { 1 } else { 2 };
         assert_eq!(row["campaigns"], campaigns, "{row}");
         assert_eq!(row["hits"], campaigns, "{row}");
+        let group = row["group"].as_str().unwrap();
         assert!(
-            row["group"]
-                .as_str()
-                .unwrap()
-                .ends_with("at J5 clusterInitMember/ApplyServerPreseed")
+            group.ends_with("at J5 clusterInitMember/ApplyServerPreseed")
+                || group == "join-leftovers on joiner at J5 clusterInitMember/ApplyServerPreseed (certificate only)",
+            "{group}"
         );
     }
 }
