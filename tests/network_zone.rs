@@ -27,7 +27,14 @@ fn todays_incus_fails_the_join_at_j5_with_incus_text_and_reports_the_unsynced_zo
         let (step, chain) = result.joins[0].failure.clone().expect("the join fails");
         assert_eq!(step, "J5 clusterInitMember/ApplyServerPreseed", "{variant}");
         assert_eq!(chain, CHAIN, "{variant}");
-        assert_eq!(result.violations.len(), 1, "{variant}: {:?}", result.violations);
+        // The zone, and the certificate the failed join leaves trusted.
+        assert_eq!(result.violations.len(), 2, "{variant}: {:?}", result.violations);
+        let left = &result.violations[1];
+        assert_eq!(left.invariant, Invariant::JoinLeftovers, "{variant}");
+        assert_eq!(
+            left.step.as_deref(),
+            Some("J5 clusterInitMember/ApplyServerPreseed (certificate only)")
+        );
         let v = &result.violations[0];
         assert_eq!(v.invariant, Invariant::UnsyncedZoneValidation);
         assert_eq!(v.node.as_deref(), Some("j1"));

@@ -93,9 +93,14 @@ proptest! {
     #[test]
     fn the_groups_first_race_violates_only_the_expected_invariants(schedule in schedules_of("groups-first-race")) {
         let scenario = bundled("groups-first-race");
+        // The stale group view, the join it fails, and the certificate
+        // that failed join leaves trusted; nothing else.
         for violation in replay(&scenario, &schedule).violations {
+            let certificate_only = violation.invariant == Invariant::JoinLeftovers
+                && violation.step.as_deref().is_some_and(|s| s.ends_with("(certificate only)"));
             prop_assert!(
-                matches!(violation.invariant, Invariant::UnsyncedGroupValidation | Invariant::SpuriousJoinFailure),
+                matches!(violation.invariant, Invariant::UnsyncedGroupValidation | Invariant::SpuriousJoinFailure)
+                    || certificate_only,
                 "unexpected {}", violation
             );
         }
