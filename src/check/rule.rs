@@ -43,6 +43,27 @@ pub struct Event<'a> {
     pub previous: Option<&'a Db>,
 }
 
+impl Event<'_> {
+    /// The breach of the first local read of `kind` whose answer differs
+    /// from the cluster's, on the node and at the step that read it, in
+    /// the words `describe` gives it (the `unsynced-*-validation` rules of
+    /// J5's local reads).
+    pub fn differing_local_read(
+        &self,
+        kind: crate::model::observe::LocalReadKind,
+        describe: impl FnOnce(&crate::model::observe::LocalRead, &crate::model::names::Names) -> String,
+    ) -> Option<Breach> {
+        let r = crate::model::observe::differing_local_read(&self.world.observations, kind)?;
+        let names = &self.world.setup.names;
+        Some(Breach {
+            node: Some(names.node_str(r.node).to_string()),
+            step: Some(r.step.to_string()),
+            tick: self.tick,
+            message: describe(r, names),
+        })
+    }
+}
+
 /// A violation found by one invariant, before the checker names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Breach {

@@ -6,7 +6,7 @@
 //! (api_cluster.go:1086-1089).
 
 use super::{Breach, Event, Rule};
-use crate::model::observe::{LocalReadKind, differing_local_read};
+use crate::model::observe::LocalReadKind;
 
 pub struct UnsyncedNetworkValidation;
 
@@ -15,14 +15,9 @@ impl Rule for UnsyncedNetworkValidation {
     const DESCRIPTION: &'static str = "a restricted.networks.subnets item validated at join finds its uplink network exactly when the cluster has it at the version the config was read";
 
     fn after_event(event: &Event) -> Option<Breach> {
-        let r = differing_local_read(&event.world.observations, LocalReadKind::Networks)?;
-        let names = &event.world.setup.names;
-        let answer = |has: bool| if has { "has it" } else { "has no such network" };
-        Some(Breach {
-            node: Some(names.node_str(r.node).to_string()),
-            step: Some(r.step.to_string()),
-            tick: event.tick,
-            message: format!(
+        event.differing_local_read(LocalReadKind::Networks, |r, names| {
+            let answer = |has: bool| if has { "has it" } else { "has no such network" };
+            format!(
                 "validated project \"{}\" (config read at v{}): restricted.networks.subnets looked up uplink network \"{}\" of project \"default\" in the joiner's local database, which {}, where the cluster {} at v{}; {}",
                 names.str(r.entity),
                 r.config_version,
@@ -31,7 +26,7 @@ impl Rule for UnsyncedNetworkValidation {
                 answer(r.cluster),
                 r.config_version,
                 r.outcome(),
-            ),
+            )
         })
     }
 }

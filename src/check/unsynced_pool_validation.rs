@@ -6,7 +6,7 @@
 //! 1001-1013).
 
 use super::{Breach, Event, Rule};
-use crate::model::observe::{LocalReadKind, differing_local_read};
+use crate::model::observe::LocalReadKind;
 
 pub struct UnsyncedPoolValidation;
 
@@ -15,14 +15,9 @@ impl Rule for UnsyncedPoolValidation {
     const DESCRIPTION: &'static str = "a limits.disk.pool.NAME key validated at join finds pool NAME exactly when the cluster has it at the version the config was read";
 
     fn after_event(event: &Event) -> Option<Breach> {
-        let r = differing_local_read(&event.world.observations, LocalReadKind::StoragePools)?;
-        let names = &event.world.setup.names;
-        let answer = |has: bool| if has { "has it" } else { "has no such pool" };
-        Some(Breach {
-            node: Some(names.node_str(r.node).to_string()),
-            step: Some(r.step.to_string()),
-            tick: event.tick,
-            message: format!(
+        event.differing_local_read(LocalReadKind::StoragePools, |r, names| {
+            let answer = |has: bool| if has { "has it" } else { "has no such pool" };
+            format!(
                 "validated project \"{}\" (config read at v{}): limits.disk.pool.{pool} looked up storage pool \"{pool}\" in the joiner's local database, which {}, where the cluster {} at v{}; {}",
                 names.str(r.entity),
                 r.config_version,
@@ -31,7 +26,7 @@ impl Rule for UnsyncedPoolValidation {
                 r.config_version,
                 r.outcome(),
                 pool = names.str(r.subject),
-            ),
+            )
         })
     }
 }

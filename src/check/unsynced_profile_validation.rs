@@ -6,7 +6,7 @@
 //! J5 syncs no profile.
 
 use super::{Breach, Event, Rule};
-use crate::model::observe::{LocalReadKind, differing_local_read};
+use crate::model::observe::LocalReadKind;
 
 pub struct UnsyncedProfileValidation;
 
@@ -15,14 +15,9 @@ impl Rule for UnsyncedProfileValidation {
     const DESCRIPTION: &'static str = "a project updated at join conflicts with the profiles it is checked against exactly when it conflicts with the cluster's at the version the config was read";
 
     fn after_event(event: &Event) -> Option<Breach> {
-        let r = differing_local_read(&event.world.observations, LocalReadKind::Profiles)?;
-        let names = &event.world.setup.names;
-        let answer = |passes: bool| if passes { "pass" } else { "conflict" };
-        Some(Breach {
-            node: Some(names.node_str(r.node).to_string()),
-            step: Some(r.step.to_string()),
-            tick: event.tick,
-            message: format!(
+        event.differing_local_read(LocalReadKind::Profiles, |r, names| {
+            let answer = |passes: bool| if passes { "pass" } else { "conflict" };
+            format!(
                 "updated project \"{}\" (config read at v{}): AllowProjectUpdate checked its new restrictions against the devices of profile \"{}\" in the joiner's local database, which {}, where the cluster's at v{} {}; {}",
                 names.str(r.entity),
                 r.config_version,
@@ -31,7 +26,7 @@ impl Rule for UnsyncedProfileValidation {
                 r.config_version,
                 answer(r.cluster),
                 r.outcome(),
-            ),
+            )
         })
     }
 }

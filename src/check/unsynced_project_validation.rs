@@ -5,7 +5,7 @@
 //! for `default` and, today, never gives the `restricted*` keys.
 
 use super::{Breach, Event, Rule};
-use crate::model::observe::{LocalReadKind, differing_local_read};
+use crate::model::observe::LocalReadKind;
 
 pub struct UnsyncedProjectValidation;
 
@@ -14,21 +14,16 @@ impl Rule for UnsyncedProjectValidation {
     const DESCRIPTION: &'static str = "a network created at join is allowed or refused by its project's local config exactly as by the cluster's at the version the network was read";
 
     fn after_event(event: &Event) -> Option<Breach> {
-        let r = differing_local_read(&event.world.observations, LocalReadKind::ProjectConfig)?;
-        let names = &event.world.setup.names;
-        let answer = |allowed: bool| if allowed { "allows it" } else { "refuses it" };
-        // Allowed locally, refused by the cluster: the network exists in the
-        // cluster all the same, and J9 replaces the local database.
-        let outcome = if r.local {
-            "a false acceptance, with the join's outcome unchanged"
-        } else {
-            r.outcome()
-        };
-        Some(Breach {
-            node: Some(names.node_str(r.node).to_string()),
-            step: Some(r.step.to_string()),
-            tick: event.tick,
-            message: format!(
+        event.differing_local_read(LocalReadKind::ProjectConfig, |r, names| {
+            let answer = |allowed: bool| if allowed { "allows it" } else { "refuses it" };
+            // Allowed locally, refused by the cluster: the network exists in the
+            // cluster all the same, and J9 replaces the local database.
+            let outcome = if r.local {
+                "a false acceptance, with the join's outcome unchanged"
+            } else {
+                r.outcome()
+            };
+            format!(
                 "created network \"{}\" in project \"{}\" (read at v{}): NetworkAllowed read the project's config in the joiner's local database, which {}, where the cluster's at v{} {}; {outcome}",
                 names.str(r.entity),
                 names.str(r.subject),
@@ -36,7 +31,7 @@ impl Rule for UnsyncedProjectValidation {
                 answer(r.local),
                 r.config_version,
                 answer(r.cluster),
-            ),
+            )
         })
     }
 }

@@ -7,8 +7,8 @@
 use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value};
-use crate::model::message::{Answer, Call};
+use super::{Args, Field, Fields, Operation, Refused, Value};
+use crate::model::message::Call;
 use crate::model::names::Names;
 
 pub struct CreatePool;
@@ -30,9 +30,6 @@ impl Operation for CreatePool {
         Call::CreateStoragePool {
             pool: args.name(Field::Pool),
         }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "storage create"

@@ -21,10 +21,10 @@ use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
 use super::{
-    Args, Endpoint, Field, Fields, Next, Op, Operation, Refused, Routing, Value, config_json, config_text,
+    Args, Endpoint, Field, Fields, Op, Operation, Refused, Routing, Value, config_json, config_text,
 };
 use crate::model::db::{Db, Project};
-use crate::model::message::{Answer, ApiError, Call, Outcome, Tx};
+use crate::model::message::{Answer, ApiError, Outcome, Tx};
 use crate::model::names::Names;
 use crate::model::tables::{Access, Table};
 use crate::model::validate::{KeysChecked, is_true, validate_project_config};
@@ -52,15 +52,6 @@ impl Operation for CreateProject {
         Ok(Args::default()
             .with(Field::Project, Value::Name(project))
             .with(Field::Config, Value::Config(config)))
-    }
-    fn first_call(&self, args: &Args) -> Call {
-        Call::Operation {
-            op: Op(self.name()),
-            args: args.clone(),
-        }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "project create"

@@ -2,8 +2,8 @@
 //! `DELETE /1.0/cluster/groups/GROUP` (client/incus_cluster.go:310-319).
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value};
-use crate::model::message::{Answer, Call};
+use super::{Args, Field, Fields, Operation, Refused, Value};
+use crate::model::message::Call;
 use crate::model::names::Names;
 
 pub struct DeleteGroup;
@@ -25,9 +25,6 @@ impl Operation for DeleteGroup {
         Call::DeleteClusterGroup {
             group: args.group(Field::Group),
         }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "cluster group delete"

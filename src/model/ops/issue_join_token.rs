@@ -17,9 +17,9 @@
 use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Endpoint, Field, Fields, Next, Op, Operation, Refused, Routing, Value};
+use super::{Args, Endpoint, Field, Fields, Op, Operation, Refused, Routing, Value};
 use crate::model::db::Db;
-use crate::model::message::{Answer, ApiError, Call, Outcome, Tx};
+use crate::model::message::{Answer, ApiError, Outcome, Tx};
 use crate::model::names::Names;
 use crate::model::tables::{Access, Table};
 
@@ -38,15 +38,6 @@ impl Operation for IssueJoinToken {
     fn compile(&self, fields: &mut dyn Fields) -> Result<Args, Refused> {
         let member = fields.name(Field::Member)?;
         Ok(Args::default().with(Field::Member, Value::Name(member)))
-    }
-    fn first_call(&self, args: &Args) -> Call {
-        Call::Operation {
-            op: Op(self.name()),
-            args: args.clone(),
-        }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "cluster add"

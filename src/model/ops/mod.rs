@@ -73,11 +73,20 @@ pub trait Operation: Sync {
     /// Reads the command's fields (each field named by [`Self::needs`] is
     /// present; the caller checked), in the order they are interned.
     fn compile(&self, fields: &mut dyn Fields) -> Result<Args, Refused>;
-    /// The first API request the client sends.
-    fn first_call(&self, args: &Args) -> Call;
+    /// The first API request the client sends: by default the request of
+    /// the operation's own endpoint ([`Call::Operation`]).
+    fn first_call(&self, args: &Args) -> Call {
+        Call::Operation {
+            op: Op(self.name()),
+            args: args.clone(),
+        }
+    }
     /// What the client does with a successful answer to `call`, one of
-    /// its requests (a redirect to the leader is followed before this).
-    fn after(&self, args: &Args, call: &Call, answer: &Answer, names: &Names) -> Next;
+    /// its requests (a redirect to the leader is followed before this):
+    /// by default, a command of one request is done.
+    fn after(&self, _args: &Args, _call: &Call, _answer: &Answer, _names: &Names) -> Next {
+        Next::Done
+    }
     /// A short name of the command, for trace labels.
     fn label(&self, args: &Args) -> &'static str;
     /// The command line after `incus`, for traces.

@@ -4,8 +4,8 @@
 //! for what Incus writes.
 
 use super::rest::{Exchange, Method};
-use super::{Args, Field, Fields, Next, Operation, Refused, put_project};
-use crate::model::message::{Answer, Call, ProjectMethod};
+use super::{Args, Field, Fields, Operation, Refused, put_project};
+use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::Names;
 
 pub struct PatchProject;
@@ -25,9 +25,6 @@ impl Operation for PatchProject {
     }
     fn first_call(&self, args: &Args) -> Call {
         put_project::update(args, ProjectMethod::Patch)
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "PATCH /1.0/projects"

@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value, config_json, config_text};
-use crate::model::message::{Answer, Call, ProjectMethod};
+use super::{Args, Field, Fields, Operation, Refused, Value, config_json, config_text};
+use crate::model::message::{Call, ProjectMethod};
 use crate::model::names::Names;
 
 pub struct PutProject;
@@ -27,9 +27,6 @@ impl Operation for PutProject {
     }
     fn first_call(&self, args: &Args) -> Call {
         update(args, ProjectMethod::Put)
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "PUT /1.0/projects"

@@ -3,8 +3,8 @@
 //! (client/incus_cluster.go:48-62).
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value};
-use crate::model::message::{Answer, Call};
+use super::{Args, Field, Fields, Operation, Refused, Value};
+use crate::model::message::Call;
 use crate::model::names::Names;
 
 pub struct RemoveMember;
@@ -37,9 +37,6 @@ impl Operation for RemoveMember {
             member: args.name(Field::Member),
             force: args.flag(Field::Force),
         }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "cluster remove"

@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value};
-use crate::model::message::{Answer, Call};
+use super::{Args, Field, Fields, Operation, Refused, Value};
+use crate::model::message::Call;
 use crate::model::names::Names;
 
 pub struct RenameGroup;
@@ -33,9 +33,6 @@ impl Operation for RenameGroup {
             group: args.group(Field::Group),
             to: args.group(Field::To),
         }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "cluster group rename"

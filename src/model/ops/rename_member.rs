@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::rest::{Exchange, Method, Request};
-use super::{Args, Field, Fields, Next, Operation, Refused, Value};
-use crate::model::message::{Answer, Call};
+use super::{Args, Field, Fields, Operation, Refused, Value};
+use crate::model::message::Call;
 use crate::model::names::Names;
 
 pub struct RenameMember;
@@ -36,9 +36,6 @@ impl Operation for RenameMember {
             member: args.name(Field::Member),
             to: args.name(Field::To),
         }
-    }
-    fn after(&self, _: &Args, _: &Call, _: &Answer, _: &Names) -> Next {
-        Next::Done
     }
     fn label(&self, _: &Args) -> &'static str {
         "cluster rename"
