@@ -148,7 +148,7 @@ pub enum Call {
     },
     /// `untrust-on-failure` only: the reverter a join registers after J1
     /// deletes the joiner's certificate (`DELETE /1.0/certificates/FP`,
-    /// `certificateDelete`, cmd/incusd/certificates.go:1234-1345 at
+    /// `certificateDelete`, cmd/incusd/certificates.go:1234-1344 at
     /// be7afc5df3), as the joiner, whose certificate it may delete. Last,
     /// so that the trace hashes of the variants before it stand (a hash
     /// folds in each message's variant number).
