@@ -27,8 +27,14 @@ impl Tx {
                 Access::new(&[ClusterGroups, Nodes, NodesClusterGroups], &[NodesClusterGroups])
             }
             Tx::LeavePending { .. } => Access::new(&[Nodes, RaftNodes], &[RaftNodes]),
-            // Deleting the row cascades to its group pairs.
-            Tx::PurgePending { .. } => Access::new(&[Nodes], &[Nodes, NodesClusterGroups, Certificates]),
+            // Deleting the row cascades to its group pairs and to its rows of
+            // `storage_pools_nodes` and `networks_nodes` (ON DELETE CASCADE,
+            // internal/server/db/cluster/schema.go:324-332, 547-555), which
+            // the model keeps with the pools and networks.
+            Tx::PurgePending { .. } => Access::new(
+                &[Nodes],
+                &[Nodes, NodesClusterGroups, Certificates, StoragePools, Networks],
+            ),
             Tx::CreateGroup { .. } => Access::new(&[ClusterGroups], &[ClusterGroups]),
             Tx::DeleteGroup { .. } | Tx::RenameGroup { .. } => {
                 Access::new(&[ClusterGroups, NodesClusterGroups, Projects], &[ClusterGroups])
@@ -45,9 +51,17 @@ impl Tx {
             }
             Tx::ResolveMember { .. } | Tx::CheckMemberLeave { .. } => Access::new(&[Nodes], &[]),
             Tx::RenameMember { .. } => Access::new(&[Nodes], &[Nodes]),
+            // The same cascades as `PurgePending`'s.
             Tx::PurgeMember { .. } => Access::new(
                 &[Nodes, RaftNodes],
-                &[Nodes, NodesClusterGroups, Certificates, RaftNodes],
+                &[
+                    Nodes,
+                    NodesClusterGroups,
+                    Certificates,
+                    RaftNodes,
+                    StoragePools,
+                    Networks,
+                ],
             ),
             Tx::GetProject { .. } => Access::new(&[Projects], &[]),
             Tx::CheckProjectUpdate { .. } => Access::new(&[Projects, Networks], &[]),

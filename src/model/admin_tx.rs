@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::db::{Config, Db, Group};
-use super::message::{Answer, ApiError, Etag, Outcome, Tx, ValidationRead};
+use super::message::{Answer, ApiError, Etag, Outcome, ValidationRead};
 use super::names::{DEFAULT_GROUP, GroupName, GroupSet, Names, Sym};
 use super::observe::{GroupView, Observation, Site, Validation};
 use super::validate::{KeysChecked, is_false, is_true, referenced_groups, validate_project_config};
@@ -28,151 +28,77 @@ const GROUP_NOT_FOUND: &str = "Cluster_group not found";
 /// The mapped `ErrNotFound` of `GetProject` (projects.mapper.go:238-256).
 const PROJECT_NOT_FOUND: &str = "Project not found";
 
-/// Runs one of the operator's read-only transactions.
-pub(super) fn read(
-    db: &Arc<Db>,
-    tx: &Tx,
-    (from, differences): (NodeId, &super::variant::Differences),
-    names: &Names,
-    observations: &mut Vec<Observation>,
-) -> Outcome {
-    match *tx {
-        Tx::GetMember { member } => {
-            let Some(row) = db.member_named(member, false) else {
-                return fail(MEMBER_NOT_FOUND);
-            };
-            let groups = db.groups_of(row.node);
-            Ok(Answer::Member {
-                groups,
-                etag: member_etag(groups),
-            })
-        }
-        Tx::CheckMemberUpdate {
-            member,
-            etag,
-            no_groups,
-        } => check_member_update(db, member, etag, no_groups),
-        Tx::ResolveMember { member } => match db.member_named(member, false) {
-            // resolve.go:19-26 (GetNodeByName: full members only).
-            Some(row) => Ok(Answer::Resolved(row.node)),
-            None => fail(MEMBER_NOT_FOUND),
-        },
-        Tx::CheckMemberLeave { member, pending, force } => check_member_leave(db, member, pending, force, names),
-        Tx::GetProject { project } => match db.project(project) {
-            Some(p) => Ok(Answer::Project {
-                config: p.config.clone(),
-                etag: project_etag(&p.config),
-            }),
-            None => fail(PROJECT_NOT_FOUND),
-        },
-        Tx::CheckProjectUpdate {
-            project,
-            ref config,
-            etag,
-        } => check_project_update(db, (project, config), etag, names, differences),
-        Tx::ValidateProjectConfig {
-            project,
-            ref config,
-            read,
-        } => validate_project(db, from, (project, config), read, names, observations),
-        Tx::Operation { op, step, ref args } => op.endpoint().read(step, args, db, names),
-        Tx::Read
-        | Tx::IssueJoinToken { .. }
-        | Tx::TrustCertificate { .. }
-        | Tx::UntrustCertificate { .. }
-        | Tx::CheckStoragePoolsMatch { .. }
-        | Tx::CheckNetworksMatch { .. }
-        | Tx::Accept { .. }
-        | Tx::RaftAdd { .. }
-        | Tx::JoinMember { .. }
-        | Tx::AddMemberToGroup { .. }
-        | Tx::LeavePending { .. }
-        | Tx::PurgePending { .. }
-        | Tx::CreateGroup { .. }
-        | Tx::DeleteGroup { .. }
-        | Tx::RenameGroup { .. }
-        | Tx::WriteProject { .. }
-        | Tx::CreatePendingPool { .. }
-        | Tx::CreatePendingNetwork { .. }
-        | Tx::MarkPoolCreated { .. }
-        | Tx::MarkNetworkCreated { .. }
-        | Tx::UpdateMemberGroups { .. }
-        | Tx::RenameMember { .. }
-        | Tx::PurgeMember { .. } => unreachable!("not an operator read: {tx:?}"),
+/// `GET /1.0/cluster/members/NAME`'s transaction: a full member's groups
+/// and the ETag of what it answers.
+pub(super) fn get_member(db: &Db, member: Sym) -> Outcome {
+    let Some(row) = db.member_named(member, false) else {
+        return fail(MEMBER_NOT_FOUND);
+    };
+    let groups = db.groups_of(row.node);
+    Ok(Answer::Member {
+        groups,
+        etag: member_etag(groups),
+    })
+}
+
+/// `cluster.ResolveTarget`'s transaction (resolve.go:19-26;
+/// `GetNodeByName`: full members only).
+pub(super) fn resolve_member(db: &Db, member: Sym) -> Outcome {
+    match db.member_named(member, false) {
+        Some(row) => Ok(Answer::Resolved(row.node)),
+        None => fail(MEMBER_NOT_FOUND),
     }
 }
 
-/// Runs one of the operator's writing transactions on a copy of the
-/// database; the caller commits it only on success.
-pub(super) fn write(
+/// `GET /1.0/projects/NAME`'s transaction: the config and its ETag.
+pub(super) fn get_project(db: &Db, project: Sym) -> Outcome {
+    match db.project(project) {
+        Some(p) => Ok(Answer::Project {
+            config: p.config.clone(),
+            etag: project_etag(&p.config),
+        }),
+        None => fail(PROJECT_NOT_FOUND),
+    }
+}
+
+/// `cluster.Purge` of a full member (membership.go:1134-1166), wrapped by
+/// clusterNodeDelete (api_cluster.go:2414-2417).
+pub(super) fn purge_member(db: &mut Db, member: Sym, pending: bool, names: &Names) -> Result<(), ApiError> {
+    let Some(row) = db.member_named(member, pending) else {
+        let name = names.str(member);
+        return fail(format!(
+            "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
+        ));
+    };
+    let node = row.node;
+    // `cluster.Leave` took the member out of the raft configuration
+    // before (`cowsqlClient.Remove`, membership.go:1039 at be7afc5df3;
+    // `client.Remove`, :971 at v6.0.4): folded into this commit.
+    db.raft.remove(node);
+    db.remove_member_row(node);
+    db.delete_server_certificates(member, names);
+    Ok(())
+}
+
+/// The project's write (api_project.go:865-868; projects.go:186-189).
+pub(super) fn write_project(
     db: &mut Db,
-    tx: &Tx,
+    project: Sym,
+    config: &Config,
     names: &Names,
     differences: &super::variant::Differences,
 ) -> Result<(), ApiError> {
-    match *tx {
-        Tx::CreateGroup { group } => create_group(db, group),
-        Tx::DeleteGroup { group } => delete_group(db, group, names, differences),
-        Tx::RenameGroup { group, to } => rename_group(db, group, to, names, differences),
-        Tx::UpdateMemberGroups { member, ref groups } => update_member_groups(db, member, groups),
-        Tx::RenameMember { member, to } => rename_member(db, member, to),
-        Tx::PurgeMember { member, pending } => {
-            // membership.go:1134-1166, wrapped by clusterNodeDelete
-            // (api_cluster.go:2414-2417).
-            let Some(row) = db.member_named(member, pending) else {
-                let name = names.str(member);
-                return fail(format!(
-                    "Failed to remove member from database: Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"
-                ));
-            };
-            let node = row.node;
-            // `cluster.Leave` took the member out of the raft configuration
-            // before (`cowsqlClient.Remove`, membership.go:1039 at be7afc5df3;
-            // `client.Remove`, :971 at v6.0.4): folded into this commit.
-            db.raft.remove(node);
-            db.remove_member_row(node);
-            db.delete_server_certificates(member, names);
-            Ok(())
-        }
-        Tx::WriteProject { project, ref config } => {
-            if differences.project_write_rechecks_groups {
-                // The fix: the groups are checked again where they are written.
-                validate_project_config(config, db, names, KeysChecked::All).map_err(ApiError::new)?;
-            }
-            // api_project.go:865-868; projects.go:186-189.
-            let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
-                return fail(format!(
-                    "Persist profile changes: Fetch project ID: {PROJECT_NOT_FOUND}"
-                ));
-            };
-            p.config = config.clone();
-            Ok(())
-        }
-        Tx::Operation { op, step, ref args } => op.endpoint().write(step, args, db, names),
-        Tx::Read
-        | Tx::IssueJoinToken { .. }
-        | Tx::TrustCertificate { .. }
-        | Tx::UntrustCertificate { .. }
-        | Tx::CheckStoragePoolsMatch { .. }
-        | Tx::CheckNetworksMatch { .. }
-        | Tx::Accept { .. }
-        | Tx::RaftAdd { .. }
-        | Tx::JoinMember { .. }
-        | Tx::AddMemberToGroup { .. }
-        | Tx::LeavePending { .. }
-        | Tx::PurgePending { .. }
-        | Tx::CreatePendingPool { .. }
-        | Tx::CreatePendingNetwork { .. }
-        | Tx::MarkPoolCreated { .. }
-        | Tx::MarkNetworkCreated { .. }
-        | Tx::GetMember { .. }
-        | Tx::CheckMemberUpdate { .. }
-        | Tx::ResolveMember { .. }
-        | Tx::CheckMemberLeave { .. }
-        | Tx::GetProject { .. }
-        | Tx::CheckProjectUpdate { .. }
-        | Tx::ValidateProjectConfig { .. } => unreachable!("not an operator write: {tx:?}"),
+    if differences.project_write_rechecks_groups {
+        // The fix: the groups are checked again where they are written.
+        validate_project_config(config, db, names, KeysChecked::All).map_err(ApiError::new)?;
     }
+    let Some(p) = db.projects.iter_mut().find(|p| p.name == project) else {
+        return fail(format!(
+            "Persist profile changes: Fetch project ID: {PROJECT_NOT_FOUND}"
+        ));
+    };
+    p.config = config.clone();
+    Ok(())
 }
 
 /// The ETag of a member (api_cluster.go:1715, 1871): Incus hashes the whole
@@ -200,7 +126,7 @@ fn check_etag(current: Etag, given: Option<Etag>) -> Result<(), ApiError> {
 /// insert fails on `UNIQUE (name)` (schema.go:30), which the mapper turns
 /// into `ErrConflict` (cluster_groups.mapper.go:332-334) and then into
 /// its text (mapper_errors.go:19-20).
-fn create_group(db: &mut Db, group: GroupName) -> Result<(), ApiError> {
+pub(super) fn create_group(db: &mut Db, group: GroupName) -> Result<(), ApiError> {
     if db.group(group).is_some() {
         return fail("This \"Cluster_group\" entry already exists");
     }
@@ -215,7 +141,7 @@ fn create_group(db: &mut Db, group: GroupName) -> Result<(), ApiError> {
 /// before the transaction (:930-932; here inside it, with the same answer);
 /// then, in one transaction, members (:935-942), existence (:945-948), use
 /// (:950-957), delete (:959).
-fn delete_group(
+pub(super) fn delete_group(
     db: &mut Db,
     group: GroupName,
     names: &Names,
@@ -242,7 +168,7 @@ fn delete_group(
 /// `clusterGroupPost` (api_cluster_group.go:425-491): `default` is refused
 /// before the transaction (:433-435; here inside it); then the new name
 /// (:455-458), the group (:460-463), its use (:465-472), the rename (:475).
-fn rename_group(
+pub(super) fn rename_group(
     db: &mut Db,
     group: GroupName,
     to: GroupName,
@@ -284,7 +210,7 @@ fn check_group_unused(db: &Db, group: GroupName, names: &Names) -> Result<(), Ap
 /// (api_cluster.go:1840-1843); then, on what it read, the ETag (:1871-1874)
 /// and the group list (:1893-1895) are checked. (The role checks between
 /// them, :1884-1890, pass: a client sends back the roles it got.)
-fn check_member_update(db: &Db, member: Sym, etag: Option<Etag>, no_groups: bool) -> Outcome {
+pub(super) fn check_member_update(db: &Db, member: Sym, etag: Option<Etag>, no_groups: bool) -> Outcome {
     let Some(row) = db.member_named(member, false) else {
         return fail(MEMBER_NOT_FOUND);
     };
@@ -299,7 +225,7 @@ fn check_member_update(db: &Db, member: Sym, etag: Option<Etag>, no_groups: bool
 /// (:1942-1945), then `UpdateNodeClusterGroups` (node.go:722-779): each
 /// listed group it is not in yet is added, in the order given (:736-748),
 /// then each old group not listed is left (:750-775).
-fn update_member_groups(db: &mut Db, member: Sym, groups: &[GroupName]) -> Result<(), ApiError> {
+pub(super) fn update_member_groups(db: &mut Db, member: Sym, groups: &[GroupName]) -> Result<(), ApiError> {
     let Some(row) = db.member_named(member, false) else {
         return fail(format!("Loading node information: {MEMBER_NOT_FOUND}"));
     };
@@ -349,7 +275,7 @@ pub(super) fn add_node_to_cluster_group(db: &mut Db, group: GroupName, member: S
 /// `SmartError` answers with the bare status text `Conflict`:
 /// smart.go:31-42); then `UPDATE nodes SET name=? WHERE name=?`, on any
 /// row of that name, pending or not.
-fn rename_member(db: &mut Db, member: Sym, to: Sym) -> Result<(), ApiError> {
+pub(super) fn rename_member(db: &mut Db, member: Sym, to: Sym) -> Result<(), ApiError> {
     if db.members.iter().any(|m| m.name == to) {
         return fail("Conflict");
     }
@@ -366,7 +292,7 @@ fn rename_member(db: &mut Db, member: Sym, to: Sym) -> Result<(), ApiError> {
 /// name (pending ones only with `?pending=1`), then, without `force`,
 /// `membershipCheckClusterStateForLeave` (:1275-1297): no instances, images
 /// or volumes (the model has none) and not the last member.
-fn check_member_leave(db: &Db, member: Sym, pending: bool, force: bool, names: &Names) -> Outcome {
+pub(super) fn check_member_leave(db: &Db, member: Sym, pending: bool, force: bool, names: &Names) -> Outcome {
     if db.member_named(member, pending).is_none() {
         let name = names.str(member);
         return fail(format!("Failed to get member \"{name}\": {MEMBER_NOT_FOUND}"));
@@ -381,7 +307,7 @@ fn check_member_leave(db: &Db, member: Sym, pending: bool, force: bool, names: &
 /// `features.*` keys (api_project.go:779-827) and of OVN (:836-841; Incus
 /// makes it after validation: here a request that both validation and the
 /// OVN check refuse reports the OVN error).
-fn check_project_update(
+pub(super) fn check_project_update(
     db: &Db,
     (project, config): (Sym, &Config),
     etag: Option<Etag>,
@@ -445,7 +371,7 @@ fn changed_features(old: &Config, new: &Config, names: &Names) -> Vec<Sym> {
 /// validator, run while the keys are checked, reads the groups in a
 /// transaction of its own (:1764-1797) when the key is set. The last of the
 /// two runs the whole validation on what it read and answers `Validated`.
-fn validate_project(
+pub(super) fn validate_project(
     db: &Arc<Db>,
     from: NodeId,
     (project, config): (Sym, &Config),

@@ -150,6 +150,9 @@ impl<'a, T> IntoIterator for &'a Table<T> {
     }
 }
 
+/// The bit [`Db::changed_tables`] sets for a change no table declares.
+pub const UNDECLARED: u32 = 1 << 31;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Db {
     /// Bumped by every committed transaction (the raft log index).
@@ -259,6 +262,51 @@ impl PartialEq for Snapshot {
 }
 
 impl Db {
+    /// The tables (bits of [`super::tables::Table`]) whose rows differ
+    /// between `self` and `after`, so that a transaction's writes can be
+    /// held to what it declares. A change to state no table names (zones,
+    /// profile devices: set up by the scenario, written by no transaction)
+    /// sets [`UNDECLARED`].
+    pub fn changed_tables(&self, after: &Db) -> u32 {
+        use super::tables::Table as T;
+        fn same<R: PartialEq>(a: &Table<R>, b: &Table<R>) -> bool {
+            Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0
+        }
+        // A pair of `nodes_cluster_groups` belongs to a group by id, so a
+        // renamed group keeps its pairs and a new or dropped empty one has none.
+        let pairs =
+            |db: &Db| -> Vec<NodeSet> { db.groups.iter().map(|g| g.members).filter(|m| !m.is_empty()).collect() };
+        let group_names = |db: &Db| -> Vec<GroupName> { db.groups.iter().map(|g| g.name).collect() };
+        if std::ptr::eq(self, after) {
+            return 0;
+        }
+        let groups_same = Arc::ptr_eq(&self.groups.0, &after.groups.0);
+        let changes = [
+            (!same(&self.members, &after.members), T::Nodes.bit()),
+            (
+                !groups_same && group_names(self) != group_names(after),
+                T::ClusterGroups.bit(),
+            ),
+            (!groups_same && pairs(self) != pairs(after), T::NodesClusterGroups.bit()),
+            (!same(&self.projects, &after.projects), T::Projects.bit()),
+            (!same(&self.pools, &after.pools), T::StoragePools.bit()),
+            (!same(&self.networks, &after.networks), T::Networks.bit()),
+            (
+                !same(&self.network_zone_keys, &after.network_zone_keys),
+                T::Networks.bit(),
+            ),
+            (self.trusted != after.trusted, T::Certificates.bit()),
+            (self.tokens != after.tokens, T::JoinTokens.bit()),
+            (self.raft != after.raft, T::RaftNodes.bit()),
+            (!same(&self.zones, &after.zones), UNDECLARED),
+            (!same(&self.profile_nics, &after.profile_nics), UNDECLARED),
+        ];
+        changes
+            .iter()
+            .filter(|(changed, _)| *changed)
+            .fold(0, |set, (_, bit)| set | bit)
+    }
+
     /// A standalone server's local database: the `default` group and the
     /// `default` project, nothing else.
     pub fn standalone(names: &Names) -> Db {

@@ -99,57 +99,6 @@ fn about_this_member(call: &Call, server_name: Sym) -> bool {
     matches!(call, Call::RenameClusterMember { member, .. } if *member == server_name)
 }
 
-/// The transaction a call runs at `stage`, given the previous answer;
-/// `None` when the handler is done and replies. The membership calls: join
-/// token, trust, accept (its two checks each in their own transaction,
-/// then `cluster.Accept`: api_cluster.go:2505-2516) and the leader's side
-/// of `DeletePendingClusterMember` (`cluster.Leave`, then `cluster.Purge`:
-/// api_cluster.go:2349, 2414); the joiner's reads; the operator's calls
-/// (`admin.rs`).
-fn transaction(call: &Call, stage: u8, previous: &Answer) -> Option<Tx> {
-    let tx = match call {
-        Call::IssueJoinToken { joiner } => (stage == 0).then_some(Tx::IssueJoinToken { joiner: *joiner })?,
-        Call::SetupTrust { joiner } => (stage == 0).then_some(Tx::TrustCertificate { joiner: *joiner })?,
-        Call::DeleteCertificate { joiner } => (stage == 0).then_some(Tx::UntrustCertificate { joiner: *joiner })?,
-        Call::ClusterAccept { joiner, local } => match stage {
-            0 => Tx::CheckStoragePoolsMatch { local: local.clone() },
-            1 => Tx::CheckNetworksMatch { local: local.clone() },
-            2 => Tx::Accept { joiner: *joiner },
-            _ => return None,
-        },
-        Call::DeletePendingClusterMember { joiner } => match stage {
-            0 => Tx::LeavePending { joiner: *joiner },
-            1 => Tx::PurgePending { joiner: *joiner },
-            _ => return None,
-        },
-        Call::GetClusterMembers
-        | Call::GetCertificates
-        | Call::GetServer
-        | Call::GetStoragePools
-        | Call::GetClusterGroups
-        | Call::GetProjects
-        | Call::GetNetworks { .. }
-        | Call::Rebalance => (stage == 0).then_some(Tx::Read)?,
-        // J8's `UpdateTrust` is answered without a cluster transaction (the
-        // model keeps no certificate contents), and a heartbeat is answered
-        // at once by `on_request`.
-        Call::UpdateTrust | Call::Heartbeat => return None,
-        Call::CreateClusterGroup { .. }
-        | Call::DeleteClusterGroup { .. }
-        | Call::RenameClusterGroup { .. }
-        | Call::CreateStoragePool { .. }
-        | Call::CreateNetwork { .. }
-        | Call::GetClusterMember { .. }
-        | Call::UpdateClusterMember { .. }
-        | Call::RenameClusterMember { .. }
-        | Call::DeleteClusterMember { .. }
-        | Call::GetProject { .. }
-        | Call::UpdateProject { .. }
-        | Call::Operation { .. } => return super::admin::transaction(call, stage, previous),
-    };
-    Some(tx)
-}
-
 /// The first request id of a joiner's daemon's API handlers: far above the
 /// ids its own join uses (one per request), so that an answer finds its
 /// way to the one or the other.
@@ -269,7 +218,7 @@ impl Member {
         let next = match &previous {
             Ok(_) if handler.forwarding => forwarding_work(&handler.call, handler.stage, leader),
             Ok(answer) => forwarded_to_member(&handler.call, handler.stage, answer, self.me)
-                .or_else(|| transaction(&handler.call, handler.stage, answer).map(Work::Transaction)),
+                .or_else(|| super::handler::transaction(&handler.call, handler.stage, answer).map(Work::Transaction)),
             Err(_) => None,
         };
         let Some(work) = next else {

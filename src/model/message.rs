@@ -159,7 +159,7 @@ pub enum Call {
 
 /// How a project update is sent. The two differ in Incus only in how the
 /// written config is made from the body; see [`Call::UpdateProject`] and
-/// `admin::transaction`.
+/// `handler::transaction`.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum ProjectMethod {
     Put,

@@ -10,6 +10,7 @@ pub mod boolean;
 pub mod choice;
 pub mod connection;
 pub mod db;
+mod handler;
 pub mod joiner;
 pub mod member;
 pub mod message;
@@ -318,7 +319,7 @@ impl World {
         if attempt > 1 {
             probe::Probe::TransactionRetried.hit(ctx);
         }
-        let before = self.db.version;
+        let before = Arc::clone(&self.db);
         let differences = self.setup.variant.differences;
         let outcome = tx::execute(
             &mut self.db,
@@ -330,7 +331,14 @@ impl World {
         if attempt > 1 && outcome.is_err() && self.committed_before(from, id) {
             probe::Probe::RetryMetItsOwnCommit.hit(ctx);
         }
-        if self.db.version != before {
+        // What search takes for independent rests on what each
+        // transaction declares it writes (`access.rs`): hold it to that.
+        let undeclared = before.changed_tables(&self.db) & !tables::Table::bits(tx.access().writes);
+        assert!(
+            undeclared == 0,
+            "{tx:?} wrote tables it does not declare (bits {undeclared:#x})"
+        );
+        if self.db.version != before.version {
             self.record_group_history();
             self.probe_admin_commit(ctx, on_behalf_of, &tx);
             let version = self.db.version;
@@ -344,11 +352,11 @@ impl World {
                 error: error.clone(),
             });
         }
-        if self.db.version != before {
+        if self.db.version != before.version {
             self.maybe_change_leader(ctx);
         }
         if ctx.flip(answer_lost, ratio) {
-            if self.db.version != before {
+            if self.db.version != before.version {
                 self.lost_commits.push((from, id));
             }
             ctx.note(leader, || {

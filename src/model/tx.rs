@@ -16,7 +16,12 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
     Err(ApiError::new(text))
 }
 
-/// Runs `tx` for `from` against the cluster database `db`.
+/// Runs `tx` for `from` against the cluster database `db`: every
+/// transaction's arm is here, once; a reading one answers from `db`, a
+/// writing one runs through [`commit`]. Join tokens, certificates, member
+/// rows, the raft configuration and group membership: a joiner's rows are
+/// found by the name it joins with (`req.ServerName`) where Incus looks
+/// members up by name, and by address where it does that.
 pub fn execute(
     db: &mut Arc<Db>,
     tx: &Tx,
@@ -24,110 +29,21 @@ pub fn execute(
     names: &Names,
     observations: &mut Vec<Observation>,
 ) -> Outcome {
-    match tx {
+    let done = |()| Answer::Done;
+    match *tx {
         Tx::Read => Ok(Answer::Snapshot(super::db::Snapshot(Arc::clone(db)))),
-        Tx::CheckStoragePoolsMatch { local } => check_pools_match(db, &local.0, names).map(|()| Answer::Done),
-        Tx::CheckNetworksMatch { local } => check_networks_match(db, &local.0, names).map(|()| Answer::Done),
-        Tx::LeavePending { joiner } => leave_pending(db, *joiner, names, differences),
-        // The operator's reads, as their declared tables say.
-        tx if tx.access().reads_only() => admin_tx::read(db, tx, (from, differences), names, observations),
-        _ => {
-            // Everything else writes: work on a copy-on-write handle and
-            // bump the version only if the transaction succeeds.
-            let mut next = Db::clone(db);
-            write(&mut next, tx, names, differences)?;
-            next.version += 1;
-            *db = Arc::new(next);
-            Ok(Answer::Done)
-        }
-    }
-}
-
-fn write(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Result<(), ApiError> {
-    match *tx {
-        Tx::IssueJoinToken { .. }
-        | Tx::TrustCertificate { .. }
-        | Tx::UntrustCertificate { .. }
-        | Tx::Accept { .. }
-        | Tx::RaftAdd { .. }
-        | Tx::JoinMember { .. }
-        | Tx::AddMemberToGroup { .. }
-        | Tx::PurgePending { .. } => write_membership(db, tx, names, differences)?,
-        Tx::CreatePendingPool { pool } => create_pending(
-            &mut db.pools,
-            pool,
-            names.keys.default_project,
-            "Storage pool",
-            names,
-            &db.members,
-        )?,
-        Tx::CreatePendingNetwork { network, project } => {
-            create_pending(&mut db.networks, network, project, "Network", names, &db.members)?
-        }
-        Tx::MarkPoolCreated { pool } => mark_created(
-            &mut db.pools,
-            (pool, names.keys.default_project),
-            ("Pool", differences.create_checks_pending_members),
-            &db.members,
-            names,
-        )?,
-        Tx::MarkNetworkCreated { network, project } => mark_created(
-            &mut db.networks,
-            (network, project),
-            ("Network", differences.create_checks_pending_members),
-            &db.members,
-            names,
-        )?,
-        Tx::CreateGroup { .. }
-        | Tx::DeleteGroup { .. }
-        | Tx::RenameGroup { .. }
-        | Tx::UpdateMemberGroups { .. }
-        | Tx::RenameMember { .. }
-        | Tx::PurgeMember { .. }
-        | Tx::WriteProject { .. }
-        | Tx::Operation { .. } => admin_tx::write(db, tx, names, differences)?,
-        Tx::Read
-        | Tx::CheckStoragePoolsMatch { .. }
-        | Tx::CheckNetworksMatch { .. }
-        | Tx::LeavePending { .. }
-        | Tx::GetMember { .. }
-        | Tx::CheckMemberUpdate { .. }
-        | Tx::ResolveMember { .. }
-        | Tx::CheckMemberLeave { .. }
-        | Tx::GetProject { .. }
-        | Tx::CheckProjectUpdate { .. }
-        | Tx::ValidateProjectConfig { .. } => unreachable!("run by execute: {tx:?}"),
-    }
-    Ok(())
-}
-
-/// Join tokens, certificates, member rows, the raft configuration and
-/// group membership. A joiner's rows are found by the name it joins with
-/// (`req.ServerName`) where Incus looks members up by name, and by address
-/// where it does that.
-fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differences) -> Result<(), ApiError> {
-    match *tx {
-        Tx::IssueJoinToken { joiner } => {
-            // clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3):
-            // refused while a non-pending member has the name (by name, not
-            // address: the joiner's own row renamed does not refuse it).
-            let checked = differences.checks_name_before_init;
-            if checked && db.member_named(names.server_name(joiner), false).is_some() {
-                return fail(name_taken(joiner, names));
-            }
-            db.tokens.insert(joiner);
-        }
-        Tx::TrustCertificate { joiner } => trust_certificate(db, joiner)?,
-        Tx::UntrustCertificate { joiner } => {
-            if !db.trusted.contains(joiner) {
-                return fail("Certificate not found");
-            }
-            db.trusted.remove(joiner);
-        }
-        Tx::Accept { joiner } => accept(db, joiner, names)?,
+        Tx::IssueJoinToken { joiner } => commit(db, |db| issue_join_token(db, joiner, names, differences)),
+        Tx::TrustCertificate { joiner } => commit(db, |db| trust_certificate(db, joiner)),
+        Tx::UntrustCertificate { joiner } => commit(db, |db| untrust_certificate(db, joiner)),
+        Tx::CheckStoragePoolsMatch { ref local } => check_pools_match(db, &local.0, names).map(done),
+        Tx::CheckNetworksMatch { ref local } => check_networks_match(db, &local.0, names).map(done),
+        Tx::Accept { joiner } => commit(db, |db| accept(db, joiner, names)),
         // cowsqlClient.Add (membership.go:444-463).
-        Tx::RaftAdd { joiner } => db.raft.insert(joiner),
-        Tx::JoinMember { joiner, ref local } => {
+        Tx::RaftAdd { joiner } => commit(db, |db| {
+            db.raft.insert(joiner);
+            Ok(())
+        }),
+        Tx::JoinMember { joiner, ref local } => commit(db, |db| {
             join_member(db, joiner, &local.0, names)?;
             if differences.default_group_in_join_transaction {
                 // The fix: J10's pair, inserted here, ignoring one that exists.
@@ -135,48 +51,124 @@ fn write_membership(db: &mut Db, tx: &Tx, names: &Names, differences: &Differenc
                     g.members.insert(joiner);
                 }
             }
+            Ok(())
+        }),
+        Tx::AddMemberToGroup { member, group, .. } => commit(db, |db| {
+            admin_tx::add_node_to_cluster_group(db, group, names.server_name(member))
+        }),
+        Tx::LeavePending { joiner } => leave_pending(db, joiner, names, differences),
+        Tx::PurgePending { joiner } => commit(db, |db| purge_pending(db, joiner, names, differences)),
+        Tx::CreateGroup { group } => commit(db, |db| admin_tx::create_group(db, group)),
+        Tx::DeleteGroup { group } => commit(db, |db| admin_tx::delete_group(db, group, names, differences)),
+        Tx::RenameGroup { group, to } => commit(db, |db| admin_tx::rename_group(db, group, to, names, differences)),
+        Tx::WriteProject { project, ref config } => commit(db, |db| {
+            admin_tx::write_project(db, project, config, names, differences)
+        }),
+        Tx::CreatePendingPool { pool } => commit(db, |db| {
+            let project = names.keys.default_project;
+            create_pending(&mut db.pools, pool, project, "Storage pool", names, &db.members)
+        }),
+        Tx::CreatePendingNetwork { network, project } => commit(db, |db| {
+            create_pending(&mut db.networks, network, project, "Network", names, &db.members)
+        }),
+        Tx::MarkPoolCreated { pool } => commit(db, |db| {
+            let what = ("Pool", differences.create_checks_pending_members);
+            mark_created(
+                &mut db.pools,
+                (pool, names.keys.default_project),
+                what,
+                &db.members,
+                names,
+            )
+        }),
+        Tx::MarkNetworkCreated { network, project } => commit(db, |db| {
+            let what = ("Network", differences.create_checks_pending_members);
+            mark_created(&mut db.networks, (network, project), what, &db.members, names)
+        }),
+        Tx::GetMember { member } => admin_tx::get_member(db, member),
+        Tx::CheckMemberUpdate {
+            member,
+            etag,
+            no_groups,
+        } => admin_tx::check_member_update(db, member, etag, no_groups),
+        Tx::UpdateMemberGroups { member, ref groups } => {
+            commit(db, |db| admin_tx::update_member_groups(db, member, groups))
         }
-        Tx::AddMemberToGroup { member, group, .. } => {
-            admin_tx::add_node_to_cluster_group(db, group, names.server_name(member))?
+        Tx::ResolveMember { member } => admin_tx::resolve_member(db, member),
+        Tx::RenameMember { member, to } => commit(db, |db| admin_tx::rename_member(db, member, to)),
+        Tx::CheckMemberLeave { member, pending, force } => {
+            admin_tx::check_member_leave(db, member, pending, force, names)
         }
-        Tx::PurgePending { joiner } => {
-            // cluster.Purge with pending=true (membership.go:1131-1167): the
-            // pending row of the joiner's name, with what its foreign keys
-            // cascade to; wrapped by clusterNodeDelete (api_cluster.go:2414-2417).
-            let Some(row) = own_row(db, joiner, names, differences) else {
-                return fail(format!(
-                    "Failed to remove member from database: {}",
-                    member_not_found(joiner, names)
-                ));
-            };
-            let node = row.node;
-            db.remove_member_row(node);
-            db.delete_server_certificates(names.server_name(joiner), names);
+        Tx::PurgeMember { member, pending } => commit(db, |db| admin_tx::purge_member(db, member, pending, names)),
+        Tx::GetProject { project } => admin_tx::get_project(db, project),
+        Tx::CheckProjectUpdate {
+            project,
+            ref config,
+            etag,
+        } => admin_tx::check_project_update(db, (project, config), etag, names, differences),
+        Tx::ValidateProjectConfig {
+            project,
+            ref config,
+            read,
+        } => admin_tx::validate_project(db, from, (project, config), read, names, observations),
+        // An operation's transaction reads or writes as its endpoint declares.
+        Tx::Operation { op, step, ref args } => {
+            if tx.access().reads_only() {
+                op.endpoint().read(step, args, db, names)
+            } else {
+                commit(db, |db| op.endpoint().write(step, args, db, names))
+            }
         }
-        Tx::Read
-        | Tx::CheckStoragePoolsMatch { .. }
-        | Tx::CheckNetworksMatch { .. }
-        | Tx::LeavePending { .. }
-        | Tx::CreateGroup { .. }
-        | Tx::DeleteGroup { .. }
-        | Tx::RenameGroup { .. }
-        | Tx::WriteProject { .. }
-        | Tx::CreatePendingPool { .. }
-        | Tx::CreatePendingNetwork { .. }
-        | Tx::MarkPoolCreated { .. }
-        | Tx::MarkNetworkCreated { .. }
-        | Tx::GetMember { .. }
-        | Tx::CheckMemberUpdate { .. }
-        | Tx::UpdateMemberGroups { .. }
-        | Tx::ResolveMember { .. }
-        | Tx::RenameMember { .. }
-        | Tx::CheckMemberLeave { .. }
-        | Tx::PurgeMember { .. }
-        | Tx::GetProject { .. }
-        | Tx::CheckProjectUpdate { .. }
-        | Tx::ValidateProjectConfig { .. }
-        | Tx::Operation { .. } => unreachable!("not a membership transaction"),
     }
+}
+
+/// A writing transaction: `write` works on a copy of the database, which
+/// replaces it (bumping the version) only if the transaction succeeds, so
+/// a failed one changes nothing.
+fn commit(db: &mut Arc<Db>, write: impl FnOnce(&mut Db) -> Result<(), ApiError>) -> Outcome {
+    let mut next = Db::clone(db);
+    write(&mut next)?;
+    next.version += 1;
+    *db = Arc::new(next);
+    Ok(Answer::Done)
+}
+
+/// clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3): refused
+/// while a non-pending member has the name (by name, not address: the
+/// joiner's own row renamed does not refuse it).
+fn issue_join_token(db: &mut Db, joiner: NodeId, names: &Names, differences: &Differences) -> Result<(), ApiError> {
+    let checked = differences.checks_name_before_init;
+    if checked && db.member_named(names.server_name(joiner), false).is_some() {
+        return fail(name_taken(joiner, names));
+    }
+    db.tokens.insert(joiner);
+    Ok(())
+}
+
+/// `certificateDelete` of the joiner's own certificate, the
+/// `untrust-on-failure` fix's reverter step (certificates.go:1244-1258,
+/// 1310-1313 at be7afc5df3).
+fn untrust_certificate(db: &mut Db, joiner: NodeId) -> Result<(), ApiError> {
+    if !db.trusted.contains(joiner) {
+        return fail("Certificate not found");
+    }
+    db.trusted.remove(joiner);
+    Ok(())
+}
+
+/// cluster.Purge with pending=true (membership.go:1131-1167): the pending
+/// row of the joiner's name, with what its foreign keys cascade to;
+/// wrapped by clusterNodeDelete (api_cluster.go:2414-2417).
+fn purge_pending(db: &mut Db, joiner: NodeId, names: &Names, differences: &Differences) -> Result<(), ApiError> {
+    let Some(row) = own_row(db, joiner, names, differences) else {
+        return fail(format!(
+            "Failed to remove member from database: {}",
+            member_not_found(joiner, names)
+        ));
+    };
+    let node = row.node;
+    db.remove_member_row(node);
+    db.delete_server_certificates(names.server_name(joiner), names);
     Ok(())
 }
 

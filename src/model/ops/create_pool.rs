@@ -1,7 +1,7 @@
 //! `incus storage create POOL DRIVER` (cmd/incus/storage.go:133-197):
 //! `POST /1.0/storage-pools` (client/incus_storage_pools.go:86-95). On a
 //! cluster the operator first runs it with `--target` once per member; the
-//! model takes the whole as one request (see `admin::transaction`). The
+//! model takes the whole as one request (see `handler::transaction`). The
 //! driver is not modelled; `dir` stands for it in the body.
 
 use serde_json::json;
