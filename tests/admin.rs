@@ -11,7 +11,7 @@ use std::sync::Arc;
 use joinsim::model::db::{Config, Db, Snapshot};
 use joinsim::model::message::{Answer, Etag, Outcome, Tx, ValidationRead};
 use joinsim::model::names::{GroupName, GroupSet, Names, Sym};
-use joinsim::model::tx::execute;
+use joinsim::model::tx::{Clock, execute};
 use joinsim::model::{Node, Variant, World};
 use joinsim::scenario::Scenario;
 use joinsim::sim::NodeId;
@@ -124,6 +124,10 @@ impl Cluster {
             &mut self.db,
             &tx,
             (0, &self.variant.differences),
+            Clock {
+                now: 0,
+                token_expiry: None,
+            },
             &self.names,
             &mut Vec::new(),
         )

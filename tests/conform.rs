@@ -179,6 +179,40 @@ fn an_operator_issuing_a_token_again_revokes_the_one_the_joiner_holds() {
 }
 
 #[test]
+fn an_expired_join_token_is_consumed_and_refused_at_j1() {
+    let (step, error) = failure(&model_side("token-expired", joinsim::model::Variant::INCUS_6_0));
+    assert_eq!(step, "J1");
+    assert_eq!(
+        error,
+        "Failed to join cluster: Failed to setup cluster trust: Failed to add server cert to cluster: \
+         Failed during search for join token operation: Token has expired"
+    );
+    // A token that outlasts the wait: the same join completes.
+    let scenario = conform_scenario("token-expired");
+    let longer = scenario
+        .source
+        .replace("join_token_expiry = \"1S\"", "join_token_expiry = \"1M 1S\"");
+    assert_ne!(longer, scenario.source);
+    let plain = joinsim::scenario::Scenario::parse("inline", "inline.toml", &longer).expect("valid");
+    assert!(joinsim::conform::model_side::run(&plain).joins[0].completed);
+}
+
+#[test]
+fn a_refused_expired_token_is_gone_for_the_retry() {
+    // certificatesPost cancels the token before it checks the expiry: a
+    // retry with the same token finds no join operation at all.
+    let scenario = conform_scenario("token-expired");
+    let retried = scenario.source.replace(
+        "start = 3000",
+        "start = 3000\nattempts = 2\nretry_after = 100\nretry_token = \"same\"",
+    );
+    let run = joinsim::scenario::Scenario::parse("inline", "inline.toml", &retried).expect("valid");
+    let side = joinsim::conform::model_side::run(&run);
+    let (_, error) = failure(&side);
+    assert!(error.ends_with(": No matching cluster join operation found"), "{error}");
+}
+
+#[test]
 fn every_bridge_of_a_real_scenario_has_its_own_address() {
     let scenario = conform_scenario("admin-before-join");
     let mut bridges = joinsim::real::network::Bridges::of(&scenario.setup);

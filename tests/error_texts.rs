@@ -276,6 +276,10 @@ fn execute(s: &Scenario, db: &mut Db, tx: Tx) -> Result<(), String> {
         &mut shared,
         &tx,
         (2, &s.setup.variant.differences),
+        tx::Clock {
+            now: 0,
+            token_expiry: s.setup.join_token_expiry_ticks,
+        },
         &s.setup.names,
         &mut Vec::new(),
     );

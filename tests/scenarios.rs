@@ -252,6 +252,18 @@ fn malformed_scenarios_name_the_file_line_and_key() {
             "unknown role \"worker\" (known: joiner, member, leader, admin, cluster)",
         ),
         (
+            "token-expiry-unit-twice.toml",
+            Some(7),
+            Some("cluster.join_token_expiry"),
+            "\"1H 2H\": Invalid expiry expression",
+        ),
+        (
+            "token-expiry-no-unit.toml",
+            Some(7),
+            Some("cluster.join_token_expiry"),
+            "\"90\": Invalid expiry expression",
+        ),
+        (
             "too-many-nodes.toml",
             Some(6),
             Some("cluster.members[256]"),

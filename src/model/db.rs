@@ -165,6 +165,11 @@ pub struct Db {
     /// Joiners holding an unused join token (a `ClusterJoinToken`
     /// operation; tokens are single use, certificates.go:330-399).
     pub tokens: NodeSet,
+    /// When each token issued during the run was (the operation's
+    /// `expiresAt` less the expiry, api_cluster.go:1283, 1378 at v6.0.4);
+    /// kept only when the scenario sets `cluster.join_token_expiry`. A
+    /// token not listed was issued at tick 0.
+    pub token_issued: Table<(NodeId, u64)>,
     /// Joiners whose server certificate is in the trust store (added at J1,
     /// removed by `cluster.Purge`, membership.go:1160). A joiner's
     /// certificate carries the name it joins with (J1 `SetupTrust`, J2
@@ -297,6 +302,7 @@ impl Db {
             ),
             (self.trusted != after.trusted, T::Certificates.bit()),
             (self.tokens != after.tokens, T::JoinTokens.bit()),
+            (!same(&self.token_issued, &after.token_issued), T::JoinTokens.bit()),
             (self.raft != after.raft, T::RaftNodes.bit()),
             (!same(&self.zones, &after.zones), UNDECLARED),
             (!same(&self.profile_nics, &after.profile_nics), UNDECLARED),
@@ -324,6 +330,7 @@ impl Db {
             networks: Table::default(),
             members: Table::default(),
             tokens: NodeSet::default(),
+            token_issued: Table::default(),
             trusted: NodeSet::default(),
             raft: NodeSet::default(),
             zones: Table::default(),

@@ -135,6 +135,10 @@ pub struct Setup {
     /// client has none (see `connection`).
     pub request_timeout_ticks: Option<u64>,
     pub step_faults: StepFaults,
+    /// `cluster.join_token_expiry` in ticks, when the scenario sets it: a
+    /// token issued at tick T is refused after T plus this. Unset, the
+    /// default three hours outlast any run, so no token records its expiry.
+    pub join_token_expiry_ticks: Option<u64>,
 }
 
 impl Setup {
@@ -321,10 +325,15 @@ impl World {
         }
         let before = Arc::clone(&self.db);
         let differences = self.setup.variant.differences;
+        let clock = tx::Clock {
+            now: ctx.now(),
+            token_expiry: self.setup.join_token_expiry_ticks,
+        };
         let outcome = tx::execute(
             &mut self.db,
             &tx,
             (from, &differences),
+            clock,
             &self.setup.names,
             &mut self.observations,
         );

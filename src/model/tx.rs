@@ -16,6 +16,14 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
     Err(ApiError::new(text))
 }
 
+/// The time a transaction runs at, for what expires: the leader's clock
+/// (ticks) and `cluster.join_token_expiry` when the scenario sets it.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub now: u64,
+    pub token_expiry: Option<u64>,
+}
+
 /// Runs `tx` for `from` against the cluster database `db`: every
 /// transaction's arm is here, once; a reading one answers from `db`, a
 /// writing one runs through [`commit`]. Join tokens, certificates, member
@@ -26,14 +34,15 @@ pub fn execute(
     db: &mut Arc<Db>,
     tx: &Tx,
     (from, differences): (NodeId, &Differences),
+    clock: Clock,
     names: &Names,
     observations: &mut Vec<Observation>,
 ) -> Outcome {
     let done = |()| Answer::Done;
     match *tx {
         Tx::Read => Ok(Answer::Snapshot(super::db::Snapshot(Arc::clone(db)))),
-        Tx::IssueJoinToken { joiner } => commit(db, |db| issue_join_token(db, joiner, names, differences)),
-        Tx::TrustCertificate { joiner } => commit(db, |db| trust_certificate(db, joiner)),
+        Tx::IssueJoinToken { joiner } => commit(db, |db| issue_join_token(db, joiner, clock, names, differences)),
+        Tx::TrustCertificate { joiner } => trust_certificate(db, joiner, clock),
         Tx::UntrustCertificate { joiner } => commit(db, |db| untrust_certificate(db, joiner)),
         Tx::CheckStoragePoolsMatch { ref local } => check_pools_match(db, &local.0, names).map(done),
         Tx::CheckNetworksMatch { ref local } => check_networks_match(db, &local.0, names).map(done),
@@ -136,12 +145,22 @@ fn commit(db: &mut Arc<Db>, write: impl FnOnce(&mut Db) -> Result<(), ApiError>)
 /// clusterNodesPost (api_cluster.go:1483-1507 at be7afc5df3): refused
 /// while a non-pending member has the name (by name, not address: the
 /// joiner's own row renamed does not refuse it).
-fn issue_join_token(db: &mut Db, joiner: NodeId, names: &Names, differences: &Differences) -> Result<(), ApiError> {
+fn issue_join_token(
+    db: &mut Db,
+    joiner: NodeId,
+    clock: Clock,
+    names: &Names,
+    differences: &Differences,
+) -> Result<(), ApiError> {
     let checked = differences.checks_name_before_init;
     if checked && db.member_named(names.server_name(joiner), false).is_some() {
         return fail(name_taken(joiner, names));
     }
     db.tokens.insert(joiner);
+    if clock.token_expiry.is_some() {
+        db.token_issued.retain(|&(j, _)| j != joiner);
+        db.token_issued.push((joiner, clock.now));
+    }
     Ok(())
 }
 
@@ -191,14 +210,35 @@ fn member_not_found(node: NodeId, names: &Names) -> String {
 /// the token must match a running join operation, which is cancelled
 /// (single use, certificates.go:362-367); then the certificate is stored,
 /// or found already trusted, a 409 that `SetupTrust` ignores
-/// (connect.go:310-313).
-fn trust_certificate(db: &mut Db, joiner: NodeId) -> Result<(), ApiError> {
+/// (connect.go:310-313). A token found but past its `expiresAt` is
+/// cancelled all the same and then refused (`clusterMemberJoinTokenValid`,
+/// certificates.go:362-391 at be7afc5df3, :393-414 at v6.0.4), an error
+/// `certificatesPost` wraps (certificates.go:587-590; :600-603 at v6.0.4).
+/// So the refusal changes the database: the token is gone.
+fn trust_certificate(db: &mut Arc<Db>, joiner: NodeId, clock: Clock) -> Outcome {
     if !db.tokens.contains(joiner) {
         return fail("No matching cluster join operation found");
     }
-    db.tokens.remove(joiner);
-    db.trusted.insert(joiner);
-    Ok(())
+    let expired = clock.token_expiry.is_some_and(|expiry| {
+        let issued = db
+            .token_issued
+            .iter()
+            .find(|&&(j, _)| j == joiner)
+            .map_or(0, |&(_, at)| at);
+        clock.now > issued + expiry
+    });
+    commit(db, |db| {
+        db.tokens.remove(joiner);
+        db.token_issued.retain(|&(j, _)| j != joiner);
+        if !expired {
+            db.trusted.insert(joiner);
+        }
+        Ok(())
+    })?;
+    if expired {
+        return fail("Failed during search for join token operation: Token has expired");
+    }
+    Ok(Answer::Done)
 }
 
 /// `cluster.Accept` (membership.go:232-308): name and address checked

@@ -116,6 +116,7 @@ impl Cluster {
         }
         cluster.enable_and_join_members()?;
         cluster.declare_resources()?;
+        cluster.set_join_token_expiry()?;
         cluster.tokens = cluster.issue_tokens()?;
         Ok(cluster)
     }
@@ -219,6 +220,21 @@ impl Cluster {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `cluster.join_token_expiry` as the scenario sets it, before the
+    /// joiners' tokens are issued (each reads it then: api_cluster.go:1283
+    /// at v6.0.4). Every unit the scenario takes is whole seconds.
+    fn set_join_token_expiry(&self) -> Result<(), String> {
+        let Some(ticks) = self.setup.join_token_expiry_ticks else {
+            return Ok(());
+        };
+        let value = format!("{}S", ticks / 1000);
+        send(
+            &self.api(self.setup.leader, "setup"),
+            &requests::server_config("cluster.join_token_expiry", &value),
+        )?;
         Ok(())
     }
 

@@ -239,11 +239,13 @@ pub fn create_network(
 
 /// `incus config set core.https_address ADDRESS` (a PATCH of `/1.0`).
 pub fn set_https_address(address: &str) -> Rest {
-    Rest::new(
-        "PATCH",
-        "/1.0".into(),
-        Some(json!({"config": {"core.https_address": address}})),
-    )
+    server_config("core.https_address", address)
+}
+
+/// `incus config set KEY VALUE`: a PATCH of the server's config (a
+/// `cluster.*` key is the cluster's, set through any member).
+pub fn server_config(key: &str, value: &str) -> Rest {
+    Rest::new("PATCH", "/1.0".into(), Some(json!({"config": {key: value}})))
 }
 
 /// `incus cluster enable NAME` (client UpdateCluster with enabled).

@@ -63,6 +63,9 @@ pub struct ClusterFile {
     /// `[[cluster.zones]]`: network zones (`incus network zone create`).
     #[serde(default)]
     pub zones: Vec<ZoneFile>,
+    /// The server config key `cluster.join_token_expiry` (`incus config
+    /// set`), as Incus spells it: `"30S"`, `"1H 30M"`.
+    pub join_token_expiry: Option<Text>,
 }
 
 #[derive(Deserialize, Debug)]

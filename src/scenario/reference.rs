@@ -44,6 +44,10 @@ leader = "m1"                   the dqlite leader, a member (holds the cluster d
                                 created (pending; J5 skips it)
 [[cluster.zones]]               a network zone (incus network zone create)
   name = "example.net"
+join_token_expiry = "1S"        (in [cluster]) the server key cluster.join_token_expiry:
+                                how long a join token lasts ("3H" when unset; S, M, H,
+                                d, w, m, y as incus config set takes them); the joiners'
+                                first tokens are issued at tick 0
 
 [standalone]                    every joiner's own server before it joins
   profile_devices = { eth0 = { type = "nic", nictype = "bridged", parent = "br-host" } }

@@ -139,3 +139,50 @@ pub(super) fn incus_accepts_initial(
         c.error(Some(first), at, format!("Incus refuses it: {e}"))
     })
 }
+
+/// `cluster.join_token_expiry` in ticks (milliseconds), read as
+/// `GetExpiry` reads it (internal/instance/expiry.go:14-65 at v6.0.4,
+/// the same rules at be7afc5df3): fields split on single spaces, each `<integer><unit>`
+/// with the unit one of S, M, H, d, w, m, y, no unit given a non-zero
+/// count twice (expiry.go:48-51 checks the count so far, at v6.0.4); anything else
+/// is refused as `expiryValidator` refuses it (internal/server/cluster/
+/// config/config.go:919-926 at v6.0.4) with "Invalid expiry expression".
+/// An empty value is the default, three hours (config.go:488), which no
+/// run outlasts: `None`, as when the key is unset. A month and a year count
+/// as 28 and 365 days, since only whether a run outlasts them matters.
+pub(super) fn join_token_expiry(c: &Compiler<'_>, cluster: &ClusterFile) -> Result<Option<u64>> {
+    const KEY: &str = "cluster.join_token_expiry";
+    let Some(value) = &cluster.join_token_expiry else {
+        return Ok(None);
+    };
+    let text = value.get_ref().trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || c.at(value, KEY, format!("{text:?}: Invalid expiry expression"));
+    let mut seen = Vec::new();
+    let mut ticks: u64 = 0;
+    for field in text.split(' ') {
+        let unit = field.chars().last().ok_or_else(invalid)?;
+        let digits = &field[..field.len() - unit.len_utf8()];
+        let per_unit: u64 = match unit {
+            'S' => 1_000,
+            'M' => 60_000,
+            'H' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            'm' => 28 * 86_400_000,
+            'y' => 365 * 86_400_000,
+            _ => return Err(invalid()),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || seen.contains(&unit) {
+            return Err(invalid());
+        }
+        let count: u64 = digits.parse().map_err(|_| invalid())?;
+        if count > 0 {
+            seen.push(unit);
+        }
+        ticks = ticks.saturating_add(count.saturating_mul(per_unit));
+    }
+    Ok(Some(ticks))
+}

@@ -78,6 +78,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
     );
 
     let standalone = standalone_db(&mut c, &parsed)?;
+    let join_token_expiry_ticks = cluster::join_token_expiry(&c, &parsed.cluster)?;
     let setup = Setup {
         standalone: Arc::new(standalone),
         names: c.names,
@@ -87,6 +88,7 @@ pub fn compile(name: &str, file: &str, source: &str) -> Result<Scenario> {
         variant,
         request_timeout_ticks: timeouts_needed.then_some(request_timeout),
         step_faults,
+        join_token_expiry_ticks,
     };
     Ok(Scenario {
         name: name.to_string(),
