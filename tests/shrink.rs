@@ -117,6 +117,26 @@ fn joinsim_shrinks_to_no_more_deviations_than_proptest_from_the_same_start() {
     }
 }
 
+/// Seed 70 of lossy-admin: ddmin-order deletion stops at 3 deviations,
+/// each needed by the others, where proptest's front-to-back deletion
+/// reaches 2; the shrinker's second path takes that order too.
+#[test]
+fn a_local_minimum_of_the_first_path_is_left_for_the_second() {
+    let scenario = bundled("lossy-admin");
+    let found = run(&scenario, &Source::Seed(70), RunOptions::default());
+    let target = first_target(&found);
+    assert_eq!(
+        target.to_string(),
+        "join-leftovers on j1 at J7 clusterAcceptMember (certificate only)"
+    );
+    let ours = shrink(&scenario, &found.schedule(), &target, Budget::default());
+    let theirs = proptest_shrink(&scenario, &found.schedule(), &target, 5_000);
+    assert_eq!(theirs.schedule.len(), 2, "{:?}", theirs.schedule);
+    assert_eq!(ours.schedule.len(), 2, "{:?}", ours.schedule);
+    assert!(ours.fixed_point);
+    assert_one_minimal(&scenario, &ours.schedule, &target);
+}
+
 #[test]
 fn shrinking_the_same_artifact_twice_gives_the_same_artifact_and_replays_byte_for_byte() {
     let dir = scratch("shrink-cli");

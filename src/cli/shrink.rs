@@ -92,7 +92,7 @@ fn choose_target(artifact: &Artifact, args: &ShrinkArgs) -> Result<Target, Failu
 
 fn print_progress(progress: &Progress) {
     println!(
-        "  round {} {:<6} {:>6} runs, {:>3} deviation(s)",
+        "  round {:>2} {:<20} {:>6} runs, {:>3} deviation(s)",
         progress.round, progress.pass, progress.runs, progress.deviations
     );
 }

@@ -18,6 +18,12 @@ pub(super) fn chunks(shrinker: &mut Shrinker<'_>) {
     }
 }
 
+/// Tries deleting each deviation once, front to back (proptest's
+/// `VecValueTree` order): the second path's deletion pass.
+pub(super) fn front_to_back(shrinker: &mut Shrinker<'_>) {
+    chunks_of(shrinker, 1);
+}
+
 fn chunks_of(shrinker: &mut Shrinker<'_>, size: usize) {
     let mut start = 0;
     while start + size <= shrinker.current.len() && !shrinker.exhausted() {

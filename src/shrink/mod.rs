@@ -9,7 +9,12 @@
 //!    deviations (ddmin's granularity schedule);
 //! 2. lower each remaining value toward 0 by binary search;
 //!
-//! repeated until a round changes nothing. At that fixed point the result
+//! repeated until a round changes nothing. Those passes can stop at a local
+//! minimum: several deviations, each needed by the others, where another
+//! order of deletions reaches fewer. So when the fixed point has more than
+//! one deviation, a second path starts again from the input with single
+//! deletions front to back (proptest's order) and the same lowering, and
+//! the smaller of the two results wins. At either fixed point the result
 //! is 1-minimal: removing any one deviation, or lowering any one value to
 //! the next value the search tried, no longer fails. Every candidate is a
 //! replay; an accepted one is replaced by the deviations its run actually
@@ -90,7 +95,8 @@ impl std::fmt::Display for Target {
 /// Where a shrink is, reported after each pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
-    /// The pass that just ended (`delete`, `lower`).
+    /// The pass that just ended (`delete`, `lower`; `delete front to back` on
+    /// the second path).
     pub pass: &'static str,
     /// The round of passes, from 1.
     pub round: u32,
@@ -133,18 +139,43 @@ pub fn shrink_with_progress(
         return shrinker.finish(false, false);
     }
     let mut round = 0;
+    let mut fixed_point = minimise(&mut shrinker, ("delete", delete::chunks), &mut round, on_progress);
+    if fixed_point && shrinker.current.len() > 1 {
+        // A fresh shrinker: its own cache, so that each accepted candidate
+        // moves its own current schedule; runs and rounds count on.
+        let mut second = Shrinker::new(scenario, target, budget, schedule);
+        second.runs = shrinker.runs;
+        let pass = ("delete front to back", delete::front_to_back as fn(&mut Shrinker<'_>));
+        let second_fixed = minimise(&mut second, pass, &mut round, on_progress);
+        shrinker.runs = second.runs;
+        if smaller(&second.current, &shrinker.current) {
+            shrinker.current = second.current;
+            fixed_point = second_fixed;
+        }
+    }
+    shrinker.finish(true, fixed_point)
+}
+
+/// Rounds of `delete` then lowering until a round changes nothing (true)
+/// or the budget runs out (false); `round` counts on from its value.
+fn minimise(
+    shrinker: &mut Shrinker<'_>,
+    (name, delete): (&'static str, fn(&mut Shrinker<'_>)),
+    round: &mut u32,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> bool {
     loop {
-        round += 1;
+        *round += 1;
         let before = shrinker.current.clone();
-        delete::chunks(&mut shrinker);
-        on_progress(&shrinker.progress("delete", round));
-        lower::values(&mut shrinker);
-        on_progress(&shrinker.progress("lower", round));
+        delete(shrinker);
+        on_progress(&shrinker.progress(name, *round));
+        lower::values(shrinker);
+        on_progress(&shrinker.progress("lower", *round));
         if shrinker.exhausted() {
-            return shrinker.finish(true, false);
+            return false;
         }
         if shrinker.current == before {
-            return shrinker.finish(true, true);
+            return true;
         }
     }
 }
