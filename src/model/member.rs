@@ -85,18 +85,22 @@ fn forwarding_work(call: &Call, stage: u8, leader: NodeId) -> Option<Work> {
 /// (response.go:21-27). So a rename of a joining member runs on the
 /// joiner's daemon, between the steps of its own join.
 fn forwarded_to_member(call: &Call, stage: u8, previous: &Answer, me: NodeId) -> Option<Work> {
-    match (call, previous) {
-        (Call::RenameClusterMember { .. }, Answer::Resolved(node)) if stage == 1 && *node != me => {
-            Some(Work::Forward(*node, call.clone()))
-        }
-        _ => None,
-    }
+    let Answer::Resolved(node) = previous else {
+        return None;
+    };
+    (call.forwarded_to_member() && stage == 1 && *node != me).then(|| Work::Forward(*node, call.clone()))
 }
 
 /// Whether `call` names this daemon itself (`ResolveTarget`'s shortcut:
 /// resolve.go:14-16), so that it runs here with no resolve transaction.
+/// The member a forwarded call names is the one its first transaction
+/// resolves.
 fn about_this_member(call: &Call, server_name: Sym) -> bool {
-    matches!(call, Call::RenameClusterMember { member, .. } if *member == server_name)
+    call.forwarded_to_member()
+        && matches!(
+            super::handler::transaction(call, 0, &Answer::Done),
+            Some(Tx::ResolveMember { member }) if member == server_name
+        )
 }
 
 /// The first request id of a joiner's daemon's API handlers: far above the

@@ -16,7 +16,7 @@ impl Call {
     /// at be7afc5df3) and rebalance (2576-2585). Forwarded with the member's
     /// own client, answering with the leader's answer: member delete
     /// (`clusterNodeDelete`, api_cluster.go:2251-2313), the reverter's and
-    /// an operator's. Under the mutex: accept (2501-2502), member delete
+    /// an operator's. Forwarded to the member it names: member rename. Under the mutex: accept (2501-2502), member delete
     /// (2316-2317) and rebalance (2588-2589). Every other endpoint any
     /// member handles, without the mutex.
     fn handling(&self) -> (Routing, bool) {
@@ -26,6 +26,8 @@ impl Call {
             Call::DeletePendingClusterMember { .. } | Call::DeleteClusterMember { .. } => {
                 (Routing::ForwardToLeader, true)
             }
+            // clusterNodePost (api_cluster.go:2127 at be7afc5df3, :1844 at v6.0.4).
+            Call::RenameClusterMember { .. } => (Routing::ForwardToMember, false),
             Call::IssueJoinToken { .. }
             | Call::SetupTrust { .. }
             | Call::DeleteCertificate { .. }
@@ -45,7 +47,6 @@ impl Call {
             | Call::CreateNetwork { .. }
             | Call::GetClusterMember { .. }
             | Call::UpdateClusterMember { .. }
-            | Call::RenameClusterMember { .. }
             | Call::GetProject { .. }
             | Call::UpdateProject { .. } => (Routing::AnyMember, false),
         }
@@ -59,6 +60,12 @@ impl Call {
     /// Whether a member that is not the leader forwards the call to it.
     pub fn forwarded_to_leader(&self) -> bool {
         self.handling().0 == Routing::ForwardToLeader
+    }
+
+    /// Whether a member forwards the call to the member it names, unless
+    /// that is itself.
+    pub fn forwarded_to_member(&self) -> bool {
+        self.handling().0 == Routing::ForwardToMember
     }
 
     /// Whether the handler runs under the leader's `clusterMembershipMutex`.

@@ -133,6 +133,11 @@ pub enum Routing {
     RedirectToLeader,
     /// Forwarded to the leader with the member's own client.
     ForwardToLeader,
+    /// Forwarded to the member the request names, with the member's own
+    /// client (`forwardedResponseToNode`, cmd/incusd/response.go:12-30 at
+    /// be7afc5df3): the handler's first transaction resolves that member
+    /// (`cluster.ResolveTarget`), and on that member itself it is skipped.
+    ForwardToMember,
 }
 
 impl Op {
