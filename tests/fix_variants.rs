@@ -19,7 +19,7 @@ use joinsim::finding::{FINDINGS_DIR, Pinned, load_all};
 use joinsim::model::Variant;
 use joinsim::model::joiner::JoinStatus;
 use joinsim::run::{RunOptions, Source, run};
-use joinsim::scenario::Expect;
+use joinsim::scenario::{Expect, Expectations};
 
 const SEEDS: u64 = 5_000;
 
@@ -70,21 +70,17 @@ fn fix_variants() -> Vec<Variant> {
     Variant::ALL.into_iter().filter(|v| !v.fixes().is_empty()).collect()
 }
 
-/// What the tables say each fix removes: per bundled scenario and fix
-/// variant it pins, the invariants `[expect]` lets runs break and
-/// `[expect_variant.FIX]` says never break.
-fn pinned_removals() -> Vec<(String, Variant, Vec<Invariant>)> {
+/// Per bundled scenario and fix variant it pins, what `removed` reads off
+/// the scenario's own `[expect]` table and the fix's, where that is not
+/// empty.
+fn pinned<T>(removed: impl Fn(&Expectations, &Expectations) -> Vec<T>) -> Vec<(String, Variant, Vec<T>)> {
     let mut out = Vec::new();
     for scenario in bundled_all() {
         for fix in fix_variants() {
             let Some(fixed) = scenario.pinned_expectations(fix) else {
                 continue;
             };
-            let today = scenario.own_expectations();
-            let gone: Vec<Invariant> = Invariant::ALL
-                .into_iter()
-                .filter(|&i| today.of(i).requires_violations() && fixed.of(i) == Expect::Never)
-                .collect();
+            let gone = removed(scenario.own_expectations(), fixed);
             if !gone.is_empty() {
                 out.push((scenario.name.clone(), fix, gone));
             }
@@ -93,27 +89,28 @@ fn pinned_removals() -> Vec<(String, Variant, Vec<Invariant>)> {
     out
 }
 
-/// What the tables say each fix removes of a group: per bundled scenario
-/// and fix it pins, the groups its table bands at `0%..0%`.
+/// What the tables say each fix removes: the invariants `[expect]` lets
+/// runs break and `[expect_variant.FIX]` says never break.
+fn pinned_removals() -> Vec<(String, Variant, Vec<Invariant>)> {
+    pinned(|today, fixed| {
+        Invariant::ALL
+            .into_iter()
+            .filter(|&i| today.of(i).requires_violations() && fixed.of(i) == Expect::Never)
+            .collect()
+    })
+}
+
+/// What the tables say each fix removes of a group: the groups its table
+/// bands at `0%..0%`.
 fn pinned_group_removals() -> Vec<(String, Variant, Vec<String>)> {
-    let mut out = Vec::new();
-    for scenario in bundled_all() {
-        for fix in fix_variants() {
-            let Some(fixed) = scenario.pinned_expectations(fix) else {
-                continue;
-            };
-            let gone: Vec<String> = fixed
-                .groups
-                .iter()
-                .filter(|g| g.band.high_ppm == 0)
-                .map(|g| g.label.clone())
-                .collect();
-            if !gone.is_empty() {
-                out.push((scenario.name.clone(), fix, gone));
-            }
-        }
-    }
-    out
+    pinned(|_, fixed| {
+        fixed
+            .groups
+            .iter()
+            .filter(|g| g.band.high_ppm == 0)
+            .map(|g| g.label.clone())
+            .collect()
+    })
 }
 
 /// `fix` on `scenario` shows none of `gone` in seeds 1..=SEEDS, which

@@ -274,6 +274,9 @@ impl Db {
     /// sets [`UNDECLARED`].
     pub fn changed_tables(&self, after: &Db) -> u32 {
         use super::tables::Table as T;
+        if std::ptr::eq(self, after) {
+            return 0;
+        }
         fn same<R: PartialEq>(a: &Table<R>, b: &Table<R>) -> bool {
             Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0
         }
@@ -282,9 +285,6 @@ impl Db {
         let pairs =
             |db: &Db| -> Vec<NodeSet> { db.groups.iter().map(|g| g.members).filter(|m| !m.is_empty()).collect() };
         let group_names = |db: &Db| -> Vec<GroupName> { db.groups.iter().map(|g| g.name).collect() };
-        if std::ptr::eq(self, after) {
-            return 0;
-        }
         let groups_same = Arc::ptr_eq(&self.groups.0, &after.groups.0);
         let changes = [
             (!same(&self.members, &after.members), T::Nodes.bit()),
