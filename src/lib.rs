@@ -24,4 +24,4 @@ pub mod trace;
 
 // The paths the rest of the crate (and other branches) use.
 pub use artifact::replay;
-pub use harness::{labels, run, swarm};
+pub use harness::{labels, run, state, swarm};

@@ -16,7 +16,7 @@ pub enum LimitHit {
 
 /// Which invariants were reported: each at most once per run (its first
 /// occurrence), so that a run's verdict is small and shrinkable.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Reported([bool; Invariant::ALL.len()]);
 
 impl Reported {
@@ -34,7 +34,7 @@ impl Reported {
 }
 
 /// Checks every invariant of the list in `check/mod.rs`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Checker {
     reported: Reported,
     /// Every committed database the checker saw, oldest first: its own
@@ -84,6 +84,25 @@ impl Checker {
             previous: judged.checked_sub(1).map(|i| &*self.committed[i]),
         };
         super::after_event(&event, &mut self.reported, &mut self.violations);
+    }
+
+    /// The violations reported so far, in order.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Folds into `hasher` what decides the checker's verdicts from here
+    /// when the events' times do not matter (a search over orders): which
+    /// invariants it has reported (the databases it remembers are folded
+    /// one by one as they come: [`Checker::remembered`]). Left out: the
+    /// past violations' texts.
+    pub fn hash_untimed(&self, hasher: &mut crate::sim::hash::TraceHasher) {
+        hasher.mix(&self.reported.0);
+    }
+
+    /// How many committed databases the checker remembers, and the last.
+    pub fn remembered(&self) -> (usize, Option<&Db>) {
+        (self.committed.len(), self.committed.last().map(|db| &**db))
     }
 
     /// Call once the run is over: checks what can only be judged at the end.

@@ -272,7 +272,7 @@ impl<'a> FailedJoin<'a> {
         FailedJoin {
             step: failure.map(|f| f.step),
             error: Cow::Borrowed(failure.map_or("", |f| f.error.as_str())),
-            ended_tick: joiner.ended_tick,
+            ended_tick: joiner.ended_tick.0,
             earlier_failures: joiner.earlier_failures.len(),
             revert: match &joiner.revert_error {
                 Some(logged) => Revert::Failed(Cow::Borrowed(logged)),

@@ -49,7 +49,8 @@ pub struct BenchArgs {
     /// each bound from 1 to --max-bound (each within --exhaustive-runs),
     /// with and without partial-order reduction, on one thread: schedules,
     /// distinct states, pruned subtrees, reduced last deviations, time to a
-    /// first hit and to exhaust the bound.
+    /// first hit and to exhaust the bound; then the search over every order
+    /// of each scenario (`joinsim orders`) within --exhaustive-runs states.
     #[arg(long, requires = "search")]
     pub bounds: bool,
     /// Search: campaigns run side by side (default: all cores).
@@ -228,12 +229,14 @@ fn search_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     }
     let scenarios = dir_scenarios(args)?;
     if args.bounds {
-        use crate::explore::search_bench::{bound_table, by_bound};
+        use crate::explore::search_bench::{bound_table, by_bound, by_order, order_table};
         let rows = by_bound(&scenarios, args.max_bound, args.exhaustive_runs);
+        let orders = by_order(&scenarios, args.exhaustive_runs);
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&rows).expect("JSON serialises"));
+            let json = serde_json::json!({ "bounds": rows, "orders": orders });
+            println!("{}", serde_json::to_string_pretty(&json).expect("JSON serialises"));
         } else {
-            print!("{}", bound_table(&rows));
+            print!("{}\n{}", bound_table(&rows), order_table(&orders));
         }
         return Ok(Verdict::Clean);
     }

@@ -8,6 +8,7 @@ mod explore;
 mod fuzz;
 mod gen_scale;
 mod list;
+mod orders;
 mod real;
 mod replay;
 mod report;
@@ -42,6 +43,10 @@ enum Command {
     /// Search scenarios with a strategy (random, swarm, pct, exhaustive,
     /// coverage) and check their expectations, as fuzz does.
     Explore(explore::ExploreArgs),
+    /// Every order of each scenario's events, each distinct state once (a
+    /// stateful search without time): "no violation in any order" covers
+    /// every timing; a violation found is a candidate.
+    Orders(orders::OrdersArgs),
     /// Merge the `fuzz --json` summaries of N shards (`--shard I/N`) into
     /// the summary and reports of one unsharded run.
     Merge(fuzz::merge::MergeArgs),
@@ -115,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Explore(args) => explore::explore(&args),
+        Command::Orders(args) => orders::orders(&args),
         Command::Merge(args) => fuzz::merge::merge(&args),
         Command::List(args) => list::list(&args),
         Command::Trace(args) => trace::trace(&args),

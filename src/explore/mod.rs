@@ -6,6 +6,7 @@ pub mod bench;
 pub mod campaign;
 pub mod explored;
 pub mod failures;
+pub mod orders;
 pub mod outcome;
 pub mod search;
 pub mod search_bench;

@@ -439,3 +439,81 @@ pub fn bound_table(rows: &[BoundRow]) -> String {
     }
     out
 }
+
+/// The search over orders (`explore::orders`) of one scenario, beside the
+/// bounded search's rows: a different space (every order, no time), so its
+/// own table.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OrderRow {
+    pub scenario: String,
+    /// Why the scenario is outside the search, if it is.
+    pub not_searched: Option<&'static str>,
+    pub states: u64,
+    /// Events run (edges explored).
+    pub events: u64,
+    /// Edges into a state already explored (their future not run again).
+    pub revisits: u64,
+    pub complete: bool,
+    pub groups: usize,
+    /// Events run before the first violation, and the wall time to it.
+    pub first_hit_events: Option<u64>,
+    pub first_hit_seconds: Option<f64>,
+    pub seconds: f64,
+}
+
+/// Every order of each scenario, within `max_states` states, one thread.
+pub fn by_order(scenarios: &[Scenario], max_states: u64) -> Vec<OrderRow> {
+    scenarios
+        .iter()
+        .map(|scenario| {
+            let not_searched = super::orders::unorderable(scenario);
+            let found = match not_searched {
+                None => super::orders::every_order(scenario, max_states),
+                Some(_) => super::orders::Orders::default(),
+            };
+            let first = found.failures.values().min_by_key(|f| f.after_events);
+            OrderRow {
+                scenario: scenario.name.clone(),
+                not_searched,
+                states: found.states,
+                events: found.events,
+                revisits: found.revisits,
+                complete: found.complete,
+                groups: found.failures.len(),
+                first_hit_events: first.map(|f| f.after_events),
+                first_hit_seconds: first.map(|f| f.after.as_secs_f64()),
+                seconds: found.elapsed.as_secs_f64(),
+            }
+        })
+        .collect()
+}
+
+/// The rows of [`by_order`] as a Markdown table.
+pub fn order_table(rows: &[OrderRow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "| scenario | every order: states | events run | into states already explored | failure groups | \
+         first hit (events / ms) | time to exhaust |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        if let Some(why) = r.not_searched {
+            let _ = writeln!(out, "| {} | not searched ({why}) | | | | | |", r.scenario);
+            continue;
+        }
+        let first = match (r.first_hit_events, r.first_hit_seconds) {
+            (Some(events), Some(s)) => format!("{events} / {:.1} ms", s * 1000.0),
+            _ => "-".to_string(),
+        };
+        let time = if r.complete {
+            format!("{:.2} s", r.seconds)
+        } else {
+            format!("stopped at {:.2} s", r.seconds)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {first} | {time} |",
+            r.scenario, r.states, r.events, r.revisits, r.groups,
+        );
+    }
+    out
+}

@@ -4,4 +4,5 @@
 
 pub mod labels;
 pub mod run;
+pub mod state;
 pub mod swarm;

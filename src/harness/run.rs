@@ -137,32 +137,12 @@ impl RunResult {
 
 /// Runs `scenario` once with choices from `source`.
 pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResult {
-    let setup = &scenario.setup;
     let engine_options = EngineOptions {
         trace: options.trace,
         event_hashes: options.event_hashes,
         log: options.log,
     };
-    let mut engine = Engine::new(
-        setup.node_count(),
-        scenario.network.clone(),
-        source.choices(options.points),
-        engine_options,
-    );
-    let picks = if scenario.swarm {
-        SwarmPicks::draw(engine.choices_mut())
-    } else {
-        SwarmPicks::ALL
-    };
-    picks.apply_to_network(engine.network_mut());
-    if picks.crashes {
-        schedule_crashes(&mut engine, scenario);
-        schedule_pauses(&mut engine, scenario);
-    }
-    let mut world = World::new(std::sync::Arc::clone(setup));
-    picks.apply_to_model(&mut world);
-    engine.start(&mut world);
-    let mut checker = Checker::new(&world);
+    let (mut engine, mut world, mut checker) = start(scenario, source.choices(options.points), engine_options);
     let mut watch = Watch::new(options);
     watch.after_event(&engine, &world, &checker);
     let limit = drive(&mut engine, &mut world, &mut checker, scenario, &mut watch);
@@ -193,6 +173,28 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
         event_hashes: record.event_hashes,
         world,
     }
+}
+
+/// A run's engine, world and checker before its first event: swarm picks
+/// drawn, crashes and pauses scheduled, the model started.
+pub(crate) fn start(scenario: &Scenario, choices: Choices, options: EngineOptions) -> (Engine<World>, World, Checker) {
+    let setup = &scenario.setup;
+    let mut engine = Engine::new(setup.node_count(), scenario.network.clone(), choices, options);
+    let picks = if scenario.swarm {
+        SwarmPicks::draw(engine.choices_mut())
+    } else {
+        SwarmPicks::ALL
+    };
+    picks.apply_to_network(engine.network_mut());
+    if picks.crashes {
+        schedule_crashes(&mut engine, scenario);
+        schedule_pauses(&mut engine, scenario);
+    }
+    let mut world = World::new(std::sync::Arc::clone(setup));
+    picks.apply_to_model(&mut world);
+    engine.start(&mut world);
+    let checker = Checker::new(&world);
+    (engine, world, checker)
 }
 
 /// Schedules the scenario's crashes (and restarts), each at its tick plus
@@ -239,16 +241,23 @@ fn drive(
             return Some(LimitHit::Events(limits.max_events));
         }
         engine.step(world);
-        let before = checker.reported();
-        checker.after_event(world, engine.now());
+        let before = check(engine, world, checker);
         for index in before..checker.reported() {
             // In a trace, each violation shows right after the event that
             // broke the invariant.
             engine.mark(index as u32);
         }
-        world.observations.clear();
         watch.after_event(engine, world, checker);
     }
+}
+
+/// Checks the event that just ran; returns how many violations had been
+/// reported before it (those from there on are its own).
+pub(crate) fn check(engine: &Engine<World>, world: &mut World, checker: &mut Checker) -> usize {
+    let before = checker.reported();
+    checker.after_event(world, engine.now());
+    world.observations.clear();
+    before
 }
 
 /// What exploration asked to watch during a run: the state fingerprint
@@ -326,7 +335,7 @@ fn join_reports(world: &World) -> Vec<JoinReport> {
                 joiner: i as NodeId,
                 target: j.target,
                 status: j.status,
-                ended_tick: j.ended_tick,
+                ended_tick: j.ended_tick.0,
                 failure: j.failure.as_ref().map(|f| (f.step.to_string(), f.error.clone())),
                 has_local_database: j.server.database.is_some(),
             }),

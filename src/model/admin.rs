@@ -13,7 +13,7 @@ use super::{Node, World};
 use crate::sim::{Ctx, NodeId};
 
 /// A scripted admin: the commands and when they run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct AdminPlan {
     /// The member whose API the admin talks to.
     pub via: NodeId,
@@ -34,13 +34,13 @@ pub struct AdminPlan {
 /// own progress); the real back end polls a member's API about once a
 /// millisecond. If the join ends without reaching the state, the admin
 /// gives up and runs no command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Trigger {
     pub joiner: NodeId,
     pub state: TriggerState,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TriggerState {
     /// The joiner sent its join request (J1 began).
     JoinStarted,
@@ -66,7 +66,7 @@ impl TriggerState {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Admin {
     next_command: usize,
     request: Outstanding,

@@ -48,7 +48,7 @@ pub const EVENT_WAIT_TICKS: u64 = 10 * TICKS_PER_SECOND;
 pub const PORT: u16 = 8443;
 
 /// What a connection carries.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Carries {
     Http(Call),
     /// A transaction, with how many times it was sent.
@@ -60,7 +60,7 @@ pub enum Carries {
 }
 
 /// One request or transaction in flight.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Connection {
     pub client: NodeId,
     pub server: NodeId,
@@ -81,6 +81,22 @@ pub struct Connection {
 pub struct Connections {
     keys: Vec<(NodeId, RequestId)>,
     open: Vec<Connection>,
+}
+
+/// As a set, by key: which connections are open, not the order in which
+/// `swap_remove` left them (two orders of the same events leave them in
+/// different orders). The order matters only to `connections_on_crash`,
+/// and the search that fingerprints states by `Hash` (over orders) runs
+/// no crashes.
+impl std::hash::Hash for Connections {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut at: Vec<usize> = (0..self.keys.len()).collect();
+        at.sort_unstable_by_key(|&i| self.keys[i]);
+        state.write_usize(at.len());
+        for i in at {
+            self.open[i].hash(state);
+        }
+    }
 }
 
 impl Connections {

@@ -55,13 +55,13 @@ impl Config {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Group {
     pub name: GroupName,
     pub members: NodeSet,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Project {
     pub name: Sym,
     pub config: Config,
@@ -69,7 +69,7 @@ pub struct Project {
 
 /// A storage pool or a network: cluster-wide record first (pending), then
 /// created on every member.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Resource {
     pub name: Sym,
     /// The project of a network; `default` for pools.
@@ -84,7 +84,7 @@ pub struct Resource {
 /// which no operation changes); `name` is its own column (`UNIQUE (name)`),
 /// which `incus cluster rename` changes, so every lookup Incus makes by name
 /// is made here by `name`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemberRow {
     pub node: NodeId,
     pub pending: bool,
@@ -95,7 +95,7 @@ pub struct MemberRow {
 /// tables, and a transaction copies a table only when it writes to it
 /// (`DerefMut` is `Arc::make_mut`), so a commit costs what it changes, not
 /// the size of the cluster. Reading derefs to the rows.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Table<T>(Arc<Vec<T>>);
 
 // Derived `Clone`/`Default` would demand them of `T` too.
@@ -153,7 +153,7 @@ impl<'a, T> IntoIterator for &'a Table<T> {
 /// The bit [`Db::changed_tables`] sets for a change no table declares.
 pub const UNDECLARED: u32 = 1 << 31;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Db {
     /// Bumped by every committed transaction (the raft log index).
     pub version: u64,
@@ -199,7 +199,7 @@ pub struct Db {
 /// `parent=NAME`); what `checkRestrictions` reads of it is whether it names
 /// a managed `network` (permissions.go:749-764 at be7afc5df3), which these
 /// do not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ProfileNic {
     pub device: Sym,
     pub parent: Sym,
@@ -208,7 +208,7 @@ pub struct ProfileNic {
 /// One zone a bridge network's `dns.zone.forward`, `dns.zone.reverse.ipv4`
 /// or `dns.zone.reverse.ipv6` key names (driver_bridge.go:555-573 at
 /// be7afc5df3); `dns.zone.forward` may name several, one row each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NetworkZoneKey {
     pub network: Sym,
     pub project: Sym,
@@ -241,6 +241,23 @@ impl ZoneKey {
     }
 }
 
+thread_local! {
+    /// Set while a state fingerprint is taken (`hashing_whole_snapshots`): two states
+    /// may hold snapshots of one version with different contents (two
+    /// orders of the same commits), which a trace hash need not tell apart
+    /// but a fingerprint must.
+    static WHOLE_SNAPSHOTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `hash` with every [`Snapshot`] hashed by its whole content rather
+/// than its version.
+pub fn hashing_whole_snapshots<T>(hash: impl FnOnce() -> T) -> T {
+    WHOLE_SNAPSHOTS.set(true);
+    let out = hash();
+    WHOLE_SNAPSHOTS.set(false);
+    out
+}
+
 /// A database as read at one version: cheap to pass around in messages.
 #[derive(Clone, Debug)]
 pub struct Snapshot(pub Arc<Db>);
@@ -251,6 +268,9 @@ impl std::hash::Hash for Snapshot {
     /// database has no version of its own (0), so what it carries to the
     /// leader (J7, J9) is hashed by content: its pools and networks.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if WHOLE_SNAPSHOTS.get() {
+            return self.0.hash(state);
+        }
         self.0.version.hash(state);
         if self.0.version == 0 {
             for r in self.0.pools.iter().chain(&self.0.networks) {

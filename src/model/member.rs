@@ -12,14 +12,14 @@ use crate::sim::NodeId;
 /// What a handler does next: a transaction on the leader, or the client
 /// request it forwards to another daemon (the leader, or the member a
 /// request is about).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 enum Work {
     Transaction(Tx),
     Forward(NodeId, Call),
 }
 
 /// An API request in progress on a member.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Handler {
     /// The handler's own number (the membership mutex names it).
     id: RequestId,
@@ -38,7 +38,7 @@ struct Handler {
 /// A member's volatile state: its in-flight handlers (and, on the leader,
 /// the membership mutex). A crash loses it; the database does not live
 /// here.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Member {
     handlers: Vec<Handler>,
     /// Kept across crashes, so that an answer meant for a handler lost in a

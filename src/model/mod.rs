@@ -45,14 +45,14 @@ pub use variant::Variant;
 use crate::sim::{Ctx, Footprint, Label, Model, NodeId, Ratio};
 
 /// What a node is in the scenario.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Role {
     Member,
     Joiner(JoinerPlan),
     Admin(AdminPlan),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct JoinerPlan {
     /// The member the join token points at.
     pub target: NodeId,
@@ -94,7 +94,7 @@ pub struct StepFaults {
 
 /// A step error that always fires: at `step` of `joiner` (any when `None`),
 /// in `attempt` (every one when `None`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FixedFault {
     pub joiner: Option<NodeId>,
     pub step: Step,
@@ -179,7 +179,7 @@ impl Setup {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum Node {
     Member(Member),
     Joiner(Joiner),
@@ -187,8 +187,9 @@ pub enum Node {
 }
 
 /// The whole simulated system of one run. (`Debug` so that exhaustive
-/// search can fingerprint all of it, whatever fields it gains.)
-#[derive(Debug)]
+/// search can fingerprint all of it, whatever fields it gains; `Clone` and
+/// `Hash` so that a stateful search can branch and fingerprint it.)
+#[derive(Clone, Debug)]
 pub struct World {
     pub setup: Arc<Setup>,
     /// The replicated cluster database (lives with the leader; survives
@@ -228,6 +229,41 @@ pub struct World {
     /// Transactions whose commit went through but whose answer was lost
     /// (for the probe of a retry meeting its own commit).
     lost_commits: Vec<(NodeId, message::RequestId)>,
+}
+
+/// Everything but the setup, which every state of a run shares. Written
+/// out by destructuring, so that a field the world gains is a compile
+/// error here until it is hashed or said to be left out.
+impl std::hash::Hash for World {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let World {
+            setup: _,
+            db,
+            group_history,
+            nodes,
+            joiner_apis,
+            observations,
+            outbox,
+            connections,
+            random_step_errors,
+            client_timing,
+            cluster_faults,
+            local_work,
+            mutex_handoff,
+            leader,
+            lost_commits,
+        } = self;
+        (db, group_history, nodes, joiner_apis, observations, outbox, connections).hash(state);
+        (
+            random_step_errors,
+            client_timing,
+            cluster_faults,
+            local_work,
+            mutex_handoff,
+        )
+            .hash(state);
+        (leader, lost_commits).hash(state);
+    }
 }
 
 impl World {

@@ -32,7 +32,7 @@ impl Element for GroupName {
 pub type GroupSet = BitSet<GroupName>;
 
 /// The well-known config keys the model interprets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Keys {
     pub restricted: Sym,
     pub restricted_cluster_groups: Sym,
@@ -41,7 +41,7 @@ pub struct Keys {
 }
 
 /// The name table of one scenario.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Names {
     strings: Vec<String>,
     index: BTreeMap<String, Sym>,
@@ -60,7 +60,7 @@ pub struct Names {
 }
 
 /// Names cannot be interned any more: the scenario has too many.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TooManyNames(pub String);
 
 impl Default for Names {

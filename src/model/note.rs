@@ -7,7 +7,7 @@ use super::observe::{LocalRead, Validation, ZoneValidation};
 use super::ops::Command;
 use super::step::Step;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Note {
     /// A joiner begins a step.
     Step(Step),

@@ -51,7 +51,7 @@ pub enum ConfigSource {
 /// loads it: at J11, when the joined server reloads its configuration from
 /// the database it now uses (api_cluster.go:809-837 at be7afc5df3) and
 /// starts serving as a member.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Enforcement {
     pub node: NodeId,
     pub source: ConfigSource,
@@ -148,7 +148,7 @@ pub fn differing_local_read(observations: &[Observation], kind: LocalReadKind) -
     })
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Observation {
     Validation(Validation),
     Enforced(Enforcement),

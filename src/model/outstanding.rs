@@ -5,7 +5,7 @@ use super::World;
 use super::message::{RequestId, Timer};
 use crate::sim::{Ctx, NodeId, TimerId};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Outstanding {
     next_id: RequestId,
     current: Option<(RequestId, Option<TimerId>)>,

@@ -7,7 +7,7 @@
 //! "Per-member tables"). The model holds three of them.
 
 /// When a member has a row in a per-member table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RowsPerMember {
     /// One row per member for each row of the entity table: every member
     /// of a cluster has one once the entity is created there.
@@ -22,7 +22,7 @@ pub enum RowsPerMember {
 
 /// A per-member table, the line of its `CREATE TABLE` and of its `node_id`
 /// column in schema.go at be7afc5df3, and when a member has a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PerMemberTable {
     pub name: &'static str,
     pub table_line: u32,

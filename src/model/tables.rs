@@ -6,7 +6,7 @@
 
 /// A table of the cluster database (or, for the raft configuration, the
 /// raft log's node list).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
     Nodes,
     ClusterGroups,
@@ -44,7 +44,7 @@ impl Table {
 }
 
 /// What a transaction may read and may write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Access {
     pub reads: &'static [Table],
     pub writes: &'static [Table],

@@ -18,7 +18,7 @@ fn fail<T>(text: impl Into<String>) -> Result<T, ApiError> {
 
 /// The time a transaction runs at, for what expires: the leader's clock
 /// (ticks) and `cluster.join_token_expiry` when the scenario sets it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub struct Clock {
     pub now: u64,
     pub token_expiry: Option<u64>,

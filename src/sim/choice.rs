@@ -176,6 +176,7 @@ impl Schedule {
 }
 
 /// Where values come from.
+#[derive(Clone)]
 enum Source {
     /// Derived from (seed, label): a keyed hash whose key comes from
     /// `ChaCha8Rng` seeded with the seed.
@@ -186,6 +187,7 @@ enum Source {
 
 /// Draws choices and records the deviations (and, when asked, every
 /// choice point reached).
+#[derive(Clone)]
 pub struct Choices {
     source: Source,
     /// The non-zero draws, in draw order.

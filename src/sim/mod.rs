@@ -131,6 +131,7 @@ impl<M: Model> TraceEvent<M> {
     }
 }
 
+#[derive(Clone)]
 enum EventKind<M: Model> {
     Deliver {
         sent_tick: u64,
@@ -185,6 +186,7 @@ impl Ord for Key {
 }
 
 /// The pending events, earliest first.
+#[derive(Clone)]
 struct Queue<M: Model> {
     heap: BinaryHeap<Key>,
     /// Each queued event with its sequence number (which tells a cancel of
@@ -270,6 +272,22 @@ impl<M: Model> Queue<M> {
         self.cancelled = 0;
     }
 
+    /// The keys of the live events, in the order they will run.
+    fn in_order(&self) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .heap
+            .iter()
+            .filter(|key| {
+                self.slots[key.slot as usize]
+                    .as_ref()
+                    .is_some_and(|(seq, _)| *seq == key.seq)
+            })
+            .copied()
+            .collect();
+        keys.sort_by_key(|key| (key.tick, key.rank, key.seq));
+        keys
+    }
+
     /// The tick of the earliest event that will run.
     fn peek_tick(&mut self) -> Option<u64> {
         while let Some(key) = self.heap.peek() {
@@ -304,6 +322,7 @@ struct Link {
 }
 
 /// Everything a handler may touch besides its model: the engine's core.
+#[derive(Clone)]
 pub struct Core<M: Model> {
     now: u64,
     seq: u64,
@@ -559,7 +578,9 @@ pub struct EngineOptions {
     pub log: bool,
 }
 
-/// The engine: a model's world plus the core that drives it.
+/// The engine: a model's world plus the core that drives it. Cloned, it
+/// branches a run (stateful search).
+#[derive(Clone)]
 pub struct Engine<M: Model> {
     core: Core<M>,
 }
@@ -649,6 +670,37 @@ impl<M: Model> Engine<M> {
         let Some((tick, seq, kind)) = self.core.queue.pop() else {
             return false;
         };
+        self.run_event(model, tick, seq, kind);
+        true
+    }
+
+    /// How many events are pending (cancelled timers not counted).
+    pub fn pending(&self) -> usize {
+        self.core.queue.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Runs the `n`-th pending event in the order `step` would run them
+    /// (0: the earliest), whatever its tick: a search over orders, where
+    /// any pending event may go next. Time never goes back: an event taken
+    /// before earlier ones runs at its tick, and they run late, at the time
+    /// it left. False when fewer than `n + 1` events are pending.
+    pub fn step_nth(&mut self, model: &mut M, n: usize) -> bool {
+        let Some(key) = self.core.queue.in_order().get(n).copied() else {
+            return false;
+        };
+        let id = TimerId {
+            slot: key.slot,
+            seq: key.seq,
+        };
+        let Some(kind) = self.core.queue.cancel(id) else {
+            return false;
+        };
+        let tick = key.tick.max(self.core.now);
+        self.run_event(model, tick, key.seq, kind);
+        true
+    }
+
+    fn run_event(&mut self, model: &mut M, tick: u64, seq: u64, kind: EventKind<M>) {
         if self.core.log.is_some() {
             self.log_event(model, seq, &kind);
         }
@@ -707,7 +759,6 @@ impl<M: Model> Engine<M> {
         if let Some(hashes) = &mut self.core.event_hashes {
             hashes.push(std::hash::Hasher::finish(&self.core.hasher));
         }
-        true
     }
 
     /// Logs the event about to run (sequence number `seq`).
@@ -820,36 +871,61 @@ impl<M: Model> Engine<M> {
         for link in &core.links {
             hasher.mix(&(link.from, link.to, link.sent, link.last_tick));
         }
-        let mut pending: Vec<&Key> = core
-            .queue
-            .heap
-            .iter()
-            .filter(|key| {
-                core.queue.slots[key.slot as usize]
-                    .as_ref()
-                    .is_some_and(|(seq, _)| *seq == key.seq)
-            })
-            .collect();
-        pending.sort_by_key(|key| (key.tick, key.rank, key.seq));
-        for key in pending {
+        for key in core.queue.in_order() {
             hasher.mix(&(key.tick, key.rank));
             if let Some((_, kind)) = &core.queue.slots[key.slot as usize] {
+                hasher.mix(&Some(kind.sent_tick()));
                 hash_event(hasher, kind);
             }
         }
     }
+
+    /// Folds into `hasher` what decides how the run goes on when any
+    /// pending event may go next and no handler reads the clock (a search
+    /// over orders): node liveness, the links' counters and the pending
+    /// events as a set, without their times. `now` is left out, as is
+    /// every tick: what a state holds is the same whenever it is reached.
+    pub fn hash_untimed(&self, hasher: &mut TraceHasher) {
+        let core = &self.core;
+        hasher.mix(&(&core.up, &core.incarnation, &core.pauses));
+        for link in &core.links {
+            hasher.mix(&(link.from, link.to, link.sent));
+        }
+        let mut pending: Vec<u64> = core
+            .queue
+            .slots
+            .iter()
+            .flatten()
+            .map(|(_, kind)| {
+                let mut h = TraceHasher::new();
+                hash_event(&mut h, kind);
+                std::hash::Hasher::finish(&h)
+            })
+            .collect();
+        pending.sort_unstable();
+        hasher.mix(&pending);
+    }
 }
 
+impl<M: Model> EventKind<M> {
+    fn sent_tick(&self) -> u64 {
+        match self {
+            EventKind::Deliver { sent_tick, .. } => *sent_tick,
+            _ => 0,
+        }
+    }
+}
+
+/// An event's identity, without its times (which `hash_state` adds).
 fn hash_event<M: Model>(hasher: &mut TraceHasher, kind: &EventKind<M>) {
     match kind {
         EventKind::Deliver {
-            sent_tick,
             from,
             to,
             incarnation,
             msg,
             ..
-        } => hasher.mix(&(0u8, sent_tick, from, to, incarnation, msg)),
+        } => hasher.mix(&(0u8, from, to, incarnation, msg)),
         EventKind::Timer {
             node,
             incarnation,

@@ -12,7 +12,7 @@ mod coverage;
 mod exhaustive;
 mod pct;
 mod random;
-mod reduction;
+pub(crate) mod reduction;
 
 pub use coverage::Coverage;
 pub use exhaustive::{Exhaustive, values};

@@ -27,7 +27,7 @@ pub fn error_chain(step: Step, cause: &str, project: Option<&str>) -> String {
 
 /// A step's second request, whose failure Incus wraps apart from the
 /// step's other errors.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SubRequest {
     /// J1's `incus.ConnectIncus` reading `GET /1.0` from the target at
     /// this address (`setup-trust-reads-server`).
@@ -246,7 +246,7 @@ impl World {
         let plan = *self.setup.joiner_plan(me);
         let joiner = self.joiner(me);
         joiner.status = status;
-        joiner.ended_tick = Some(ctx.now());
+        joiner.ended_tick = super::Recorded(Some(ctx.now()));
         joiner.request.abandon(ctx);
         ctx.note(me, || Note::JoinEnded(status));
         if status == JoinStatus::Failed && joiner.attempt < plan.attempts {
@@ -278,7 +278,7 @@ impl World {
         let joiner = self.joiner(me);
         if joiner.status == JoinStatus::Crashed && joiner.crashed_before_start {
             joiner.status = JoinStatus::NotStarted;
-            joiner.ended_tick = None;
+            joiner.ended_tick = super::Recorded(None);
             joiner.crashed_before_start = false;
             let after = joiner.start_at_tick.saturating_sub(ctx.now());
             ctx.set_timer(me, after, Timer::StartJoin);

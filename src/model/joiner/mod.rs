@@ -55,7 +55,7 @@ pub struct Rejection {
 }
 
 /// Why an attempt failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct JoinFailure {
     pub step: Step,
     /// The whole Incus error chain, as `incus cluster join` prints it.
@@ -67,7 +67,7 @@ pub struct JoinFailure {
 /// The joiner's own server: what a join changes on it and what outlives a
 /// failed join. A standalone server has its database, an empty raft node
 /// list, its name and its own certificate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct LocalServer {
     /// Its own global database, until J9 removes the whole directory
     /// (membership.go:399); `None` from then on, failed join or not.
@@ -101,15 +101,26 @@ impl LocalServer {
     }
 }
 
+/// A value the model records for reports and never reads (when a join
+/// ended): left out of a state's `Hash`, since two states that differ only
+/// in it go on alike (a search over orders reaches one join's end at many
+/// times).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded<T>(pub T);
+
+impl<T> std::hash::Hash for Recorded<T> {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 /// One attempt's heartbeat round (J9 `NotifyHeartbeat`): the heartbeats
 /// still unanswered, each with its client timeout.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct HeartbeatRound {
     waiting: Vec<(RequestId, TimerId)>,
 }
 
 /// What one attempt read and keeps until it ends.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct AttemptReads {
     /// The cluster version the local groups were synced at (`groups-first`).
     groups_synced_at: Option<u64>,
@@ -136,7 +147,7 @@ struct AttemptReads {
     member_revert_error: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Joiner {
     pub target: NodeId,
     pub status: JoinStatus,
@@ -165,14 +176,14 @@ pub struct Joiner {
     /// (`revert-retries` only).
     revert_retries: u8,
     /// The tick at which the last attempt ended.
-    pub ended_tick: Option<u64>,
+    pub ended_tick: Recorded<Option<u64>>,
     /// How often each step was entered, over all attempts (numbers the
     /// step's fault label).
     visits: Visits,
 }
 
 /// Entries per step, so that the n-th entry of a step has its own label.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Visits(Vec<(Step, u32)>);
 
 impl Visits {
@@ -207,7 +218,7 @@ impl Joiner {
             revert_ran: false,
             revert_error: None,
             revert_retries: 0,
-            ended_tick: None,
+            ended_tick: Recorded(None),
             visits: Visits::default(),
         }
     }
@@ -226,7 +237,7 @@ impl Joiner {
         self.revert_ran = false;
         self.revert_error = None;
         self.revert_retries = 0;
-        self.ended_tick = None;
+        self.ended_tick = Recorded(None);
         if let Some(failure) = self.failure.take() {
             self.earlier_failures.push(failure);
         }

@@ -125,7 +125,7 @@ pub trait Endpoint: Sync {
 }
 
 /// Where a member that is not the leader sends a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Routing {
     /// Any member handles it, sending its transactions to the leader.
     AnyMember,
@@ -167,7 +167,7 @@ pub fn find(name: &str) -> Option<Op> {
 
 /// One `incus` command of a scripted admin: an operation of the registry
 /// and its compiled fields.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Command {
     pub op: Op,
     pub args: Args,
@@ -186,7 +186,7 @@ impl Command {
 }
 
 /// What the client does after an answer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Next {
     /// The command succeeded.
     Done,
@@ -217,7 +217,7 @@ pub trait Fields {
 }
 
 /// A command's fields were refused; the [`Fields`] reader holds the error.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct Refused;
 
 /// A project config as traces write it: `{k=v, ...}`.

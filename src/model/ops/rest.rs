@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 /// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     Get,
     Post,
@@ -31,7 +31,7 @@ impl Method {
 }
 
 /// One API request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Request {
     pub method: Method,
     pub path: String,
@@ -50,7 +50,7 @@ impl Request {
 }
 
 /// What the client does for one command.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Exchange {
     /// One request; its answer is the command's.
     Send(Request),
@@ -61,7 +61,7 @@ pub enum Exchange {
 }
 
 /// How a GET-then-PUT command changes the object it read.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Change {
     /// Replace the member's `groups` with this list.
     SetMemberGroups(Vec<String>),

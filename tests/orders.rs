@@ -1,0 +1,212 @@
+//! The search over every order (`joinsim orders`, `explore::orders`):
+//! what it proves and finds, that caching states loses nothing, that it
+//! covers what the timed exhaustive search finds, and that it is
+//! deterministic.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
+
+use common::{bundled, bundled_all, joinsim, stdout};
+use joinsim::check::Invariant;
+use joinsim::explore::FailureKey;
+use joinsim::explore::campaign::{Quiet, failure_key};
+use joinsim::explore::orders::{every_order, unorderable};
+use joinsim::explore::search::{SearchOptions, search};
+use joinsim::explore::strategy::Exhaustive;
+use joinsim::scenario::Scenario;
+use joinsim::state::RunState;
+
+#[test]
+fn the_fix_is_clean_in_every_order_and_the_old_incus_fails_as_1390_did() {
+    let fixed = every_order(&bundled("issue-1390-features-only"), 100_000);
+    assert!(fixed.complete, "{}", fixed.line());
+    assert!(fixed.failures.is_empty(), "{}", fixed.line());
+    assert!(fixed.revisits > 0, "orders meet in shared states: {}", fixed.line());
+    assert!(
+        fixed.line().ends_with("complete; no violation in any order"),
+        "{}",
+        fixed.line()
+    );
+
+    let old = every_order(&bundled("issue-1390"), 100_000);
+    assert!(old.complete);
+    let unsynced = old
+        .failures
+        .iter()
+        .find(|(k, _)| k.invariant == Invariant::UnsyncedGroupValidation)
+        .expect("1390's violation");
+    assert_eq!(
+        unsynced.0.label(),
+        "unsynced-group-validation on joiner at J5 clusterInitMember/ApplyServerPreseed"
+    );
+    let spurious = old
+        .failures
+        .iter()
+        .find(|(k, _)| k.invariant == Invariant::SpuriousJoinFailure)
+        .expect("the false rejection");
+    assert!(
+        spurious
+            .1
+            .violation
+            .message
+            .contains("Cluster group \"gpu\" doesn't exist"),
+        "{}",
+        spurious.1.violation.message
+    );
+}
+
+#[test]
+fn a_path_replays_to_its_violation() {
+    let scenario = bundled("network-during-join");
+    let found = every_order(&scenario, 200_000);
+    assert!(found.complete, "{}", found.line());
+    assert!(!found.failures.is_empty(), "{}", found.line());
+    for (key, first) in &found.failures {
+        let mut state = RunState::start(&scenario);
+        let mut seen = Vec::new();
+        for &pick in &first.path {
+            assert!((pick as usize) < state.pending());
+            seen.extend(state.step(pick as usize).iter().cloned());
+        }
+        seen.extend(state.at_end());
+        assert!(
+            seen.iter().any(|v| failure_key(&scenario, v) == *key),
+            "{}: its path does not lead to it",
+            key.label()
+        );
+    }
+}
+
+/// Every path of the order graph, without caching: the set of states it
+/// passes through and the failure groups it shows.
+fn every_path(scenario: &Scenario) -> (BTreeSet<u64>, BTreeSet<FailureKey>) {
+    fn walk(scenario: &Scenario, state: &RunState, states: &mut BTreeSet<u64>, groups: &mut BTreeSet<FailureKey>) {
+        states.insert(state.fingerprint());
+        if state.pending() == 0 {
+            groups.extend(state.at_end().iter().map(|v| failure_key(scenario, v)));
+            return;
+        }
+        for n in 0..state.pending() {
+            let mut child = state.clone();
+            groups.extend(child.step(n).iter().map(|v| failure_key(scenario, v)));
+            walk(scenario, &child, states, groups);
+        }
+    }
+    let (mut states, mut groups) = (BTreeSet::new(), BTreeSet::new());
+    walk(scenario, &RunState::start(scenario), &mut states, &mut groups);
+    (states, groups)
+}
+
+#[test]
+fn caching_states_loses_no_state_and_no_failure_group() {
+    for name in ["revert-after-join", "issue-1390-deferred-validation"] {
+        let scenario = bundled(name);
+        let cached = every_order(&scenario, 1_000_000);
+        let (states, groups) = every_path(&scenario);
+        assert!(cached.complete);
+        assert_eq!(cached.states, states.len() as u64, "{name}: {}", cached.line());
+        let found: BTreeSet<FailureKey> = cached.failures.keys().cloned().collect();
+        assert_eq!(found, groups, "{name}");
+        assert!(cached.revisits > 0, "{name}: caching had work to do");
+    }
+}
+
+/// The orderable bundled scenarios whose every order fits 300,000 states.
+fn small_orderable() -> Vec<Scenario> {
+    bundled_all()
+        .into_iter()
+        .filter(|s| unorderable(s).is_none())
+        .filter(|s| every_order(s, 300_000).complete)
+        .collect()
+}
+
+#[test]
+fn every_order_finds_every_group_the_timed_search_finds_at_bound_2() {
+    let scenarios = small_orderable();
+    assert!(scenarios.len() >= 10, "{} scenarios", scenarios.len());
+    let never = AtomicBool::new(false);
+    for scenario in scenarios {
+        let orders = every_order(&scenario, 300_000);
+        let options = SearchOptions {
+            jobs: 2,
+            max_runs: None,
+            deadline: None,
+            interrupted: &never,
+        };
+        let mut timed = Exhaustive::new(2).reduced_for(&scenario);
+        let timed = search(&scenario, &mut timed, &options, &Quiet);
+        assert!(timed.complete);
+        let in_orders: BTreeSet<&FailureKey> = orders.failures.keys().collect();
+        for key in timed.campaign.tally.groups.keys() {
+            assert!(
+                in_orders.contains(key),
+                "{}: the timed search finds {} at bound 2; no order does ({})",
+                scenario.name,
+                key.label(),
+                orders.line()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_search_is_deterministic() {
+    let scenario = bundled("network-during-join");
+    let a = every_order(&scenario, 200_000);
+    let b = every_order(&scenario, 200_000);
+    assert_eq!(
+        (a.states, a.events, a.revisits, a.depth),
+        (b.states, b.events, b.revisits, b.depth)
+    );
+    let paths = |o: &joinsim::explore::orders::Orders| {
+        o.failures
+            .iter()
+            .map(|(k, f)| (k.clone(), f.path.clone(), f.after_events))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(&a), paths(&b));
+}
+
+#[test]
+fn scenarios_where_time_or_a_choice_decides_are_not_searched() {
+    let reason = |name: &str| unorderable(&bundled(name));
+    assert!(reason("lossy-admin").is_some());
+    assert_eq!(
+        reason("transaction-retry"),
+        Some("random step errors or transaction faults")
+    );
+    assert_eq!(reason("member-rename-during-join"), Some("pauses"));
+    assert_eq!(reason("issue-1390"), None);
+    let o = joinsim(&["orders", "scenarios/lossy-admin.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("lossy-admin (features-only): not searched"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn the_command_prints_each_group_with_its_path_and_trace() {
+    let o = joinsim(&["orders", "scenarios/issue-1390.toml", "--trace"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("issue-1390 (incus-6.7): every order: 28 state(s), 27 event(s) run, 0 into states already explored, longest path 27, complete; 3 failure group(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  unsynced-group-validation on joiner at J5 clusterInitMember/ApplyServerPreseed: first after 27 event(s) run"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("$ incus cluster join").count(),
+        1,
+        "one trace per distinct path: {out}"
+    );
+    assert!(out.contains("VIOLATION unsynced-group-validation"), "{out}");
+    let bad = joinsim(&["orders", "scenarios/issue-1390.toml", "--max-states", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
