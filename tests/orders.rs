@@ -210,3 +210,61 @@ fn the_command_prints_each_group_with_its_path_and_trace() {
     let bad = joinsim(&["orders", "scenarios/issue-1390.toml", "--max-states", "0"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The README's table of every order over the bundled scenarios, and its
+/// count of reports whose fix is clean in every order.
+#[test]
+fn the_readme_figures_of_every_order_hold() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let scenarios: Vec<Scenario> = bundled_all().into_iter().filter(|s| unorderable(s).is_none()).collect();
+    let results: Vec<(String, u64, bool)> = std::thread::scope(|scope| {
+        let halves: Vec<_> = [0, 1]
+            .into_iter()
+            .map(|half| {
+                let mine: Vec<&Scenario> = scenarios.iter().skip(half).step_by(2).collect();
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .map(|s| {
+                            let o = every_order(s, 1_000_000);
+                            (s.name.clone(), o.states, o.complete)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let states = |name: &str| results.iter().find(|r| r.0 == name).map(|r| (r.1, r.2)).unwrap();
+    for name in ["issue-1390", "joiner-profile-nic", "network-zone-join", "pending-pool-limit", "pending-uplink-subnets"] {
+        assert_eq!(states(name), (28, true), "{name}");
+    }
+    assert_eq!(states("issue-1390-project-networks"), (32, true));
+    assert_eq!(states("network-in-restricted-default"), (44, true));
+    assert_eq!(states("issue-1390-features-only"), (907, true));
+    assert_eq!(states("issue-1390-default-group"), (907, true));
+    assert_eq!(states("issue-1390-groups-first"), (911, true));
+    assert_eq!(states("issue-1390-deferred-validation"), (1035, true));
+    assert_eq!(states("revert-after-join"), (211, true));
+    assert_eq!(states("network-during-join"), (19412, true));
+    assert_eq!(states("default-group-assign-race"), (352_011, true));
+    let stopped: Vec<&str> = results.iter().filter(|r| !r.2).map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        stopped,
+        results.iter().filter(|r| r.1 == 1_000_000).map(|r| r.0.as_str()).collect::<Vec<_>>()
+    );
+    assert_eq!(stopped.len(), 8, "{stopped:?}");
+    for name in &stopped {
+        assert!(readme.contains(&format!("`{name}`")), "{name}");
+    }
+    assert!(readme.contains("| `default-group-assign-race` | 352,011 states, complete; its 2 groups |"));
+    assert!(readme.contains("| `network-during-join` | 19,412 states, complete; `member-rows-missing` |"));
+    assert!(readme.contains(&format!("| the other {} | not searched", bundled_all().len() - scenarios.len())));
+
+    let reports = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/findings")).unwrap();
+    let clean_in_every_order = reports
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|text| text.contains("`: the failure group **in no order**"))
+        .count();
+    assert_eq!(clean_in_every_order, 6);
+    assert!(readme.contains("verdict with no bound: for 6 of the 14 findings"));
+}

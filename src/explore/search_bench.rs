@@ -415,15 +415,7 @@ pub fn bound_table(rows: &[BoundRow]) -> String {
          failure groups | first hit (run / ms) | time to exhaust |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
-        let first = match (r.first_hit_run, r.first_hit_seconds) {
-            (Some(run), Some(s)) => format!("{run} / {:.1} ms", s * 1000.0),
-            _ => "-".to_string(),
-        };
-        let time = if r.complete {
-            format!("{:.2} s", r.seconds)
-        } else {
-            format!("stopped at {:.2} s", r.seconds)
-        };
+        let (first, time) = timing_cells((r.first_hit_run, r.first_hit_seconds), r.complete, r.seconds);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {first} | {time} |",
@@ -500,15 +492,7 @@ pub fn order_table(rows: &[OrderRow]) -> String {
             let _ = writeln!(out, "| {} | not searched ({why}) | | | | | |", r.scenario);
             continue;
         }
-        let first = match (r.first_hit_events, r.first_hit_seconds) {
-            (Some(events), Some(s)) => format!("{events} / {:.1} ms", s * 1000.0),
-            _ => "-".to_string(),
-        };
-        let time = if r.complete {
-            format!("{:.2} s", r.seconds)
-        } else {
-            format!("stopped at {:.2} s", r.seconds)
-        };
+        let (first, time) = timing_cells((r.first_hit_events, r.first_hit_seconds), r.complete, r.seconds);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {first} | {time} |",
@@ -516,4 +500,18 @@ pub fn order_table(rows: &[OrderRow]) -> String {
         );
     }
     out
+}
+
+/// A row's "first hit (count / ms)" and "time to exhaust" cells.
+fn timing_cells(first: (Option<u64>, Option<f64>), complete: bool, seconds: f64) -> (String, String) {
+    let first = match first {
+        (Some(count), Some(s)) => format!("{count} / {:.1} ms", s * 1000.0),
+        _ => "-".to_string(),
+    };
+    let time = if complete {
+        format!("{seconds:.2} s")
+    } else {
+        format!("stopped at {seconds:.2} s")
+    };
+    (first, time)
 }

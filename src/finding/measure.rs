@@ -41,6 +41,10 @@ pub const FIX_MAX_BOUND: u32 = 3;
 /// (and says it stopped).
 pub const EXHAUSTIVE_MAX_RUNS: u64 = 400_000;
 
+/// The most distinct states a report's search over every order explores
+/// per variant (about five seconds on one core).
+pub const ORDERS_MAX_STATES: u64 = 400_000;
+
 /// Campaigns and exhaustive searches already run, by (scenario, variant)
 /// and (scenario, variant, bound).
 pub struct Measurements {
@@ -79,6 +83,21 @@ impl Measurements {
         self.searches
             .entry((scenario.name.clone(), variant, bound))
             .or_insert_with(|| exhaustive(&scenario.with_variant(variant), bound, jobs))
+    }
+
+    /// Every order of `finding`'s scenario under `variant`, within
+    /// [`ORDERS_MAX_STATES`] states (`joinsim orders`).
+    pub fn orders(&mut self, finding: &Finding, variant: Variant) -> super::OrderVerdict {
+        let found = crate::explore::orders::every_order(&finding.scenario.with_variant(variant), ORDERS_MAX_STATES);
+        super::OrderVerdict {
+            states: found.states,
+            complete: found.complete,
+            in_group: found.failures.contains_key(&finding.group),
+            broken: Invariant::ALL
+                .into_iter()
+                .filter(|i| found.failures.keys().any(|k| k.invariant == *i))
+                .collect(),
+        }
     }
 
     /// The smallest bound up to `max_bound` within which exhaustive search

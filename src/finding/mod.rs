@@ -34,6 +34,20 @@ pub struct Exhaustive {
     /// Invariants the fix breaks within `fix_bound` that today's Incus
     /// does not within it.
     pub new_invariants: Vec<Invariant>,
+    /// Every order of the scenario's events, today and with the fix, when
+    /// the scenario is orderable (`explore::orders`): no bound at all.
+    pub orders: Option<(OrderVerdict, OrderVerdict)>,
+}
+
+/// What the search over every order says of a finding under one variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderVerdict {
+    pub states: u64,
+    pub complete: bool,
+    /// Some order falls in the finding's failure group.
+    pub in_group: bool,
+    /// The invariants some order breaks.
+    pub broken: Vec<Invariant>,
 }
 
 impl Exhaustive {
@@ -69,11 +83,16 @@ impl Exhaustive {
             .into_iter()
             .filter(|i| !before.contains(i))
             .collect();
+        let orders = (crate::explore::orders::unorderable(scenario).is_none()).then(|| {
+            let today_orders = measurements.orders(finding, today_variant);
+            (today_orders, measurements.orders(finding, finding.fix))
+        });
         Exhaustive {
             today,
             fix_bound,
             fix,
             new_invariants,
+            orders,
         }
     }
 

@@ -413,6 +413,23 @@ fn states_at_deviations(states: u64) -> String {
 }
 
 /// A depth in a sentence.
+fn order_long(v: &super::OrderVerdict) -> String {
+    match (v.in_group, v.complete) {
+        (true, _) => format!(
+            "the failure group in some order ({} states explored)",
+            grouped(v.states)
+        ),
+        (false, true) => format!(
+            "the failure group **in no order** ({} states, every one explored)",
+            grouped(v.states)
+        ),
+        (false, false) => format!(
+            "not in the first {} states (the search stopped there)",
+            grouped(v.states)
+        ),
+    }
+}
+
 fn depth_long(depth: Depth) -> String {
     match depth {
         Depth::Found {
@@ -493,6 +510,30 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
         e.fix_bound,
         depth_long(e.fix)
     );
+    if let Some((today, fix)) = &e.orders {
+        let new: Vec<Invariant> = fix
+            .broken
+            .iter()
+            .copied()
+            .filter(|i| !today.broken.contains(i))
+            .collect();
+        let new = match new.is_empty() {
+            true => String::new(),
+            false => format!(
+                "; some order of the fix breaks what no order of today's Incus explored does: {}",
+                names(&new)
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "Every order (`joinsim orders`: any pending event may go next, no time, each distinct state once, \
+             within {} states; the README says what it covers): today's Incus: {}; the fix `{}`: {}{new}.\n",
+            grouped(super::measure::ORDERS_MAX_STATES),
+            order_long(today),
+            f.fix,
+            order_long(fix)
+        );
+    }
     let today_bound = match e.today {
         Depth::Found { bound, .. } | Depth::NoneWithin { bound, .. } | Depth::Stopped { bound, .. } => bound,
     };
@@ -506,6 +547,10 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
         "joinsim explore {path} --strategy exhaustive --bound {} --variant {}",
         e.fix_bound, f.fix
     );
+    if e.orders.is_some() {
+        let _ = writeln!(out, "joinsim orders {path}");
+        let _ = writeln!(out, "joinsim orders {path} --variant {}", f.fix);
+    }
     let _ = writeln!(out, "```");
 }
 
