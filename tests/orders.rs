@@ -235,7 +235,13 @@ fn the_readme_figures_of_every_order_hold() {
         halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let states = |name: &str| results.iter().find(|r| r.0 == name).map(|r| (r.1, r.2)).unwrap();
-    for name in ["issue-1390", "joiner-profile-nic", "network-zone-join", "pending-pool-limit", "pending-uplink-subnets"] {
+    for name in [
+        "issue-1390",
+        "joiner-profile-nic",
+        "network-zone-join",
+        "pending-pool-limit",
+        "pending-uplink-subnets",
+    ] {
         assert_eq!(states(name), (28, true), "{name}");
     }
     assert_eq!(states("issue-1390-project-networks"), (32, true));
@@ -250,7 +256,11 @@ fn the_readme_figures_of_every_order_hold() {
     let stopped: Vec<&str> = results.iter().filter(|r| !r.2).map(|r| r.0.as_str()).collect();
     assert_eq!(
         stopped,
-        results.iter().filter(|r| r.1 == 1_000_000).map(|r| r.0.as_str()).collect::<Vec<_>>()
+        results
+            .iter()
+            .filter(|r| r.1 == 1_000_000)
+            .map(|r| r.0.as_str())
+            .collect::<Vec<_>>()
     );
     assert_eq!(stopped.len(), 8, "{stopped:?}");
     for name in &stopped {
@@ -258,7 +268,10 @@ fn the_readme_figures_of_every_order_hold() {
     }
     assert!(readme.contains("| `default-group-assign-race` | 352,011 states, complete; its 2 groups |"));
     assert!(readme.contains("| `network-during-join` | 19,412 states, complete; `member-rows-missing` |"));
-    assert!(readme.contains(&format!("| the other {} | not searched", bundled_all().len() - scenarios.len())));
+    assert!(readme.contains(&format!(
+        "| the other {} | not searched",
+        bundled_all().len() - scenarios.len()
+    )));
 
     let reports = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/findings")).unwrap();
     let clean_in_every_order = reports

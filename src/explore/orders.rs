@@ -120,9 +120,10 @@ impl Orders {
     }
 }
 
-/// A state on the search's path, and the next pending event to take from it.
+/// A state on the search's path, and the next pending event to take from it
+/// (its last child takes the state itself rather than a copy).
 struct Frame {
-    state: RunState,
+    state: Option<RunState>,
     next: usize,
     pending: usize,
 }
@@ -139,7 +140,7 @@ pub fn every_order(scenario: &Scenario, max_states: u64) -> Orders {
     let mut path: Vec<u32> = Vec::new();
     let mut stack = vec![Frame {
         pending: root.pending(),
-        state: root,
+        state: Some(root),
         next: 0,
     }];
     let max_events = scenario.limits.max_events;
@@ -152,7 +153,11 @@ pub fn every_order(scenario: &Scenario, max_states: u64) -> Orders {
         }
         let n = top.next;
         top.next += 1;
-        let mut child = top.state.clone();
+        let mut child = match n + 1 == top.pending {
+            true => top.state.take(),
+            false => top.state.clone(),
+        }
+        .expect("a frame keeps its state until its last child");
         found.events += 1;
         path.push(n as u32);
         let violations = child.step(n).to_vec();
@@ -177,7 +182,7 @@ pub fn every_order(scenario: &Scenario, max_states: u64) -> Orders {
         if expand {
             stack.push(Frame {
                 pending: child.pending(),
-                state: child,
+                state: Some(child),
                 next: 0,
             });
         } else {
