@@ -100,6 +100,23 @@ fn every_path(scenario: &Scenario) -> (BTreeSet<u64>, BTreeSet<FailureKey>) {
 }
 
 #[test]
+fn a_path_at_the_event_limit_stops_only_itself() {
+    let path = common::bundled_path("network-during-join");
+    let text = std::fs::read_to_string(&path).unwrap() + "\n[limits]\nmax_events = 60\n";
+    let scenario = Scenario::parse("limited", "limited.toml", &text).expect("parses");
+    let found = every_order(&scenario, 1_000_000);
+    assert!(found.limit_hit && !found.complete, "{}", found.line());
+    assert!(
+        found.line().contains("stopped: a path reached the event limit"),
+        "{}",
+        found.line()
+    );
+    // The first path to reach 60 events comes early; the search goes on
+    // below the limit everywhere else (the whole search: 19,412 states).
+    assert_eq!(found.states, 9524, "{}", found.line());
+}
+
+#[test]
 fn caching_states_loses_no_state_and_no_failure_group() {
     for name in ["revert-after-join", "issue-1390-deferred-validation"] {
         let scenario = bundled(name);

@@ -169,10 +169,12 @@ pub fn every_order(scenario: &Scenario, max_states: u64) -> Orders {
         } else if found.states >= max_states {
             stopped = true;
             break;
-        } else if child.events() >= max_events {
-            found.limit_hit = true;
         }
-        let expand = fresh && !found.limit_hit && child.pending() > 0;
+        // A path at the scenario's event limit is not followed further
+        // (and the search is not complete); the others are.
+        let at_limit = child.events() >= max_events;
+        found.limit_hit |= fresh && at_limit;
+        let expand = fresh && !at_limit && child.pending() > 0;
         if fresh {
             found.states += 1;
             if child.pending() == 0 {
