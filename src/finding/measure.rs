@@ -51,6 +51,7 @@ pub struct Measurements {
     jobs: usize,
     tallies: BTreeMap<(String, Variant), Tally>,
     searches: BTreeMap<(String, Variant, u32), Searched>,
+    orders: BTreeMap<(String, Variant), crate::explore::orders::Orders>,
 }
 
 impl Measurements {
@@ -60,6 +61,7 @@ impl Measurements {
             jobs: jobs.max(1),
             tallies: BTreeMap::new(),
             searches: BTreeMap::new(),
+            orders: BTreeMap::new(),
         }
     }
 
@@ -86,9 +88,14 @@ impl Measurements {
     }
 
     /// Every order of `finding`'s scenario under `variant`, within
-    /// [`ORDERS_MAX_STATES`] states (`joinsim orders`).
+    /// [`ORDERS_MAX_STATES`] states (`joinsim orders`), searched once per
+    /// scenario and variant (findings share scenarios).
     pub fn orders(&mut self, finding: &Finding, variant: Variant) -> super::OrderVerdict {
-        let found = crate::explore::orders::every_order(&finding.scenario.with_variant(variant), ORDERS_MAX_STATES);
+        let scenario = &finding.scenario;
+        let found = self
+            .orders
+            .entry((scenario.name.clone(), variant))
+            .or_insert_with(|| crate::explore::orders::every_order(&scenario.with_variant(variant), ORDERS_MAX_STATES));
         super::OrderVerdict {
             states: found.states,
             complete: found.complete,

@@ -874,7 +874,9 @@ impl<M: Model> Engine<M> {
         for key in core.queue.in_order() {
             hasher.mix(&(key.tick, key.rank));
             if let Some((_, kind)) = &core.queue.slots[key.slot as usize] {
-                hasher.mix(&Some(kind.sent_tick()));
+                if let EventKind::Deliver { sent_tick, .. } = kind {
+                    hasher.mix(sent_tick);
+                }
                 hash_event(hasher, kind);
             }
         }
@@ -904,15 +906,6 @@ impl<M: Model> Engine<M> {
             .collect();
         pending.sort_unstable();
         hasher.mix(&pending);
-    }
-}
-
-impl<M: Model> EventKind<M> {
-    fn sent_tick(&self) -> u64 {
-        match self {
-            EventKind::Deliver { sent_tick, .. } => *sent_tick,
-            _ => 0,
-        }
     }
 }
 
