@@ -12,7 +12,7 @@ use common::{bundled, bundled_all, joinsim, stdout};
 use joinsim::check::Invariant;
 use joinsim::explore::FailureKey;
 use joinsim::explore::campaign::{Quiet, failure_key};
-use joinsim::explore::orders::{every_order, unorderable};
+use joinsim::explore::orders::{every_order, recorded, schedules_without_caching, unorderable, within_deviations};
 use joinsim::explore::search::{SearchOptions, search};
 use joinsim::explore::strategy::Exhaustive;
 use joinsim::scenario::Scenario;
@@ -79,24 +79,57 @@ fn a_path_replays_to_its_violation() {
     }
 }
 
-/// Every path of the order graph, without caching: the set of states it
-/// passes through and the failure groups it shows.
-fn every_path(scenario: &Scenario) -> (BTreeSet<u64>, BTreeSet<FailureKey>) {
-    fn walk(scenario: &Scenario, state: &RunState, states: &mut BTreeSet<u64>, groups: &mut BTreeSet<FailureKey>) {
-        states.insert(state.fingerprint());
+/// Every path of the order graph with at most `bound` deviations (a pick
+/// other than the first pending event), without caching: the set of
+/// states it passes through (as `fingerprint` names them) and the failure
+/// groups it shows.
+fn every_path_within(
+    scenario: &Scenario,
+    bound: u32,
+    fingerprint: fn(&RunState) -> u64,
+) -> (BTreeSet<u64>, BTreeSet<FailureKey>) {
+    struct Walk<'a> {
+        scenario: &'a Scenario,
+        fingerprint: fn(&RunState) -> u64,
+        states: BTreeSet<u64>,
+        groups: BTreeSet<FailureKey>,
+    }
+    fn walk(w: &mut Walk<'_>, state: &RunState, budget: u32) {
+        let scenario = w.scenario;
+        let max_events = scenario.limits.max_events;
+        if recorded(budget, state.events(), state.pending(), max_events) {
+            w.states.insert((w.fingerprint)(state));
+        }
         if state.pending() == 0 {
-            groups.extend(state.at_end().iter().map(|v| failure_key(scenario, v)));
+            w.groups.extend(state.at_end().iter().map(|v| failure_key(scenario, v)));
             return;
         }
-        for n in 0..state.pending() {
+        let picks = if budget == 0 { 1 } else { state.pending() };
+        for n in 0..picks {
             let mut child = state.clone();
-            groups.extend(child.step(n).iter().map(|v| failure_key(scenario, v)));
-            walk(scenario, &child, states, groups);
+            let violations = child.step(n).iter().map(|v| failure_key(scenario, v));
+            w.groups.extend(violations);
+            let left = if n == 0 || budget == u32::MAX {
+                budget
+            } else {
+                budget - 1
+            };
+            walk(w, &child, left);
         }
     }
-    let (mut states, mut groups) = (BTreeSet::new(), BTreeSet::new());
-    walk(scenario, &RunState::start(scenario), &mut states, &mut groups);
-    (states, groups)
+    let mut w = Walk {
+        scenario,
+        fingerprint,
+        states: BTreeSet::new(),
+        groups: BTreeSet::new(),
+    };
+    walk(&mut w, &RunState::start(scenario), bound);
+    (w.states, w.groups)
+}
+
+/// Every path of the order graph, without caching.
+fn every_path(scenario: &Scenario) -> (BTreeSet<u64>, BTreeSet<FailureKey>) {
+    every_path_within(scenario, u32::MAX, RunState::fingerprint)
 }
 
 #[test]
@@ -112,8 +145,8 @@ fn a_path_at_the_event_limit_stops_only_itself() {
         found.line()
     );
     // The first path to reach 60 events comes early; the search goes on
-    // below the limit everywhere else (the whole search: 19,412 states).
-    assert_eq!(found.states, 9524, "{}", found.line());
+    // below the limit everywhere else (the whole search: 17,652 states).
+    assert_eq!(found.states, 7764, "{}", found.line());
 }
 
 #[test]
@@ -128,6 +161,101 @@ fn caching_states_loses_no_state_and_no_failure_group() {
         assert_eq!(found, groups, "{name}");
         assert!(cached.revisits > 0, "{name}: caching had work to do");
     }
+}
+
+/// The search within a deviation bound caches states too, and explores a
+/// state again only when it comes with more deviations left: it reaches
+/// exactly the states and groups of the uncached walk within the bound,
+/// and runs fewer schedules than that walk has.
+#[test]
+fn caching_within_a_bound_loses_no_state_and_no_failure_group() {
+    for (name, bound) in [
+        ("issue-1390-deferred-validation", 1),
+        ("issue-1390-deferred-validation", 2),
+        ("revert-after-join", 2),
+        ("issue-1390", 1),
+    ] {
+        let scenario = bundled(name);
+        let cached = within_deviations(&scenario, bound, 1_000_000);
+        let (states, groups) = every_path_within(&scenario, bound, RunState::fingerprint_timed);
+        assert!(cached.complete, "{name}: {}", cached.line());
+        assert_eq!(
+            cached.states,
+            states.len() as u64,
+            "{name} within {bound}: {}",
+            cached.line()
+        );
+        let found: BTreeSet<FailureKey> = cached.failures.keys().cloned().collect();
+        assert_eq!(found, groups, "{name} within {bound}");
+        let uncached = schedules_without_caching(&scenario, bound);
+        assert!(
+            cached.schedules <= uncached,
+            "{name} within {bound}: {} schedules cached, {uncached} without",
+            cached.schedules
+        );
+    }
+}
+
+/// Deeper bounds find more, and a bound no path can spend is every order.
+#[test]
+fn bounds_grow_towards_every_order() {
+    let scenario = bundled("network-during-join");
+    let every = every_order(&scenario, 1_000_000);
+    assert!(every.complete);
+    let mut previous: BTreeSet<FailureKey> = BTreeSet::new();
+    let mut previous_states = 0;
+    for bound in 0..=3 {
+        let within = within_deviations(&scenario, bound, 1_000_000);
+        assert!(within.complete, "{}", within.line());
+        let groups: BTreeSet<FailureKey> = within.failures.keys().cloned().collect();
+        assert!(previous.is_subset(&groups), "bound {bound}: {}", within.line());
+        assert!(groups.iter().all(|k| every.failures.contains_key(k)));
+        assert!(within.states > previous_states);
+        (previous, previous_states) = (groups, within.states);
+    }
+    // network-during-join's race needs one deviation: alice's network
+    // created between the joiner's J5 and J7.
+    let one = within_deviations(&scenario, 1, 1_000_000);
+    assert_eq!(
+        one.failures.keys().map(|k| k.label()).collect::<Vec<_>>(),
+        every.failures.keys().map(|k| k.label()).collect::<Vec<_>>()
+    );
+    assert_eq!(within_deviations(&scenario, 0, 1_000_000).schedules, 1);
+}
+
+/// The 3-joiner race of issue 21's benchmark: the features-only fix is
+/// clean within 2 deviations, and the fix that reads groups, then
+/// projects, in two requests is caught with one, in the gap between them.
+#[test]
+fn the_3_joiner_race_within_deviations() {
+    let race = |variant: &str| {
+        let path = format!(
+            "{}/scenarios/bench/race-3-joiners-{variant}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        Scenario::load(std::path::Path::new(&path)).expect("the bundled race")
+    };
+    let clean = within_deviations(&race("features-only"), 2, 2_000_000);
+    assert!(clean.complete && clean.failures.is_empty(), "{}", clean.line());
+    assert_eq!((clean.schedules, clean.states), (93_709, 174_571), "{}", clean.line());
+    assert_eq!(schedules_without_caching(&race("features-only"), 2), 261_260);
+
+    let groups_first = race("groups-first");
+    assert!(within_deviations(&groups_first, 0, 1_000).failures.is_empty());
+    let caught = within_deviations(&groups_first, 1, 1_000_000);
+    assert!(caught.complete, "{}", caught.line());
+    let labels: Vec<String> = caught.failures.keys().map(|k| k.label()).collect();
+    assert_eq!(
+        labels,
+        ["unsynced-group-validation on joiner at J5 clusterInitMember/ApplyServerPreseed"]
+    );
+    let first = caught.failures.values().next().unwrap();
+    assert!(
+        first.violation.message.contains("gpu2"),
+        "the group the admin created meanwhile: {}",
+        first.violation.message
+    );
+    assert_eq!(first.path.iter().filter(|&&pick| pick > 0).count(), 1);
 }
 
 /// The orderable bundled scenarios whose every order fits 300,000 states.
@@ -184,6 +312,13 @@ fn the_search_is_deterministic() {
             .collect::<Vec<_>>()
     };
     assert_eq!(paths(&a), paths(&b));
+    let c = within_deviations(&scenario, 2, 200_000);
+    let d = within_deviations(&scenario, 2, 200_000);
+    assert_eq!(
+        (c.schedules, c.states, c.unrecorded, c.events, c.revisits, c.reexplored),
+        (d.schedules, d.states, d.unrecorded, d.events, d.revisits, d.reexplored)
+    );
+    assert_eq!(paths(&c), paths(&d));
 }
 
 #[test]
@@ -268,8 +403,8 @@ fn the_readme_figures_of_every_order_hold() {
     assert_eq!(states("issue-1390-groups-first"), (911, true));
     assert_eq!(states("issue-1390-deferred-validation"), (1035, true));
     assert_eq!(states("revert-after-join"), (211, true));
-    assert_eq!(states("network-during-join"), (19412, true));
-    assert_eq!(states("default-group-assign-race"), (352_011, true));
+    assert_eq!(states("network-during-join"), (17652, true));
+    assert_eq!(states("default-group-assign-race"), (262_167, true));
     let stopped: Vec<&str> = results.iter().filter(|r| !r.2).map(|r| r.0.as_str()).collect();
     assert_eq!(
         stopped,
@@ -283,8 +418,8 @@ fn the_readme_figures_of_every_order_hold() {
     for name in &stopped {
         assert!(readme.contains(&format!("`{name}`")), "{name}");
     }
-    assert!(readme.contains("| `default-group-assign-race` | 352,011 states, complete; its 2 groups |"));
-    assert!(readme.contains("| `network-during-join` | 19,412 states, complete; `member-rows-missing` |"));
+    assert!(readme.contains("| `default-group-assign-race` | 262,167 states, complete; its 2 groups |"));
+    assert!(readme.contains("| `network-during-join` | 17,652 states, complete; `member-rows-missing` |"));
     assert!(readme.contains(&format!(
         "| the other {} | not searched",
         bundled_all().len() - scenarios.len()
@@ -297,4 +432,55 @@ fn the_readme_figures_of_every_order_hold() {
         .count();
     assert_eq!(clean_in_every_order, 6);
     assert!(readme.contains("verdict with no bound: for 6 of the 14 findings"));
+}
+
+/// `bench --search --bounds`' table of the searches over orders: every
+/// order, then each bound until one does not complete, with the schedules
+/// that caching saved up to bound 2.
+#[test]
+fn the_benchmark_rows_of_the_order_searches() {
+    use joinsim::explore::search_bench::{by_order, order_table};
+    let scenarios = [bundled("network-during-join"), bundled("lossy-admin")];
+    let rows = by_order(&scenarios, 3, 1_000_000);
+    let kinds: Vec<(String, Option<u32>, bool)> = rows
+        .iter()
+        .map(|r| (r.scenario.clone(), r.bound, r.not_searched.is_some()))
+        .collect();
+    let ndj = "network-during-join".to_string();
+    assert_eq!(
+        kinds,
+        [
+            (ndj.clone(), None, false),
+            (ndj.clone(), Some(1), false),
+            (ndj.clone(), Some(2), false),
+            (ndj, Some(3), false),
+            ("lossy-admin".to_string(), None, true),
+        ]
+    );
+    let every = &rows[0];
+    assert_eq!((every.states, every.complete, every.groups), (17_652, true, 1));
+    for r in &rows[1..4] {
+        let within = within_deviations(&scenarios[0], r.bound.unwrap(), 1_000_000);
+        assert_eq!((r.states, r.schedules), (within.states, Some(within.schedules)));
+        let uncached = r
+            .bound
+            .filter(|&b| b <= 2)
+            .map(|b| schedules_without_caching(&scenarios[0], b));
+        assert_eq!(r.schedules_without_caching, uncached);
+        assert_eq!(r.groups, 1, "member-rows-missing, found with the nominal run");
+    }
+    let table = order_table(&rows);
+    assert!(
+        table.contains("| network-during-join | every order | - | 17652 |"),
+        "{table}"
+    );
+    let two = &rows[2];
+    let cell = format!(
+        "| network-during-join | within 2 deviation(s) | {} ({}) | {} |",
+        two.schedules.unwrap(),
+        two.schedules_without_caching.unwrap(),
+        two.states
+    );
+    assert!(table.contains(&cell), "{table}");
+    assert!(table.contains("| lossy-admin | not searched ("), "{table}");
 }

@@ -45,12 +45,17 @@ pub struct BenchArgs {
     /// Search: exhaustive search deepens up to this bound.
     #[arg(long, default_value_t = 5, requires = "search")]
     pub max_bound: u32,
+    /// Search, with --bounds: the most states each search over orders
+    /// records.
+    #[arg(long, default_value_t = 10_000_000, requires = "bounds")]
+    pub max_states: u64,
     /// Search: instead of runs to a first hit, exhaustive search alone at
     /// each bound from 1 to --max-bound (each within --exhaustive-runs),
     /// with and without partial-order reduction, on one thread: schedules,
     /// distinct states, pruned subtrees, reduced last deviations, time to a
-    /// first hit and to exhaust the bound; then the search over every order
-    /// of each scenario (`joinsim orders`) within --exhaustive-runs states.
+    /// first hit and to exhaust the bound; then the search over orders of
+    /// each scenario (`joinsim orders`), every order and within 1 to
+    /// --max-bound deviations, each within --max-states states.
     #[arg(long, requires = "search")]
     pub bounds: bool,
     /// Search: campaigns run side by side (default: all cores).
@@ -222,16 +227,16 @@ fn dir_scenarios(args: &BenchArgs) -> Result<Vec<Scenario>, Failure> {
 /// Runs and time to a first hit, per scenario, failure group and strategy.
 fn search_bench(args: &BenchArgs) -> Result<Verdict, Failure> {
     use crate::explore::search_bench::{BenchSettings, bench, table};
-    if args.campaigns == 0 || args.campaign_runs == 0 || args.exhaustive_runs == 0 {
+    if args.campaigns == 0 || args.campaign_runs == 0 || args.exhaustive_runs == 0 || args.max_states == 0 {
         return Err(Failure::Input(
-            "--campaigns, --campaign-runs and --exhaustive-runs must be at least 1".to_string(),
+            "--campaigns, --campaign-runs, --exhaustive-runs and --max-states must be at least 1".to_string(),
         ));
     }
     let scenarios = dir_scenarios(args)?;
     if args.bounds {
         use crate::explore::search_bench::{bound_table, by_bound, by_order, order_table};
         let rows = by_bound(&scenarios, args.max_bound, args.exhaustive_runs);
-        let orders = by_order(&scenarios, args.exhaustive_runs);
+        let orders = by_order(&scenarios, args.max_bound, args.max_states);
         if args.json {
             let json = serde_json::json!({ "bounds": rows, "orders": orders });
             println!("{}", serde_json::to_string_pretty(&json).expect("JSON serialises"));

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::fuzz::load_scenarios;
 use super::{Failure, Verdict};
-use crate::explore::orders::{Orders, every_order, unorderable};
+use crate::explore::orders::{Orders, every_order, unorderable, within_deviations};
 use crate::scenario::{Expect, Scenario};
 use crate::state::RunState;
 
@@ -26,6 +26,10 @@ pub struct OrdersArgs {
     /// Stop a scenario's search after this many distinct states.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_states: u64,
+    /// Only orders with at most this many deviations (a deviation runs a
+    /// pending event before the one nominal timing runs first).
+    #[arg(long)]
+    pub bound: Option<u32>,
     /// Print the trace of each failure group's first violation.
     #[arg(long)]
     pub trace: bool,
@@ -53,7 +57,10 @@ pub fn orders(args: &OrdersArgs) -> Result<Verdict, Failure> {
             summary.push(serde_json::json!({"scenario": scenario.name, "variant": scenario.variant().name(), "searched": false, "why": why}));
             continue;
         }
-        let found = every_order(scenario, args.max_states);
+        let found = match args.bound {
+            None => every_order(scenario, args.max_states),
+            Some(bound) => within_deviations(scenario, bound, args.max_states),
+        };
         println!("{name}: {}", found.line());
         let mut traced = Vec::new();
         for (key, first) in &found.failures {
@@ -124,14 +131,24 @@ fn path_text(path: &[u32]) -> String {
     parts.join(" ")
 }
 
-/// The trace of `path`, as `joinsim trace` prints a run.
+/// The trace of `path`, as `joinsim trace` prints a run: the path, then
+/// the nominal order (the first pending event each time) to the end of the
+/// run, so that what only the end can judge is judged on a whole run and
+/// not on one cut at the violation.
 fn trace(scenario: &Scenario, path: &[u32]) -> String {
     let mut state = RunState::start_traced(scenario);
     for &pick in path {
         state.step(pick as usize);
     }
+    while state.pending() > 0 && state.events() < scenario.limits.max_events {
+        state.step(0);
+    }
     let (events, violations) = state.finish();
-    crate::trace::text::render(&scenario.setup.names, &events, &violations)
+    let note = format!(
+        "(the path's {} event(s), then the first pending event each time to the end of the run)\n",
+        path.len()
+    );
+    note + &crate::trace::text::render(&scenario.setup.names, &events, &violations)
 }
 
 /// What the search says against the scenario's expectations.

@@ -14,6 +14,7 @@ pub mod seeds;
 pub mod strategy;
 pub mod tally;
 pub mod verdict;
+pub mod visited;
 
 pub use campaign::{Campaign, CampaignOptions, run_campaign};
 pub use explored::strategy_campaign;

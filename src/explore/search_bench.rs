@@ -432,14 +432,22 @@ pub fn bound_table(rows: &[BoundRow]) -> String {
     out
 }
 
-/// The search over orders (`explore::orders`) of one scenario, beside the
-/// bounded search's rows: a different space (every order, no time), so its
-/// own table.
+/// A search over orders (`explore::orders`) of one scenario, beside the
+/// bounded search's rows: a different space (positions among the queued
+/// events rather than delays), so its own table. One row for every order,
+/// and one for each deviation bound.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct OrderRow {
     pub scenario: String,
     /// Why the scenario is outside the search, if it is.
     pub not_searched: Option<&'static str>,
+    /// `None`: every order; else the deviation bound.
+    pub bound: Option<u32>,
+    /// Schedules run within the bound (the nominal one, one per deviation
+    /// taken), and how many the same search without caching runs (counted
+    /// up to bound 2; deeper, counting them means running them).
+    pub schedules: Option<u64>,
+    pub schedules_without_caching: Option<u64>,
     pub states: u64,
     /// Events run (edges explored).
     pub events: u64,
@@ -453,49 +461,76 @@ pub struct OrderRow {
     pub seconds: f64,
 }
 
-/// Every order of each scenario, within `max_states` states, one thread.
-pub fn by_order(scenarios: &[Scenario], max_states: u64) -> Vec<OrderRow> {
-    scenarios
-        .iter()
-        .map(|scenario| {
-            let not_searched = super::orders::unorderable(scenario);
-            let found = match not_searched {
-                None => super::orders::every_order(scenario, max_states),
-                Some(_) => super::orders::Orders::default(),
-            };
-            let first = found.failures.values().min_by_key(|f| f.after_events);
-            OrderRow {
-                scenario: scenario.name.clone(),
-                not_searched,
-                states: found.states,
-                events: found.events,
-                revisits: found.revisits,
-                complete: found.complete,
-                groups: found.failures.len(),
-                first_hit_events: first.map(|f| f.after_events),
-                first_hit_seconds: first.map(|f| f.after.as_secs_f64()),
-                seconds: found.elapsed.as_secs_f64(),
+/// Every order of each scenario, then its orders within 1..=`max_bound`
+/// deviations until a bound does not complete, each within `max_states`
+/// states, one thread.
+pub fn by_order(scenarios: &[Scenario], max_bound: u32, max_states: u64) -> Vec<OrderRow> {
+    use super::orders::{Orders, every_order, schedules_without_caching, unorderable, within_deviations};
+    let row = |scenario: &Scenario, not_searched, found: Orders| {
+        let first = found.failures.values().min_by_key(|f| f.after_events);
+        let bound = found.bound;
+        OrderRow {
+            scenario: scenario.name.clone(),
+            not_searched,
+            bound,
+            schedules: bound.map(|_| found.schedules),
+            schedules_without_caching: bound
+                .filter(|&b| b <= 2)
+                .map(|b| schedules_without_caching(scenario, b)),
+            states: found.states,
+            events: found.events,
+            revisits: found.revisits,
+            complete: found.complete,
+            groups: found.failures.len(),
+            first_hit_events: first.map(|f| f.after_events),
+            first_hit_seconds: first.map(|f| f.after.as_secs_f64()),
+            seconds: found.elapsed.as_secs_f64(),
+        }
+    };
+    let mut rows = Vec::new();
+    for scenario in scenarios {
+        if let Some(why) = unorderable(scenario) {
+            rows.push(row(scenario, Some(why), Orders::default()));
+            continue;
+        }
+        rows.push(row(scenario, None, every_order(scenario, max_states)));
+        for bound in 1..=max_bound {
+            let found = within_deviations(scenario, bound, max_states);
+            let complete = found.complete;
+            rows.push(row(scenario, None, found));
+            if !complete {
+                break;
             }
-        })
-        .collect()
+        }
+    }
+    rows
 }
 
 /// The rows of [`by_order`] as a Markdown table.
 pub fn order_table(rows: &[OrderRow]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
-        "| scenario | every order: states | events run | into states already explored | failure groups | \
-         first hit (events / ms) | time to exhaust |\n|---|---|---|---|---|---|---|\n",
+        "| scenario | orders | schedules (without caching) | states | events run | into states already explored | \
+         failure groups | first hit (events / ms) | time to exhaust |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         if let Some(why) = r.not_searched {
-            let _ = writeln!(out, "| {} | not searched ({why}) | | | | | |", r.scenario);
+            let _ = writeln!(out, "| {} | not searched ({why}) | | | | | | | |", r.scenario);
             continue;
         }
+        let orders = match r.bound {
+            None => "every order".to_string(),
+            Some(k) => format!("within {k} deviation(s)"),
+        };
+        let schedules = match (r.schedules, r.schedules_without_caching) {
+            (Some(n), Some(all)) => format!("{n} ({all})"),
+            (Some(n), None) => n.to_string(),
+            _ => "-".to_string(),
+        };
         let (first, time) = timing_cells((r.first_hit_events, r.first_hit_seconds), r.complete, r.seconds);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {first} | {time} |",
+            "| {} | {orders} | {schedules} | {} | {} | {} | {} | {first} | {time} |",
             r.scenario, r.states, r.events, r.revisits, r.groups,
         );
     }

@@ -91,9 +91,24 @@ impl RunState {
     /// may go next and no handler reads the clock: the engine without its
     /// times, the whole world (every snapshot by content) and the checker.
     pub fn fingerprint(&self) -> u64 {
+        self.hash(false)
+    }
+
+    /// [`RunState::fingerprint`] with the pending events in their order and
+    /// their times relative to now: what a search that counts deviations
+    /// from nominal timing needs, since which event is nominal, now and
+    /// after any later event, depends on them.
+    pub fn fingerprint_timed(&self) -> u64 {
+        self.hash(true)
+    }
+
+    fn hash(&self, timed: bool) -> u64 {
         hashing_whole_snapshots(|| {
             let mut hasher = TraceHasher::new();
-            self.engine.hash_untimed(&mut hasher);
+            match timed {
+                true => self.engine.hash_relative(&mut hasher),
+                false => self.engine.hash_untimed(&mut hasher),
+            }
             self.checker.hash_untimed(&mut hasher);
             hasher.mix(&self.history.1);
             hasher.mix(&self.world);

@@ -94,9 +94,47 @@ pub struct MemberRow {
 /// A table of the database, copy-on-write: cloning a database shares its
 /// tables, and a transaction copies a table only when it writes to it
 /// (`DerefMut` is `Arc::make_mut`), so a commit costs what it changes, not
-/// the size of the cluster. Reading derefs to the rows.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Table<T>(Arc<Vec<T>>);
+/// the size of the cluster. Reading derefs to the rows. Each copy keeps its
+/// rows' hash once a state fingerprint has asked for it (every state that
+/// shares the table shares it too); a write drops it.
+pub struct Table<T>(Arc<Rows<T>>);
+
+#[derive(Clone)]
+struct Rows<T> {
+    rows: Vec<T>,
+    hash: std::sync::OnceLock<u64>,
+}
+
+/// As `Table(rows)`: the hash kept is not part of what a table is.
+impl<T: std::fmt::Debug> std::fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Table").field(&self.0.rows).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Table<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.rows == other.0.rows
+    }
+}
+
+impl<T: Eq> Eq for Table<T> {}
+
+impl<T: std::hash::Hash> std::hash::Hash for Table<T> {
+    /// The rows, as a `Vec` hashes them; in a state fingerprint, their
+    /// hash, kept with the table.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if !WHOLE_SNAPSHOTS.get() {
+            return self.0.rows.hash(state);
+        }
+        let rows = self.0.hash.get_or_init(|| {
+            let mut hasher = crate::sim::hash::TraceHasher::new();
+            self.0.rows.hash(&mut hasher);
+            std::hash::Hasher::finish(&hasher)
+        });
+        state.write_u64(*rows);
+    }
+}
 
 // Derived `Clone`/`Default` would demand them of `T` too.
 impl<T> Clone for Table<T> {
@@ -107,7 +145,7 @@ impl<T> Clone for Table<T> {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table(Arc::new(Vec::new()))
+        Table::new(Vec::new())
     }
 }
 
@@ -119,7 +157,10 @@ impl<T> FromIterator<T> for Table<T> {
 
 impl<T> Table<T> {
     pub fn new(rows: Vec<T>) -> Table<T> {
-        Table(Arc::new(rows))
+        Table(Arc::new(Rows {
+            rows,
+            hash: std::sync::OnceLock::new(),
+        }))
     }
 
     /// Whether two tables are one and the same, unchanged since one was
@@ -132,13 +173,15 @@ impl<T> Table<T> {
 impl<T> std::ops::Deref for Table<T> {
     type Target = Vec<T>;
     fn deref(&self) -> &Vec<T> {
-        &self.0
+        &self.0.rows
     }
 }
 
 impl<T: Clone> std::ops::DerefMut for Table<T> {
     fn deref_mut(&mut self) -> &mut Vec<T> {
-        Arc::make_mut(&mut self.0)
+        let table = Arc::make_mut(&mut self.0);
+        table.hash.take();
+        &mut table.rows
     }
 }
 
@@ -146,7 +189,7 @@ impl<'a, T> IntoIterator for &'a Table<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.0.rows.iter()
     }
 }
 
@@ -298,7 +341,7 @@ impl Db {
             return 0;
         }
         fn same<R: PartialEq>(a: &Table<R>, b: &Table<R>) -> bool {
-            Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0
+            Arc::ptr_eq(&a.0, &b.0) || a.0.rows == b.0.rows
         }
         // A pair of `nodes_cluster_groups` belongs to a group by id, so a
         // renamed group keeps its pairs and a new or dropped empty one has none.
