@@ -23,6 +23,13 @@
 //! timing. A violation found here is therefore a candidate until a timed
 //! run shows it; `orderable` says when the search applies.
 //!
+//! **Within a bound** (`within_deviations`): the orders with at most K
+//! picks other than the first pending event, the one nominal timing runs
+//! next. Which event that is depends on the pending events' times, so
+//! there a state also holds them, relative to now. A violation found is a
+//! candidate in the same sense: taking an event first may run it before
+//! any timing within the scenario's delays would.
+//!
 //! **What it keeps.** One path (the indices of the events taken, in the
 //! engine's order) to the first violation of each failure group, and the
 //! counts: distinct states, events run (edges), edges into a state already
@@ -164,9 +171,9 @@ impl Frame {
     /// nominal event goes last: the search then tries deviations in the
     /// order of the run, earliest first, instead of from the end of the
     /// nominal run backwards. On the 3-joiner race this finds groups-first's
-    /// race (an admin's two commands between a joiner's two reads, early in
-    /// the run) after 12,803 events instead of 16,631, for the same time to
-    /// exhaust a bound.
+    /// race (an admin's group created between a joiner's groups read and
+    /// its projects read, early in the run) after 12,803 events instead of
+    /// 16,631, for the same time to exhaust a bound.
     fn pick(&self, k: usize) -> usize {
         match self.budget {
             u32::MAX => k,
