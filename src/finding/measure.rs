@@ -45,13 +45,20 @@ pub const EXHAUSTIVE_MAX_RUNS: u64 = 400_000;
 /// per variant (about five seconds on one core).
 pub const ORDERS_MAX_STATES: u64 = 400_000;
 
+/// The deviation bound of a report's search over orders when every order
+/// does not fit [`ORDERS_MAX_STATES`] (`joinsim orders --bound`): each of
+/// today's bundled findings so searched completes it in seconds.
+pub const ORDERS_BOUND: u32 = 3;
+
 /// Campaigns and exhaustive searches already run, by (scenario, variant)
 /// and (scenario, variant, bound).
 pub struct Measurements {
     jobs: usize,
     tallies: BTreeMap<(String, Variant), Tally>,
     searches: BTreeMap<(String, Variant, u32), Searched>,
-    orders: BTreeMap<(String, Variant), crate::explore::orders::Orders>,
+    /// Searches over orders by (scenario, variant, deviation bound; `None`:
+    /// every order).
+    orders: BTreeMap<(String, Variant, Option<u32>), crate::explore::orders::Orders>,
 }
 
 impl Measurements {
@@ -87,16 +94,25 @@ impl Measurements {
             .or_insert_with(|| exhaustive(&scenario.with_variant(variant), bound, jobs))
     }
 
-    /// Every order of `finding`'s scenario under `variant`, within
-    /// [`ORDERS_MAX_STATES`] states (`joinsim orders`), searched once per
-    /// scenario and variant (findings share scenarios).
-    pub fn orders(&mut self, finding: &Finding, variant: Variant) -> super::OrderVerdict {
+    /// The orders of `finding`'s scenario under `variant`, every one or
+    /// within `bound` deviations, within [`ORDERS_MAX_STATES`] states
+    /// (`joinsim orders`), searched once per scenario, variant and bound
+    /// (findings share scenarios).
+    pub fn orders(&mut self, finding: &Finding, variant: Variant, bound: Option<u32>) -> super::OrderVerdict {
+        use crate::explore::orders::{every_order, within_deviations};
         let scenario = &finding.scenario;
         let found = self
             .orders
-            .entry((scenario.name.clone(), variant))
-            .or_insert_with(|| crate::explore::orders::every_order(&scenario.with_variant(variant), ORDERS_MAX_STATES));
+            .entry((scenario.name.clone(), variant, bound))
+            .or_insert_with(|| {
+                let scenario = scenario.with_variant(variant);
+                match bound {
+                    None => every_order(&scenario, ORDERS_MAX_STATES),
+                    Some(bound) => within_deviations(&scenario, bound, ORDERS_MAX_STATES),
+                }
+            });
         super::OrderVerdict {
+            bound,
             states: found.states,
             complete: found.complete,
             in_group: found.failures.contains_key(&finding.group),

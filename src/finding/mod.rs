@@ -37,11 +37,16 @@ pub struct Exhaustive {
     /// Every order of the scenario's events, today and with the fix, when
     /// the scenario is orderable (`explore::orders`): no bound at all.
     pub orders: Option<(OrderVerdict, OrderVerdict)>,
+    /// When every order does not fit the budget: the orders within
+    /// [`measure::ORDERS_BOUND`] deviations, today and with the fix.
+    pub orders_within: Option<(OrderVerdict, OrderVerdict)>,
 }
 
 /// What the search over every order says of a finding under one variant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderVerdict {
+    /// The deviation bound (`None`: every order).
+    pub bound: Option<u32>,
     pub states: u64,
     pub complete: bool,
     /// Some order falls in the finding's failure group.
@@ -83,16 +88,25 @@ impl Exhaustive {
             .into_iter()
             .filter(|i| !before.contains(i))
             .collect();
-        let orders = (crate::explore::orders::unorderable(scenario).is_none()).then(|| {
-            let today_orders = measurements.orders(finding, today_variant);
-            (today_orders, measurements.orders(finding, finding.fix))
-        });
+        let orderable = crate::explore::orders::unorderable(scenario).is_none();
+        let both = |m: &mut Measurements, bound| {
+            (
+                m.orders(finding, today_variant, bound),
+                m.orders(finding, finding.fix, bound),
+            )
+        };
+        let orders = orderable.then(|| both(measurements, None));
+        let orders_within = orders
+            .as_ref()
+            .filter(|(today, fix)| !today.complete || !fix.complete)
+            .map(|_| both(measurements, Some(measure::ORDERS_BOUND)));
         Exhaustive {
             today,
             fix_bound,
             fix,
             new_invariants,
             orders,
+            orders_within,
         }
     }
 

@@ -412,19 +412,28 @@ fn states_at_deviations(states: u64) -> String {
     }
 }
 
-/// A depth in a sentence.
+/// A search over orders' verdict in a sentence.
 fn order_long(v: &super::OrderVerdict) -> String {
+    let scope = match v.bound {
+        None => "order".to_string(),
+        Some(k) => format!("order within {k} deviations"),
+    };
+    let states = match v.bound {
+        None => "states",
+        Some(_) => "states recorded",
+    };
     match (v.in_group, v.complete) {
         (true, _) => format!(
-            "the failure group in some order ({} states explored)",
-            grouped(v.states)
+            "the failure group in some {scope} ({} {states}{})",
+            grouped(v.states),
+            if v.bound.is_none() { " explored" } else { "" }
         ),
         (false, true) => format!(
-            "the failure group **in no order** ({} states, every one explored)",
+            "the failure group **in no {scope}** ({} {states}, every one explored)",
             grouped(v.states)
         ),
         (false, false) => format!(
-            "not in the first {} states (the search stopped there)",
+            "not in the first {} {states} (the search stopped there)",
             grouped(v.states)
         ),
     }
@@ -510,7 +519,19 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
         e.fix_bound,
         depth_long(e.fix)
     );
-    if let Some((today, fix)) = &e.orders {
+    let searches = [
+        (
+            &e.orders,
+            "Every order (`joinsim orders`: any pending event may go next, no time, each distinct state once",
+        ),
+        (
+            &e.orders_within,
+            "Within a bound (`joinsim orders --bound`: at most that many picks other than the first pending event, \
+             the pending events' times kept, each state once per deviations left",
+        ),
+    ];
+    for (verdicts, what) in searches {
+        let Some((today, fix)) = verdicts else { continue };
         let new: Vec<Invariant> = fix
             .broken
             .iter()
@@ -526,8 +547,7 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
         };
         let _ = writeln!(
             out,
-            "Every order (`joinsim orders`: any pending event may go next, no time, each distinct state once, \
-             within {} states; the README says what it covers): today's Incus: {}; the fix `{}`: {}{new}.\n",
+            "{what}, within {} states; the README says what it covers): today's Incus: {}; the fix `{}`: {}{new}.\n",
             grouped(super::measure::ORDERS_MAX_STATES),
             order_long(today),
             f.fix,
@@ -550,6 +570,11 @@ fn exhaustive(out: &mut String, r: &Report<'_>) {
     if e.orders.is_some() {
         let _ = writeln!(out, "joinsim orders {path}");
         let _ = writeln!(out, "joinsim orders {path} --variant {}", f.fix);
+    }
+    if let Some((today, _)) = &e.orders_within {
+        let bound = today.bound.unwrap_or_default();
+        let _ = writeln!(out, "joinsim orders {path} --bound {bound}");
+        let _ = writeln!(out, "joinsim orders {path} --bound {bound} --variant {}", f.fix);
     }
     let _ = writeln!(out, "```");
 }
