@@ -702,27 +702,23 @@ impl<M: Model> Engine<M> {
     /// before earlier ones runs at its tick, and they run late, at the time
     /// it left. False when fewer than `n + 1` events are pending.
     pub fn step_nth(&mut self, model: &mut M, n: usize) -> bool {
-        if n == 0 {
+        let queue = &mut self.core.queue;
+        let taken = match n {
             // The earliest, as `step` takes it, without sorting the rest.
-            let Some((tick, seq, kind)) = self.core.queue.pop() else {
-                return false;
-            };
-            let tick = tick.max(self.core.now);
-            self.run_event(model, tick, seq, kind);
-            return true;
-        }
-        let Some(key) = self.core.queue.in_order().get(n).copied() else {
+            0 => queue.pop(),
+            _ => queue.in_order().get(n).copied().and_then(|key| {
+                let id = TimerId {
+                    slot: key.slot,
+                    seq: key.seq,
+                };
+                queue.cancel(id).map(|kind| (key.tick, key.seq, kind))
+            }),
+        };
+        let Some((tick, seq, kind)) = taken else {
             return false;
         };
-        let id = TimerId {
-            slot: key.slot,
-            seq: key.seq,
-        };
-        let Some(kind) = self.core.queue.cancel(id) else {
-            return false;
-        };
-        let tick = key.tick.max(self.core.now);
-        self.run_event(model, tick, key.seq, kind);
+        let tick = tick.max(self.core.now);
+        self.run_event(model, tick, seq, kind);
         true
     }
 
@@ -915,10 +911,7 @@ impl<M: Model> Engine<M> {
     /// every tick: what a state holds is the same whenever it is reached.
     pub fn hash_untimed(&self, hasher: &mut TraceHasher) {
         let core = &self.core;
-        hasher.mix(&(&core.up, &core.incarnation, &core.pauses));
-        for link in &core.links {
-            hasher.mix(&(link.from, link.to, link.sent));
-        }
+        self.hash_nodes_and_links(hasher);
         let mut pending: Vec<u64> = core
             .queue
             .slots
@@ -934,6 +927,16 @@ impl<M: Model> Engine<M> {
         hasher.mix(&pending);
     }
 
+    /// What both searches over orders hash of the engine besides its
+    /// pending events: node liveness and the links' counters.
+    fn hash_nodes_and_links(&self, hasher: &mut TraceHasher) {
+        let core = &self.core;
+        hasher.mix(&(&core.up, &core.incarnation, &core.pauses));
+        for link in &core.links {
+            hasher.mix(&(link.from, link.to, link.sent));
+        }
+    }
+
     /// [`Engine::hash_untimed`], but with the pending events in the order
     /// they will run and their times relative to now: what decides which
     /// event nominal timing runs next, now and after any later event, for a
@@ -944,10 +947,7 @@ impl<M: Model> Engine<M> {
     /// Neither is when a message was sent (only traces show it).
     pub fn hash_relative(&self, hasher: &mut TraceHasher) {
         let core = &self.core;
-        hasher.mix(&(&core.up, &core.incarnation, &core.pauses));
-        for link in &core.links {
-            hasher.mix(&(link.from, link.to, link.sent));
-        }
+        self.hash_nodes_and_links(hasher);
         for key in core.queue.in_order() {
             let due = key.tick.checked_sub(core.now);
             hasher.mix(&(due, key.rank));
