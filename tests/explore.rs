@@ -352,24 +352,45 @@ fn no_label_is_drawn_twice_in_a_run() {
 }
 
 #[test]
-fn a_state_fingerprint_is_taken_after_the_asked_draw_and_repeats() {
+fn state_fingerprints_are_taken_from_the_asked_draw_on_and_repeat() {
     let scenario = bundled("groups-first-race");
     let options = RunOptions {
         points: true,
-        state_after_draw: Some(10),
+        states_from_draws: Some(11),
         ..RunOptions::default()
     };
     let a = run(&scenario, &Source::Schedule(Schedule::default()), options);
     let b = run(&scenario, &Source::Schedule(Schedule::default()), options);
-    let mark = a.state.expect("the run drew more than 10 choices");
-    assert!(mark.draws > 10);
-    assert_eq!(a.state, b.state);
+    let first = *a.states.first().expect("the run drew more than 10 choices");
+    assert!(first.draws >= 11);
+    assert!(a.states.iter().all(|m| m.draws >= 11));
+    assert_eq!(a.states, b.states);
     let later = RunOptions {
-        state_after_draw: Some(40),
+        states_from_draws: Some(41),
         ..options
     };
     let c = run(&scenario, &Source::Schedule(Schedule::default()), later);
-    assert_ne!(c.state.unwrap().hash, mark.hash);
+    assert!(
+        c.states.len() < a.states.len(),
+        "fewer events end after draw 41 than after draw 11"
+    );
+    assert_eq!(
+        c.states[..],
+        a.states[a.states.len() - c.states.len()..],
+        "the same events, fingerprinted the same"
+    );
+    assert_ne!(c.states[0].hash, first.hash);
+    // One fingerprint per event from the first with 11 draws, the last
+    // event's included.
+    let all = run(
+        &scenario,
+        &Source::Schedule(Schedule::default()),
+        RunOptions {
+            states_from_draws: Some(0),
+            ..options
+        },
+    );
+    assert_eq!(all.states.len() as u64, a.events + 1, "the start and every event");
 }
 
 #[test]

@@ -102,9 +102,9 @@ fn reduced_search_finds_every_failure_group_of_the_plain_search_on_the_3_joiner_
         eprintln!("{variant}: {} of {} schedules", fewer.runs, all.runs);
         // The README's `bench --search --bounds` table shows these counts.
         let expected = if variant == "groups-first" {
-            (164_450, 221_566)
+            (69_223, 221_566)
         } else {
-            (140_315, 198_256)
+            (62_848, 198_256)
         };
         assert_eq!((fewer.runs, all.runs), expected, "{variant}");
         assert!(fewer.runs < all.runs, "{variant}: the reduction saved runs");

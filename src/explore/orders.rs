@@ -3,8 +3,9 @@
 //!
 //! The bounded exhaustive search (`strategy::exhaustive`) replays
 //! schedules: sets of deviations from nominal timing. With three joins
-//! shifted by different delays, no two of its schedules meet in one state
-//! (times differ), so it cannot cache. This search drops time instead: at
+//! shifted by different delays, two of its schedules meet in one state
+//! only once the shifted events have all run (times differ until then),
+//! so its cache bites late. This search drops time instead: at
 //! every state, *any* pending event may run next, and a state is its
 //! engine without times (node liveness, link counters, the pending events
 //! as a set), the whole world and the checker. Two orders that reach the

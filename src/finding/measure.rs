@@ -39,7 +39,7 @@ pub const FIX_MAX_BOUND: u32 = 3;
 
 /// The most schedules one exhaustive search may run before it stops
 /// (and says it stopped).
-pub const EXHAUSTIVE_MAX_RUNS: u64 = 400_000;
+pub const EXHAUSTIVE_MAX_RUNS: u64 = 1_200_000;
 
 /// The most distinct states a report's search over every order explores
 /// per variant (about five seconds on one core).
@@ -156,13 +156,17 @@ impl Measurements {
 
     /// Whether the search of `bound` (one deeper than a bound already
     /// searched) of `scenario` under `variant` is expected to fit
-    /// [`EXHAUSTIVE_MAX_RUNS`]: each deviation adds about as many children
-    /// as bound 1 has schedules, and each set of `bound` deviations is
+    /// [`EXHAUSTIVE_MAX_RUNS`]: the last bound's schedules times the growth
+    /// from the bound before it (pruning by state makes that growth fall
+    /// with depth), divided by `bound` since each set of deviations is
     /// built in one order only.
     pub fn affordable(&mut self, scenario: &Scenario, variant: Variant, bound: u32) -> bool {
-        let first = self.search(scenario, variant, 1).tally.runs;
         let last = self.search(scenario, variant, bound - 1).tally.runs;
-        last.saturating_mul(first) / u64::from(bound) <= EXHAUSTIVE_MAX_RUNS
+        let before = match bound {
+            0 | 1 => 1,
+            _ => self.search(scenario, variant, bound - 2).tally.runs.max(1),
+        };
+        last.saturating_mul(last) / before / u64::from(bound) <= EXHAUSTIVE_MAX_RUNS
     }
 }
 
@@ -175,7 +179,8 @@ pub struct Searched {
     /// Every schedule within the bound ran (not stopped by
     /// [`EXHAUSTIVE_MAX_RUNS`]).
     pub complete: bool,
-    /// Distinct state fingerprints at the deviation points of the search.
+    /// Distinct state fingerprints the search recorded (see
+    /// `strategy::exhaustive`'s pruning).
     pub states: u64,
 }
 
@@ -227,7 +232,7 @@ pub enum Depth {
     Found {
         bound: u32,
         schedules: u64,
-        /// Distinct states at deviation points (see [`Searched::states`]).
+        /// Distinct states recorded (see [`Searched::states`]).
         states: u64,
         in_group: u64,
     },

@@ -408,7 +408,7 @@ fn states_at_deviations(states: u64) -> String {
     if states == 0 {
         String::new()
     } else {
-        format!(" ({} distinct states at deviation points)", grouped(states))
+        format!(" ({} distinct states recorded)", grouped(states))
     }
 }
 
@@ -459,7 +459,7 @@ fn depth_long(depth: Depth) -> String {
             states,
         } => format!(
             "**none within bound {bound}**: no schedule of the {} run within it (every one not pruned or reduced; \
-             {} distinct states at deviation points) is in the group",
+             {} distinct states recorded) is in the group",
             grouped(schedules),
             grouped(states)
         ),
@@ -468,7 +468,7 @@ fn depth_long(depth: Depth) -> String {
             schedules,
             states,
         } => format!(
-            "not found in the first {} schedules of bound {bound} ({} distinct states at deviation points), \
+            "not found in the first {} schedules of bound {bound} ({} distinct states recorded), \
              where the search stopped (its budget)",
             grouped(schedules),
             grouped(states)

@@ -7,8 +7,8 @@ use crate::model::joiner::JoinStatus;
 use crate::model::step::Step;
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
-use crate::sim::hash::{TraceHasher, hash_debug};
 use crate::sim::{Choices, Deviation, Engine, EngineOptions, EventLog, Label, NodeId, Point, Schedule, TraceEvent};
+use crate::state::{History, Timing};
 use crate::swarm::SwarmPicks;
 
 /// Where a run's choices come from.
@@ -41,10 +41,10 @@ pub struct RunOptions {
     pub event_hashes: bool,
     /// Record every choice point reached (exploration).
     pub points: bool,
-    /// Fingerprint the whole state at the end of the event in which the
-    /// choice numbered this (from 0, in draw order) was drawn (exhaustive
-    /// search prunes on it; see [`StateMark`]).
-    pub state_after_draw: Option<u32>,
+    /// Fingerprint the whole state at the end of every event after which
+    /// at least this many choices had been drawn (exhaustive search prunes
+    /// on them; see [`StateMark`]).
+    pub states_from_draws: Option<u32>,
     /// Collect the coverage signal (see [`RunResult::coverage`]).
     pub coverage: bool,
     /// Fingerprint the state after every event (slow: to check that
@@ -100,9 +100,9 @@ pub struct RunResult {
     pub drawn: u32,
     /// The probes the run hit (bit `i`: probe `i` of `model::probe`).
     pub probes: u64,
-    /// The state fingerprint asked for with `state_after_draw`, if the run
-    /// drew that many choices.
-    pub state: Option<StateMark>,
+    /// The state fingerprints asked for with `states_from_draws`, in order
+    /// (none if the run drew no more choices than that).
+    pub states: Vec<StateMark>,
     /// When asked for: every (joiner, join status, cluster DB version)
     /// that held after some event, packed by [`coverage_point`], sorted
     /// and without repeats. Cheap feedback for coverage-guided search: an
@@ -161,7 +161,7 @@ pub fn run(scenario: &Scenario, source: &Source, options: RunOptions) -> RunResu
         points: record.choices.points,
         drawn: record.choices.drawn,
         probes: record.probes,
-        state: watch.state,
+        states: watch.states,
         coverage: watch.coverage.map(|mut c| {
             c.sort_unstable();
             c.dedup();
@@ -260,33 +260,39 @@ pub(crate) fn check(engine: &Engine<World>, world: &mut World, checker: &mut Che
     before
 }
 
-/// What exploration asked to watch during a run: the state fingerprint
-/// at one draw (or at every event), and the coverage signal.
+/// What exploration asked to watch during a run: the state fingerprints
+/// from one draw on (or at every event), and the coverage signal.
 struct Watch {
-    state_after_draw: Option<u32>,
-    state: Option<StateMark>,
+    states_from_draws: Option<u32>,
+    states: Vec<StateMark>,
+    history: Option<History>,
     trail: Option<Vec<u64>>,
     coverage: Option<Vec<u64>>,
 }
 
 impl Watch {
     fn new(options: RunOptions) -> Watch {
+        let fingerprints = options.states_from_draws.is_some() || options.state_trail;
         Watch {
-            state_after_draw: options.state_after_draw,
-            state: None,
+            states_from_draws: options.states_from_draws,
+            states: Vec::new(),
+            history: fingerprints.then(History::default),
             trail: options.state_trail.then(Vec::new),
             coverage: options.coverage.then(Vec::new),
         }
     }
 
     fn after_event(&mut self, engine: &Engine<World>, world: &World, checker: &Checker) {
-        let draws = engine.choices().drawn();
-        if self.state.is_none() && self.state_after_draw.is_some_and(|n| draws > n) {
-            let hash = fingerprint(engine, world, checker);
-            self.state = Some(StateMark { hash, draws });
-        }
-        if let Some(trail) = &mut self.trail {
-            trail.push(fingerprint(engine, world, checker));
+        if let Some(history) = &mut self.history {
+            history.remember(checker);
+            let draws = engine.choices().drawn();
+            let hash = || history.fingerprint(engine, world, checker, Timing::Absolute);
+            if self.states_from_draws.is_some_and(|n| draws >= n) {
+                self.states.push(StateMark { hash: hash(), draws });
+            }
+            if let Some(trail) = &mut self.trail {
+                trail.push(hash());
+            }
         }
         if let Some(coverage) = &mut self.coverage {
             for (node, state) in world.nodes.iter().enumerate() {
@@ -296,17 +302,6 @@ impl Watch {
             }
         }
     }
-}
-
-/// The state fingerprint of [`StateMark`]: engine, checker and the whole
-/// model world, through its derived `Debug` text, so that a field the
-/// world gains is in the fingerprint without anyone remembering to add it.
-fn fingerprint(engine: &Engine<World>, world: &World, checker: &Checker) -> u64 {
-    let mut hasher = TraceHasher::new();
-    engine.hash_state(&mut hasher);
-    checker.hash_state(&mut hasher);
-    hash_debug(&mut hasher, world);
-    std::hash::Hasher::finish(&hasher)
 }
 
 /// One coverage pair packed in a word: the joiner, its join status (0 not

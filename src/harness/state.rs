@@ -10,15 +10,71 @@ use crate::scenario::Scenario;
 use crate::sim::hash::TraceHasher;
 use crate::sim::{Choices, Engine, EngineOptions, Schedule, TraceEvent};
 
+/// How a state fingerprint holds the engine's times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// None: the pending events as a set ([`Engine::hash_untimed`]).
+    Untimed,
+    /// In order, relative to now ([`Engine::hash_relative`]).
+    Relative,
+    /// Every tick as it is, now and the event count included
+    /// ([`Engine::hash_state`]).
+    Absolute,
+}
+
+/// A running hash of the databases a checker remembers, so that a
+/// fingerprint does not hash the whole history again at every state.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct History {
+    count: usize,
+    hash: u64,
+}
+
+impl History {
+    /// Folds each database the checker has newly remembered into the hash
+    /// (call after every event).
+    pub(crate) fn remember(&mut self, checker: &Checker) {
+        let (count, last) = checker.remembered();
+        if count != self.count {
+            debug_assert_eq!(count, self.count + 1, "one commit per event at most");
+            let mut hasher = TraceHasher::new();
+            hasher.mix(&self.hash);
+            hasher.mix(&last);
+            *self = History {
+                count,
+                hash: std::hash::Hasher::finish(&hasher),
+            };
+        }
+    }
+
+    /// Everything that decides how a run goes on from here, with the
+    /// engine's times as `timing` says: the engine, the checker (what it
+    /// has reported, and this history of what it remembers) and the whole
+    /// world, every snapshot by content.
+    pub(crate) fn fingerprint(&self, engine: &Engine<World>, world: &World, checker: &Checker, timing: Timing) -> u64 {
+        hashing_whole_snapshots(|| {
+            let mut hasher = TraceHasher::new();
+            match timing {
+                Timing::Untimed => engine.hash_untimed(&mut hasher),
+                Timing::Relative => engine.hash_relative(&mut hasher),
+                Timing::Absolute => engine.hash_state(&mut hasher),
+            }
+            checker.hash_untimed(&mut hasher);
+            hasher.mix(&self.hash);
+            hasher.mix(world);
+            std::hash::Hasher::finish(&hasher)
+        })
+    }
+}
+
 /// Engine, world and checker at one point of a run, plus a running hash
-/// of the databases the checker remembers (so that a fingerprint does not
-/// format the whole history again at every state).
+/// of the databases the checker remembers.
 #[derive(Clone)]
 pub struct RunState {
     engine: Engine<World>,
     world: World,
     checker: Checker,
-    history: (usize, u64),
+    history: History,
 }
 
 impl RunState {
@@ -44,9 +100,9 @@ impl RunState {
             engine,
             world,
             checker,
-            history: (0, 0),
+            history: History::default(),
         };
-        state.remember();
+        state.history.remember(&state.checker);
         state
     }
 
@@ -68,7 +124,7 @@ impl RunState {
         for index in before..self.checker.reported() {
             self.engine.mark(index as u32);
         }
-        self.remember();
+        self.history.remember(&self.checker);
         &self.checker.violations()[before..]
     }
 
@@ -91,7 +147,8 @@ impl RunState {
     /// may go next and no handler reads the clock: the engine without its
     /// times, the whole world (every snapshot by content) and the checker.
     pub fn fingerprint(&self) -> u64 {
-        self.hash(false)
+        self.history
+            .fingerprint(&self.engine, &self.world, &self.checker, Timing::Untimed)
     }
 
     /// [`RunState::fingerprint`] with the pending events in their order and
@@ -99,33 +156,7 @@ impl RunState {
     /// from nominal timing needs, since which event is nominal, now and
     /// after any later event, depends on them.
     pub fn fingerprint_timed(&self) -> u64 {
-        self.hash(true)
-    }
-
-    fn hash(&self, timed: bool) -> u64 {
-        hashing_whole_snapshots(|| {
-            let mut hasher = TraceHasher::new();
-            match timed {
-                true => self.engine.hash_relative(&mut hasher),
-                false => self.engine.hash_untimed(&mut hasher),
-            }
-            self.checker.hash_untimed(&mut hasher);
-            hasher.mix(&self.history.1);
-            hasher.mix(&self.world);
-            std::hash::Hasher::finish(&hasher)
-        })
-    }
-
-    /// Folds each database the checker has newly remembered into the
-    /// running history hash.
-    fn remember(&mut self) {
-        let (count, last) = self.checker.remembered();
-        if count != self.history.0 {
-            debug_assert_eq!(count, self.history.0 + 1, "one commit per event at most");
-            let mut hasher = TraceHasher::new();
-            hasher.mix(&self.history.1);
-            hasher.mix(&last);
-            self.history = (count, std::hash::Hasher::finish(&hasher));
-        }
+        self.history
+            .fingerprint(&self.engine, &self.world, &self.checker, Timing::Relative)
     }
 }

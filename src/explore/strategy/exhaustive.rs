@@ -23,30 +23,35 @@
 //! exactly 17 ticks is outside the enumerated space. "No violation within
 //! K deviations" means within these domains.
 //!
-//! **Pruning** (stateright's state hashing, adapted to stateless search).
+//! **Pruning** (stateright's state caching, adapted to stateless search).
 //! Each schedule that will have children is run with a fingerprint of the
 //! complete state (engine: time, event count, network, node liveness, link
-//! counters, pending events in order; the whole model world and the whole
-//! checker: what it has reported and what it remembers) at the end of the
-//! event in which its last deviation was drawn. Its children deviating in
-//! *later* events continue from exactly that state with all-nominal
-//! choices until their own deviation; so if the same fingerprint was seen
-//! before with at least as many deviations left to spend, that subtree is
-//! the same set of run suffixes as one already explored, and it is skipped.
-//! Children deviating later *in the same event* are always explored (the
+//! counters, pending events in order with their ticks; the whole model
+//! world; the checker: what it has reported and the databases it
+//! remembers) at the end of every event from the one in which its last
+//! deviation was drawn (the empty schedule: from the start). A child
+//! deviating after one of those states continues from exactly that state
+//! with nominal choices until its own deviation. So when a state was
+//! recorded before with at least as many deviations left to spend, the
+//! children deviating after it are run suffixes already explored from it:
+//! the schedule's children stop at its first such state. Every state
+//! before that one is recorded with the schedule's deviations left.
+//! Children deviating earlier in a state's own event are explored (the
 //! fingerprint is taken after the event). This is sound under two
 //! conditions, both checked as the search goes: every deviation of the
-//! schedule was drawn by the fingerprint, and no label is drawn twice in a
-//! run; if either fails, pruning stops for the rest of the search. The
-//! world and the checker have no `Hash`, so they are fingerprinted through
-//! their derived `Debug` text, which covers every field, present and
-//! future: slower than a hash, which is why only schedules with children
-//! pay for it.
-
-use std::collections::BTreeMap;
+//! schedule was drawn by its first fingerprint, and no label is drawn
+//! twice in a run; if either fails, pruning stops for the rest of the
+//! search.
+//!
+//! Why every event, not only the deviation's: a deviation has just moved
+//! a message, so two schedules almost never meet there (measured on the
+//! 3-joiner race: no subtree pruned at bound 2). They meet later if at
+//! all: once every event the deviation moved has run, leaving the same
+//! world and the same pending events at the same ticks.
 
 use super::reduction::{Deliveries, reducible};
 use super::{Knob, Plan, Report, Spec, Strategy};
+use crate::explore::visited::Visited;
 use crate::run::{RunOptions, RunResult, Source};
 use crate::scenario::Scenario;
 use crate::sim::{Point, Schedule};
@@ -80,7 +85,8 @@ struct Node {
 #[derive(Clone, Copy, Debug, Default)]
 struct Counts {
     schedules: u64,
-    /// Schedules whose later-event children were skipped.
+    /// Schedules whose children deviating after some state were skipped:
+    /// that state was explored before with as many deviations left.
     pruned: u64,
     /// Deviation points whose draw was not unique or came after the
     /// fingerprint: pruning was switched off.
@@ -96,9 +102,9 @@ pub struct Exhaustive {
     stack: Vec<Node>,
     /// The schedules of the batch being run, in order.
     in_flight: Vec<Node>,
-    /// Each state fingerprint seen at a deviation point, with the most
-    /// deviations left to spend from it so far.
-    seen: BTreeMap<u64, u32>,
+    /// Each state fingerprint recorded, with the most deviations left to
+    /// spend from it so far.
+    seen: Visited,
     pruning: bool,
     /// Partial-order reduction (`reduction.rs`): the run's tick limit when
     /// on.
@@ -113,7 +119,7 @@ impl Exhaustive {
             bound,
             stack: Vec::new(),
             in_flight: Vec::new(),
-            seen: BTreeMap::new(),
+            seen: Visited::default(),
             pruning: true,
             reduction: None,
             started: false,
@@ -147,7 +153,7 @@ impl Exhaustive {
             source: Source::Schedule(node.schedule.clone()),
             options: RunOptions {
                 points: has_children,
-                state_after_draw: node.last.filter(|_| has_children && self.pruning),
+                states_from_draws: (has_children && self.pruning).then(|| node.last.map_or(0, |l| l + 1)),
                 log: has_children && self.reduces_children_of(node.depth),
                 ..RunOptions::default()
             },
@@ -195,26 +201,26 @@ impl Exhaustive {
     /// all its points, or only those in the event of its last deviation
     /// when its state was already explored with as many deviations left.
     fn explored_until(&mut self, node: &Node, result: &RunResult, points: &[Point]) -> usize {
-        let (Some(_), Some(mark)) = (node.last, result.state) else {
+        let Some(first) = result.states.first() else {
             return points.len();
         };
-        if !self.counts.unsound && !prunable(points, mark.draws) {
+        if !self.counts.unsound && !prunable(points, first.draws) {
             self.counts.unsound = true;
         }
         if self.counts.unsound {
             return points.len();
         }
         let left = self.bound - node.depth;
-        match self.seen.get(&mark.hash) {
-            Some(&explored) if explored >= left => {
-                self.counts.pruned += 1;
-                mark.draws as usize
-            }
-            _ => {
-                self.seen.insert(mark.hash, left);
-                points.len()
+        for mark in &result.states {
+            match self.seen.get(mark.hash) {
+                Some(explored) if explored >= left => {
+                    self.counts.pruned += 1;
+                    return mark.draws as usize;
+                }
+                _ => self.seen.insert(mark.hash, left),
             }
         }
+        points.len()
     }
 }
 
@@ -274,7 +280,7 @@ impl Strategy for Exhaustive {
             None => String::new(),
         };
         let line = format!(
-            "bound {}: {} schedule(s){}, {} distinct state(s) at deviation points, {pruning}{reduction}",
+            "bound {}: {} schedule(s){}, {} distinct state(s) recorded, {pruning}{reduction}",
             self.bound,
             c.schedules,
             if complete {
