@@ -58,9 +58,11 @@ fn every_committed_report_and_the_readme_table_are_what_the_harness_prints_now()
     assert_eq!(reports, names, "a report per registered finding, and none other");
     let mut measurements = Measurements::new(jobs());
     let mut stale = Vec::new();
+    let mut fixes_within_3 = 0;
     for finding in &findings {
         let report = Report::build(finding, &mut measurements);
         assert!(report.holds(), "{:#?}", report.problems());
+        fixes_within_3 += usize::from(report.exhaustive.fix_bound == 3);
         let path = root().join("docs/findings").join(format!("{}.md", finding.name));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         let now = report.markdown();
@@ -69,6 +71,18 @@ fn every_committed_report_and_the_readme_table_are_what_the_harness_prints_now()
         }
     }
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let sentence = format!(
+        "{fixes_within_3} of the {} fixes are searched within bound 3",
+        findings.len()
+    );
+    assert!(
+        readme
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(&sentence),
+        "the README says how many fix verdicts reach bound 3: {sentence}"
+    );
     let committed = table_in(&readme).unwrap_or_else(|e| panic!("README.md: {e}"));
     let now = table(&findings, &mut measurements);
     if committed.trim() != now.trim() {

@@ -60,14 +60,6 @@ impl Checker {
         self.violations.len()
     }
 
-    /// Folds the checker's whole state into `hasher` (for exhaustive
-    /// search's state fingerprint): what it has reported (each invariant is
-    /// reported once per run) and what it remembers, through its derived
-    /// `Debug` text, so that a field it gains is covered too.
-    pub fn hash_state(&self, hasher: &mut crate::sim::hash::TraceHasher) {
-        crate::sim::hash::hash_debug(hasher, self);
-    }
-
     /// Call after every event, before the world's observations are cleared.
     pub fn after_event(&mut self, world: &World, tick: u64) {
         // The cluster's database only changes by a commit, which bumps its
@@ -91,12 +83,11 @@ impl Checker {
         &self.violations
     }
 
-    /// Folds into `hasher` what decides the checker's verdicts from here
-    /// when the events' times do not matter (a search over orders): which
-    /// invariants it has reported (the databases it remembers are folded
-    /// one by one as they come: [`Checker::remembered`]). Left out: the
-    /// past violations' texts.
-    pub fn hash_untimed(&self, hasher: &mut crate::sim::hash::TraceHasher) {
+    /// Folds into `hasher` what decides the checker's verdicts from here,
+    /// besides the databases it remembers (folded one by one as they come:
+    /// [`Checker::remembered`]) and the time (the engine's to hash): which
+    /// invariants it has reported. Left out: the past violations' texts.
+    pub fn hash_reported(&self, hasher: &mut crate::sim::hash::TraceHasher) {
         hasher.mix(&self.reported.0);
     }
 

@@ -59,7 +59,7 @@ impl History {
                 Timing::Relative => engine.hash_relative(&mut hasher),
                 Timing::Absolute => engine.hash_state(&mut hasher),
             }
-            checker.hash_untimed(&mut hasher);
+            checker.hash_reported(&mut hasher);
             hasher.mix(&self.hash);
             hasher.mix(world);
             std::hash::Hasher::finish(&hasher)

@@ -186,9 +186,9 @@ pub enum Node {
     Admin(Admin),
 }
 
-/// The whole simulated system of one run. (`Debug` so that exhaustive
-/// search can fingerprint all of it, whatever fields it gains; `Clone` and
-/// `Hash` so that a stateful search can branch and fingerprint it.)
+/// The whole simulated system of one run. (`Clone` so that a stateful
+/// search can branch from it; `Hash` so that every search can fingerprint
+/// it.)
 #[derive(Clone, Debug)]
 pub struct World {
     pub setup: Arc<Setup>,
