@@ -198,8 +198,9 @@ impl Exhaustive {
     }
 
     /// The draw position up to which `node`'s children are to be explored:
-    /// all its points, or only those in the event of its last deviation
-    /// when its state was already explored with as many deviations left.
+    /// all its points, or those before its first state (from its last
+    /// deviation on) already explored with as many deviations left; the
+    /// states before that one are recorded with its deviations left.
     fn explored_until(&mut self, node: &Node, result: &RunResult, points: &[Point]) -> usize {
         let Some(first) = result.states.first() else {
             return points.len();
