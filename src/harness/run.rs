@@ -1,6 +1,7 @@
 //! One run of a scenario: the model on the engine, checked after every
 //! event. A run is a pure function of (scenario, variant, choices).
 
+use super::fingerprint::{History, Timing};
 use crate::check::{Checker, LimitHit, Violation};
 use crate::labels::{CRASH_TIME, PAUSE_TIME};
 use crate::model::joiner::JoinStatus;
@@ -8,7 +9,6 @@ use crate::model::step::Step;
 use crate::model::{Node, World};
 use crate::scenario::Scenario;
 use crate::sim::{Choices, Deviation, Engine, EngineOptions, EventLog, Label, NodeId, Point, Schedule, TraceEvent};
-use crate::state::{History, Timing};
 use crate::swarm::SwarmPicks;
 
 /// Where a run's choices come from.
